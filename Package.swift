@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Data flows one way: Tensor <- Transformer <- Analysis; Plot stands alone;
+// Recipes turn analysis outputs into Plot figures; Pipeline sits on top; the CLI is thinnest.
+let package = Package(
+    name: "Rederive",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rederive", targets: ["rederive"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Recipes", targets: ["Recipes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian packages, one shim each.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CPango", path: "Sources/CPango", pkgConfig: "pangocairo pangoft2 fontconfig",
+                       providers: [.apt(["libpango1.0-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Transformer", dependencies: ["Tensor"]),
+        .target(name: "Analysis", dependencies: ["Tensor", "Transformer"]),
+        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"]),
+        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
+        .target(name: "Pipeline", dependencies: [
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "rederive", dependencies: [
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Attention statistics, probes, PCA, circuits, composition, attribution and ablations.
+public enum AnalysisModule {}

@@ -1,0 +1,6 @@
+#ifndef REDERIVE_CPANGO_SHIM_H
+#define REDERIVE_CPANGO_SHIM_H
+#include <pango/pangocairo.h>
+#include <pango/pangofc-fontmap.h>
+#include <fontconfig/fontconfig.h>
+#endif

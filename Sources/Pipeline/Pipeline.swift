@@ -1,0 +1,2 @@
+/// Pipeline files, the stage graph, fingerprints, the lock file, the scheduler and executors.
+public enum PipelineModule {}

@@ -1,0 +1,168 @@
+import Foundation
+
+/// A safetensors file: named arrays plus a string-to-string `__metadata__` map.
+///
+/// Layout: an 8-byte little-endian header length, a JSON header, then the arrays' bytes. The
+/// writer lays arrays out as the Python `safetensors` package does (larger dtypes first, then
+/// by name; header padded with spaces to 8 bytes), so files match it byte for byte when the
+/// metadata has at most one key (Python keeps metadata in a hash map; Rederive sorts the keys).
+public struct SafetensorsFile: Equatable, Sendable {
+    public var arrays: [String: NDArray]
+    public var metadata: [String: String]
+
+    public init(arrays: [String: NDArray] = [:], metadata: [String: String] = [:]) {
+        self.arrays = arrays
+        self.metadata = metadata
+    }
+
+    /// The float tensor called `name`, or a `missingTensor` error naming `path`.
+    public func tensor(_ name: String, path: String) throws(ArrayFileError) -> Tensor {
+        guard let array = arrays[name] else { throw .missingTensor(path: path, name: name) }
+        guard let tensor = array.tensor else {
+            throw .unknownDType(path: path, dtype: "\(array.dtype.safetensorsName) for '\(name)' where F32 was expected")
+        }
+        return tensor
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes.
+    public func encoded() -> [UInt8] {
+        // Python's order: dtype rank descending (I64 > F32 > I32), then name.
+        func rank(_ dtype: DType) -> Int { switch dtype { case .int64: 2; case .float32: 1; case .int32: 0 } }
+        let names = arrays.keys.sorted { lhs, rhs in
+            let (l, r) = (rank(arrays[lhs]!.dtype), rank(arrays[rhs]!.dtype))
+            return l != r ? l > r : lhs < rhs
+        }
+        var header = "{"
+        if !metadata.isEmpty {
+            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            header += "\"__metadata__\":{" + entries.joined(separator: ",") + "}"
+        }
+        var offset = 0
+        var data = [UInt8]()
+        for name in names {
+            let array = arrays[name]!
+            let bytes = array.littleEndianBytes
+            if header.count > 1 { header += "," }
+            header += "\(jsonString(name)):{\"dtype\":\"\(array.dtype.safetensorsName)\",\"shape\":["
+                + array.shape.map(String.init).joined(separator: ",")
+                + "],\"data_offsets\":[\(offset),\(offset + bytes.count)]}"
+            offset += bytes.count
+            data += bytes
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        headerBytes += [UInt8](repeating: 0x20, count: (8 - headerBytes.count % 8) % 8)
+        var out = [UInt8]()
+        out.reserveCapacity(8 + headerBytes.count + data.count)
+        var length = UInt64(headerBytes.count).littleEndian
+        withUnsafeBytes(of: &length) { out += $0 }
+        out += headerBytes
+        out += data
+        return out
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws(ArrayFileError) {
+        try AtomicFile.write(encoded(), to: path)
+    }
+
+    // MARK: Reading
+
+    public static func read(_ path: String) throws(ArrayFileError) -> SafetensorsFile {
+        try decode(AtomicFile.read(path), path: path)
+    }
+
+    /// Parses a safetensors file's bytes; `path` names it in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws(ArrayFileError) -> SafetensorsFile {
+        guard bytes.count >= 8 else { throw .truncated(path: path, expectedBytes: 8, actualBytes: bytes.count) }
+        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+        guard headerLength <= 100_000_000 else {
+            throw .badHeader(path: path, reason: "header length \(headerLength) is implausible; not a safetensors file")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard bytes.count >= dataStart else {
+            throw .truncated(path: path, expectedBytes: dataStart, actualBytes: bytes.count)
+        }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+        } catch {
+            throw .badHeader(path: path, reason: "header is not valid JSON")
+        }
+        guard let entries = json as? [String: Any] else {
+            throw .badHeader(path: path, reason: "header is not a JSON object")
+        }
+        var file = SafetensorsFile()
+        let dataLength = bytes.count - dataStart
+        var extents: [(begin: Int, end: Int)] = []
+        for (name, entry) in entries {
+            if name == "__metadata__" {
+                guard let metadata = entry as? [String: String] else {
+                    throw .badHeader(path: path, reason: "__metadata__ must map strings to strings")
+                }
+                file.metadata = metadata
+                continue
+            }
+            guard let info = entry as? [String: Any],
+                  let dtypeName = info["dtype"] as? String,
+                  let shapeValues = info["shape"] as? [Any],
+                  let offsetValues = info["data_offsets"] as? [Any], offsetValues.count == 2 else {
+                throw .badHeader(path: path, reason: "tensor '\(name)' needs dtype, shape and two data_offsets")
+            }
+            guard let dtype = DType.allCases.first(where: { $0.safetensorsName == dtypeName }) else {
+                throw .unknownDType(path: path, dtype: dtypeName)
+            }
+            let shape = try shapeValues.map { value throws(ArrayFileError) -> Int in
+                guard let dimension = integer(value), dimension >= 0 else {
+                    throw .badHeader(path: path, reason: "tensor '\(name)' has a bad shape")
+                }
+                return dimension
+            }
+            guard let begin = integer(offsetValues[0]), let end = integer(offsetValues[1]), begin >= 0, end >= begin else {
+                throw .badHeader(path: path, reason: "tensor '\(name)' has bad data_offsets")
+            }
+            guard end <= dataLength else {
+                throw .truncated(path: path, expectedBytes: dataStart + end, actualBytes: bytes.count)
+            }
+            guard shape.reduce(1, *) * dtype.size == end - begin else {
+                throw .shapeMismatch(path: path, name: name, shape: shape, byteCount: end - begin)
+            }
+            extents.append((begin, end))
+            file.arrays[name] = bytes.withUnsafeBytes { raw in
+                NDArray.decode(dtype: dtype, shape: shape,
+                               bytes: UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]))
+            }
+        }
+        extents.sort { $0.begin < $1.begin }
+        for (previous, next) in zip(extents, extents.dropFirst()) where next.begin < previous.end {
+            throw .badHeader(path: path, reason: "tensors overlap at byte \(next.begin)")
+        }
+        return file
+    }
+
+    private static func integer(_ value: Any) -> Int? {
+        value as? Int  // nil for 2.5 or "2": JSON numbers bridge to Int only when exact
+    }
+}
+
+/// A JSON string literal, escaped as serde_json escapes it.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case _ where scalar.value < 0x20:
+            out += "\\u" + String(format: "%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}

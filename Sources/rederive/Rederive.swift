@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The command-line tool. Each subcommand parses its options and calls one library function;
+/// the work lives in the libraries.
+@main
+struct Rederive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rederive",
+        abstract: "Regenerate, make-style, every figure of a toy-transformer interpretability study.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}

@@ -1,0 +1,8 @@
+import XCTest
+import Pipeline
+
+final class PipelineModuleTests: XCTestCase {
+    func testModuleLinks() {
+        XCTAssertEqual(String(describing: PipelineModule.self), "PipelineModule")
+    }
+}

@@ -1,0 +1,8 @@
+import XCTest
+import Recipes
+
+final class RecipesModuleTests: XCTestCase {
+    func testModuleLinks() {
+        XCTAssertEqual(String(describing: RecipesModule.self), "RecipesModule")
+    }
+}
