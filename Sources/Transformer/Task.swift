@@ -7,7 +7,19 @@ import Tensor
 public protocol Task: Sendable {
     /// A short name, as written in configs (`task:`).
     var name: String { get }
-    func makeBatch(batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) -> TokenBatch
+    /// Refills `batch` in place (same shape), so the training loop allocates nothing.
+    func fill(_ batch: inout TokenBatch, vocabulary: Int, generator: inout RandomGenerator)
+}
+
+extension Task {
+    /// A new batch of `batch` sequences of `length` tokens.
+    public func makeBatch(batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) -> TokenBatch {
+        let zeros = [Int32](repeating: 0, count: batch * length)
+        var out = TokenBatch(batch: batch, length: length, tokens: zeros, targets: zeros,
+                             lossMask: [Float](repeating: 0, count: batch * length))
+        fill(&out, vocabulary: vocabulary, generator: &generator)
+        return out
+    }
 }
 
 /// The tasks a config can name.
@@ -42,14 +54,13 @@ public enum TaskKind: Equatable, Sendable {
 
 /// Fills `[batch, length]` tokens: position 0 is BOS (token 0), the rest uniform in
 /// `1..<vocabulary`, drawn row by row. Shared by the tasks so that their inputs agree.
-func randomSequences(batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) -> [Int32] {
-    var tokens = [Int32](repeating: 0, count: batch * length)
+func fillRandomSequences(_ tokens: inout [Int32], batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) {
     for b in 0..<batch {
-        for t in 1..<length {
+        tokens[b * length] = 0
+        for t in 1..<max(1, length) {
             tokens[b * length + t] = Int32(1 + generator.nextInt(below: vocabulary - 1))
         }
     }
-    return tokens
 }
 
 /// The study's task: at position t > 0 predict token t - 1; position 0 (BOS) does not count.
@@ -58,8 +69,8 @@ func randomSequences(batch: Int, length: Int, vocabulary: Int, generator: inout 
 public struct PreviousTokenTask: Task {
     public init() {}
     public var name: String { "previous_token" }
-    public func makeBatch(batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) -> TokenBatch {
-        KBackTask(k: 1).makeBatch(batch: batch, length: length, vocabulary: vocabulary, generator: &generator)
+    public func fill(_ batch: inout TokenBatch, vocabulary: Int, generator: inout RandomGenerator) {
+        KBackTask(k: 1).fill(&batch, vocabulary: vocabulary, generator: &generator)
     }
 }
 
@@ -69,16 +80,15 @@ public struct KBackTask: Task {
     public var k: Int
     public init(k: Int) { precondition(k >= 1, "k must be at least 1"); self.k = k }
     public var name: String { k == 1 ? "previous_token" : "k_back:\(k)" }
-    public func makeBatch(batch: Int, length: Int, vocabulary: Int, generator: inout RandomGenerator) -> TokenBatch {
-        let tokens = randomSequences(batch: batch, length: length, vocabulary: vocabulary, generator: &generator)
-        var targets = [Int32](repeating: 0, count: tokens.count)
-        var mask = [Float](repeating: 0, count: tokens.count)
+    public func fill(_ out: inout TokenBatch, vocabulary: Int, generator: inout RandomGenerator) {
+        let (batch, length) = (out.batch, out.length)
+        fillRandomSequences(&out.tokens, batch: batch, length: length, vocabulary: vocabulary, generator: &generator)
         for b in 0..<batch {
-            for t in k..<max(k, length) {
-                targets[b * length + t] = tokens[b * length + t - k]
-                mask[b * length + t] = 1
+            for t in 0..<length {
+                let counted = t >= k
+                out.targets[b * length + t] = counted ? out.tokens[b * length + t - k] : 0
+                out.lossMask[b * length + t] = counted ? 1 : 0
             }
         }
-        return TokenBatch(batch: batch, length: length, tokens: tokens, targets: targets, lossMask: mask)
     }
 }
