@@ -10,7 +10,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badInput(let message): message
-        case .badCheckpoint(let path, let reason): "\(path): \(reason)"
+        case .badCheckpoint(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): \(reason)"
         case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
         }
     }

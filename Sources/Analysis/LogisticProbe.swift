@@ -13,8 +13,8 @@ public struct LogisticProbe: Sendable {
     public var featureScale: [Float]  // 1 / std, [d]
 
     public struct Settings: Sendable {
-        public var iterations = 150
-        public var learningRate: Float = 0.05
+        public var iterations = 100
+        public var learningRate: Float = 0.1
         public var l2: Float = 1e-4
         public init() {}
     }

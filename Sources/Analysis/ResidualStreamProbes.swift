@@ -18,7 +18,7 @@ public enum PositionProbes {
         public var trainFraction = 0.5
         /// At most this many training sequences are used by the logistic probe (its cost grows
         /// with them; the ridge probe uses them all).
-        public var logisticTrainSequences = 128
+        public var logisticTrainSequences = 32
         public var logistic = LogisticProbe.Settings()
         public init() {}
     }

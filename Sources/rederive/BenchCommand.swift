@@ -5,6 +5,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed benchmarks (release builds); each prints JSON lines.",
-        subcommands: [BenchTrain.self]
+        subcommands: [BenchTrain.self, BenchAnalyze.self]
     )
 }
