@@ -54,7 +54,7 @@ public struct Style: Equatable, Sendable {
 
     /// A 16:9 slide: large text, thick lines, light grid lines.
     public static let talk = Style(
-        name: "talk", defaultSize: .inches(13.333, 7.5),
+        name: "talk", defaultSize: .points(960, 540),
         tickLabelSize: 18, labelSize: 20, titleSize: 24, suptitleSize: 28, legendSize: 18,
         annotationSize: 14, lineWidth: 3, axisLineWidth: 1.5, tickLength: 7, minorTickLength: 4,
         tickWidth: 1.5, tickPad: 6, labelPad: 8, titlePad: 12, outerPad: 12, cellGap: 24,
