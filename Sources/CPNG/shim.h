@@ -37,7 +37,7 @@ static void rederive_png_flush(png_structp png) { (void)png; }
 static inline int rederive_png_encode_bgrx(const unsigned char *pixels, int width, int height,
                                            int stride, unsigned int pixels_per_metre,
                                            const char *software, const char *source,
-                                           int compression_level, int filters,
+                                           int compression_level, int compression_strategy, int filters,
                                            rederive_png_buffer *out) {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     if (!png) return 1;
@@ -46,6 +46,7 @@ static inline int rederive_png_encode_bgrx(const unsigned char *pixels, int widt
     if (setjmp(png_jmpbuf(png))) { png_destroy_write_struct(&png, &info); return 2; }
     png_set_write_fn(png, out, rederive_png_write_data, rederive_png_flush);
     png_set_compression_level(png, compression_level);
+    png_set_compression_strategy(png, compression_strategy);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -75,6 +76,7 @@ static inline int rederive_png_encode_bgrx(const unsigned char *pixels, int widt
     return 0;
 }
 
+/// zlib strategies: 0 default, 1 filtered, 2 Huffman only, 3 RLE.
 static inline int rederive_png_filter_none(void) { return PNG_FILTER_NONE; }
 static inline int rederive_png_filter_sub(void) { return PNG_FILTER_SUB; }
 static inline int rederive_png_filter_up(void) { return PNG_FILTER_UP; }

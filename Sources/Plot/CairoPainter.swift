@@ -135,39 +135,45 @@ struct CairoPainter {
     }
 
     func drawScatter(_ m: ScatterMark, color: Color, norm: ResolvedNorm?, in p: PanelLayout, style: Style) {
-        let radius = (m.size ?? style.markerSize) / 2
+        let diameter = m.size ?? style.markerSize
+        let colorOf: (Int) -> Color
         switch m.coloring {
         case .fixed:
-            // One colour: one path, one fill.
-            setColor(color.withAlpha(color.alpha * m.alpha))
-            for i in m.x.indices {
-                let x = p.px(m.x[i]), y = p.py(m.y[i])
-                guard x.isFinite, y.isFinite else { continue }
-                cairo_new_sub_path(cr)
-                cairo_arc(cr, x, y, radius, 0, 2 * .pi)
-            }
-            cairo_fill(cr)
+            colorOf = { _ in color }
         case .values(let values, let scale):
             let norm = norm ?? ResolvedNorm.resolve(scale.norm, values: values)
-            for i in m.x.indices {
-                let x = p.px(m.x[i]), y = p.py(m.y[i])
-                guard x.isFinite, y.isFinite else { continue }
-                let c = scale.colormap.color(at: norm.normalize(values[i]))
-                setColor(c.withAlpha(c.alpha * m.alpha))
-                cairo_arc(cr, x, y, radius, 0, 2 * .pi)
-                cairo_fill(cr)
-            }
+            colorOf = { scale.colormap.color(at: norm.normalize(values[$0])) }
         case .categories(let categories, let palette):
             let palette = palette ?? style.palette
-            for i in m.x.indices {
-                let x = p.px(m.x[i]), y = p.py(m.y[i])
-                guard x.isFinite, y.isFinite else { continue }
-                let c = palette[categories[i]]
-                setColor(c.withAlpha(c.alpha * m.alpha))
-                cairo_arc(cr, x, y, radius, 0, 2 * .pi)
-                cairo_fill(cr)
+            colorOf = { palette[categories[$0]] }
+        }
+        let stamp = target == .raster ? DotStamp(diameter: diameter * pixelsPerPoint) : nil
+        if stamp != nil {
+            cairo_save(cr)
+            cairo_identity_matrix(cr)
+        } else {
+            // Vector output: a zero-length stroke with round caps is a dot, and costs two
+            // coordinates instead of four Bézier curves.
+            cairo_set_line_width(cr, diameter)
+            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+        }
+        var current: Color? = nil
+        for i in m.x.indices {
+            let x = p.px(m.x[i]), y = p.py(m.y[i])
+            guard x.isFinite, y.isFinite else { continue }
+            var c = colorOf(i)
+            c.alpha *= m.alpha
+            if c != current { setColor(c); current = c }
+            if let stamp {
+                stamp.draw(on: cr, x: x * pixelsPerPoint, y: y * pixelsPerPoint)
+            } else {
+                cairo_move_to(cr, x, y)
+                cairo_close_path(cr)
+                cairo_stroke(cr)
             }
         }
+        if stamp != nil { cairo_restore(cr) }
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
     }
 
     func drawHeatmap(_ m: HeatmapMark, norm: ResolvedNorm, in p: PanelLayout, style: Style) {
