@@ -235,9 +235,11 @@ struct CairoPainter {
 
     func drawBars(_ m: BarMark, color: Color, in p: PanelLayout, style: Style) {
         setColor(color)
+        // A baseline a log axis cannot show (zero, say) means "from the bottom of the axis".
+        let base = p.py(m.baseline).isFinite ? p.py(m.baseline) : (p.yInverted ? p.plot.minY : p.plot.maxY)
         for i in m.x.indices {
             let l = p.px(m.x[i] - m.width / 2), r = p.px(m.x[i] + m.width / 2)
-            let t = p.py(m.heights[i]), b = p.py(m.baseline)
+            let t = p.py(m.heights[i]), b = base
             guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
             let (sl, sr, st, sb) = (snapEdge(l), snapEdge(r), snapEdge(t), snapEdge(b))
             cairo_rectangle(cr, min(sl, sr), min(st, sb), abs(sr - sl), abs(sb - st))

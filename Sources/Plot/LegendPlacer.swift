@@ -81,7 +81,16 @@ enum LegendPlacer {
                 // Bars cover their whole height: sample down to the baseline too.
                 for f in [0.25, 0.5, 0.75] { add(m.x, m.heights.map { m.baseline + f * ($0 - m.baseline) }) }
             case .band(let m): add(m.x, m.lower); add(m.x, m.upper)
-            case .heatmap, .rule, .text: break
+            case .rule(let m):
+                let samples = (0...20).map { Double($0) / 20 }
+                if m.orientation == .horizontal {
+                    let y = layout.py(m.value)
+                    if y.isFinite { points += samples.map { (layout.plot.minX + $0 * layout.plot.width, y) } }
+                } else {
+                    let x = layout.px(m.value)
+                    if x.isFinite { points += samples.map { (x, layout.plot.minY + $0 * layout.plot.height) } }
+                }
+            case .heatmap, .text: break
             }
         }
         return points

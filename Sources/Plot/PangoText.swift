@@ -51,6 +51,8 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
         pango_cairo_context_set_font_options(context, options)
         cairo_font_options_destroy(options)
         pango_context_set_round_glyph_positions(context, 0)
+        // One Pango point per user-space unit, so that markup sizes are in our points.
+        pango_cairo_context_set_resolution(context, 72)
     }
 
     public func measure(_ markup: String, style: TextStyle) -> TextExtent {
@@ -77,6 +79,7 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
         let layout = pango_layout_new(context)!
         pango_layout_set_font_description(layout, description(for: style))
         var error: UnsafeMutablePointer<GError>? = nil
+        let markup = Self.expandScripts(markup, size: style.size)
         if pango_parse_markup(markup, -1, 0, nil, nil, nil, &error) != 0 {
             pango_layout_set_markup(layout, markup, -1)
         } else {
@@ -84,6 +87,19 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
             pango_layout_set_text(layout, markup, -1)
         }
         return layout
+    }
+
+    /// Pango's own <sup> and <sub> scale from a default size rather than from the layout's
+    /// absolute size, so they are rewritten as spans with explicit size and rise.
+    static func expandScripts(_ markup: String, size: Double) -> String {
+        guard markup.contains("<su") else { return markup }
+        let small = Int((0.7 * size * 1024).rounded())
+        let up = Int((0.4 * size * 1024).rounded()), down = Int((-0.2 * size * 1024).rounded())
+        return markup
+            .replacingOccurrences(of: "<sup>", with: "<span size=\"\(small)\" rise=\"\(up)\">")
+            .replacingOccurrences(of: "</sup>", with: "</span>")
+            .replacingOccurrences(of: "<sub>", with: "<span size=\"\(small)\" rise=\"\(down)\">")
+            .replacingOccurrences(of: "</sub>", with: "</span>")
     }
 
     private func description(for style: TextStyle) -> OpaquePointer {

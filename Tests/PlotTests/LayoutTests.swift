@@ -154,3 +154,18 @@ final class LayoutTests: XCTestCase {
         }
     }
 }
+
+final class GalleryTests: XCTestCase {
+    /// Every sample figure renders to all three formats; the PNGs are left in the temporary
+    /// directory for a person to look at.
+    func testSampleFiguresRender() throws {
+        for (name, figure) in LayoutTests.sampleFigures() {
+            let base = temporaryPath(name.replacingOccurrences(of: " ", with: "-"))
+            try figure.writePNG(to: base + ".png", source: "PlotTests")
+            try figure.writePDF(to: base + ".pdf")
+            try figure.writeSVG(to: base + ".svg")
+            let png = try XCTUnwrap(FileManager.default.contents(atPath: base + ".png"))
+            XCTAssertGreaterThan(png.count, 1000, name)
+        }
+    }
+}
