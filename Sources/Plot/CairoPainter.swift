@@ -419,7 +419,7 @@ struct CairoPainter {
 
     /// Centres a stroke of `lineWidth` on a pixel boundary or pixel centre so that it is crisp.
     func snap(_ v: Double, _ lineWidth: Double) -> Double {
-        guard target == .raster, v.isFinite else { return v }
+        guard target == .raster, v.isFinite, lineWidth.isFinite else { return v }
         let device = v * pixelsPerPoint
         let widthPixels = max(1, (lineWidth * pixelsPerPoint).rounded())
         let snapped = Int(widthPixels) % 2 == 1 ? device.rounded(.down) + 0.5 : device.rounded()

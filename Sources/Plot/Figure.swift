@@ -43,9 +43,13 @@ public struct Figure: Equatable, Sendable {
     /// The size in points after applying the style default.
     public var resolvedSize: Size { (size ?? style.defaultSize).points }
 
-    /// PNG size in pixels.
-    public var pixelSize: (width: Int, height: Int) {
+    /// PNG size in pixels. Throws unless both are within Cairo's 1…32767.
+    public func pixelSize() throws -> (width: Int, height: Int) {
         let s = resolvedSize
-        return (Int((s.width * dpi / 72).rounded()), Int((s.height * dpi / 72).rounded()))
+        let w = (s.width * dpi / 72).rounded(), h = (s.height * dpi / 72).rounded()
+        guard w >= 1, h >= 1, w <= 32767, h <= 32767 else {
+            throw PlotError.invalidPixelSize(width: w, height: h, dpi: dpi)
+        }
+        return (Int(w), Int(h))
     }
 }

@@ -11,6 +11,10 @@ public enum Layout {
     public static func figure(_ figure: Figure, measurer: TextMeasuring) throws -> FigureLayout {
         let style = figure.style
         let size = figure.resolvedSize
+        guard size.width.isFinite, size.height.isFinite, size.width > 0, size.height > 0 else {
+            throw PlotError.figureTooSmall(width: size.width, height: size.height,
+                                           detail: "the size must be finite and positive")
+        }
         let rows = figure.grid.count
         let columns = figure.grid.map(\.count).max() ?? 0
         var prepared: [PreparedPanel] = []
@@ -58,7 +62,7 @@ public enum Layout {
                          - Double(rows - 1) * style.cellGap) / Double(rows)
             guard cellW >= 8, cellH >= 8 else {
                 throw PlotError.figureTooSmall(width: size.width, height: size.height,
-                                               detail: "the plot areas would be \(Int(cellW)) x \(Int(cellH)) pt after room for labels")
+                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels", cellW, cellH))
             }
             layouts = []
             for (i, d) in decorated.enumerated() {

@@ -176,8 +176,9 @@ public struct Mark: Equatable, Sendable {
         return series.enumerated().map { s, heights in
             let offset = -groupWidth / 2 + width * (Double(s) + 0.5)
             return .bars(x: heights.indices.map { Double($0) + offset }, heights: heights,
-                         errors: errors?[s], width: width, baseline: baseline,
-                         label: labels?[s], color: colors?[s])
+                         errors: errors.flatMap { s < $0.count ? $0[s] : nil }, width: width, baseline: baseline,
+                         label: labels.flatMap { s < $0.count ? $0[s] : nil },
+                         color: colors.flatMap { s < $0.count ? $0[s] : nil })
         }
     }
 

@@ -56,6 +56,7 @@ struct PanelDecorator {
             bottom += style.labelPad + measurer.measure(label, style: labelStyle).height
         }
         top = maxYH / 2
+        bottom = max(bottom, maxYH / 2)
         if let title = panel.title {
             top = max(top, style.titlePad + measurer.measure(title, style: titleStyle).height)
         }
@@ -84,7 +85,9 @@ struct PanelDecorator {
                 room += style.labelPad + measurer.measure(label, style: labelStyle).height
             }
             right = max(right, room)
-            top = max(top, (widths.map(\.height).max() ?? 0) / 2)
+            let overhang = (widths.map(\.height).max() ?? 0) / 2
+            top = max(top, overhang)
+            bottom = max(bottom, overhang)
         }
         right += 2
     }
@@ -92,7 +95,8 @@ struct PanelDecorator {
     /// How many intervals an axis of `length` points has room for (matplotlib's rule, at most 9).
     static func bins(_ length: Double, horizontal: Bool, style: Style) -> Int {
         let perTick = (horizontal ? 3 : 2) * style.tickLabelSize
-        return max(1, min(9, Int(length / perTick)))
+        let fits = length / perTick
+        return fits.isFinite ? max(1, min(9, Int(max(0, fits)))) : 1
     }
 
     static func ticks(_ spec: TickSpec, scale: AxisScale, lower: Double, upper: Double, length: Double,
@@ -114,7 +118,7 @@ struct PanelDecorator {
                     (major, minor) = try Ticks.log(lower: lo, upper: hi, maxCount: bins + 1)
                 } else {
                     major = try Ticks.linear(lower: lo, upper: hi, maxCount: bins + 1)
-                    if integer && major.contains(where: { $0.value != $0.value.rounded() }) {
+                    if integer && abs(lo) < 1e9 && abs(hi) < 1e9 && major.contains(where: { $0.value != $0.value.rounded() }) {
                         let whole = Int(lo.rounded(.up))...Int(hi.rounded(.down))
                         major = whole.count <= bins + 1
                             ? whole.map { Tick(Double($0), Ticks.format(Double($0))) }

@@ -92,7 +92,7 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
     /// Pango's own <sup> and <sub> scale from a default size rather than from the layout's
     /// absolute size, so they are rewritten as spans with explicit size and rise.
     static func expandScripts(_ markup: String, size: Double) -> String {
-        guard markup.contains("<su") else { return markup }
+        guard markup.contains("<su"), size.isFinite, size > 0, size < 10_000 else { return markup }
         let small = Int((0.7 * size * 1024).rounded())
         let up = Int((0.4 * size * 1024).rounded()), down = Int((-0.2 * size * 1024).rounded())
         return markup

@@ -24,7 +24,7 @@ public enum Renderer {
     static func withImage<T>(_ figure: Figure, _ body: (UnsafePointer<UInt8>, Int, Int, Int) throws -> T) throws -> T {
         let text = try engine()
         let layout = try Layout.figure(figure, measurer: text)
-        let (width, height) = figure.pixelSize
+        let (width, height) = try figure.pixelSize()
         let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))!
         defer { cairo_surface_destroy(surface) }
         try check(cairo_surface_status(surface), "creating a \(width) x \(height) image")

@@ -31,11 +31,16 @@ public enum Ticks {
         let (lo, hi) = nonsingular(min(lower, upper), max(lower, upper))
         let count = max(maxCount, 2)
         let raw = (hi - lo) / Double(count - 1)
+        // Ranges beyond what integer tick indices can express (overflowing spans, denormal
+        // steps, spans tiny next to their values) get their two ends as ticks.
+        guard raw.isNormal, (abs(lo) / raw) < 1e15, (abs(hi) / raw) < 1e15 else {
+            return [Tick(lo, format(lo)), Tick(hi, format(hi))]
+        }
         let baseExponent = Int(Foundation.log10(raw).rounded(.down))
         for exponent in baseExponent...(baseExponent + 1) {
             for mantissa in [10, 20, 25, 50, 100] {
                 let step = Double(mantissa) * pow10(exponent - 1)
-                guard step >= raw * (1 - 1e-12) else { continue }
+                guard step.isNormal, step >= raw * (1 - 1e-12) else { continue }
                 let first = Int((lo / step - 1e-9).rounded(.up))
                 let last = Int((hi / step + 1e-9).rounded(.down))
                 guard last - first + 1 <= count else { continue }

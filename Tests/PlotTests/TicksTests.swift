@@ -113,3 +113,35 @@ final class TicksTests: XCTestCase {
         XCTAssertEqual(Ticks.format(.nan), "NaN")
     }
 }
+
+final class ExtremeRangeTests: XCTestCase {
+    func testExtremeRangesDoNotTrap() throws {
+        for (lo, hi) in [(-1e308, 1e308), (1e-320, 2e-320), (1.0, 1.0 + 1e-15), (1e300, 1e300 * (1 + 1e-12)), (5e-324, 5e-324)] {
+            let ticks = try Ticks.linear(lower: lo, upper: hi, maxCount: 9)
+            XCTAssertFalse(ticks.isEmpty, "[\(lo), \(hi)]")
+            XCTAssertTrue(ticks.allSatisfy { $0.value.isFinite })
+        }
+        let (major, _) = try Ticks.log(lower: 1e-300, upper: 1e300, maxCount: 9)
+        XCTAssertLessThanOrEqual(major.count, 9)
+    }
+
+    func testAbsurdDPIIsATypedError() {
+        let figure = Figure(Panel(marks: [.line(y: [1, 2])]), size: .inches(4, 3), dpi: 1e9)
+        XCTAssertThrowsError(try Renderer.png(figure)) { error in
+            guard case PlotError.invalidPixelSize = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try Renderer.png(Figure(Panel(), dpi: .nan)))
+    }
+
+    func testGroupedBarsToleratesShortLabelLists() {
+        let marks = Mark.groupedBars(series: [[1, 2], [3, 4], [5, 6]], labels: ["a"])
+        XCTAssertEqual(marks.count, 3)
+    }
+}
+
+final class BadFigureSizeTests: XCTestCase {
+    func testNaNFigureSizeIsATypedError() {
+        XCTAssertThrowsError(try Renderer.layout(Figure(Panel(marks: [.line(y: [1, 2])]), size: .points(.nan, 100))))
+        XCTAssertThrowsError(try Renderer.pdf(Figure(Panel(marks: [.line(y: [1, 2])]), size: .points(-5, 100))))
+    }
+}
