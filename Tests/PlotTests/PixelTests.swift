@@ -83,3 +83,57 @@ final class PixelTests: XCTestCase {
         XCTAssertEqual(raster.height, 200)
     }
 }
+
+final class MorePixelTests: XCTestCase {
+    /// Counts pixels in a rectangle (in points) whose channels are all below 40 or all above 215.
+    func count(_ raster: Raster, _ figure: Figure, _ rect: Rect, dark: Bool) -> Int {
+        let s = figure.dpi / 72
+        var n = 0
+        for y in Int(rect.minY * s)..<Int(rect.maxY * s) {
+            for x in Int(rect.minX * s)..<Int(rect.maxX * s) {
+                let p = raster[x, y]
+                if dark ? (p.r < 40 && p.g < 40 && p.b < 40) : (p.r > 215 && p.g > 215 && p.b > 215) { n += 1 }
+            }
+        }
+        return n
+    }
+
+    func testAnnotationsContrastWithTheirCells() throws {
+        let figure = Figure(barePanel([.heatmap(Matrix([[0, 1]]), annotate: true)]), size: .inches(4, 2), dpi: 150)
+        let (raster, layout) = try render(figure)
+        let p = layout.panels[0]
+        let half = (p.px(1) - p.px(0)) / 2
+        let dark = Rect(x: p.px(0) - half * 0.8, y: p.plot.minY + 2, width: half * 1.6, height: p.plot.height - 4)
+        let light = Rect(x: p.px(1) - half * 0.8, y: p.plot.minY + 2, width: half * 1.6, height: p.plot.height - 4)
+        // Dark viridis purple gets white text, bright yellow gets black text.
+        XCTAssertGreaterThan(count(raster, figure, dark, dark: false), 20)
+        XCTAssertEqual(count(raster, figure, dark, dark: true), 0)
+        XCTAssertGreaterThan(count(raster, figure, light, dark: true), 20)
+    }
+
+    func testCategoricalScatterUsesThePalette() throws {
+        let figure = Figure(barePanel([.scatter(x: [0.25, 0.75], y: [0.5, 0.5], categories: [0, 3], size: 16)],
+                                      xLimits: 0...1, yLimits: 0...1), size: .inches(2, 2), dpi: 100)
+        let (raster, layout) = try render(figure)
+        let p = layout.panels[0]
+        assertColor(pixel(raster, figure, x: p.px(0.25), y: p.py(0.5)), Palette.okabeIto[0])
+        assertColor(pixel(raster, figure, x: p.px(0.75), y: p.py(0.5)), Palette.okabeIto[3])
+    }
+
+    func testBarsOnALogAxisRiseFromTheBottom() throws {
+        let figure = Figure(barePanel([.bars(x: [0], heights: [100], color: .black)], yLimits: 1...1000)
+                                .with { $0.yScale = .log }, size: .inches(2, 2), dpi: 100)
+        let (raster, layout) = try render(figure)
+        let p = layout.panels[0]
+        assertColor(pixel(raster, figure, x: p.px(0), y: p.py(2)), .black)
+        assertColor(pixel(raster, figure, x: p.px(0), y: p.py(500)), .white)
+    }
+}
+
+extension Panel {
+    func with(_ change: (inout Panel) -> Void) -> Panel {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}
