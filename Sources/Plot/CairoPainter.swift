@@ -218,8 +218,11 @@ struct CairoPainter {
             cairo_surface_destroy(image)
         }
         if m.annotate {
-            let textStyle = TextStyle(size: style.annotationSize)
             let cw = (x1 - x0) / Double(cols), ch = (y1 - y0) / Double(rows)
+            // Shrink the numbers to fit small cells: 0.6 em per character, 1.3 em per line.
+            let widest = Double(m.matrix.values.map { Ticks.fixed($0, decimals: m.decimals).count }.max() ?? 1)
+            let size = min(style.annotationSize, abs(cw) / (0.6 * widest + 0.4), abs(ch) / 1.3)
+            let textStyle = TextStyle(size: size)
             for r in 0..<rows {
                 for c in 0..<cols {
                     let value = m.matrix[r, c]

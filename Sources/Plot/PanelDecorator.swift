@@ -68,6 +68,13 @@ struct PanelDecorator {
             overflowLeft = max(overflowLeft, extent.width / 2 - at)
             overflowRight = max(overflowRight, at + extent.width / 2 - plotSize.width)
         }
+        // Titles and x labels wider than the plot stick out on both sides.
+        for (text, textStyle) in [(panel.title, titleStyle), (p.showXLabel ? panel.xLabel : nil, labelStyle)] {
+            guard let text else { continue }
+            let spill = (measurer.measure(text, style: textStyle).width - plotSize.width) / 2
+            overflowLeft = max(overflowLeft, spill)
+            overflowRight = max(overflowRight, spill)
+        }
         left = max(left, overflowLeft)
         right = overflowRight
         if let bar = p.colorbar, let spec = panel.colorbar {

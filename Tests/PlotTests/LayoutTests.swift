@@ -169,3 +169,20 @@ final class GalleryTests: XCTestCase {
         }
     }
 }
+
+final class WideTextLayoutTests: XCTestCase {
+    func testWideTitlesInAGridDoNotCollide() throws {
+        let panel = Panel(title: "Somewhat long title here", xLabel: "an x label, long too",
+                          marks: [.line(y: [1, 2, 3])])
+        let layout = try Renderer.layout(Figure(size: .inches(8, 3), grid: [[panel, panel, panel]]))
+        let titles = layout.panels.compactMap(\.title)
+        XCTAssertEqual(titles.count, 3)
+        for (a, b) in zip(titles, titles.dropFirst()) {
+            XCTAssertFalse(a.bounds.intersects(b.bounds), "\(a.bounds) overlaps \(b.bounds)")
+        }
+        let labels = layout.panels.compactMap(\.x.label)
+        for (a, b) in zip(labels, labels.dropFirst()) {
+            XCTAssertFalse(a.bounds.intersects(b.bounds))
+        }
+    }
+}
