@@ -70,6 +70,7 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
         pango_layout_get_extents(layout, nil, &logical)
         let scale = Double(rederive_pango_scale())
         let extent = TextExtent(width: Double(logical.width) / scale, height: Double(logical.height) / scale)
+        if extentCache.count > 20_000 { extentCache.removeAll(keepingCapacity: true) }
         extentCache[key] = extent
         return extent
     }
@@ -87,6 +88,19 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
             pango_layout_set_text(layout, markup, -1)
         }
         return layout
+    }
+
+    /// The text of `markup` without its tags (the markup itself if it does not parse), e.g. for
+    /// PDF metadata.
+    public static func plainText(_ markup: String) -> String {
+        var text: UnsafeMutablePointer<CChar>? = nil
+        var error: UnsafeMutablePointer<GError>? = nil
+        guard pango_parse_markup(markup, -1, 0, nil, &text, nil, &error) != 0, let text else {
+            if let error { g_error_free(error) }
+            return markup
+        }
+        defer { g_free(text) }
+        return String(cString: text)
     }
 
     /// Pango's own <sup> and <sub> scale from a default size rather than from the layout's

@@ -14,6 +14,8 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     case figureTooSmall(width: Double, height: Double, detail: String)
     /// The PNG would be empty or larger than Cairo allows (32767 pixels a side).
     case invalidPixelSize(width: Double, height: Double, dpi: Double)
+    /// A PDF document was asked for with no figures.
+    case emptyDocument
     /// A bundled file (font or data) is missing.
     case resourceMissing(path: String)
     /// Pango or fontconfig could not be set up.
@@ -41,6 +43,8 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
             return "a \(width) x \(height) pt figure is too small: \(detail); enlarge it or use a smaller style"
         case let .invalidPixelSize(width, height, dpi):
             return "a PNG of \(width) x \(height) pixels (at \(dpi) dpi) cannot be made; each side must be 1 to 32767 pixels, so change the size or the DPI"
+        case .emptyDocument:
+            return "a PDF needs at least one figure; pass one or more figures"
         case let .resourceMissing(path):
             return "the bundled file \(path) is missing; rebuild the package so that its resources are copied"
         case let .fonts(detail):

@@ -75,7 +75,7 @@ public enum Renderer {
     /// One PDF with a page per figure (a slide deck, say), each page at its figure's size.
     /// Vector, fonts embedded (subset), heatmaps with /Interpolate false, fixed dates.
     public static func pdf(_ figures: [Figure], title: String? = nil) throws -> [UInt8] {
-        guard let first = figures.first else { return [] }
+        guard let first = figures.first else { throw PlotError.emptyDocument }
         let text = try engine()
         let layouts = try figures.map { try Layout.figure($0, measurer: text) }
         let sink = ByteSink()
@@ -87,7 +87,7 @@ public enum Renderer {
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_MOD_DATE, pdfDate)
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, software)
         if let title = title ?? first.suptitle {
-            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, PangoText.plainText(title))
         }
         let cr = cairo_create(surface)!
         text.lock.lock()

@@ -64,6 +64,10 @@ final class LayoutTests: XCTestCase {
             ("paper heat", Figure(heat, style: .paper)),
             ("talk", Figure(style: .talk, suptitle: "Talk", grid: [[lossPanel, heat]])),
             ("ragged shared", Figure(sharedX: true, sharedY: true, grid: [[lossPanel, lossPanel], [lossPanel]])),
+            ("paper annotated", Figure(Panel(title: "Probe accuracy by layer", xLabel: "position", yLabel: "stream", marks: [
+                .heatmap(Matrix(rows: 5, columns: 10, values: (0..<50).map { Double(($0 * 37) % 100) / 100 }),
+                         scale: .magma, annotate: true, rowLabels: ["embed", "resid 0 mid", "resid 0", "resid 1 mid", "resid 1"]),
+            ], colorbar: Colorbar(label: "R<sup>2</sup>")), style: .paper)),
         ]
     }
 

@@ -95,6 +95,15 @@ final class OutputTests: XCTestCase {
         XCTAssertTrue(facts.contains("Title: Deck"), info)
     }
 
+    func testEmptyDocumentIsAnErrorAndTitlesLoseTheirMarkup() throws {
+        XCTAssertThrowsError(try Renderer.pdf([])) { XCTAssertEqual($0 as? PlotError, .emptyDocument) }
+        XCTAssertEqual(PangoText.plainText("W<sub>QK</sub> and σ"), "WQK and σ")
+        XCTAssertEqual(PangoText.plainText("a < b"), "a < b")
+        let pdf = String(decoding: try Renderer.pdf(Figure(Panel(marks: [.line(y: [1, 2])]), suptitle: "W<sub>QK</sub>")),
+                         as: UTF8.self)
+        XCTAssertTrue(pdf.contains("/Title (WQK)"), "plain title in the metadata")
+    }
+
     func testSVGDrawsHeatmapCellsAsShapes() throws {
         let figure = Figure(Panel(marks: [.heatmap(Matrix([[0, 1], [2, 3]]))], colorbar: Colorbar()))
         let svg = String(decoding: try Renderer.svg(figure), as: UTF8.self)
