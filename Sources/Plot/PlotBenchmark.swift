@@ -9,6 +9,7 @@ public enum PlotBenchmark {
         public var pngFirstMilliseconds: Double
         public var pdfFirstMilliseconds: Double
         public var files: [String]
+        public var repetitions: Int
 
         /// One JSON line.
         public var json: String {
@@ -16,7 +17,7 @@ public enum PlotBenchmark {
             let list = files.map { "\"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ", ")
             return "{\"png_ms_median\": \(ms(pngMillisecondsMedian)), \"pdf_ms_median\": \(ms(pdfMillisecondsMedian)), "
                 + "\"png_ms_first\": \(ms(pngFirstMilliseconds)), \"pdf_ms_first\": \(ms(pdfFirstMilliseconds)), "
-                + "\"files\": [\(list)]}"
+                + "\"reps\": \(repetitions), \"files\": [\(list)]}"
         }
     }
 
@@ -38,6 +39,7 @@ public enum PlotBenchmark {
             return rest[rest.count / 2]
         }
         return Result(pngMillisecondsMedian: median(pngTimes), pdfMillisecondsMedian: median(pdfTimes),
-                      pngFirstMilliseconds: pngTimes[0], pdfFirstMilliseconds: pdfTimes[0], files: [png, pdf])
+                      pngFirstMilliseconds: pngTimes[0], pdfFirstMilliseconds: pdfTimes[0], files: [png, pdf],
+                      repetitions: max(repetitions, 1))
     }
 }

@@ -10,14 +10,15 @@ struct BenchPlot: ParsableCommand {
         abstract: "Time the 4-panel reference figure to PNG (150 dpi) and PDF."
     )
 
-    @Option(help: "Directory for figure.png and figure.pdf.")
-    var out: String = "bench-plot"
+    @Option(help: "Directory for figure.png and figure.pdf (default: a directory under the system temporary directory).")
+    var out: String?
 
     @Option(help: "Renders per format; the median excludes the first.")
     var reps: Int = 8
 
     func run() throws {
-        let result = try PlotBenchmark.run(outputDirectory: out, repetitions: reps)
+        let directory = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("rederive-bench-plot").path
+        let result = try PlotBenchmark.run(outputDirectory: directory, repetitions: reps)
         print(result.json)
     }
 }
