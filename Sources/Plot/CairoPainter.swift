@@ -113,7 +113,7 @@ struct CairoPainter {
         setColor(color)
         cairo_set_line_width(cr, width)
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
-        cairo_set_line_cap(cr, m.dash == .solid ? CAIRO_LINE_CAP_BUTT : CAIRO_LINE_CAP_BUTT)
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
         setDash(m.dash, width: width)
         var penDown = false
         for i in m.x.indices {
