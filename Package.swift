@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Transformer", dependencies: ["Tensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer"]),
-        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"]),
+        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
+                exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor", "Transformer", "Analysis", "Plot", "Recipes",

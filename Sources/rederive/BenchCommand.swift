@@ -1,10 +1,11 @@
 import ArgumentParser
 
-/// `rederive bench`: speed measurements, one JSON line per measurement.
+/// `rederive bench …`: speed measurements, one JSON line each. Speed targets live here, never in
+/// timed tests.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Speed benchmarks (release builds); each prints JSON lines.",
-        subcommands: [BenchTrain.self, BenchAnalyze.self]
+        abstract: "Measure speed (release builds); each subcommand prints JSON lines.",
+        subcommands: [BenchTrain.self, BenchAnalyze.self, BenchPlot.self]
     )
 }

@@ -1,0 +1,131 @@
+import Foundation
+
+/// The pure layout pass: a `Figure` and a text measurer in, a `FigureLayout` out.
+///
+/// Like matplotlib's constrained layout, every panel reserves room for its tick labels, axis
+/// labels, title and colorbar; columns take the widest left and right decorations of their
+/// panels and rows the tallest top and bottom, and the plot areas share what is left equally.
+/// Tick counts depend on the plot size and label widths on the ticks, so the pass runs three
+/// times, each from the previous sizes.
+public enum Layout {
+    public static func figure(_ figure: Figure, measurer: TextMeasuring) throws -> FigureLayout {
+        let style = figure.style
+        let size = figure.resolvedSize
+        guard size.width.isFinite, size.height.isFinite, size.width > 0, size.height > 0 else {
+            throw PlotError.figureTooSmall(width: size.width, height: size.height,
+                                           detail: "the size must be finite and positive")
+        }
+        let rows = figure.grid.count
+        let columns = figure.grid.map(\.count).max() ?? 0
+        var prepared: [PreparedPanel] = []
+        for (r, row) in figure.grid.enumerated() {
+            for (c, panel) in row.enumerated() {
+                prepared.append(try PreparedPanel(row: r, column: c, panel: panel, style: style))
+            }
+        }
+        if figure.sharedX { shareX(&prepared, rows: rows) }
+        if figure.sharedY { shareY(&prepared) }
+
+        var suptitle: PlacedText? = nil
+        var top = style.outerPad
+        if let text = figure.suptitle {
+            let textStyle = TextStyle(size: style.suptitleSize)
+            let extent = measurer.measure(text, style: textStyle)
+            suptitle = PlacedText(text, style: textStyle, color: style.foreground, x: size.width / 2, y: top,
+                                  anchor: .top, extent: extent)
+            top += extent.height + style.titlePad
+        }
+        guard rows > 0, columns > 0 else {
+            return FigureLayout(size: size, style: style, panels: [], suptitle: suptitle)
+        }
+
+        // Initial guess: plots share the figure evenly with room for typical decorations.
+        let guessW = size.width / Double(columns) * 0.75
+        let guessH = (size.height - top) / Double(rows) * 0.7
+        var plotSizes = Array(repeating: Size(width: guessW, height: guessH), count: prepared.count)
+        var layouts: [PanelLayout] = []
+        for _ in 0..<3 {
+            let decorated = try prepared.indices.map { i in
+                try PanelDecorator(prepared: prepared[i], style: style, measurer: measurer, plotSize: plotSizes[i])
+            }
+            var left = Array(repeating: 0.0, count: columns), right = left
+            var upper = Array(repeating: 0.0, count: rows), lower = upper
+            for d in decorated {
+                left[d.prepared.column] = max(left[d.prepared.column], d.left)
+                right[d.prepared.column] = max(right[d.prepared.column], d.right)
+                upper[d.prepared.row] = max(upper[d.prepared.row], d.top)
+                lower[d.prepared.row] = max(lower[d.prepared.row], d.bottom)
+            }
+            let cellW = (size.width - 2 * style.outerPad - left.reduce(0, +) - right.reduce(0, +)
+                         - Double(columns - 1) * style.cellGap) / Double(columns)
+            let cellH = (size.height - top - style.outerPad - upper.reduce(0, +) - lower.reduce(0, +)
+                         - Double(rows - 1) * style.cellGap) / Double(rows)
+            guard cellW >= 8, cellH >= 8 else {
+                throw PlotError.figureTooSmall(width: size.width, height: size.height,
+                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels", cellW, cellH))
+            }
+            layouts = []
+            for (i, d) in decorated.enumerated() {
+                let c = d.prepared.column, r = d.prepared.row
+                let x = style.outerPad + (0..<c).reduce(0.0) { $0 + left[$1] + cellW + right[$1] + style.cellGap } + left[c]
+                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH + lower[$1] + style.cellGap } + upper[r]
+                var plot = Rect(x: x, y: y, width: cellW, height: cellH)
+                if d.prepared.aspectEqual {
+                    plot = equalAspect(plot, d.prepared)
+                }
+                plotSizes[i] = Size(width: plot.width, height: plot.height)
+                layouts.append(d.place(in: plot))
+            }
+        }
+        return FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
+    }
+
+    /// Shrinks `box` so that one data unit is as long on x as on y, centred in the box.
+    static func equalAspect(_ box: Rect, _ p: PreparedPanel) -> Rect {
+        func span(_ lo: Double, _ hi: Double, _ scale: AxisScale) -> Double {
+            scale == .log ? abs(Foundation.log10(hi) - Foundation.log10(lo)) : abs(hi - lo)
+        }
+        let ratio = span(p.xLower, p.xUpper, p.panel.xScale) / span(p.yLower, p.yUpper, p.panel.yScale)
+        guard ratio.isFinite, ratio > 0 else { return box }
+        if box.width / box.height > ratio {
+            let w = box.height * ratio
+            return Rect(x: box.midX - w / 2, y: box.y, width: w, height: box.height)
+        } else {
+            let h = box.width / ratio
+            return Rect(x: box.x, y: box.midY - h / 2, width: box.width, height: h)
+        }
+    }
+
+    static func shareX(_ panels: inout [PreparedPanel], rows: Int) {
+        let columns = Set(panels.map(\.column))
+        for c in columns {
+            let idx = panels.indices.filter { panels[$0].column == c }
+            let lo = idx.map { panels[$0].xLower }.min()!, hi = idx.map { panels[$0].xUpper }.max()!
+            let bottom = idx.map { panels[$0].row }.max()!
+            for i in idx {
+                panels[i].xLower = lo
+                panels[i].xUpper = hi
+                if panels[i].row != bottom {
+                    panels[i].showXTickLabels = false
+                    panels[i].showXLabel = false
+                }
+            }
+        }
+    }
+
+    static func shareY(_ panels: inout [PreparedPanel]) {
+        let rows = Set(panels.map(\.row))
+        for r in rows {
+            let idx = panels.indices.filter { panels[$0].row == r }
+            let lo = idx.map { panels[$0].yLower }.min()!, hi = idx.map { panels[$0].yUpper }.max()!
+            for i in idx {
+                panels[i].yLower = lo
+                panels[i].yUpper = hi
+                if panels[i].column != 0 {
+                    panels[i].showYTickLabels = false
+                    panels[i].showYLabel = false
+                }
+            }
+        }
+    }
+}

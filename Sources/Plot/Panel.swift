@@ -1,0 +1,88 @@
+/// Linear or logarithmic axis.
+public enum AxisScale: Equatable, Sendable {
+    case linear, log
+}
+
+/// Which ticks an axis shows.
+public enum TickSpec: Equatable, Sendable {
+    /// Nice ticks, as many as fit.
+    case automatic
+    /// No ticks or tick labels.
+    case hidden
+    /// Exactly these ticks (labels are Pango markup).
+    case fixed([Tick])
+
+    /// Ticks at `values`, labelled with `labels` (or formatted values).
+    public static func at(_ values: [Double], labels: [String]? = nil) -> TickSpec {
+        .fixed(values.enumerated().map { i, v in Tick(v, labels?[i] ?? Ticks.format(v)) })
+    }
+}
+
+/// Where a panel puts its legend.
+public enum LegendPlacement: Equatable, Sendable {
+    /// The inside corner or edge that covers the fewest data points (matplotlib's "best").
+    case best
+    case upperRight, upperLeft, lowerLeft, lowerRight
+    case hidden
+}
+
+/// A colorbar beside a panel, for its first colour-mapped mark (heatmap or value-coloured scatter)
+/// unless `scale` and `range` say otherwise.
+public struct Colorbar: Equatable, Sendable {
+    public var label: String?
+    public var scale: ColorScale?
+
+    public init(label: String? = nil, scale: ColorScale? = nil) {
+        self.label = label
+        self.scale = scale
+    }
+}
+
+/// One plot in a figure's grid: marks, two axes, a title, and optional legend and colorbar.
+///
+/// Data limits default to the finite data plus a 5 % margin (bars and heatmaps: none on their
+/// sticky edges). A heatmap makes the panel's aspect equal and its y axis point down unless
+/// `aspectEqual`/`yInverted` say otherwise.
+public struct Panel: Equatable, Sendable {
+    public var title: String?
+    public var xLabel: String?
+    public var yLabel: String?
+    public var marks: [Mark]
+    public var xScale: AxisScale
+    public var yScale: AxisScale
+    public var xLimits: ClosedRange<Double>?
+    public var yLimits: ClosedRange<Double>?
+    public var xTicks: TickSpec
+    public var yTicks: TickSpec
+    public var colorbar: Colorbar?
+    public var legend: LegendPlacement
+    /// nil: equal when the panel has a heatmap.
+    public var aspectEqual: Bool?
+    /// nil: inverted when the panel has a heatmap.
+    public var yInverted: Bool?
+    /// nil: the style's choice.
+    public var gridLines: Bool?
+
+    public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, marks: [Mark] = [],
+                xScale: AxisScale = .linear, yScale: AxisScale = .linear,
+                xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil,
+                xTicks: TickSpec = .automatic, yTicks: TickSpec = .automatic,
+                colorbar: Colorbar? = nil, legend: LegendPlacement = .best,
+                aspectEqual: Bool? = nil, yInverted: Bool? = nil, gridLines: Bool? = nil) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.marks = marks
+        self.xScale = xScale
+        self.yScale = yScale
+        self.xLimits = xLimits
+        self.yLimits = yLimits
+        self.xTicks = xTicks
+        self.yTicks = yTicks
+        self.colorbar = colorbar
+        self.legend = legend
+        self.aspectEqual = aspectEqual
+        self.yInverted = yInverted
+        self.gridLines = gridLines
+    }
+}

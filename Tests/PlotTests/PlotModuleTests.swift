@@ -1,8 +1,0 @@
-import XCTest
-import Plot
-
-final class PlotModuleTests: XCTestCase {
-    func testModuleLinks() {
-        XCTAssertEqual(String(describing: PlotModule.self), "PlotModule")
-    }
-}
