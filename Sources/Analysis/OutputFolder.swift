@@ -21,6 +21,16 @@ final class OutputFolder {
         written.append(name)
     }
 
+    func copy(_ source: String, as name: String) throws(AnalysisError) {
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(source) } catch {
+            throw .badCheckpoint(path: source, reason: "\(error)")
+        }
+        do { try AtomicFile.write(bytes, to: path + "/" + name) } catch {
+            throw .cannotWrite(path: path + "/" + name, reason: "\(error)")
+        }
+    }
+
     func writeJSON<T: Encodable>(_ value: T, _ name: String) throws(AnalysisError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -2,8 +2,9 @@ import Foundation
 import Tensor
 import Transformer
 
-/// `rederive analyze`: a checkpoint, or a run folder (its final model in full, and the scalar
-/// metrics of every checkpoint over training in `training.json`).
+/// `rederive analyze`: a checkpoint, or a run folder (its final model in full, the scalar
+/// metrics of every checkpoint over training in `training.json`, and a copy of the run's
+/// `log.csv` as `training_log.csv`).
 public enum RunAnalysis {
     /// Analyses `path` (a run folder or a checkpoint file) into `folder`. `progress` is told
     /// each step's name, for a terminal display.
@@ -26,7 +27,10 @@ public enum RunAnalysis {
             progress("checkpoint \(index + 1)/\(steps.count) (step \(step))")
             rows.append(try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: .overTraining).metrics())
         }
-        try OutputFolder(folder).writeJSON(rows, "training.json")
+        let output = try OutputFolder(folder)
+        try output.writeJSON(rows, "training.json")
+        // The loss curve travels with the analysis, so figures need only analysis folders.
+        try output.copy(run.logPath, as: "training_log.csv")
         return summary
     }
 }

@@ -123,10 +123,12 @@ final class CheckpointAnalysisTests: XCTestCase {
             try saved.write(to: run.checkpointPath(step: step))
             if step == 20 { try saved.write(to: run.modelPath) }
         }
+        try AtomicFile.write(Array("step,loss\n20,1.0\n".utf8), to: run.logPath)
         try RunAnalysis.run(run.path, into: scratch + "/out", settings: smallSettings)
         let rows = try JSONDecoder().decode([TrainingMetrics].self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/out/training.json")))
         XCTAssertEqual(rows.map(\.step), [0, 10, 20])
         XCTAssertEqual(rows[0].probes.count, 3)
+        XCTAssert(FileManager.default.fileExists(atPath: scratch + "/out/training_log.csv"))
     }
 
     func testBadCheckpointsAreNamed() throws {
