@@ -36,7 +36,7 @@ enum Attention {
         observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
         forEachSequence(ws) { b in
             for row in (b * h * t)..<((b + 1) * h * t) {
-                softmaxRow(pattern + row * t, count: t)
+                softmaxCausalRow(pattern + row * t, query: row % t, count: t)
             }
         }
         observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
@@ -164,6 +164,23 @@ enum Attention {
         for j in 0..<count { row[j] = expf(row[j] - m) }
         let inverse = 1 / VectorMath.sum(row, count)
         for j in 0..<count { row[j] *= inverse }
+    }
+
+    /// Softmax of query `i`'s row over keys `0...i`; the masked rest is set to 0. A hook may
+    /// have unmasked or rewritten scores, so a row with finite future entries falls back to
+    /// the full softmax.
+    @inline(__always)
+    static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, query i: Int, count: Int) {
+        for j in (i + 1)..<max(i + 1, count) where row[j] != -.infinity {
+            softmaxRow(row, count: count)
+            return
+        }
+        let visible = i + 1
+        let m = VectorMath.max(row, visible)
+        if m == -.infinity { row.update(repeating: 0, count: count); return }
+        let total = VectorMath.expShifted(row, visible, shift: m)
+        VectorMath.scale(row, visible, by: 1 / total)
+        (row + visible).update(repeating: 0, count: count - visible)
     }
 
     /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread.
