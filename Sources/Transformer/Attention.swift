@@ -36,7 +36,7 @@ enum Attention {
         observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
         forEachSequence(ws) { b in
             for row in (b * h * t)..<((b + 1) * h * t) {
-                softmaxRow(pattern + row * t, count: t)
+                softmaxCausalRow(pattern + row * t, query: row % t, count: t)
             }
         }
         observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
@@ -83,14 +83,14 @@ enum Attention {
         let dOut = ws.dResid
         // W_O and b_O; dz = dOut W_O^T
         BLAS.gemm(transposeA: true, m: a, n: d, k: n, a: buffers.z, lda: a, b: dOut, ldb: d, c: g.wo, ldc: d)
-        Kernels.columnSum(dOut, rows: n, width: d, into: g.bo, scratch: ws.reductionScratch)
+        Kernels.columnSum(dOut, rows: n, width: d, into: g.bo, ws)
         BLAS.gemm(transposeB: true, m: n, n: a, k: d, a: dOut, lda: d, b: w.wo, ldb: d, c: ws.dZ, ldc: a)
 
         let scale = 1 / Float(e).squareRoot()
         let qkv = buffers.qkv, pattern = buffers.pattern, dZ = ws.dZ, dQKV = ws.dQKV
         let scratch = ws.dPatternScratch
         forEachSequence(ws, withSlot: true) { b, slot in
-            let dP = scratch + slot * t * t
+            let dP = scratch + slot * ws.scratchStride
             for head in 0..<h {
                 let base = b * t * width + head * e
                 let q = qkv + base, k = q + a, v = q + 2 * a
@@ -103,8 +103,7 @@ enum Attention {
                 // softmax backward, then the 1/sqrt(d_head) of the scores: dS = P (dP - Σ P dP) / sqrt(e)
                 for i in 0..<t {
                     let pr = p + i * t, gr = dP + i * t
-                    var dot: Float = 0
-                    for j in 0...i { dot += pr[j] * gr[j] }
+                    let dot = VectorMath.dot(pr, gr, i + 1)
                     for j in 0...i { gr[j] = pr[j] * (gr[j] - dot) * scale }
                     for j in (i + 1)..<max(i + 1, t) { gr[j] = 0 }
                 }
@@ -117,7 +116,7 @@ enum Attention {
         BLAS.gemm(transposeA: true, m: d, n: width, k: n, a: buffers.ln1.out, lda: d, b: dQKV, ldb: width,
                   c: ws.dPackedQKV, ldc: width)
         unpack(ws.dPackedQKV, into: g, c)
-        Kernels.columnSum(dQKV, rows: n, width: width, into: ws.dPackedQKV, scratch: ws.reductionScratch)
+        Kernels.columnSum(dQKV, rows: n, width: width, into: ws.dPackedQKV, ws)
         for head in 0..<h {
             for j in 0..<e {
                 g.bq[head * e + j] = ws.dPackedQKV[head * e + j]
@@ -160,13 +159,28 @@ enum Attention {
     /// In-place softmax of one row (max-subtracted; -inf entries become 0).
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var m = -Float.infinity
-        for j in 0..<count { m = max(m, row[j]) }
+        let m = VectorMath.max(row, count)
         if m == -.infinity { row.update(repeating: 0, count: count); return }
-        var sum: Float = 0
-        for j in 0..<count { let x = expf(row[j] - m); row[j] = x; sum += x }
-        let inverse = 1 / sum
+        for j in 0..<count { row[j] = expf(row[j] - m) }
+        let inverse = 1 / VectorMath.sum(row, count)
         for j in 0..<count { row[j] *= inverse }
+    }
+
+    /// Softmax of query `i`'s row over keys `0...i`; the masked rest is set to 0. A hook may
+    /// have unmasked or rewritten scores, so a row with finite future entries falls back to
+    /// the full softmax.
+    @inline(__always)
+    static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, query i: Int, count: Int) {
+        for j in (i + 1)..<max(i + 1, count) where row[j] != -.infinity {
+            softmaxRow(row, count: count)
+            return
+        }
+        let visible = i + 1
+        let m = VectorMath.max(row, visible)
+        if m == -.infinity { row.update(repeating: 0, count: count); return }
+        let total = VectorMath.expShifted(row, visible, shift: m)
+        VectorMath.scale(row, visible, by: 1 / total)
+        (row + visible).update(repeating: 0, count: count - visible)
     }
 
     /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread.

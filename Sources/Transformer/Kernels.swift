@@ -1,3 +1,4 @@
+import CBLAS
 import Tensor
 
 /// Small building blocks shared by the layers: bias broadcast and column sums.
@@ -14,26 +15,13 @@ enum Kernels {
         }
     }
 
-    /// `out[j] = Σ_r x[r, j]` over `rows` rows of `width` (row stride `stride`). Summed in
-    /// `Parallel.reductionChunks` fixed chunks, then the chunks in order, so the result does not
-    /// depend on the thread count.
-    static func columnSum(_ x: UnsafePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-                          into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let stride = stride ?? width
-        let chunks = Parallel.reductionChunks
-        Parallel.forEach(chunks) { c in
-            let partial = scratch + c * width
-            partial.update(repeating: 0, count: width)
-            for r in rows * c / chunks ..< rows * (c + 1) / chunks {
-                let row = x + r * stride
-                for j in 0..<width { partial[j] += row[j] }
-            }
-        }
-        out.update(repeating: 0, count: width)
-        for c in 0..<chunks {
-            let partial = scratch + c * width
-            for j in 0..<width { out[j] += partial[j] }
-        }
+    /// `out[j] = Σ_r x[r, j]` over the workspace's rows: the product `x^T ones`, one sgemv
+    /// (memory-bound; sgemm would first copy all of `x` into its packed layout).
+    static func columnSum(_ x: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>,
+                          _ ws: Workspace) {
+        precondition(rows <= ws.rows, "column sum over more rows than the workspace has")
+        cblas_sgemv(CblasRowMajor, CblasTrans, blasint(rows), blasint(width), 1, x, blasint(width),
+                    ws.ones, 1, 0, out, 1)
     }
 
     /// `out = a + b`, elementwise over `count`.

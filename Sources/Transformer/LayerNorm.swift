@@ -13,11 +13,8 @@ enum LayerNorm {
         Parallel.forRanges(ws.rows) { range in
             for r in range {
                 let row = x + r * d
-                var sum: Float = 0
-                for j in 0..<d { sum += row[j] }
-                let mu = sum / Float(d)
-                var squares: Float = 0
-                for j in 0..<d { let c = row[j] - mu; squares += c * c }
+                let mu = VectorMath.sum(row, d) / Float(d)
+                let squares = VectorMath.centeredSquares(row, d, center: mu)
                 mean[r] = mu
                 scale[r] = (squares / Float(d) + eps).squareRoot()
             }
@@ -66,12 +63,16 @@ enum LayerNorm {
             let pw = scratch + c * 2 * d, pb = pw + d
             for j in 0..<d { dw[j] += pw[j]; db[j] += pb[j] }
         }
-        Parallel.forRanges(rows) { range in
+        let rowScratch = ws.dPatternScratch
+        Parallel.forParts(rows, parts: ws.parts) { range, part in
+            let xhatScratch = rowScratch + part * ws.scratchStride
             for r in range {
                 let g = dOut + r * d, xhat = normalized + r * d, dx = dInput + r * d
-                var meanG: Float = 0, meanGX: Float = 0
-                for j in 0..<d { let gh = g[j] * w[j]; meanG += gh; meanGX += gh * xhat[j] }
-                meanG /= Float(d); meanGX /= Float(d)
+                // dxhat = g * w, staged in dx's row when overwriting, else computed twice
+                let meanG = VectorMath.dot(g, w, d) / Float(d)
+                var meanGX: Float = 0
+                for j in 0..<d { xhatScratch[j] = g[j] * w[j] }
+                meanGX = VectorMath.dot(xhatScratch, xhat, d) / Float(d)
                 let inverse = 1 / scale[r]
                 if accumulate {
                     for j in 0..<d { dx[j] += (g[j] * w[j] - meanG - xhat[j] * meanGX) * inverse }

@@ -28,18 +28,17 @@ enum Loss {
                     if writeGradient { row.update(repeating: 0, count: v) }
                     continue
                 }
-                var m = -Float.infinity
-                for j in 0..<v { m = max(m, row[j]) }
-                var sum: Float = 0
+                let m = VectorMath.max(row, v)
                 if writeGradient {
                     let target = Int(targets[r])
                     let targetLogit = row[target]
-                    for j in 0..<v { let e = expf(row[j] - m); row[j] = e; sum += e }
+                    let sum = VectorMath.expShifted(row, v, shift: m)
                     rowLoss[r] = logf(sum) + m - targetLogit
                     let scale = mask[r] * weight / sum
-                    for j in 0..<v { row[j] *= scale }
+                    VectorMath.scale(row, v, by: scale)
                     row[target] -= mask[r] * weight
                 } else {
+                    var sum: Float = 0
                     for j in 0..<v { sum += expf(row[j] - m) }
                     rowLoss[r] = logf(sum) + m - row[Int(targets[r])]
                 }

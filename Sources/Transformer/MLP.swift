@@ -15,7 +15,13 @@ enum MLP {
         Parallel.forRanges(n) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
-            case .relu: for i in lo..<hi { post[i] = max(pre[i], 0) }
+            case .relu:
+                var i = lo
+                while i + 16 <= hi {
+                    let x = VectorMath.load(pre + i)
+                    VectorMath.store(x.replacing(with: 0, where: x .< 0), post + i); i += 16
+                }
+                while i < hi { post[i] = max(pre[i], 0); i += 1 }
             case .gelu: for i in lo..<hi { post[i] = gelu(pre[i]) }
             }
         }
@@ -31,17 +37,23 @@ enum MLP {
               let ln2 = buffers.ln2, let dHidden = ws.dHidden else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn, dOut = ws.dResid
         BLAS.gemm(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
-        Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, scratch: ws.reductionScratch)
+        Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, ws)
         BLAS.gemm(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
         Parallel.forRanges(n) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
-            case .relu: for i in lo..<hi where pre[i] <= 0 { dHidden[i] = 0 }
+            case .relu:
+                var i = lo
+                while i + 16 <= hi {
+                    let g = VectorMath.load(dHidden + i), p = VectorMath.load(pre + i)
+                    VectorMath.store(g.replacing(with: 0, where: p .<= 0), dHidden + i); i += 16
+                }
+                while i < hi { if pre[i] <= 0 { dHidden[i] = 0 }; i += 1 }
             case .gelu: for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i]) }
             }
         }
         BLAS.gemm(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
-        Kernels.columnSum(dHidden, rows: n, width: m, into: g.bin, scratch: ws.reductionScratch)
+        Kernels.columnSum(dHidden, rows: n, width: m, into: g.bin, ws)
         BLAS.gemm(transposeB: true, m: n, n: d, k: m, a: dHidden, lda: m, b: w.win, ldb: m, c: ws.dNormOut, ldc: d)
         LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.ln2w, dw: g.ln2w, db: g.ln2b,
                            ln2, ws, accumulate: true)

@@ -1,3 +1,4 @@
+import Tensor
 import Dispatch
 
 /// Runs independent pieces of work on several threads.
@@ -43,4 +44,17 @@ enum Parallel {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The number of threads the model's kernels use: OpenBLAS's threads and the row-parallel
+/// loops. The trainer sets it from `--threads`; analysis code may set it before `Model.run`.
+/// Results are byte-identical for a fixed count.
+public enum ComputeThreads {
+    public static var count: Int {
+        get { Parallel.threads }
+        set {
+            Parallel.threads = max(1, newValue)
+            BLAS.threadCount = max(1, newValue)
+        }
+    }
 }

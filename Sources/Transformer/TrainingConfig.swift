@@ -46,7 +46,7 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `d_mlp` is `null` for attention-only models.
     public var json: String {
         let m = model
-        func number(_ x: Float) -> String { "\(Double(x))" }
+        func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }  // Float's shortest form, e.g. 0.001, 1e-05
         let fields: [(String, String)] = [
             ("n_layers", "\(m.nLayers)"), ("d_model", "\(m.dModel)"), ("n_heads", "\(m.nHeads)"),
             ("d_head", "\(m.dHead)"), ("d_mlp", m.dMLP.map { "\($0)" } ?? "null"),

@@ -13,7 +13,7 @@ enum Unembed {
         let n = ws.rows, d = ws.config.dModel, v = ws.config.dVocab, dLogits = ws.logits
         BLAS.gemm(transposeA: true, m: d, n: v, k: n, a: ws.lnFinal.out, lda: d, b: dLogits, ldb: v,
                   c: g.unembed, ldc: v)
-        Kernels.columnSum(dLogits, rows: n, width: v, into: g.unembedBias, scratch: ws.reductionScratch)
+        Kernels.columnSum(dLogits, rows: n, width: v, into: g.unembedBias, ws)
         BLAS.gemm(transposeB: true, m: n, n: d, k: v, a: dLogits, lda: v, b: w.unembed, ldb: v, c: ws.dNormOut, ldc: d)
         LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.lnFinalW, dw: g.lnFinalW, db: g.lnFinalB,
                            ws.lnFinal, ws, accumulate: false)

@@ -57,8 +57,11 @@ final class Workspace {
     let dZ: UnsafeMutablePointer<Float>
     let dHidden: UnsafeMutablePointer<Float>?
     let dPackedQKV: UnsafeMutablePointer<Float>
-    /// Per-worker `[n_ctx, n_ctx]` scratch for the pattern's gradient.
+    /// Per-worker scratch (`scratchStride` floats each): the pattern's gradient, LayerNorm rows.
     let dPatternScratch: UnsafeMutablePointer<Float>
+    let scratchStride: Int
+    /// `rows` ones: column sums (bias gradients) are the product ones^T X.
+    let ones: UnsafeMutablePointer<Float>
     /// Per-chunk partial sums for column reductions.
     let reductionScratch: UnsafeMutablePointer<Float>
 
@@ -102,7 +105,10 @@ final class Workspace {
         dZ = buffer(n * a)
         dHidden = c.dMLP.map { buffer(n * $0) }
         dPackedQKV = buffer(d * 3 * a)
-        dPatternScratch = buffer(self.parts * length * length)
+        scratchStride = max(length * length, d)
+        dPatternScratch = buffer(self.parts * scratchStride)
+        ones = buffer(n)
+        ones.update(repeating: 1, count: n)
         reductionScratch = buffer(Parallel.reductionChunks * max(c.dVocab, 3 * a, c.dMLP ?? 0, 2 * d))
         self.allocations = allocations
         intAllocations = [tokens, targets]

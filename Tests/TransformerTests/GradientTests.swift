@@ -23,10 +23,10 @@ final class GradientTests: XCTestCase {
                 XCTAssertLessThan(worst, 1e-6, "\(entry.name)", file: file, line: line)
                 continue
             }
-            // up to 12 entries per tensor, chosen at random. Each is differenced with steps h and
+            // up to 8 entries per tensor, chosen at random. Each is differenced with steps h and
             // h/2; where the two disagree the loss is not smooth there (a ReLU kink) or too flat
             // for Float32, and the entry is skipped.
-            let picks = (0..<min(12, entry.count)).map { _ in entry.offset + probe.nextInt(below: entry.count) }
+            let picks = (0..<min(8, entry.count)).map { _ in entry.offset + probe.nextInt(below: entry.count) }
             var numeric: [Double] = [], analytic: [Double] = []
             func difference(_ i: Int, _ step: Float) -> Double {
                 var plus = model, minus = model
