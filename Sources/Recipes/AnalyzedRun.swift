@@ -101,10 +101,16 @@ public struct Variant: Hashable, Sendable, Comparable {
     /// The study's design: two layers, MLPs, no positional embeddings.
     public var isStudy: Bool { nLayers == 2 && hasMLP && !learnedPositions }
 
-    /// A short legend label, e.g. "2 layers, MLP", "1 layer, MLP", "2 layers, attn-only", "+ learned W_pos".
-    public var label: String {
-        var text = "\(nLayers) layer\(nLayers == 1 ? "" : "s"), " + (hasMLP ? "MLP" : "attn-only")
-        if learnedPositions { text += ", learned W<sub>pos</sub>" }
+    /// A short legend label in Pango markup, e.g. "2 layers, MLP", "2 layers, attn-only",
+    /// "2 layers, MLP, learned W<sub>pos</sub>".
+    public var label: String { describe(positions: "W<sub>pos</sub>") }
+
+    /// The same in plain text, for captions.
+    public var plainLabel: String { describe(positions: "positional embeddings") }
+
+    private func describe(positions: String) -> String {
+        var text = "\(nLayers) layer\(nLayers == 1 ? "" : "s"), " + (hasMLP ? "MLP" : "attention-only")
+        if learnedPositions { text += ", learned \(positions)" }
         return text
     }
 

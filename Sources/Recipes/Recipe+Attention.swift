@@ -43,17 +43,16 @@ extension Recipe {
             guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
             let a = head.bosFit.a
             fits.append(a)
-            let color = palette[index]
-            marks.append(.scatter(x: positions, y: bos, color: color, size: 14, label: "seed \(run.config.seed)"))
-            let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
-            marks.append(.line(x: fine, y: fine.map { a / (a + $0) },
-                               label: "a/(a + i), a = \(RecipeSupport.format(a, digits: 1))", color: color, width: 1))
+            marks.append(.scatter(x: positions, y: bos, color: palette[index], size: 7, label: "seed \(run.config.seed)"))
         }
         guard !fits.isEmpty else { throw .missingRuns(recipe: "positional_code", need: "the study model's analyses") }
+        let a = RecipeSupport.mean(fits)
+        let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
+        marks.insert(.line(x: fine, y: fine.map { a / (a + $0) }, label: "a/(a + i), a = \(RecipeSupport.format(a, digits: 1))",
+                           color: .black, width: 1, dash: .dashed), at: 0)
         let panel = Panel(xLabel: "query position i", yLabel: "attention to BOS (layer 0)", marks: marks,
-                          xLimits: 0...Double(n), yLimits: 0...1.05)
-        let mean = RecipeSupport.mean(fits)
-        let caption = "Layer 0 attends to BOS with weight close to a/(a + i) at position i: BOS gets about \(RecipeSupport.format(mean, digits: 1))× the score of any other token " +
+                          xLimits: 0...Double(n), yLimits: 0...1.05, xTicks: RecipeSupport.positionTicks(n + 1))
+        let caption = "Layer 0 attends to BOS with weight close to a/(a + i) at position i: BOS gets about \(RecipeSupport.format(a, digits: 1))× the score of any other token " +
             "(a = \(fits.map { RecipeSupport.format($0, digits: 1) }.joined(separator: ", ")) over \(fits.count) seed\(fits.count == 1 ? "" : "s")), so the share of attention on BOS encodes the position."
         return RecipeOutput(figure: Figure(panel, size: RecipeSupport.singleSize), caption: caption)
     }

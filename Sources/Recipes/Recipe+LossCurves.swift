@@ -16,7 +16,7 @@ extension Recipe {
             }
             let mean = columns.map(RecipeSupport.mean)
             marks.append(.line(x: steps, y: mean, label: "\(variant.label) (\(curves.count) seed\(curves.count == 1 ? "" : "s"))"))
-            finals.append((variant.label, mean.last ?? .nan))
+            finals.append((variant.plainLabel, mean.last ?? .nan))
         }
         guard !marks.isEmpty else { throw .missingRuns(recipe: "loss_curves", need: "runs with a training log") }
         let uniform = log(Double((runs.runs.first?.config.dVocab ?? 300) - 1))

@@ -38,6 +38,13 @@ enum RecipeSupport {
         Matrix(rows: tensor.shape[0], columns: tensor.shape[1], values: tensor.scalars)
     }
 
+    /// Ticks at whole positions (every 5 or 10), so no position reads "2.5".
+    static func positionTicks(_ n: Int, from start: Int = 0) -> TickSpec {
+        let step = n > 30 ? 10 : 5
+        let values = stride(from: (start + step - 1) / step * step, to: n, by: step).map(Double.init)
+        return .at(values, labels: values.map { String(Int($0)) })
+    }
+
     static func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
 
     /// Percent with one decimal.
