@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     ]
 )
