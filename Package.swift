@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes",
+            "Tensor",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "rederive", dependencies: [
