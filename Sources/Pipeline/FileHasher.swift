@@ -35,6 +35,17 @@ public final class FileHasher {
     public private(set) var bytesHashed = 0
     public private(set) var filesHashed = 0
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    /// Every file stat-ed, and every folder listed with its file count: what a no-op snapshot
+    /// must re-check.
+    private(set) var observedFiles: [String: FileIdentity] = [:]
+    private(set) var observedFolders: [String: Int] = [:]
+    /// Whether a file seen was modified within the racy window of this process's start.
+    private(set) var sawRecentChange = false
+    private let startedAt: Int64 = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }()
 
     /// `root` anchors relative paths; `cachePath` nil keeps the cache in memory only.
     public init(root: String, cachePath: String?) {
@@ -61,6 +72,8 @@ public final class FileHasher {
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
         let inode = UInt64(info.st_ino)
+        observedFiles[full] = FileIdentity(info)
+        if max(mtime, ctime) >= startedAt - FileHasher.racyWindowNs { sawRecentChange = true }
         if let entry = entries[full], entry.size == size, entry.mtime == mtime, entry.ctime == ctime, entry.inode == inode,
            max(mtime, ctime) < entry.hashedAt - FileHasher.racyWindowNs {
             return entry.sha
@@ -105,6 +118,7 @@ public final class FileHasher {
         var files = [String]()
         listFiles(full, relative: "", into: &files)
         files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        observedFolders[full] = files.count
         var hasher = SHA256()
         for file in files {
             var info = stat()

@@ -17,12 +17,17 @@ public enum MakeBenchmark {
         public var wideMedianMs: Double
         public var wideMinMs: Double
         public var runs: Int
+        /// Medians with the snapshot fast path disabled: the full check (parse, expand, read the
+        /// lock, stat and compare every stage), as after a fresh clone or an edit.
+        public var studyFullCheckMs: Double
+        public var wideFullCheckMs: Double
 
         /// One JSON line.
         public var json: String {
             func f(_ x: Double) -> String { String(format: "%.2f", x) }
             return "{\"bench\":\"make\",\"noop_ms\":{\"study\":\(f(studyMedianMs)),\"stages_\(wideStages)\":\(f(wideMedianMs))},"
                 + "\"noop_ms_min\":{\"study\":\(f(studyMinMs)),\"stages_\(wideStages)\":\(f(wideMinMs))},"
+                + "\"full_check_ms\":{\"study\":\(f(studyFullCheckMs)),\"stages_\(wideStages)\":\(f(wideFullCheckMs))},"
                 + "\"study_stages\":\(studyStages),\"study_pipeline\":\"generated cmd: stand-in\",\"runs\":\(runs),"
                 + "\"goal_ms\":{\"study\":30,\"stages_1000\":100}}"
         }
@@ -40,6 +45,7 @@ public enum MakeBenchmark {
         try AtomicFileIO.write(Array("seed: 0\n".utf8), to: root + "/configs/base.yaml")
 
         var timings = [String: [Double]]()
+        var fullCheck = [String: Double]()
         for name in ["study", "wide"] {
             let pipeline = root + "/Pipelines/\(name).yaml"
             log("building \(name) pipeline in \(root)")
@@ -62,18 +68,26 @@ public enum MakeBenchmark {
                 throw PipelineError(.io, at: nil, "a no-op make of \(name) changed its lock file: something reran")
             }
             timings[name] = samples.sorted()
+            var full = [Double]()
+            for _ in 0..<max(3, runs / 3) {
+                let status = try spawn([executable, "make", pipeline], environment: ["REDERIVE_NO_FASTPATH": "1"])
+                guard status.code == 0 else { throw PipelineError(.io, at: nil, "full-check make of \(name) failed (exit \(status.code))") }
+                full.append(status.seconds * 1000)
+            }
+            fullCheck[name] = full.sorted()[full.count / 2]
         }
         let study = timings["study"]!, wide = timings["wide"]!
         return Result(studyStages: 30, studyMedianMs: study[study.count / 2], studyMinMs: study[0],
-                      wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs)
+                      wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs,
+                      studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!)
     }
 
-    static func spawn(_ arguments: [String]) throws(PipelineError) -> (code: Int32, seconds: Double) {
+    static func spawn(_ arguments: [String], environment: [String: String] = [:]) throws(PipelineError) -> (code: Int32, seconds: Double) {
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
         let start = AtomicFileIO.monotonicSeconds()
         do {
-            let code = try CommandStageRunner.spawnAndWait(arguments, environment: [:], output: devNull, cancellation: Cancellation())
+            let code = try CommandStageRunner.spawnAndWait(arguments, environment: environment, output: devNull, cancellation: Cancellation())
             return (code, AtomicFileIO.monotonicSeconds() - start)
         } catch {
             throw PipelineError(.io, at: nil, "cannot run \(arguments[0]): \(error)")
@@ -91,13 +105,13 @@ public enum MakeBenchmark {
         stages:
           train:
             cmd: echo "train $PARAM_N_LAYERS $PARAM_SEED $PARAM_LR" > "$OUT"
-            matrix: {layers: [1, 2], pos: [none, learned], seed: ${seeds}}
+            matrix: {layers: [1, 2], pos: [none, learned], seed: "${seeds}"}
             params: {n_layers: "${layers}", positional: "${pos}", seed: "${seed}", lr: "${train.lr}", steps: "${train.steps}"}
             inputs: [configs/base.yaml]
             outputs: {run: "artifacts/runs/${name}/model.txt"}
           analyze:
             cmd: cat "$IN_RUN" > "$OUT"
-            matrix: {layers: [1, 2], pos: [none, learned], seed: ${seeds}}
+            matrix: {layers: [1, 2], pos: [none, learned], seed: "${seeds}"}
             inputs: {run: "stage:train:run"}
             outputs: {summary: "artifacts/analysis/${name}/summary.txt"}
           loss-curves:

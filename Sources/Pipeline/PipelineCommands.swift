@@ -23,21 +23,55 @@ public enum PipelineCommands {
         let (project, targets) = try locate(arguments, directory: directory)
         var options = options
         options.targets = targets
-        let pipeline = try project.load(overrides: options.overrides)
-        let state = project.stateFolder(artifacts: pipeline.artifacts)
-        let processLock = options.dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name,
-                                                                 wait: options.waitForLock) { holder in
-            console.error("waiting for another rederive make (pid \(holder)) of pipeline '\(project.name)' to finish...")
+        let bytes = try project.readPipelineBytes()
+        let snapshotPath = NoOpSnapshot.path(project)
+        PhaseTimer.shared.mark("locate, read YAML")
+
+        // Fast path: nothing changed since a make found everything up to date.
+        if !options.force {
+            let fastLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
+            if let count = NoOpSnapshot.validate(path: snapshotPath, pipelineBytes: bytes, lockPath: project.lockPath,
+                                                 overrides: options.overrides) {
+                var result = MakeResult()
+                result.noOpStageCount = count
+                PhaseTimer.shared.mark("no-op snapshot valid")
+                printSummary(result, project: project, options: options, console: console)
+                withExtendedLifetime(fastLock) {}
+                PhaseTimer.shared.report()
+                return result
+            }
+            PhaseTimer.shared.mark("no-op snapshot invalid")
         }
+
+        let pipeline = try project.load(bytes: bytes, overrides: options.overrides)
+        let processLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
+        if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let result = try scheduler.make(options)
+        if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
+            && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
+           let lockIdentity = FileIdentity.of(project.lockPath) {
+            let snapshot = NoOpSnapshot(pipelineSHA: SHA256.hex(bytes), overridesKey: NoOpSnapshot.overridesKey(options.overrides),
+                                        executable: NoOpSnapshot.executableIdentity(), lockFile: lockIdentity,
+                                        stageCount: pipeline.stages.count, files: scheduler.hasher.observedFiles,
+                                        folders: scheduler.hasher.observedFolders)
+            try? AtomicFileIO.write(Array(snapshot.encoded().utf8), to: snapshotPath)
+        }
         withExtendedLifetime(processLock) {}
         printSummary(result, project: project, options: options, console: console)
+        PhaseTimer.shared.mark("finish")
+        PhaseTimer.shared.report()
         return result
     }
 
+    private static func takeLock(_ project: Project, folder: String, _ options: MakeOptions, _ console: Console) throws(PipelineError) -> ProcessLock {
+        try ProcessLock(path: folder + "/\(project.name).pid", pipeline: project.name, wait: options.waitForLock) { holder in
+            console.error("waiting for another rederive make (pid \(holder)) of pipeline '\(project.name)' to finish...")
+        }
+    }
+
     static func printSummary(_ result: MakeResult, project: Project, options: MakeOptions, console: Console) {
-        if options.dryRun {
+        if options.dryRun && result.noOpStageCount == nil {
             for (stage, reasons) in result.plan {
                 console.line("would run \(stage): \(reasons.map(\.description).joined(separator: "; "))")
             }
@@ -53,6 +87,8 @@ public enum PipelineCommands {
         }
         if result.interrupted {
             console.error("interrupted: \(result.ran.count) stage(s) finished and are recorded in the lock file; run make again to continue")
+        } else if let count = result.noOpStageCount {
+            console.line("everything up to date (\(count) stages)")
         } else if result.ran.isEmpty && result.failed.isEmpty {
             console.line("everything up to date (\(result.upToDate.count) stages)")
         } else {

@@ -91,12 +91,24 @@ public struct Project: Sendable {
 
     /// Reads, parses and expands the pipeline.
     public func load(overrides: [ParamOverride] = []) throws(PipelineError) -> Pipeline {
+        try load(bytes: try readPipelineBytes(), overrides: overrides)
+    }
+
+    func readPipelineBytes() throws(PipelineError) -> [UInt8] {
         guard let bytes = try AtomicFileIO.readIfExists(pipelineFile) else {
             throw PipelineError(.noPipeline, at: nil, "no pipeline file at \(pipelineFile)")
         }
+        return bytes
+    }
+
+    func load(bytes: [UInt8], overrides: [ParamOverride]) throws(PipelineError) -> Pipeline {
         let display = relativeDisplay(pipelineFile)
+        PhaseTimer.shared.mark("start, read YAML")
         let file = try PipelineFile.parse(yaml: String(decoding: bytes, as: UTF8.self), path: display)
-        return try PipelineExpander.expand(file, root: root, overrides: overrides)
+        PhaseTimer.shared.mark("parse YAML")
+        let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides)
+        PhaseTimer.shared.mark("expand")
+        return pipeline
     }
 
     /// A path relative to the current folder when it is inside it, for short messages.

@@ -26,6 +26,8 @@ public struct MakeResult: Sendable {
     /// For a dry run: stage and why it would run.
     public var plan: [(stage: String, reasons: [OutOfDateReason])] = []
     public var interrupted = false
+    /// Set when the no-op fast path answered: the number of stages, all up to date.
+    public var noOpStageCount: Int?
 
     /// 0 ok, 1 a stage failed, 130 interrupted.
     public var exitCode: Int32 { interrupted ? 130 : (failed.isEmpty ? 0 : 1) }
@@ -57,7 +59,9 @@ public final class Scheduler {
         self.console = console
         let state = project.stateFolder(artifacts: pipeline.artifacts)
         self.hasher = FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes")
+        PhaseTimer.shared.mark("hash cache load")
         self.lock = try LockFile.read(project.lockPath, pipeline: project.name)
+        PhaseTimer.shared.mark("lock load")
     }
 
     // MARK: Planning (dry run, status)
@@ -276,6 +280,7 @@ public final class Scheduler {
             try persistLock(force: false)
         }
         console.endLive()
+        PhaseTimer.shared.mark("check/run stages")
         // Drop lock entries of stages no longer declared (expansions of declared stages are kept:
         // an override may have narrowed a sweep for one run).
         let declaredBases = Set(pipeline.stages.map(\.baseName))
