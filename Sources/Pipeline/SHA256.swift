@@ -45,10 +45,9 @@ public struct SHA256: Sendable {
             for i in 0..<take { pending[pendingCount + i] = buffer[i] }
             pendingCount += take
             offset = take
-            if pendingCount == 64 {
-                pending.withUnsafeBytes { compress($0.baseAddress!) }
-                pendingCount = 0
-            }
+            guard pendingCount == 64 else { return }
+            pending.withUnsafeBytes { compress($0.baseAddress!) }
+            pendingCount = 0
         }
         while buffer.count - offset >= 64 {
             compress(base + offset)

@@ -34,7 +34,10 @@ extension PipelineExpander {
             path.append(current)
             current = stages[current].dependencies.first { nodes.contains($0) }!
         }
-        return Array(path[seenAt[current]!...]).reversed()
+        // Dependencies point backwards; reverse to read in data-flow order, from the first declared.
+        let cycle = Array(path[seenAt[current]!...].reversed())
+        let start = cycle.firstIndex(of: cycle.min()!)!
+        return Array(cycle[start...] + cycle[..<start])
     }
 
     /// A min-heap of indices (ready stages in declaration order).
