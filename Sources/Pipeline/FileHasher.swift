@@ -8,8 +8,8 @@ import Darwin
 /// read them.
 ///
 /// When it re-hashes: a cached hash is reused only if the file's size, modification time (ns),
-/// change time (ns) and inode all equal what they were when it was hashed, and the file had
-/// already been unmodified for more than a second at that moment. Anything else re-reads the
+/// change time (ns) and inode all equal what they were when it was hashed, and its modification
+/// time was more than a second before that moment. Anything else re-reads the
 /// file: a new or edited file, a file replaced by a rename (new inode), a fresh `git clone` or
 /// checkout (new times), a `touch`, and a file hashed within a second of being written (its
 /// timestamp may not yet tell later writes apart: git's "racily clean" problem). A folder's hash
@@ -73,9 +73,9 @@ public final class FileHasher {
         let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
         let inode = UInt64(info.st_ino)
         observedFiles[full] = FileIdentity(info)
-        if max(mtime, ctime) >= startedAt - FileHasher.racyWindowNs { sawRecentChange = true }
+        if mtime >= startedAt - FileHasher.racyWindowNs { sawRecentChange = true }
         if let entry = entries[full], entry.size == size, entry.mtime == mtime, entry.ctime == ctime, entry.inode == inode,
-           max(mtime, ctime) < entry.hashedAt - FileHasher.racyWindowNs {
+           mtime < entry.hashedAt - FileHasher.racyWindowNs {
             return entry.sha
         }
         var now = timespec()
