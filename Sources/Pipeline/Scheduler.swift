@@ -188,6 +188,17 @@ public final class Scheduler {
                 for (_, r) in running { r.cancellation.cancel(force: true) }
                 killed = true
             }
+            // An in-process runner that ignores cancellation cannot be killed; stop waiting for it
+            // (its temporaries are removed, its lock entry untouched) and let the process exit.
+            if let at = interruptedAt, AtomicFileIO.monotonicSeconds() - at > options.terminationGrace + 3 {
+                for (i, r) in running {
+                    for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
+                    result.blocked.append(pipeline.stages[i].name)
+                    console.line("abandoned \(pipeline.stages[i].name) (it did not stop)")
+                }
+                running.removeAll()
+                break
+            }
 
             while interruptedAt == nil, running.count < jobs, let i = ready.pop() {
                 let stage = pipeline.stages[i]
