@@ -17,6 +17,29 @@ enum AtomicFileIO {
         }
     }
 
+    /// Writes a cache file: temporary file and rename, but no fsync. After a power cut a cache may
+    /// come back empty or missing, which only costs re-hashing; readers reject bad content.
+    static func writeCache(_ bytes: [UInt8], to path: String) throws(PipelineError) {
+        try makeFolders(parentOf: path)
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError(.io, at: nil, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        var offset = 0
+        var failed = false
+        bytes.withUnsafeBytes { buffer in
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; failed = true; return }
+                offset += n
+            }
+        }
+        close(fd)
+        if failed || rename(temporary, path) != 0 {
+            unlink(temporary)
+            throw PipelineError(.io, at: nil, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// The file's bytes, or nil if it does not exist.
     static func readIfExists(_ path: String) throws(PipelineError) -> [UInt8]? {
         let fd = open(path, O_RDONLY)

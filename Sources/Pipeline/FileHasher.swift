@@ -168,7 +168,7 @@ public final class FileHasher {
             let e = entries[key]!
             text += "\(e.sha) \(e.size) \(e.mtime) \(e.ctime) \(e.inode) \(e.hashedAt) \(key)\n"
         }
-        if (try? AtomicFileIO.write(Array(text.utf8), to: cachePath)) != nil { isDirty = false }
+        if (try? AtomicFileIO.writeCache(Array(text.utf8), to: cachePath)) != nil { isDirty = false }
     }
 
     private func load(_ bytes: [UInt8]) {

@@ -25,6 +25,9 @@ struct NoOpSnapshot {
     var stageCount: Int
     var files: [String: FileIdentity]
     var folders: [String: Int]
+    /// Every name a target may use (expanded names, base names, output paths): a target not in
+    /// here takes the full path, which reports it.
+    var targets: Set<String>
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).noop" }
 
@@ -38,10 +41,10 @@ struct NoOpSnapshot {
 
     /// True when the snapshot at `path` still describes the project exactly. Returns the number of
     /// stages it covered.
-    static func validate(path: String, pipelineBytes: [UInt8], lockPath: String, overrides: [ParamOverride]) -> Int? {
+    static func validate(path: String, pipelineBytes: [UInt8], lockPath: String, overrides: [ParamOverride], targets: [String]) -> Int? {
         guard !isDisabled, let bytes = try? AtomicFileIO.readIfExists(path),
               let snapshot = NoOpSnapshot.decode(bytes) else { return nil }
-        guard snapshot.overridesKey == overridesKey(overrides),
+        guard targets.allSatisfy(snapshot.targets.contains), snapshot.overridesKey == overridesKey(overrides),
               snapshot.lockFile == FileIdentity.of(lockPath),
               snapshot.executable == executableIdentity() else { return nil }
         for (file, identity) in snapshot.files where FileIdentity.of(file) != identity { return nil }
@@ -77,11 +80,12 @@ struct NoOpSnapshot {
         out += "exe \(executable?.text ?? "none")\nlock \(lockFile?.text ?? "none")\n"
         for (path, identity) in files { out += "f \(identity.text) \(path)\n" }
         for (path, count) in folders { out += "d \(count) \(path)\n" }
+        for target in targets.sorted() { out += "t \(target)\n" }
         return out
     }
 
     static func decode(_ bytes: [UInt8]) -> NoOpSnapshot? {
-        var snapshot = NoOpSnapshot(pipelineSHA: "", overridesKey: "", executable: nil, lockFile: nil, stageCount: 0, files: [:], folders: [:])
+        var snapshot = NoOpSnapshot(pipelineSHA: "", overridesKey: "", executable: nil, lockFile: nil, stageCount: 0, files: [:], folders: [:], targets: [])
         var lines = bytes.split(separator: 10)[...]
         guard let first = lines.popFirst(), String(decoding: first, as: UTF8.self) == header else { return nil }
         snapshot.files.reserveCapacity(lines.count)
@@ -99,6 +103,7 @@ struct NoOpSnapshot {
                 let fields = rest.split(separator: 32, maxSplits: 1, omittingEmptySubsequences: false)
                 guard fields.count == 2, let count = Int(String(decoding: fields[0], as: UTF8.self)) else { return nil }
                 snapshot.folders[String(decoding: fields[1], as: UTF8.self)] = count
+            case "t": snapshot.targets.insert(String(decoding: rest, as: UTF8.self))
             case "pipeline": snapshot.pipelineSHA = String(decoding: rest, as: UTF8.self)
             case "overrides": snapshot.overridesKey = String(decoding: rest, as: UTF8.self)
             case "stages": snapshot.stageCount = Int(String(decoding: rest, as: UTF8.self)) ?? 0

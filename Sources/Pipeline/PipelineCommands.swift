@@ -31,7 +31,7 @@ public enum PipelineCommands {
         if !options.force {
             let fastLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
             if let count = NoOpSnapshot.validate(path: snapshotPath, pipelineBytes: bytes, lockPath: project.lockPath,
-                                                 overrides: options.overrides) {
+                                                 overrides: options.overrides, targets: targets) {
                 var result = MakeResult()
                 result.noOpStageCount = count
                 PhaseTimer.shared.mark("no-op snapshot valid")
@@ -54,8 +54,8 @@ public enum PipelineCommands {
             let snapshot = NoOpSnapshot(pipelineSHA: SHA256.hex(bytes), overridesKey: NoOpSnapshot.overridesKey(options.overrides),
                                         executable: NoOpSnapshot.executableIdentity(), lockFile: lockIdentity,
                                         stageCount: pipeline.stages.count, files: scheduler.hasher.observedFiles,
-                                        folders: scheduler.hasher.observedFolders)
-            try? AtomicFileIO.write(Array(snapshot.encoded().utf8), to: snapshotPath)
+                                        folders: scheduler.hasher.observedFolders, targets: pipeline.targetNames)
+            try? AtomicFileIO.writeCache(Array(snapshot.encoded().utf8), to: snapshotPath)
         }
         withExtendedLifetime(processLock) {}
         printSummary(result, project: project, options: options, console: console)

@@ -69,6 +69,17 @@ extension PipelineExpander {
 }
 
 extension Pipeline {
+    /// Every exact string `selection(for:)` accepts: expanded names, base names, output paths.
+    var targetNames: Set<String> {
+        var names = Set<String>()
+        for stage in stages {
+            names.insert(stage.name)
+            names.insert(stage.baseName)
+            for output in stage.outputs { names.insert(output.path) }
+        }
+        return names
+    }
+
     /// The stages needed for `targets` (names, base names or output paths) and everything they
     /// depend on, as sorted indices; all stages when `targets` is empty.
     public func selection(for targets: [String]) throws(PipelineError) -> [Int] {

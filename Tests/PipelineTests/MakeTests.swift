@@ -307,6 +307,10 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(full.upToDate.count, 3)
         let fast = try project.make()
         XCTAssertEqual(fast.noOpStageCount, 3)
+        XCTAssertEqual(try project.make(["double"]).noOpStageCount, 3)
+        XCTAssertThrowsError(try project.make(["dobule"])) { error in
+            XCTAssertEqual((error as? PipelineError)?.code, .unknownTarget)
+        }
         // Same size, different bytes: the stat identity changes, the full check finds it.
         try project.write("artifacts/doubled.txt", "2\n4\n6\n8\n11\n")
         let after = try project.make()
