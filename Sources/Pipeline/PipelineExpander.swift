@@ -36,6 +36,7 @@ public enum PipelineExpander {
         }
 
         let producers = try outputOwners(stages)
+        let sortedOutputs = producers.keys.sorted()
 
         // Resolve references and path-matched inputs into edges.
         for i in stages.indices {
@@ -71,6 +72,15 @@ public enum PipelineExpander {
                     if let p = resolved.producer {
                         deps.insert(p)
                         if stages[p].outputs.contains(where: { $0.path == input.path && $0.isDirectory }) { resolved.isDirectory = true }
+                    } else {
+                        // A folder input holding other stages' outputs depends on all of them.
+                        let prefix = input.path + "/"
+                        var k = lowerBound(prefix, in: sortedOutputs)
+                        while k < sortedOutputs.count, sortedOutputs[k].hasPrefix(prefix) {
+                            deps.insert(producers[sortedOutputs[k]]!.0)
+                            resolved.isDirectory = true
+                            k += 1
+                        }
                     }
                     inputs.append(resolved)
                 }
@@ -218,6 +228,15 @@ public enum PipelineExpander {
             }
         }
         return owners
+    }
+
+    static func lowerBound(_ key: String, in sorted: [String]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     static func producer(of path: String, in owners: [String: (Int, StageOutput)]) -> Int? {

@@ -132,6 +132,27 @@ final class ExpansionTests: XCTestCase {
         XCTAssertEqual(reader.dependencies, [0])
     }
 
+    func testFolderInputHoldingOutputsDependsOnTheirStages() throws {
+        let yaml = """
+        stages:
+          a:
+            cmd: "true"
+            matrix: {i: [1, 2]}
+            outputs: ["artifacts/parts/${i}.txt"]
+          other:
+            cmd: "true"
+            outputs: [artifacts/partsx.txt]
+          all:
+            cmd: "true"
+            inputs: [artifacts/parts]
+            outputs: [artifacts/all.txt]
+        """
+        let pipeline = try expand(yaml)
+        let all = try XCTUnwrap(pipeline.stage(named: "all"))
+        XCTAssertEqual(all.dependencies.map { pipeline.stages[$0].name }, ["a@i=1", "a@i=2"])
+        XCTAssertEqual(all.inputs.first?.isDirectory, true)
+    }
+
     func testLiteralDollarBrace() throws {
         let yaml = """
         stages:
