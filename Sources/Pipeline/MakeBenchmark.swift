@@ -7,7 +7,10 @@ import Foundation
 /// stages need the training and plotting modules, and a no-op never runs a stage anyway), built
 /// once, left alone for longer than the hash cache's racy window, warmed up by one no-op run, and
 /// then timed over `runs` no-op runs of the binary. Each timed run must leave the lock file
-/// byte-identical, or the benchmark fails: a "no-op" that rebuilds is not measured.
+/// byte-identical, or the benchmark fails: a "no-op" that rebuilds is not measured. Besides the
+/// no-op (snapshot fast path) it reports the full check (`REDERIVE_NO_FASTPATH`: lock read,
+/// every stage stat-ed and compared, pipeline from its cache) and the uncached full check
+/// (`REDERIVE_NO_CACHE`: YAML parsed and expanded too), as after a fresh clone.
 public enum MakeBenchmark {
     public struct Result: Sendable {
         public var studyStages: Int
@@ -21,6 +24,9 @@ public enum MakeBenchmark {
         /// lock, stat and compare every stage), as after a fresh clone or an edit.
         public var studyFullCheckMs: Double
         public var wideFullCheckMs: Double
+        /// Medians with no caches at all (YAML parsed and expanded again).
+        public var studyUncachedMs: Double
+        public var wideUncachedMs: Double
 
         /// One JSON line.
         public var json: String {
@@ -28,6 +34,7 @@ public enum MakeBenchmark {
             return "{\"bench\":\"make\",\"noop_ms\":{\"study\":\(f(studyMedianMs)),\"stages_\(wideStages)\":\(f(wideMedianMs))},"
                 + "\"noop_ms_min\":{\"study\":\(f(studyMinMs)),\"stages_\(wideStages)\":\(f(wideMinMs))},"
                 + "\"full_check_ms\":{\"study\":\(f(studyFullCheckMs)),\"stages_\(wideStages)\":\(f(wideFullCheckMs))},"
+                + "\"uncached_ms\":{\"study\":\(f(studyUncachedMs)),\"stages_\(wideStages)\":\(f(wideUncachedMs))},"
                 + "\"study_stages\":\(studyStages),\"study_pipeline\":\"generated cmd: stand-in\",\"runs\":\(runs),"
                 + "\"goal_ms\":{\"study\":30,\"stages_1000\":100}}"
         }
@@ -46,6 +53,7 @@ public enum MakeBenchmark {
 
         var timings = [String: [Double]]()
         var fullCheck = [String: Double]()
+        var uncached = [String: Double]()
         for name in ["study", "wide"] {
             let pipeline = root + "/Pipelines/\(name).yaml"
             log("building \(name) pipeline in \(root)")
@@ -68,18 +76,22 @@ public enum MakeBenchmark {
                 throw PipelineError(.io, at: nil, "a no-op make of \(name) changed its lock file: something reran")
             }
             timings[name] = samples.sorted()
-            var full = [Double]()
-            for _ in 0..<max(3, runs / 3) {
-                let status = try spawn([executable, "make", pipeline], environment: ["REDERIVE_NO_FASTPATH": "1"])
-                guard status.code == 0 else { throw PipelineError(.io, at: nil, "full-check make of \(name) failed (exit \(status.code))") }
-                full.append(status.seconds * 1000)
+            for (variable, store) in [("REDERIVE_NO_FASTPATH", 0), ("REDERIVE_NO_CACHE", 1)] {
+                var samples = [Double]()
+                for _ in 0..<max(3, runs / 3) {
+                    let status = try spawn([executable, "make", pipeline], environment: [variable: "1"])
+                    guard status.code == 0 else { throw PipelineError(.io, at: nil, "make of \(name) with \(variable) failed (exit \(status.code))") }
+                    samples.append(status.seconds * 1000)
+                }
+                let median = samples.sorted()[samples.count / 2]
+                if store == 0 { fullCheck[name] = median } else { uncached[name] = median }
             }
-            fullCheck[name] = full.sorted()[full.count / 2]
         }
         let study = timings["study"]!, wide = timings["wide"]!
         return Result(studyStages: 30, studyMedianMs: study[study.count / 2], studyMinMs: study[0],
                       wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs,
-                      studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!)
+                      studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!,
+                      studyUncachedMs: uncached["study"]!, wideUncachedMs: uncached["wide"]!)
     }
 
     static func spawn(_ arguments: [String], environment: [String: String] = [:]) throws(PipelineError) -> (code: Int32, seconds: Double) {

@@ -14,7 +14,8 @@ import Darwin
 /// parsing YAML, expanding or reading the lock. Any difference falls back to the full check,
 /// which is always correct on its own; the snapshot is only written when no file involved was
 /// modified within the hash cache's racy window, and is deleted before anything runs.
-/// Set `REDERIVE_NO_FASTPATH=1` to always take the full check.
+/// Set `REDERIVE_NO_FASTPATH=1` to always take the full check, `REDERIVE_NO_CACHE=1` to also
+/// parse the pipeline file again.
 struct NoOpSnapshot {
     static let header = "rederive-noop 1"
 
@@ -35,14 +36,16 @@ struct NoOpSnapshot {
         SHA256.hex(overrides.map(\.text).joined(separator: "\u{1}"))
     }
 
-    static var isDisabled: Bool { getenv("REDERIVE_NO_FASTPATH") != nil }
+    /// `REDERIVE_NO_FASTPATH=1` skips the snapshot; `REDERIVE_NO_CACHE=1` also the pipeline cache.
+    static var isDisabled: Bool { getenv("REDERIVE_NO_FASTPATH") != nil || getenv("REDERIVE_NO_CACHE") != nil }
 
     static func executableIdentity() -> FileIdentity? { FileIdentity.of("/proc/self/exe") }
 
     /// True when the snapshot at `path` still describes the project exactly. Returns the number of
     /// stages it covered.
     static func validate(path: String, pipelineBytes: [UInt8], lockPath: String, overrides: [ParamOverride], targets: [String]) -> Int? {
-        guard !isDisabled, let bytes = try? AtomicFileIO.readIfExists(path),
+        // Without the binary's identity (no /proc) new code versions could go unseen: no fast path.
+        guard !isDisabled, executableIdentity() != nil, let bytes = try? AtomicFileIO.readIfExists(path),
               let snapshot = NoOpSnapshot.decode(bytes) else { return nil }
         guard targets.allSatisfy(snapshot.targets.contains), snapshot.overridesKey == overridesKey(overrides),
               snapshot.lockFile == FileIdentity.of(lockPath),

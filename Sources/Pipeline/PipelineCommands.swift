@@ -167,7 +167,8 @@ public enum PipelineCommands {
             }
         }
         if targets.isEmpty {
-            for path in [project.logFolder(artifacts: pipeline.artifacts), state + "/\(project.name).hashes"] where AtomicFileIO.exists(path) {
+            let caches = [state + "/\(project.name).hashes", NoOpSnapshot.path(project), PipelineCache.path(project)]
+            for path in [project.logFolder(artifacts: pipeline.artifacts)] + caches where AtomicFileIO.exists(path) {
                 removed.append(path)
                 if !dryRun { AtomicFileIO.remove(path) }
             }

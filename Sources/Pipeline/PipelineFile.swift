@@ -32,6 +32,7 @@ public struct PipelineFile: Sendable {
         } catch {
             throw PipelineError(.syntax, at: SourceLocation(file: path, line: 0, column: 0), "cannot parse YAML: \(error)")
         }
+        PhaseTimer.shared.mark("YAML compose (Yams)")
         var reader = NodeReader(path: path)
         guard let root else {
             throw PipelineError(.missingKey, at: SourceLocation(file: path, line: 1, column: 1),

@@ -103,11 +103,20 @@ public struct Project: Sendable {
 
     func load(bytes: [UInt8], overrides: [ParamOverride]) throws(PipelineError) -> Pipeline {
         let display = relativeDisplay(pipelineFile)
+        let cacheKey = PipelineCache.key(bytes: bytes, overrides: overrides, display: display, root: root)
+        if let cached = PipelineCache.load(PipelineCache.path(self), key: cacheKey) {
+            PhaseTimer.shared.mark("pipeline from cache")
+            return cached
+        }
         PhaseTimer.shared.mark("start, read YAML")
         let file = try PipelineFile.parse(yaml: String(decoding: bytes, as: UTF8.self), path: display)
         PhaseTimer.shared.mark("parse YAML")
         let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides)
         PhaseTimer.shared.mark("expand")
+        if pipeline.artifacts == "artifacts" {
+            PipelineCache.store(pipeline, key: cacheKey, to: PipelineCache.path(self))
+            PhaseTimer.shared.mark("store pipeline cache")
+        }
         return pipeline
     }
 
