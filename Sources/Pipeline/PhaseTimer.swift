@@ -11,7 +11,8 @@ final class PhaseTimer: @unchecked Sendable {
     func mark(_ phase: String) {
         guard enabled else { return }
         let now = AtomicFileIO.monotonicSeconds()
-        lines.append(String(format: "%-24@ %7.2f ms", phase, (now - last) * 1000))
+        let padded = phase.count < 28 ? phase + String(repeating: " ", count: 28 - phase.count) : phase
+        lines.append(padded + String(format: "%7.2f ms", (now - last) * 1000))
         last = now
     }
 

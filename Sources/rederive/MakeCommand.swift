@@ -7,8 +7,8 @@ struct Make: ParsableCommand {
         commandName: "make",
         abstract: "Rebuild what is out of date in a pipeline, dependencies first.",
         discussion: """
-        PIPELINE is a file or a name in Pipelines/ (default: the only one, else previous-token).
-        TARGETS are stage names (expanded like train@layers=2,seed=0, or base names for every
+        PIPELINE is a file or a name in Pipelines/ (default: the only one, else previous-token). \
+        TARGETS are stage names (expanded like train@layers=2,seed=0, or base names for every \
         expansion) or output paths; default: every stage.
         """
     )

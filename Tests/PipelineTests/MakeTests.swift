@@ -355,6 +355,18 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(dot.contains("\"gen\" -> \"double\";"), dot)
     }
 
+    func testCachedPipelineMatchesAFreshParseAndBadCachesAreIgnored() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        XCTAssertTrue(project.exists("artifacts/.rederive/p.pipeline"))
+        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        XCTAssertEqual(cached, fresh)
+        XCTAssertEqual(Set(try project.make().ran), ["gen", "double", "other"])
+        try project.write("artifacts/.rederive/p.pipeline", "{\"key\": \"garbage")
+        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root), fresh)
+        XCTAssertEqual(try project.make().ran, [])
+    }
+
     func testTargetsLimitWhatRuns() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
         let result = try project.make(["double"])
