@@ -13,7 +13,8 @@ import Darwin
 /// - `IN_<NAME>` / `IN_<i>` / `IN` likewise for inputs (space-separated when a reference
 ///   names several outputs).
 /// - `PARAM_<NAME>` for each param (lists and maps as JSON).
-/// - `REDERIVE_STAGE`, `REDERIVE_ROOT`, `REDERIVE_THREADS`.
+/// - `REDERIVE_STAGE`, `REDERIVE_ROOT`, `REDERIVE_THREADS`, and `REDERIVE_PROGRESS`: a file to
+///   write progress lines to (`echo "40% epoch 2" >> "$REDERIVE_PROGRESS"`), shown on a terminal.
 /// The child runs in its own process group so Ctrl-C reaches the engine, which stops it.
 public struct CommandStageRunner: StageRunner {
     public init() {}
@@ -67,6 +68,7 @@ public struct CommandStageRunner: StageRunner {
         variables.append(("REDERIVE_STAGE", context.stage.name))
         variables.append(("REDERIVE_ROOT", context.projectRoot))
         variables.append(("REDERIVE_THREADS", String(context.threads)))
+        variables.append(("REDERIVE_PROGRESS", context.progressFile))
         return variables
     }
 

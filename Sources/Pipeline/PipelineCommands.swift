@@ -158,8 +158,7 @@ public enum PipelineCommands {
                 let inArtifacts = output.path.hasPrefix(artifactsPrefix + "/")
                 guard inArtifacts || includeCommitted else { continue }
                 let full = project.absolute(output.path)
-                let parent = folder(of: full)
-                let temporary = parent + "/." + full[full.index(after: full.lastIndex(of: "/")!)...] + ".rederive-tmp"
+                let temporary = Scheduler.temporaryPath(for: full)
                 for path in [full, temporary, full + ".rederive-old"] where AtomicFileIO.exists(path) {
                     removed.append(path)
                     if !dryRun { AtomicFileIO.remove(path) }

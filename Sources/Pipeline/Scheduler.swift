@@ -103,6 +103,7 @@ public final class Scheduler {
         var cancellation: Cancellation
         var log: StageLog
         var outputs: [StageOutputSlot]
+        var progressFile: String
     }
 
     public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
@@ -168,7 +169,7 @@ public final class Scheduler {
             for i in running.keys.sorted() {
                 let elapsed = now - running[i]!.started
                 var text = "  \u{25B8} \(pipeline.stages[i].name)  \(String(format: "%.1fs", elapsed))"
-                if let (fraction, message) = snapshot[i] {
+                if let (fraction, message) = snapshot[i] ?? Scheduler.readProgressFile(running[i]!.progressFile) {
                     if let fraction { text += String(format: "  %3.0f%%", fraction * 100) }
                     if let message { text += "  " + message }
                 }
@@ -235,15 +236,17 @@ public final class Scheduler {
                 let reasons = check.reasons.isEmpty ? [OutOfDateReason.forced] : check.reasons
                 log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")
                 let cancellation = Cancellation()
+                let progressFile = log.path + ".progress"
+                AtomicFileIO.remove(progressFile)
                 let index = i
                 let progressBox = progress
                 let context = StageContext(stage: stage, projectRoot: project.root,
                                            inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
                                            outputs: slots, log: log,
                                            progress: { fraction, message in progressBox.withLock { $0[index] = (fraction, message) } },
-                                           cancellation: cancellation, threads: threadsPerStage)
+                                           cancellation: cancellation, threads: threadsPerStage, progressFile: progressFile)
                 running[i] = Running(started: AtomicFileIO.monotonicSeconds(), inputs: check.inputs, cancellation: cancellation,
-                                     log: log, outputs: slots)
+                                     log: log, outputs: slots, progressFile: progressFile)
                 state[i] = .running
                 if !console.isInteractive { console.line("run    \(stage.name)") }
                 executor.start(StageJob(index: i, runner: runner, context: context)) { index, outcome in events.push(index, outcome) }
@@ -253,6 +256,7 @@ public final class Scheduler {
             drawLive()
             for (i, outcome) in events.wait(timeout: 0.1) {
                 guard let r = running.removeValue(forKey: i) else { continue }
+                AtomicFileIO.remove(r.progressFile)
                 let stage = pipeline.stages[i]
                 let duration = AtomicFileIO.monotonicSeconds() - r.started
                 doneCount += 1
@@ -305,6 +309,25 @@ public final class Scheduler {
         return result
     }
 
+    /// The last line of a stage's progress file: `0.42 message` or `42% message`.
+    static func readProgressFile(_ path: String) -> (Double?, String?)? {
+        guard let bytes = try? AtomicFileIO.readIfExists(path), !bytes.isEmpty else { return nil }
+        guard let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").last else { return nil }
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let first = parts.first else { return nil }
+        let message = parts.count > 1 ? parts[1] : nil
+        if first.hasSuffix("%"), let percent = Double(first.dropLast()) { return (percent / 100, message) }
+        if let fraction = Double(first) { return (fraction, message) }
+        return (nil, String(line))
+    }
+
+    /// `dir/.rederive-tmp.name.ext`: hidden, in the same folder (so the rename is atomic), and
+    /// with the output's extension last, for writers that pick a format from it (PNG vs PDF).
+    static func temporaryPath(for final: String) -> String {
+        let slash = final.lastIndex(of: "/")!
+        return String(final[..<slash]) + "/.rederive-tmp." + final[final.index(after: slash)...]
+    }
+
     /// Temporary paths next to each output (same folder, so the final rename is atomic). Stale
     /// temporaries from a killed run are removed; folder outputs get an empty temporary folder.
     private func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
@@ -312,8 +335,7 @@ public final class Scheduler {
         for output in stage.outputs {
             let final = project.absolute(output.path)
             let parent = folder(of: final)
-            let base = final[final.index(after: final.lastIndex(of: "/")!)...]
-            let temporary = parent + "/." + base + ".rederive-tmp"
+            let temporary = Scheduler.temporaryPath(for: final)
             try AtomicFileIO.makeFolders(parent)
             AtomicFileIO.remove(temporary)
             if output.isDirectory { try AtomicFileIO.makeFolders(temporary) }

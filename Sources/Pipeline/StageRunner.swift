@@ -54,7 +54,8 @@ public struct StageOutputSlot: Sendable {
     public var name: String?
     /// Absolute final path.
     public var path: String
-    /// Absolute temporary path in the same folder; for a folder output it exists and is empty.
+    /// Absolute temporary path in the same folder, ending with the output's own name and
+    /// extension (`.rederive-tmp.loss.png`); for a folder output it exists and is empty.
     public var temporaryPath: String
     public var isDirectory: Bool
 }
@@ -75,6 +76,9 @@ public struct StageContext: Sendable {
     public var cancellation: Cancellation
     /// The thread budget for this stage (`make -j` divides the machine).
     public var threads: Int
+    /// A file a child process may write progress lines to (`0.42 message` or `42% message`);
+    /// the live status shows the last one. In-process runners call `progress` instead.
+    public var progressFile: String
 }
 
 /// A stage's log file. Thread-safe; children write to `fileDescriptor` directly.

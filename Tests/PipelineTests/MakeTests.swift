@@ -217,7 +217,7 @@ final class MakeTests: XCTestCase {
           show:
             cmd: |
               echo "IN_SOURCE=$IN_SOURCE IN=$IN PARAM_LR=$PARAM_LR PARAM_BETAS=$PARAM_BETAS STAGE=$REDERIVE_STAGE" > "$OUT_REPORT"
-              case "$OUT_REPORT" in *rederive-tmp) echo temp-ok >> "$OUT_REPORT";; esac
+              case "$OUT_REPORT" in */artifacts/.rederive-tmp.report.txt) echo temp-ok >> "$OUT_REPORT";; esac
             params: {lr: 3.0e-4, betas: [0.9, 0.95]}
             inputs: {source: "stage:src:data"}
             outputs: {report: artifacts/report.txt}
@@ -255,6 +255,32 @@ final class MakeTests: XCTestCase {
             XCTAssertTrue(e?.hint?.contains("--wait") == true)
         }
         withExtendedLifetime(held) {}
+    }
+
+    func testWaitingForTheLockProceedsWhenItIsReleased() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-lock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var first: ProcessLock? = try ProcessLock(path: path, pipeline: "p", wait: false)
+        let acquired = NSCondition()
+        nonisolated(unsafe) var second: ProcessLock?
+        nonisolated(unsafe) var waitedFor: String?
+        let waiter = Thread {
+            let lock = try? ProcessLock(path: path, pipeline: "p", wait: true) { holder in waitedFor = holder }
+            acquired.lock(); second = lock; acquired.signal(); acquired.unlock()
+        }
+        waiter.start()
+        usleep(200_000)
+        acquired.lock()
+        XCTAssertNil(second, "blocked while the first holds it")
+        acquired.unlock()
+        first = nil
+        acquired.lock()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while second == nil && Date() < deadline { _ = acquired.wait(until: deadline) }
+        XCTAssertNotNil(second, "acquired once released")
+        acquired.unlock()
+        XCTAssertEqual(waitedFor, String(getpid()))
+        withExtendedLifetime(first) {}
     }
 
     func testInterruptStopsRunningStagesKeepsFinishedOnesAndResumes() throws {
