@@ -5,8 +5,8 @@ import Yams
 /// The key is a dotted path into the pipeline params (`train.lr`), or `STAGE.PARAM` for a stage's
 /// own param (applies to every expansion of that stage). The value is read as YAML, so `3e-4` is
 /// a number, `[0, 1]` a list and `none` a string. It must have the type of the declared default:
-/// an override that would silently change a param's type is rejected with the declaration's
-/// location.
+/// an override that would silently change a param's type is rejected at the declaration's
+/// location; an unknown key is reported at the pipeline's `params:` (or the stage).
 public struct ParamOverride: Sendable, Hashable {
     public var key: String
     public var value: ParamValue
@@ -68,21 +68,21 @@ public struct ParamOverride: Sendable, Hashable {
                     file.stages[stageIndex].params[paramIndex].value = Located(value, at: declared.location)
                     continue
                 }
-                throw PipelineError(.invalidOverride, at: override.origin,
-                                    "stage '\(parts[0])' has no param '\(parts[1])'",
-                                    hint: "its params: \(stage.params.map(\.name).joined(separator: ", ")) (declared at \(stage.location))")
+                throw PipelineError(.invalidOverride, at: stage.location,
+                                    "-S \(override.text): stage '\(parts[0])' has no param '\(parts[1])'",
+                                    hint: "its params: \(stage.params.map(\.name).joined(separator: ", "))")
             }
             let known = file.paramLocations.keys.sorted() + file.stages.flatMap { s in s.params.map { "\(s.name).\($0.name)" } }
-            throw PipelineError(.invalidOverride, at: override.origin, "unknown param '\(override.key)' in \(file.path)",
+            throw PipelineError(.invalidOverride, at: file.paramsLocation, "-S \(override.text): unknown param '\(override.key)'",
                                 hint: known.isEmpty ? "the pipeline declares no params" : "known params: \(known.joined(separator: ", "))")
         }
     }
 
     private static func converted(_ override: ParamOverride, to current: ParamValue, declaredAt: SourceLocation?) throws(PipelineError) -> ParamValue {
         let mismatch = { () -> PipelineError in
-            PipelineError(.invalidOverride, at: override.origin,
-                          "'\(override.key)' must be \(current.typeName), got \(override.value.typeName) '\(override.value.text)'",
-                          hint: declaredAt.map { "declared at \($0)" })
+            PipelineError(.invalidOverride, at: declaredAt ?? override.origin,
+                          "-S \(override.text): '\(override.key)' must be \(current.typeName) as declared here, got \(override.value.typeName) '\(override.value.text)'",
+                          hint: "pass a value of the declared type")
         }
         switch (current, override.value) {
         case (.int, .int), (.double, .double), (.bool, .bool), (.list, .list), (.null, _): return override.value
@@ -90,7 +90,7 @@ public struct ParamOverride: Sendable, Hashable {
         case (.string, .list), (.string, .map): throw mismatch()
         case (.string, let v): return .string(v.text)
         case (.map, _):
-            throw PipelineError(.invalidOverride, at: override.origin, "'\(override.key)' is a group of params",
+            throw PipelineError(.invalidOverride, at: declaredAt ?? override.origin, "-S \(override.text): '\(override.key)' is a group of params",
                                 hint: "override one of its keys, e.g. -S \(override.key).\(current.mapValue.keys.sorted().first ?? "x")=...")
         default: throw mismatch()
         }

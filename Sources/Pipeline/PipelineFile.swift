@@ -15,6 +15,8 @@ public struct PipelineFile: Sendable {
     public var params: [String: ParamValue]
     /// Where each param (by dotted path) was declared, for override errors.
     public var paramLocations: [String: SourceLocation]
+    /// The `params:` key (or the file's start), where an unknown override is reported.
+    public var paramsLocation: SourceLocation
     /// The folder for intermediate outputs (git-ignored); `artifacts` unless set.
     public var artifacts: String
     public var stages: [StageDeclaration]
@@ -150,13 +152,14 @@ struct NodeReader {
 
     mutating func pipeline(_ root: Node, name: String) throws(PipelineError) -> PipelineFile {
         var file = PipelineFile(path: path, name: name, description: nil, params: [:], paramLocations: [:],
-                                artifacts: "artifacts", stages: [])
+                                paramsLocation: SourceLocation(file: path, line: 1, column: 1), artifacts: "artifacts", stages: [])
         var sawStages = false
         for entry in try entries(root, what: "the pipeline", allowed: ["description", "params", "artifacts", "stages"]) {
             switch entry.key {
             case "description": file.description = try string(entry.value, what: "description")
             case "artifacts": file.artifacts = try string(entry.value, what: "artifacts")
             case "params":
+                file.paramsLocation = location(entry.keyNode)
                 if case .scalar = entry.value, value(of: entry.value) == .null { continue }
                 _ = try entries(entry.value, what: "params")
                 file.params = value(of: entry.value).mapValue
