@@ -68,11 +68,14 @@ public struct ParamOverride: Sendable, Hashable {
                     file.stages[stageIndex].params[paramIndex].value = Located(value, at: declared.location)
                     continue
                 }
-                throw PipelineError(.invalidOverride, at: stage.location,
-                                    "-S \(override.text): stage '\(parts[0])' has no param '\(parts[1])'",
-                                    hint: "its params: \(stage.params.map(\.name).joined(separator: ", "))")
+                if file.params[parts[0]] == nil {
+                    throw PipelineError(.invalidOverride, at: stage.location, "-S \(override.text): stage '\(parts[0])' has no param '\(parts[1])'",
+                                        hint: "its params: \(stage.params.map(\.name).joined(separator: ", "))")
+                }
             }
-            let known = file.paramLocations.keys.sorted() + file.stages.flatMap { s in s.params.map { "\(s.name).\($0.name)" } }
+            var seen = Set<String>()
+            let known = (file.paramLocations.keys.sorted() + file.stages.flatMap { s in s.params.map { "\(s.name).\($0.name)" } })
+                .filter { seen.insert($0).inserted }
             throw PipelineError(.invalidOverride, at: file.paramsLocation, "-S \(override.text): unknown param '\(override.key)'",
                                 hint: known.isEmpty ? "the pipeline declares no params" : "known params: \(known.joined(separator: ", "))")
         }
