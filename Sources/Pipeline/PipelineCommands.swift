@@ -28,15 +28,16 @@ public enum PipelineCommands {
         PhaseTimer.shared.mark("locate, read YAML")
 
         // Fast path: nothing changed since a make found everything up to date.
+        // The lock is taken once, before the fast path, and held to the end.
+        let defaultLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
         if !options.force {
-            let fastLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
             if let count = NoOpSnapshot.validate(path: snapshotPath, pipelineBytes: bytes, lockPath: project.lockPath,
                                                  overrides: options.overrides, targets: targets) {
                 var result = MakeResult()
                 result.noOpStageCount = count
                 PhaseTimer.shared.mark("no-op snapshot valid")
                 printSummary(result, project: project, options: options, console: console)
-                withExtendedLifetime(fastLock) {}
+                withExtendedLifetime(defaultLock) {}
                 PhaseTimer.shared.report()
                 return result
             }
@@ -44,7 +45,8 @@ public enum PipelineCommands {
         }
 
         let pipeline = try project.load(bytes: bytes, overrides: options.overrides)
-        let processLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
+        let otherLock = options.dryRun || pipeline.artifacts == "artifacts" ? nil
+            : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
         if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let result = try scheduler.make(options)
@@ -57,7 +59,7 @@ public enum PipelineCommands {
                                         folders: scheduler.hasher.observedFolders, targets: pipeline.targetNames)
             try? AtomicFileIO.writeCache(Array(snapshot.encoded().utf8), to: snapshotPath)
         }
-        withExtendedLifetime(processLock) {}
+        withExtendedLifetime((defaultLock, otherLock)) {}
         printSummary(result, project: project, options: options, console: console)
         PhaseTimer.shared.mark("finish")
         PhaseTimer.shared.report()
