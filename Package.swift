@@ -37,7 +37,7 @@ let package = Package(
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes",
+            "Tensor",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "rederive", dependencies: [
