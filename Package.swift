@@ -40,8 +40,11 @@ let package = Package(
             "Tensor",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "Stages", dependencies: [
+            "Pipeline", .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

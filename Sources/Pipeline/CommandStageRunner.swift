@@ -74,7 +74,7 @@ public struct CommandStageRunner: StageRunner {
 
     /// Spawns `arguments` in its own process group and waits. Returns the exit status, or minus
     /// the signal number if the child was killed.
-    static func spawnAndWait(_ arguments: [String], environment extra: [String: String],
+    public static func spawnAndWait(_ arguments: [String], environment extra: [String: String],
                              output: Int32, cancellation: Cancellation) throws -> Int32 {
         var env = [String: String]()
         var index = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Pipeline
+import Stages
 
 /// `rederive make [PIPELINE] [TARGETS...]`: bring outputs up to date.
 struct Make: ParsableCommand {
@@ -49,12 +50,8 @@ struct Make: ParsableCommand {
 }
 
 extension StageRegistry {
-    /// The stage kinds this build of rederive can run. Modules add theirs here as they land:
-    /// `registry.register(TrainStageRunner())` and so on.
-    static var rederive: StageRegistry {
-        let registry = StageRegistry.standard
-        return registry
-    }
+    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds.
+    static var rederive: StageRegistry { .study }
 }
 
 /// Prints a `PipelineError` (file:line:column, message, hint) without a stack of noise and exits
