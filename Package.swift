@@ -37,7 +37,7 @@ let package = Package(
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor",
+            "Tensor", "Plot",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Stages", dependencies: [

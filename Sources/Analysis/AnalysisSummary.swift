@@ -30,6 +30,8 @@ public struct AnalysisSummary: Codable, Sendable, Equatable {
         public var loss: Double
     }
 
+    /// The checkpoint's file name (not its path, so that the summary does not depend on where
+    /// the run folder sits).
     public var checkpoint: String
     public var step: Int
     /// The training config of the checkpoint, as JSON (the keys of `rederive train`).
