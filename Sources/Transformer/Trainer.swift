@@ -126,6 +126,8 @@ public final class Trainer {
                 log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
                                       tokensPerSecond: speed))
                 intervalStart = Date(); intervalSteps = 0
+                // Rows past the last checkpoint are dropped again on resume.
+                do { try log.write(to: folder.logPath) } catch { throw .checkpoint(error) }
             }
             if done % c.checkpointEvery == 0 || done == c.steps {
                 lastCheckpoint = try save(step: done, loss: loss, isModel: true)
