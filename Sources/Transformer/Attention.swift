@@ -14,7 +14,7 @@ enum Attention {
         let t = ws.length, width = 3 * a
         pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c)
         // qkv = ln1(x) [n, d] x packed [d, 3a] + bias
-        Kernels.fillRows(buffers.qkv, rows: n, width: width, bias: buffers.packedQKVBias)
+        Kernels.fillRows(buffers.qkv, rows: n, width: width, bias: buffers.packedQKVBias, parts: ws.parts)
         BLAS.gemm(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
                   beta: 1, c: buffers.qkv, ldc: width)
         if let observer {
@@ -49,7 +49,7 @@ enum Attention {
         }
         observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
         // out = z [n, a] x W_O [a, d] + b_O
-        Kernels.fillRows(buffers.attnOut, rows: n, width: d, bias: w.bo)
+        Kernels.fillRows(buffers.attnOut, rows: n, width: d, bias: w.bo, parts: ws.parts)
         BLAS.gemm(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, beta: 1, c: buffers.attnOut, ldc: d)
         if let observer, observer.wants("\(name).hook_result") {
             // result[b, t, head] = z[b, t, head] W_O[head]; only for analysis.
@@ -184,14 +184,16 @@ enum Attention {
     }
 
     /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread.
-    /// Long sequences stay on one thread so that OpenBLAS can thread each (larger) product itself.
+    /// Only while each product is small enough that OpenBLAS runs it on the calling thread
+    /// (m n k <= 65536 x 4, its threshold); larger ones stay on one thread and OpenBLAS threads
+    /// each product itself, so the two never compete.
     static func forEachSequence(_ ws: Workspace, body: (Int) -> Void) {
         forEachSequence(ws, withSlot: false) { b, _ in body(b) }
     }
 
     static func forEachSequence(_ ws: Workspace, withSlot: Bool, body: (Int, Int) -> Void) {
-        let c = ws.config
-        let small = ws.length * ws.length * max(c.dHead, ws.length) <= 200_000
+        let t = ws.length
+        let small = t * t * max(ws.config.dHead, t) <= 65536 * 4
         let parts = small ? ws.parts : 1
         Parallel.forParts(ws.batch, parts: parts) { range, slot in
             for b in range { body(b, slot) }

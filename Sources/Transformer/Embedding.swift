@@ -5,14 +5,14 @@ enum Embedding {
     static func forward(_ w: ModelWeights, _ ws: Workspace, observer: ActivationObserver?) {
         let d = ws.config.dModel, length = ws.length, out = ws.resid[0]
         let learned = ws.config.positional == .learned
-        Parallel.forRanges(ws.rows) { range in
+        Parallel.forRanges(ws.rows, parts: ws.parts) { range in
             for r in range {
                 (out + r * d).update(from: w.embed + Int(ws.tokens[r]) * d, count: d)
             }
         }
         guard let observer else {
             if learned {
-                Parallel.forRanges(ws.rows) { range in
+                Parallel.forRanges(ws.rows, parts: ws.parts) { range in
                     for r in range {
                         let row = out + r * d, pos = w.posEmbed + (r % length) * d
                         for j in 0..<d { row[j] += pos[j] }

@@ -6,9 +6,9 @@ enum Kernels {
     /// Sets every row of `out` (`rows x width`, row stride `stride`) to `bias`, ready for a
     /// product accumulated on top with beta = 1.
     static func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-                         bias: UnsafePointer<Float>) {
+                         bias: UnsafePointer<Float>, parts: Int) {
         let stride = stride ?? width
-        Parallel.forRanges(rows) { range in
+        Parallel.forRanges(rows, parts: parts) { range in
             for r in range {
                 (out + r * stride).update(from: bias, count: width)
             }
@@ -25,8 +25,9 @@ enum Kernels {
     }
 
     /// `out = a + b`, elementwise over `count`.
-    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        Parallel.forRanges(count) { range in
+    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                    count: Int, parts: Int) {
+        Parallel.forRanges(count, parts: parts) { range in
             for i in range { out[i] = a[i] + b[i] }
         }
     }

@@ -10,7 +10,7 @@ enum LayerNorm {
         guard ws.config.hasLayerNorm else { return }
         let d = ws.config.dModel, eps = ws.config.eps
         let mean = buffers.mean, scale = buffers.scale
-        Parallel.forRanges(ws.rows) { range in
+        Parallel.forRanges(ws.rows, parts: ws.parts) { range in
             for r in range {
                 let row = x + r * d
                 let mu = VectorMath.sum(row, d) / Float(d)
@@ -21,7 +21,7 @@ enum LayerNorm {
         }
         observer?.visit(name + ".hook_scale", scale, shape: [ws.batch, ws.length, 1])
         let normalized = buffers.normalized, out = buffers.out
-        Parallel.forRanges(ws.rows) { range in
+        Parallel.forRanges(ws.rows, parts: ws.parts) { range in
             for r in range {
                 let row = x + r * d, xhat = normalized + r * d, y = out + r * d
                 let mu = mean[r], s = scale[r]
@@ -43,14 +43,14 @@ enum LayerNorm {
                          _ buffers: Workspace.Norm, _ ws: Workspace, accumulate: Bool) {
         let d = ws.config.dModel, rows = ws.rows
         guard ws.config.hasLayerNorm else {
-            if accumulate { Kernels.add(dInput, dOut, into: dInput, count: rows * d) }
+            if accumulate { Kernels.add(dInput, dOut, into: dInput, count: rows * d, parts: ws.parts) }
             else { dInput.update(from: dOut, count: rows * d) }
             return
         }
         let normalized = buffers.normalized, scale = buffers.scale
         // dw = Σ dOut * xhat, db = Σ dOut, in fixed chunks.
         let chunks = Parallel.reductionChunks, scratch = ws.reductionScratch
-        Parallel.forEach(chunks) { c in
+        Parallel.forEach(chunks, parallel: ws.parts > 1) { c in
             let pw = scratch + c * 2 * d, pb = pw + d
             pw.update(repeating: 0, count: 2 * d)
             for r in rows * c / chunks ..< rows * (c + 1) / chunks {

@@ -10,17 +10,24 @@ enum Loss {
 
     /// Like `crossEntropy`, and overwrites the logits with the loss's gradient
     /// `(softmax - onehot) * mask / Σ mask`, fused so the logits are read once.
-    static func crossEntropyGradient(_ ws: Workspace) -> Float {
-        run(ws, writeGradient: true)
+    /// `maskTotal` is Σ mask over the whole batch when `ws` holds one shard of it (the default
+    /// is this workspace's own), so that shard gradients add up to the batch's.
+    static func crossEntropyGradient(_ ws: Workspace, maskTotal: Float? = nil) -> Float {
+        run(ws, writeGradient: true, maskTotal: maskTotal)
     }
 
-    private static func run(_ ws: Workspace, writeGradient: Bool) -> Float {
+    static func maskTotal(_ ws: Workspace) -> Float {
+        var total: Float = 0
+        for r in 0..<ws.rows { total += ws.lossMask[r] }
+        return total
+    }
+
+    private static func run(_ ws: Workspace, writeGradient: Bool, maskTotal: Float? = nil) -> Float {
         let n = ws.rows, v = ws.config.dVocab
         let logits = ws.logits, rowLoss = ws.rowLoss, mask = ws.lossMask, targets = ws.targets
-        var total: Float = 0
-        for r in 0..<n { total += mask[r] }
+        let total = maskTotal ?? Self.maskTotal(ws)
         let weight = total > 0 ? 1 / total : 0
-        Parallel.forRanges(n) { range in
+        Parallel.forRanges(n, parts: ws.parts) { range in
             for r in range {
                 let row = logits + r * v
                 guard mask[r] != 0 else {

@@ -9,10 +9,10 @@ enum MLP {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
-        Kernels.fillRows(pre, rows: n, width: m, bias: w.bin)
+        Kernels.fillRows(pre, rows: n, width: m, bias: w.bin, parts: ws.parts)
         BLAS.gemm(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, beta: 1, c: pre, ldc: m)
         observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
-        Parallel.forRanges(n) { range in
+        Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
             case .relu:
@@ -26,7 +26,7 @@ enum MLP {
             }
         }
         observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
-        Kernels.fillRows(out, rows: n, width: d, bias: w.bout)
+        Kernels.fillRows(out, rows: n, width: d, bias: w.bout, parts: ws.parts)
         BLAS.gemm(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, beta: 1, c: out, ldc: d)
     }
 
@@ -39,7 +39,7 @@ enum MLP {
         BLAS.gemm(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
         Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, ws)
         BLAS.gemm(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
-        Parallel.forRanges(n) { range in
+        Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
             case .relu:

@@ -14,8 +14,8 @@ enum Parallel {
     static let reductionChunks = 8
 
     /// Calls `body(i)` for `i` in `0..<count`, concurrently when more than one thread is allowed.
-    static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if threads <= 1 || count <= 1 {
+    static func forEach(_ count: Int, parallel: Bool = true, _ body: (Int) -> Void) {
+        if threads <= 1 || count <= 1 || !parallel {
             for i in 0..<count { body(i) }
             return
         }
@@ -26,7 +26,7 @@ enum Parallel {
     }
 
     /// Splits `0..<count` into `parts` contiguous ranges and runs `body` on each.
-    static func forRanges(_ count: Int, parts: Int = threads, _ body: (Range<Int>) -> Void) {
+    static func forRanges(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
         forParts(count, parts: parts) { range, _ in body(range) }
     }
 

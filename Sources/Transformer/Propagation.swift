@@ -12,14 +12,14 @@ enum Propagation {
                               name: "\(name).ln1", observer: observer)
             Attention.forward(weights, buffers, ws, name: "\(name).attn", observer: observer)
             observer?.visit("\(name).hook_attn_out", buffers.attnOut, shape: shape)
-            Kernels.add(pre, buffers.attnOut, into: mid, count: n * d)
+            Kernels.add(pre, buffers.attnOut, into: mid, count: n * d, parts: ws.parts)
             if c.hasMLP, let ln2 = buffers.ln2, let mlpOut = buffers.mlpOut {
                 observer?.visit("\(name).hook_resid_mid", mid, shape: shape)
                 LayerNorm.forward(input: mid, w: weights.ln2w, b: weights.ln2b, ln2, ws,
                                   name: "\(name).ln2", observer: observer)
                 MLP.forward(weights, buffers, ws, name: "\(name).mlp", observer: observer)
                 observer?.visit("\(name).hook_mlp_out", mlpOut, shape: shape)
-                Kernels.add(mid, mlpOut, into: post, count: n * d)
+                Kernels.add(mid, mlpOut, into: post, count: n * d, parts: ws.parts)
             } else {
                 post.update(from: mid, count: n * d)
             }

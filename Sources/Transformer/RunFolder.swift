@@ -31,6 +31,18 @@ public struct RunFolder: Sendable, Equatable {
         }
     }
 
+    /// Deletes the checkpoints, model and log of an earlier run, so a fresh run never leaves a
+    /// stale later checkpoint beside its own.
+    public func removePreviousRun() {
+        let manager = FileManager.default
+        for step in checkpointSteps {
+            try? manager.removeItem(atPath: checkpointPath(step: step))
+            try? manager.removeItem(atPath: optimizerPath(step: step))
+        }
+        try? manager.removeItem(atPath: modelPath)
+        try? manager.removeItem(atPath: logPath)
+    }
+
     /// Steps that have a checkpoint, ascending.
     public var checkpointSteps: [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointsPath)) ?? []

@@ -35,9 +35,9 @@ public final class Trainer {
     }
 
     /// Runs from scratch (or from the latest checkpoint when `resume`) to `config.steps`.
+    /// A fresh run first removes an earlier run's checkpoints, model and log from the folder.
     public func run(resume: Bool = false) throws(TrainingError) -> Summary {
-        BLAS.threadCount = threads
-        Parallel.threads = threads
+        ComputeThreads.count = threads
         do { try folder.create() } catch { throw .checkpoint(error) }
         let c = config, layout = ParameterLayout(config: c.model)
         let task = c.task.task
@@ -72,6 +72,7 @@ public final class Trainer {
             log.rows.removeAll { $0.step > step }
             progress.message("resuming \(folder.path) from step \(step)")
         } else {
+            folder.removePreviousRun()
             parameters = Parameters(config: c.model, seed: c.seed)
             optimizer = AdamW(layout: layout, betas: c.betas, weightDecay: c.weightDecay)
         }
@@ -125,6 +126,8 @@ public final class Trainer {
                 log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
                                       tokensPerSecond: speed))
                 intervalStart = Date(); intervalSteps = 0
+                // Rows past the last checkpoint are dropped again on resume.
+                do { try log.write(to: folder.logPath) } catch { throw .checkpoint(error) }
             }
             if done % c.checkpointEvery == 0 || done == c.steps {
                 lastCheckpoint = try save(step: done, loss: loss, isModel: true)

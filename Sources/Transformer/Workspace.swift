@@ -119,12 +119,15 @@ final class Workspace {
         for p in intAllocations { p.deallocate() }
     }
 
-    /// Copies a batch's tokens, targets and mask into the workspace.
-    func load(_ batch: TokenBatch) {
-        precondition(batch.batch == self.batch && batch.length == length,
-                     "batch \(batch.batch) x \(batch.length) does not fit a workspace of \(self.batch) x \(length)")
+    /// Copies a batch's tokens, targets and mask into the workspace, starting at sequence
+    /// `first` (a shard of a larger batch).
+    func load(_ batch: TokenBatch, first: Int = 0) {
+        precondition(batch.length == length && first + self.batch <= batch.batch,
+                     "batch \(batch.batch) x \(batch.length) does not fit a workspace of \(self.batch) x \(length) at \(first)")
+        let offset = first * length
         for i in 0..<rows {
-            tokens[i] = batch.tokens[i]; targets[i] = batch.targets[i]; lossMask[i] = batch.lossMask[i]
+            tokens[i] = batch.tokens[offset + i]; targets[i] = batch.targets[offset + i]
+            lossMask[i] = batch.lossMask[offset + i]
         }
     }
 }

@@ -80,6 +80,16 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(logA.map(\.evalLoss), logB.map(\.evalLoss))
     }
 
+    func testFreshRunReplacesAnEarlierRun() throws {
+        let folder = temporaryFolder()
+        _ = try train(folder)
+        var shorter = config
+        shorter.steps = 8
+        _ = try train(folder, config: shorter)
+        XCTAssertEqual(RunFolder(folder).checkpointSteps, [0, 4, 8])
+        XCTAssertEqual(TrainingLog.read(RunFolder(folder).logPath).rows.last?.step, 8)
+    }
+
     func testResumeWithoutCheckpointFails() {
         XCTAssertThrowsError(try train(temporaryFolder(), resume: true)) { error in
             guard case TrainingError.checkpoint(.noCheckpoint)? = error as? TrainingError else {
