@@ -155,7 +155,8 @@ public final class FileHasher {
     /// Forgets a path (after the engine replaces it), so the next `hash` reads it.
     public func forget(_ path: String) {
         let full = absolute(path)
-        if entries.removeValue(forKey: full) != nil { isDirty = true }
+        if entries.removeValue(forKey: full) != nil { isDirty = true; return }
+        guard AtomicFileIO.isDirectory(full) else { return }
         let prefix = full + "/"
         for key in entries.keys where key.hasPrefix(prefix) { entries.removeValue(forKey: key); isDirty = true }
     }
@@ -163,6 +164,8 @@ public final class FileHasher {
     /// Writes the cache if anything changed. A failure to write only costs re-hashing later.
     public func save() {
         guard isDirty, let cachePath else { return }
+        // Drop entries of files that are gone, so the cache does not grow forever.
+        for key in entries.keys where observedFiles[key] == nil && !AtomicFileIO.exists(key) { entries.removeValue(forKey: key) }
         var text = "rederive-hashes 1\n"
         for key in entries.keys.sorted() {
             let e = entries[key]!

@@ -32,7 +32,7 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
         case .outputModified(let path): "output modified: \(path)"
         case .outputsChanged(let added, let removed):
             "outputs changed:" + (added.isEmpty ? "" : " added \(added.joined(separator: ", "))") + (removed.isEmpty ? "" : " removed \(removed.joined(separator: ", "))")
-        case .upstreamWillRun(let stage): "upstream stage \(stage) will run"
+        case .upstreamWillRun(let stage): "may run: upstream \(stage) runs first (skipped if its outputs come out identical)"
         }
     }
 }

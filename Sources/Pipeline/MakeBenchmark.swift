@@ -24,6 +24,8 @@ public enum MakeBenchmark {
         /// lock, stat and compare every stage), as after a fresh clone or an edit.
         public var studyFullCheckMs: Double
         public var wideFullCheckMs: Double
+        /// Median of `rederive --version`: the floor any command pays to start.
+        public var processStartMs: Double
         /// Medians with no caches at all (YAML parsed and expanded again).
         public var studyUncachedMs: Double
         public var wideUncachedMs: Double
@@ -35,6 +37,7 @@ public enum MakeBenchmark {
                 + "\"noop_ms_min\":{\"study\":\(f(studyMinMs)),\"stages_\(wideStages)\":\(f(wideMinMs))},"
                 + "\"full_check_ms\":{\"study\":\(f(studyFullCheckMs)),\"stages_\(wideStages)\":\(f(wideFullCheckMs))},"
                 + "\"uncached_ms\":{\"study\":\(f(studyUncachedMs)),\"stages_\(wideStages)\":\(f(wideUncachedMs))},"
+                + "\"process_start_ms\":\(f(processStartMs)),"
                 + "\"study_stages\":\(studyStages),\"study_pipeline\":\"generated cmd: stand-in\",\"runs\":\(runs),"
                 + "\"goal_ms\":{\"study\":30,\"stages_1000\":100}}"
         }
@@ -87,10 +90,14 @@ public enum MakeBenchmark {
                 if store == 0 { fullCheck[name] = median } else { uncached[name] = median }
             }
         }
+        var starts = [Double]()
+        for _ in 0..<runs { starts.append(try spawn([executable, "--version"]).seconds * 1000) }
+        starts.sort()
         let study = timings["study"]!, wide = timings["wide"]!
         return Result(studyStages: 30, studyMedianMs: study[study.count / 2], studyMinMs: study[0],
                       wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs,
                       studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!,
+                      processStartMs: starts[starts.count / 2],
                       studyUncachedMs: uncached["study"]!, wideUncachedMs: uncached["wide"]!)
     }
 

@@ -139,6 +139,7 @@ public final class Scheduler {
         var interruptedAt: Double?
         var killed = false
         var doneCount = 0
+        var lockWriteFailed = false
         let total = selected.count
 
         InterruptSignal.install()
@@ -178,6 +179,97 @@ public final class Scheduler {
             console.live(lines)
         }
 
+        /// A stage that could not start or did not finish.
+        func fail(_ i: Int, _ message: String, log: StageLog?) {
+            state[i] = .failed
+            doneCount += 1
+            log?.write("# rederive: stage failed: \(message)\n")
+            if interruptedAt != nil {
+                result.blocked.append(pipeline.stages[i].name)
+                console.line("stopped \(pipeline.stages[i].name)")
+            } else {
+                result.failed.append((pipeline.stages[i].name, message, log?.path))
+                console.line("FAILED \(pipeline.stages[i].name): \(message)" + (log.map { "\n       log: \(project.relativeDisplay($0.path))" } ?? ""))
+            }
+        }
+
+        /// Checks a ready stage against the lock: skips it when up to date, otherwise starts it.
+        func launch(_ i: Int) {
+            let stage = pipeline.stages[i]
+            let runner = registry.runner(for: stage.kind)!
+            let check: Fingerprint
+            do {
+                check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
+                                              hasher: hasher, allReasons: false)
+            } catch {
+                return fail(i, error.description, log: nil)
+            }
+            if check.isUpToDate && !options.force {
+                state[i] = .succeeded
+                doneCount += 1
+                result.upToDate.append(stage.name)
+                release(i)
+                return
+            }
+            if let missing = stage.inputs.first(where: { check.inputs[$0.path] == nil }) {
+                return fail(i, "input \(missing.path) does not exist (declared at \(missing.location))", log: nil)
+            }
+            let log: StageLog
+            let slots: [StageOutputSlot]
+            do {
+                log = try StageLog(path: logFolder + "/" + stage.name + ".log")
+                slots = try prepareOutputs(stage)
+            } catch {
+                return fail(i, error.description, log: nil)
+            }
+            let reasons = check.reasons.isEmpty ? [OutOfDateReason.forced] : check.reasons
+            log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")
+            let cancellation = Cancellation()
+            let progressFile = log.path + ".progress"
+            AtomicFileIO.remove(progressFile)
+            let context = StageContext(stage: stage, projectRoot: project.root,
+                                       inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
+                                       outputs: slots, log: log,
+                                       progress: { fraction, message in progress.withLock { $0[i] = (fraction, message) } },
+                                       cancellation: cancellation, threads: threadsPerStage, progressFile: progressFile)
+            running[i] = Running(started: AtomicFileIO.monotonicSeconds(), inputs: check.inputs, cancellation: cancellation,
+                                 log: log, outputs: slots, progressFile: progressFile)
+            state[i] = .running
+            if !console.isInteractive { console.line("run    \(stage.name)") }
+            executor.start(StageJob(index: i, runner: runner, context: context)) { index, outcome in events.push(index, outcome) }
+        }
+
+        /// A job ended: move its outputs into place and record it, or discard them.
+        func finish(_ i: Int, _ outcome: StageJobOutcome) {
+            guard let r = running.removeValue(forKey: i) else { return }
+            AtomicFileIO.remove(r.progressFile)
+            progress.withLock { _ = $0.removeValue(forKey: i) }
+            let stage = pipeline.stages[i]
+            let duration = AtomicFileIO.monotonicSeconds() - r.started
+            var failure: String?
+            if case .failed(let message) = outcome { failure = message }
+            if failure == nil {
+                do {
+                    let outputs = try commitOutputs(stage, slots: r.outputs)
+                    lock.stages[stage.name] = LockEntry(kind: stage.kind.description,
+                                                        codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
+                                                        params: stage.params, inputs: r.inputs, outputs: outputs,
+                                                        durationSeconds: duration)
+                    lockDirty = true
+                    state[i] = .succeeded
+                    doneCount += 1
+                    result.ran.append(stage.name)
+                    console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
+                    release(i)
+                    return
+                } catch {
+                    failure = error.description
+                }
+            }
+            for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
+            fail(i, failure ?? "failed", log: r.log)
+        }
+
         while true {
             if interruptedAt == nil && InterruptSignal.pending() != 0 {
                 interruptedAt = AtomicFileIO.monotonicSeconds()
@@ -202,97 +294,19 @@ public final class Scheduler {
             }
 
             while interruptedAt == nil, running.count < jobs, let i = ready.pop() {
-                let stage = pipeline.stages[i]
-                let runner = registry.runner(for: stage.kind)!
-                let check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
-                                                  hasher: hasher, allReasons: false)
-                if check.isUpToDate && !options.force {
-                    state[i] = .succeeded
-                    doneCount += 1
-                    result.upToDate.append(stage.name)
-                    release(i)
-                    continue
-                }
-                if let missing = stage.inputs.first(where: { check.inputs[$0.path] == nil }) {
-                    state[i] = .failed
-                    doneCount += 1
-                    let message = "input \(missing.path) does not exist (declared at \(missing.location))"
-                    result.failed.append((stage.name, message, nil))
-                    console.line("FAILED \(stage.name): \(message)")
-                    continue
-                }
-                let log: StageLog
-                let slots: [StageOutputSlot]
-                do {
-                    log = try StageLog(path: logFolder + "/" + stage.name + ".log")
-                    slots = try prepareOutputs(stage)
-                } catch {
-                    state[i] = .failed
-                    doneCount += 1
-                    result.failed.append((stage.name, error.description, nil))
-                    console.line("FAILED \(stage.name): \(error.description)")
-                    continue
-                }
-                let reasons = check.reasons.isEmpty ? [OutOfDateReason.forced] : check.reasons
-                log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")
-                let cancellation = Cancellation()
-                let progressFile = log.path + ".progress"
-                AtomicFileIO.remove(progressFile)
-                let index = i
-                let progressBox = progress
-                let context = StageContext(stage: stage, projectRoot: project.root,
-                                           inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
-                                           outputs: slots, log: log,
-                                           progress: { fraction, message in progressBox.withLock { $0[index] = (fraction, message) } },
-                                           cancellation: cancellation, threads: threadsPerStage, progressFile: progressFile)
-                running[i] = Running(started: AtomicFileIO.monotonicSeconds(), inputs: check.inputs, cancellation: cancellation,
-                                     log: log, outputs: slots, progressFile: progressFile)
-                state[i] = .running
-                if !console.isInteractive { console.line("run    \(stage.name)") }
-                executor.start(StageJob(index: i, runner: runner, context: context)) { index, outcome in events.push(index, outcome) }
+                launch(i)
             }
 
             if running.isEmpty && (ready.items.isEmpty || interruptedAt != nil) { break }
             drawLive()
-            for (i, outcome) in events.wait(timeout: 0.1) {
-                guard let r = running.removeValue(forKey: i) else { continue }
-                AtomicFileIO.remove(r.progressFile)
-                let stage = pipeline.stages[i]
-                let duration = AtomicFileIO.monotonicSeconds() - r.started
-                doneCount += 1
-                progress.withLock { _ = $0.removeValue(forKey: i) }
-                var failure: String?
-                if case .failed(let message) = outcome { failure = message }
-                if failure == nil {
-                    do {
-                        let outputs = try commitOutputs(stage, slots: r.outputs)
-                        lock.stages[stage.name] = LockEntry(kind: stage.kind.description,
-                                                            codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
-                                                            params: stage.params, inputs: r.inputs, outputs: outputs,
-                                                            durationSeconds: duration)
-                        lockDirty = true
-                        state[i] = .succeeded
-                        result.ran.append(stage.name)
-                        console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
-                        release(i)
-                    } catch {
-                        failure = error.description
-                    }
-                }
-                if let failure {
-                    for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
-                    state[i] = .failed
-                    r.log.write("# rederive: stage failed: \(failure)\n")
-                    if interruptedAt != nil {
-                        result.blocked.append(stage.name)
-                        console.line("stopped \(stage.name)")
-                    } else {
-                        result.failed.append((stage.name, failure, r.log.path))
-                        console.line("FAILED \(stage.name): \(failure)\n       log: \(project.relativeDisplay(r.log.path))")
-                    }
-                }
+            for (i, outcome) in events.wait(timeout: 0.1) { finish(i, outcome) }
+            do {
+                try persistLock(force: false)
+            } catch {
+                // Keep going (running stages must still be collected); the final write reports it.
+                if !lockWriteFailed { console.error("warning: \(error.description)") }
+                lockWriteFailed = true
             }
-            try persistLock(force: false)
         }
         console.endLive()
         PhaseTimer.shared.mark("check/run stages")
