@@ -114,4 +114,11 @@ public struct LockEntry: Sendable, Equatable {
         self.outputs = outputs
         self.durationSeconds = durationSeconds
     }
+
+    /// Everything but the duration agrees: the same code and params turned the same inputs
+    /// into the same outputs.
+    public func sameBuild(as other: LockEntry) -> Bool {
+        kind == other.kind && codeVersion == other.codeVersion && params == other.params
+            && inputs == other.inputs && outputs == other.outputs
+    }
 }

@@ -113,7 +113,10 @@ public struct ReproductionCheck {
 
     /// Copies the pipeline file and every input no stage produces (configs, data) into `scratch`.
     func copySources(of pipeline: Pipeline, to scratch: String) throws(PipelineError) {
+        // The lock comes along: stages rebuilt to the same bytes keep their recorded durations,
+        // so an exact check can compare the regenerated lock file with the committed one.
         var sources = Set([relative(project.pipelineFile)])
+        if FileManager.default.fileExists(atPath: project.lockPath) { sources.insert(relative(project.lockPath)) }
         for stage in pipeline.stages {
             for input in stage.inputs where input.producer == nil { sources.insert(relative(input.path)) }
         }

@@ -251,10 +251,16 @@ public final class Scheduler {
             if failure == nil {
                 do {
                     let outputs = try commitOutputs(stage, slots: r.outputs)
-                    lock.stages[stage.name] = LockEntry(kind: stage.kind.description,
-                                                        codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
-                                                        params: stage.params, inputs: r.inputs, outputs: outputs,
-                                                        durationSeconds: duration)
+                    var entry = LockEntry(kind: stage.kind.description,
+                                          codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
+                                          params: stage.params, inputs: r.inputs, outputs: outputs,
+                                          durationSeconds: duration)
+                    // The same build rebuilt (e.g. a fresh clone regenerating its intermediates)
+                    // keeps the recorded duration, so the lock file stays byte-identical.
+                    if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {
+                        entry.durationSeconds = previous.durationSeconds
+                    }
+                    lock.stages[stage.name] = entry
                     lockDirty = true
                     state[i] = .succeeded
                     doneCount += 1
