@@ -17,7 +17,7 @@ public enum StudyStages {
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
         let merged = run.temporaryPath + "/config.yaml"
         try writeMergedConfig(config, overrides: context.params, to: merged)
-        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", String(context.threads)]
+        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", String(context.threads), "--deterministic-log"]
     }
 
     public static let analyze = ToolStageRunner(kind: "analyze", version: 1) { context in

@@ -7,8 +7,15 @@ public struct Progress: Sendable {
     public var style: Style
     private var lastDraw: Double = 0
     private var lastLineStep = -1
+    /// A file to append `NN% message` lines to, for a pipeline's live status
+    /// (`REDERIVE_PROGRESS`, set by `rederive make` for its stages).
+    public var progressFile: String?
+    private var lastFileWrite: Double = 0
 
-    public init(style: Style) { self.style = style }
+    public init(style: Style, progressFile: String? = ProcessInfo.processInfo.environment["REDERIVE_PROGRESS"]) {
+        self.style = style
+        self.progressFile = progressFile.flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// A bar on a TTY unless `CI=true`; plain lines otherwise.
     public static func automatic() -> Progress {
@@ -17,6 +24,15 @@ public struct Progress: Sendable {
     }
 
     public mutating func update(step: Int, total: Int, loss: Float, tokensPerSecond: Double, secondsLeft: Double) {
+        if let progressFile {
+            let now = Date().timeIntervalSince1970
+            if now - lastFileWrite > 0.5 || step == total, let handle = FileHandle(forWritingAtPath: progressFile) ?? Self.create(progressFile) {
+                lastFileWrite = now
+                handle.seekToEndOfFile()
+                handle.write(Data("\(total > 0 ? 100 * step / total : 100)% step \(step)/\(total) loss \(format(loss))\n".utf8))
+                try? handle.close()
+            }
+        }
         switch style {
         case .silent: return
         case .bar:
@@ -42,6 +58,10 @@ public struct Progress: Sendable {
         guard style != .silent else { return }
         let prefix = style == .bar ? "\n" : ""
         FileHandle.standardError.write(Data((prefix + text + "\n").utf8))
+    }
+
+    private static func create(_ path: String) -> FileHandle? {
+        FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
     }
 
     private func format(_ x: Float) -> String { String(format: "%.4f", Double(x)) }

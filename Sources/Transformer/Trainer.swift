@@ -19,6 +19,9 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { InterruptFlag.isRaised }
     /// How the run is resumed, for the interruption message.
     public var resumeCommand: String
+    /// Whether `log.csv` records tokens/s. Off, identical runs give byte-identical run folders
+    /// (pipelines turn it off; the throughput still shows in the progress output).
+    public var recordsThroughput = true
 
     public struct Summary: Sendable, Equatable {
         public var step: Int
@@ -124,7 +127,7 @@ public final class Trainer {
             if done % c.logEvery == 0 || done == c.steps || done == 1 {
                 evalLoss = evaluate(state.parameters, evalWorkspace, layout)
                 log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
-                                      tokensPerSecond: speed))
+                                      tokensPerSecond: recordsThroughput ? speed : nil))
                 intervalStart = Date(); intervalSteps = 0
                 // Rows past the last checkpoint are dropped again on resume.
                 do { try log.write(to: folder.logPath) } catch { throw .checkpoint(error) }

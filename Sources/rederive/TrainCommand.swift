@@ -25,6 +25,8 @@ struct Train: ParsableCommand {
     var threads: Int = 2
     @Flag(help: "Continue from the run folder's latest checkpoint.")
     var resume = false
+    @Flag(help: "Leave log.csv's tokens_per_s empty, so that identical runs give identical run folders.")
+    var deterministicLog = false
 
     func run() throws {
         var trainingConfig = try ConfigLoader.load(yamlFile: config)
@@ -32,6 +34,7 @@ struct Train: ParsableCommand {
         if let seed { trainingConfig.seed = seed }
         InterruptFlag.install()
         let trainer = Trainer(config: trainingConfig, folder: out, threads: threads)
+        trainer.recordsThroughput = !deterministicLog
         var command = "rederive train --config \(config) --out \(out)"
         if let steps { command += " --steps \(steps)" }
         if let seed { command += " --seed \(seed)" }
