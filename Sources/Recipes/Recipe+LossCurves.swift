@@ -22,8 +22,8 @@ extension Recipe {
         let uniform = log(Double((runs.runs.first?.config.dVocab ?? 300) - 1))
         marks.append(.hline(uniform, color: .gray(0.4), label: "uniform guess (ln \((runs.runs.first?.config.dVocab ?? 300) - 1))"))
         let panel = Panel(xLabel: "step", yLabel: "cross-entropy loss", marks: marks, yScale: .log)
-        let study = finals.first.map { "The study model (\($0.0)) ends at a loss of \(String(format: "%.4f", $0.1))" } ?? ""
-        let others = finals.dropFirst().map { "\($0.0): \(String(format: "%.3f", $0.1))" }.joined(separator: "; ")
+        let study = finals.first.map { "The study model (\($0.0)) ends at a loss of \(RecipeSupport.loss($0.1))" } ?? ""
+        let others = finals.dropFirst().map { "\($0.0): \(RecipeSupport.loss($0.1))" }.joined(separator: "; ")
         return RecipeOutput(
             figure: Figure(panel, size: RecipeSupport.singleSize),
             caption: "\(study), against \(String(format: "%.2f", uniform)) for uniform guessing" +

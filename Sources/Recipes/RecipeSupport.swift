@@ -47,6 +47,11 @@ enum RecipeSupport {
 
     static func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
 
+    /// A loss: fixed-point down to 0.001, scientific below (so 2e-7 does not read "0.000").
+    static func loss(_ value: Double) -> String {
+        abs(value) >= 1e-3 || value == 0 ? String(format: "%.4f", value) : String(format: "%.1e", value)
+    }
+
     /// Percent with one decimal.
     static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", 100 * fraction) }
 }
