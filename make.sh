@@ -2,7 +2,8 @@
 # The two entry points of the README, on a fresh Debian 12 machine with only the Swift toolchain:
 #
 #   ./make.sh figures   install what is missing, build in release, regenerate the study's figures
-#   ./make.sh test      install what is missing, build in release, run the test suite
+#   ./make.sh test      install what is missing, build in release, run the test suite, then check
+#                       that the smoke pipeline's committed figures still reproduce
 #
 # Missing Debian packages are installed with apt-get when run as root; otherwise the script
 # stops and names them. Extra arguments are passed on (to `rederive make` or `swift test`).
@@ -47,7 +48,9 @@ case "$command" in
     test)
         install_missing
         swift build -c release --build-tests
-        swift test -c release --skip-build "$@"
+        swift test -c release --skip-build --disable-swift-testing "$@"
+        # The figures of the small CI pipeline must still reproduce (Figures/smoke/).
+        .build/release/rederive check smoke -j 2
         ;;
     *)
         echo "usage: ./make.sh figures | test  [arguments passed on]" >&2

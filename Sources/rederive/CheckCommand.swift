@@ -49,7 +49,8 @@ struct Check: ParsableCommand {
             }
             if let failure = result.buildFailure { console.error("the regeneration failed: \(failure)") }
             let failed = result.comparisons.filter { !$0.passed }.count
-            console.line("\(result.comparisons.count - failed) passed, \(failed) failed (\(exact ? "exact" : "tolerance \(tolerance)")); report: \(result.reportPath)")
+            console.line("report (\(exact ? "exact" : "tolerance \(tolerance)")): \(result.reportPath)")
+            console.line("check: \(result.comparisons.count - failed) passed, \(failed) failed")
             if !result.passed { throw ExitCode.failure }
         }
     }
