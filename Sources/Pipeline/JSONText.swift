@@ -1,3 +1,4 @@
+import Tensor
 /// A small deterministic JSON writer and reader for the lock file and the engine's caches.
 ///
 /// Why not Foundation: `JSONSerialization` turns `1.0` into the number `1` (so a double param
@@ -39,24 +40,7 @@ enum JSONText {
     }
 
     static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += jsonQuoted(s)
     }
 
     struct SyntaxError: Error {

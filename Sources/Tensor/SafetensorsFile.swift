@@ -36,7 +36,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         }
         var header = "{"
         if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let entries = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0]!))" }
             header += "\"__metadata__\":{" + entries.joined(separator: ",") + "}"
         }
         var offset = 0
@@ -45,7 +45,7 @@ public struct SafetensorsFile: Equatable, Sendable {
             let array = arrays[name]!
             let bytes = array.littleEndianBytes
             if header.count > 1 { header += "," }
-            header += "\(jsonString(name)):{\"dtype\":\"\(array.dtype.safetensorsName)\",\"shape\":["
+            header += "\(jsonQuoted(name)):{\"dtype\":\"\(array.dtype.safetensorsName)\",\"shape\":["
                 + array.shape.map(String.init).joined(separator: ",")
                 + "],\"data_offsets\":[\(offset),\(offset + bytes.count)]}"
             offset += bytes.count
@@ -145,24 +145,4 @@ public struct SafetensorsFile: Equatable, Sendable {
     private static func integer(_ value: Any) -> Int? {
         value as? Int  // nil for 2.5 or "2": JSON numbers bridge to Int only when exact
     }
-}
-
-/// A JSON string literal, escaped as serde_json escapes it.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case _ where scalar.value < 0x20:
-            out += "\\u" + String(format: "%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
