@@ -57,7 +57,7 @@ extension Recipe {
                          marks: [.bars(x: losses.indices.map(Double.init), heights: losses.map { max($0, floor) }, baseline: floor),
                                  .hline(summary.ablationBaselineLoss, color: .gray(0.3), label: "intact (\(RecipeSupport.format(summary.ablationBaselineLoss, digits: 4)))"),
                                  .hline(summary.uniformLoss, color: .gray(0.6), dash: .dotted, label: "uniform guess")],
-                         yScale: .log, xTicks: .at(losses.indices.map(Double.init), labels: names), legend: .upperLeft)
+                         yScale: .log, xTicks: .at(losses.indices.map(Double.init), labels: names), legend: .hidden)
         let byPosition = try run.array("ablation.attn0_by_position.npy")
         let positions = (0..<byPosition.count).map(Double.init)
         let sweep = Panel(title: "Layer 0 attention ablated at one position", xLabel: "ablated position", yLabel: "loss",
@@ -65,7 +65,7 @@ extension Recipe {
                                   .hline(summary.ablationBaselineLoss, color: .gray(0.3))],
                           yScale: .log, xTicks: RecipeSupport.positionTicks(byPosition.count))
         let worst = zip(names, losses).max { $0.1 < $1.1 }
-        let caption = "Loss when one activation is replaced by its mean over the batch at each position (intact: \(RecipeSupport.format(summary.ablationBaselineLoss, digits: 4)))" +
+        let caption = "Loss when one activation is replaced by its mean over the batch at each position (dashed: intact, \(RecipeSupport.loss(summary.ablationBaselineLoss)); dotted: uniform guessing)" +
             (worst.map { "; the most damaging is \($0.0) (\(RecipeSupport.format($0.1, digits: 2)))" } ?? "") + "."
         return RecipeOutput(figure: Figure(size: .inches(11, 7.5), grid: [[bars], [sweep]]), caption: caption)
     }

@@ -7,7 +7,7 @@ extension Recipe {
         let variants = runs.variants
         let order = RecipeSupport.streamOrder(maxLayers: runs.runs.map(\.config.nLayers).max() ?? 0)
         var accuracy = [[Double]](), accuracyErrors = [[Double]](), r2 = [[Double]](), r2Errors = [[Double]]()
-        var studyAccuracy = [String: Double]()
+        var studyAccuracy = [String: Double](), studyR2 = [String: Double]()
         for variant in variants {
             var byStream = [String: (acc: [Double], r2: [Double])]()
             for run in runs.runs(of: variant) {
@@ -21,7 +21,10 @@ extension Recipe {
             accuracyErrors.append(order.map { byStream[$0].map { RecipeSupport.standardDeviation($0.acc) } ?? 0 })
             r2.append(order.map { byStream[$0].map { RecipeSupport.mean($0.r2) } ?? .nan })
             r2Errors.append(order.map { byStream[$0].map { RecipeSupport.standardDeviation($0.r2) } ?? 0 })
-            if variant.isStudy { studyAccuracy = byStream.mapValues { RecipeSupport.mean($0.acc) } }
+            if variant.isStudy {
+                studyAccuracy = byStream.mapValues { RecipeSupport.mean($0.acc) }
+                studyR2 = byStream.mapValues { RecipeSupport.mean($0.r2) }
+            }
         }
         let ticks = TickSpec.at(order.indices.map(Double.init), labels: order)
         // Accuracy and R² stop at 1; the room above is for the legend.
@@ -51,9 +54,9 @@ extension Recipe {
                                   marks: trainingMarks, yLimits: 0...1.05, legend: .best)
         let trainingR2Panel = Panel(title: "R² over training", xLabel: "step", yLabel: "R²",
                                     marks: trainingR2, yLimits: 0...1.05, legend: .hidden)
-        let embed = studyAccuracy["embed"] ?? .nan, afterMLP = studyAccuracy["L0 MLP"] ?? .nan
-        let caption = "In the study model a linear probe reads the exact position from the embedding with accuracy \(RecipeSupport.percent(embed)) (chance \(RecipeSupport.percent(1 / Double(main.config.nCtx)))) " +
-            "but from the residual stream after MLP 0 with \(RecipeSupport.percent(afterMLP)); bars are means over seeds with their standard deviation."
+        let caption = "In the study model a linear regression recovers the position from the residual stream after MLP 0 with held-out R² \(RecipeSupport.format(studyR2["L0 MLP"] ?? .nan)) " +
+            "(from the embedding: \(RecipeSupport.format(studyR2["embed"] ?? .nan))); the exact position is read with accuracy \(RecipeSupport.percent(studyAccuracy["L0 MLP"] ?? .nan)) " +
+            "against \(RecipeSupport.percent(1 / Double(main.config.nCtx))) by chance. Bars: means over seeds with their standard deviation."
         let grid: [[Panel]] = trainingMarks.isEmpty ? [[accuracyPanel, r2Panel]] : [[accuracyPanel, r2Panel], [trainingPanel, trainingR2Panel]]
         return RecipeOutput(figure: Figure(size: .inches(10, trainingMarks.isEmpty ? 4 : 7.6), grid: grid), caption: caption)
     }

@@ -9,6 +9,11 @@ import Yams
 ///     analyze:  inputs {run: FOLDER/}; outputs {out: FOLDER/}
 ///     figure R: inputs: analysis folders; outputs: R.png, R.pdf, R.caption.txt (one prefix)
 ///     slides:   inputs: analysis folders; outputs: slides.pdf and a Markdown gallery (.md)
+///
+/// `train` and `analyze` run with the stage param `threads` (default 1), not with the share of
+/// the machine `make -j` gives them: results depend on the thread count (training shards its
+/// batch by thread), so it is part of the stage's recipe, and `-j` only decides how many run
+/// at once.
 public enum StudyStages {
     public static let train = ToolStageRunner(kind: "train", version: 1) { context in
         let config = try input(context, "config")
@@ -16,12 +21,12 @@ public enum StudyStages {
         // The run folder keeps the exact config it was trained with.
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
         let merged = run.temporaryPath + "/config.yaml"
-        try writeMergedConfig(config, overrides: context.params, to: merged)
-        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", String(context.threads), "--deterministic-log"]
+        try writeMergedConfig(config, overrides: context.params.filter { $0.key != "threads" }, to: merged)
+        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
     }
 
     public static let analyze = ToolStageRunner(kind: "analyze", version: 1) { context in
-        ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", String(context.threads)]
+        ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
     }
 
     public static let figure = ToolStageRunner(kind: "figure", version: 1) { context in
@@ -43,6 +48,12 @@ public enum StudyStages {
     }
 
     // MARK: Helpers
+
+    /// The stage's `threads` param, 1 by default.
+    static func threads(_ context: StageContext) -> String {
+        if case .int(let count)? = context.params["threads"], count >= 1 { return String(count) }
+        return "1"
+    }
 
     static func input(_ context: StageContext, _ name: String) throws -> String {
         guard let input = context.inputs.first(where: { $0.name == name }) ?? (context.inputs.count == 1 ? context.inputs.first : nil) else {
