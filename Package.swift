@@ -31,17 +31,20 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
 
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Transformer", dependencies: ["Tensor"]),
+        .target(name: "Transformer", dependencies: ["Tensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer"]),
         .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes",
+            "Tensor", "Plot",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "Stages", dependencies: [
+            "Pipeline", .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -49,7 +52,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Plot"]),
     ]
 )

@@ -22,6 +22,7 @@ struct CairoPainter {
             drawPanel(panel, style: style)
         }
         if let s = layout.suptitle { drawText(s) }
+        for line in layout.caption { drawText(line) }
     }
 
     // MARK: - Panel
@@ -47,7 +48,7 @@ struct CairoPainter {
             }
         }
         cairo_restore(cr)
-        drawAxes(p, style: style)
+        if p.panel.frame { drawAxes(p, style: style) }
         if let c = p.colorbar { drawColorbar(c, style: style) }
         if let l = p.legend { drawLegend(l, style: style) }
     }

@@ -7,6 +7,8 @@ public struct Figure: Equatable, Sendable {
     public var dpi: Double
     public var style: Style
     public var suptitle: String?
+    /// Text under the panels, wrapped to the figure's width (e.g. a slide's caption).
+    public var caption: String?
     /// Rows of panels; shorter rows leave empty cells on the right.
     public var grid: [[Panel]]
     /// Panels in a column share x limits; only the bottom row labels its x axis.

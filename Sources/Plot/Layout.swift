@@ -35,8 +35,19 @@ public enum Layout {
                                   anchor: .top, extent: extent)
             top += extent.height + style.titlePad
         }
+        let caption = figure.caption.map { wrap($0, width: size.width - 2 * style.outerPad, style: style, measurer: measurer) } ?? []
+        let captionHeight = caption.reduce(0) { $0 + $1.extent.height } + (caption.isEmpty ? 0 : style.titlePad)
+        var placedCaption = [PlacedText]()
+        var lineTop = size.height - style.outerPad - captionHeight + (caption.isEmpty ? 0 : style.titlePad)
+        for line in caption {
+            placedCaption.append(PlacedText(line.text, style: line.style, color: style.foreground, x: size.width / 2, y: lineTop,
+                                            anchor: .top, extent: line.extent))
+            lineTop += line.extent.height
+        }
         guard rows > 0, columns > 0 else {
-            return FigureLayout(size: size, style: style, panels: [], suptitle: suptitle)
+            var layout = FigureLayout(size: size, style: style, panels: [], suptitle: suptitle)
+            layout.caption = placedCaption
+            return layout
         }
 
         // Initial guess: plots share the figure evenly with room for typical decorations.
@@ -58,7 +69,7 @@ public enum Layout {
             }
             let cellW = (size.width - 2 * style.outerPad - left.reduce(0, +) - right.reduce(0, +)
                          - Double(columns - 1) * style.cellGap) / Double(columns)
-            let cellH = (size.height - top - style.outerPad - upper.reduce(0, +) - lower.reduce(0, +)
+            let cellH = (size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
                          - Double(rows - 1) * style.cellGap) / Double(rows)
             guard cellW >= 8, cellH >= 8 else {
                 throw PlotError.figureTooSmall(width: size.width, height: size.height,
@@ -77,7 +88,27 @@ public enum Layout {
                 layouts.append(d.place(in: plot))
             }
         }
-        return FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
+        var layout = FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
+        layout.caption = placedCaption
+        return layout
+    }
+
+    /// Greedy word wrapping of a caption into lines no wider than `width`.
+    static func wrap(_ text: String, width: Double, style: Style, measurer: TextMeasuring) -> [(text: String, style: TextStyle, extent: TextExtent)] {
+        let textStyle = TextStyle(size: style.labelSize)
+        var lines = [(text: String, style: TextStyle, extent: TextExtent)]()
+        var current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if !current.isEmpty && measurer.measure(candidate, style: textStyle).width > width {
+                lines.append((current, textStyle, measurer.measure(current, style: textStyle)))
+                current = String(word)
+            } else {
+                current = candidate
+            }
+        }
+        if !current.isEmpty { lines.append((current, textStyle, measurer.measure(current, style: textStyle))) }
+        return lines
     }
 
     /// Shrinks `box` so that one data unit is as long on x as on y, centred in the box.

@@ -140,12 +140,15 @@ public struct FigureLayout: Equatable, Sendable {
     public var style: Style
     public var panels: [PanelLayout]
     public var suptitle: PlacedText?
+    /// The caption's lines, top to bottom.
+    public var caption: [PlacedText] = []
 
     /// Named boxes of every text and guide: tick labels, axis labels, titles, plot areas,
     /// colorbars and legends. None of them should overlap another.
     public var boxes: [(name: String, rect: Rect)] {
         var all: [(String, Rect)] = []
         if let s = suptitle { all.append(("suptitle \(s.markup)", s.bounds)) }
+        for line in caption { all.append(("caption \(line.markup)", line.bounds)) }
         for p in panels {
             let tag = "panel[\(p.row),\(p.column)]"
             all.append(("\(tag) plot", p.plot))

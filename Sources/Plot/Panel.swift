@@ -62,13 +62,15 @@ public struct Panel: Equatable, Sendable {
     public var yInverted: Bool?
     /// nil: the style's choice.
     public var gridLines: Bool?
+    /// Whether to draw the axes box and ticks; off for panels that only hold text.
+    public var frame: Bool
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, marks: [Mark] = [],
                 xScale: AxisScale = .linear, yScale: AxisScale = .linear,
                 xLimits: ClosedRange<Double>? = nil, yLimits: ClosedRange<Double>? = nil,
                 xTicks: TickSpec = .automatic, yTicks: TickSpec = .automatic,
                 colorbar: Colorbar? = nil, legend: LegendPlacement = .best,
-                aspectEqual: Bool? = nil, yInverted: Bool? = nil, gridLines: Bool? = nil) {
+                aspectEqual: Bool? = nil, yInverted: Bool? = nil, gridLines: Bool? = nil, frame: Bool = true) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -84,5 +86,6 @@ public struct Panel: Equatable, Sendable {
         self.aspectEqual = aspectEqual
         self.yInverted = yInverted
         self.gridLines = gridLines
+        self.frame = frame
     }
 }

@@ -116,7 +116,7 @@ struct PreparedPanel {
         markNorms = norms
         aspectEqual = panel.aspectEqual ?? heatmap
         yInverted = panel.yInverted ?? heatmap
-        gridLines = panel.gridLines ?? (style.gridLines && !heatmap)
+        gridLines = panel.frame && (panel.gridLines ?? (style.gridLines && !heatmap))
         integerX = heatmap
         integerY = heatmap
         if let bar = panel.colorbar {

@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed; each subcommand prints one JSON line.",
-        subcommands: [BenchPlot.self]
+        abstract: "Measure speed (release builds); each subcommand prints JSON lines.",
+        subcommands: [BenchTrain.self, BenchAnalyze.self, BenchPlot.self, BenchMake.self]
     )
 }

@@ -1,2 +1,0 @@
-/// Attention statistics, probes, PCA, circuits, composition, attribution and ablations.
-public enum AnalysisModule {}

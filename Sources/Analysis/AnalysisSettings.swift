@@ -1,0 +1,25 @@
+/// What `CheckpointAnalysis` computes on, fixed by default so that every checkpoint of every run
+/// is measured on the same tokens.
+public struct AnalysisSettings: Sendable {
+    /// Sequences in the evaluation batch (written as `tokens.npy`).
+    public var evalSequences = 512
+    /// Seed of the evaluation batch's generator; independent of any training seed.
+    public var evalSeed: UInt64 = 0x5EED_0E7A
+    /// Principal components kept per residual stream.
+    public var pcaComponents = 10
+    /// Sequences (the first of the evaluation batch) on which ablations are run; they are
+    /// tiled once per ablation (about 20 + n_ctx times) into one forward pass.
+    public var ablationSequences = 32
+    public var probes = PositionProbes.Settings()
+
+    public init() {}
+
+    /// Cheaper settings for the scalar metrics of every checkpoint over training.
+    public static var overTraining: AnalysisSettings {
+        var settings = AnalysisSettings()
+        settings.evalSequences = 128
+        settings.probes.logisticTrainSequences = 64
+        settings.probes.logistic.iterations = 100
+        return settings
+    }
+}

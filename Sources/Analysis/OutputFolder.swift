@@ -1,0 +1,44 @@
+import Foundation
+import Tensor
+
+/// A folder of analysis outputs: each file is written atomically, and the names are kept for
+/// the summary's `files` list.
+final class OutputFolder {
+    let path: String
+    private(set) var written: [String] = []
+
+    init(_ path: String) throws(AnalysisError) {
+        self.path = path
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw .cannotWrite(path: path, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+    }
+
+    func write(_ array: NDArray, _ name: String) throws(AnalysisError) {
+        do { try NumpyFile.write(array, to: path + "/" + name) } catch {
+            throw .cannotWrite(path: path + "/" + name, reason: "\(error)")
+        }
+        written.append(name)
+    }
+
+    func copy(_ source: String, as name: String) throws(AnalysisError) {
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(source) } catch {
+            throw .badCheckpoint(path: source, reason: "\(error)")
+        }
+        do { try AtomicFile.write(bytes, to: path + "/" + name) } catch {
+            throw .cannotWrite(path: path + "/" + name, reason: "\(error)")
+        }
+    }
+
+    func writeJSON<T: Encodable>(_ value: T, _ name: String) throws(AnalysisError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            let data = try encoder.encode(value)
+            try AtomicFile.write([UInt8](data) + [0x0A], to: path + "/" + name)
+        } catch {
+            throw .cannotWrite(path: path + "/" + name, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Tensor
+import Transformer
+
+/// `rederive analyze`: a checkpoint, or a run folder (its final model in full, the scalar
+/// metrics of every checkpoint over training in `training.json`, and a copy of the run's
+/// `log.csv` as `training_log.csv`).
+public enum RunAnalysis {
+    /// Analyses `path` (a run folder or a checkpoint file) into `folder`. `progress` is told
+    /// each step's name, for a terminal display.
+    @discardableResult
+    public static func run(_ path: String, into folder: String, settings: AnalysisSettings = AnalysisSettings(),
+                           progress: (String) -> Void = { _ in }) throws(AnalysisError) -> AnalysisSummary {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw .badCheckpoint(path: path, reason: "no such file or folder; give a run folder written by `rederive train` or a checkpoint .safetensors")
+        }
+        let run = RunFolder(path)
+        let modelPath = isFolder.boolValue ? run.modelPath : path
+        progress("analysing \(modelPath)")
+        let summary = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings).write(to: folder)
+        guard isFolder.boolValue else { return summary }
+
+        var rows = [TrainingMetrics]()
+        let steps = run.checkpointSteps
+        for (index, step) in steps.enumerated() {
+            progress("checkpoint \(index + 1)/\(steps.count) (step \(step))")
+            rows.append(try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: .overTraining).metrics())
+        }
+        let output = try OutputFolder(folder)
+        try output.writeJSON(rows, "training.json")
+        // The loss curve travels with the analysis, so figures need only analysis folders.
+        try output.copy(run.logPath, as: "training_log.csv")
+        return summary
+    }
+}

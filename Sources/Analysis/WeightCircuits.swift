@@ -1,0 +1,147 @@
+import Tensor
+
+/// Weight-product matrices of each head ("circuits"), in TransformerLens's row-vector
+/// convention, read from a checkpoint's TransformerLens-named tensors.
+///
+/// Conventions, chosen so that layer 0's circuits are exact for a model without positional
+/// embeddings (its residual stream *is* the token embedding):
+/// - Tokens enter a layer as `LN_l(W_E)`: each embedding row is centred, divided by its RMS
+///   (eps 1e-5) and scaled and shifted by that layer's `ln1` weight and bias (`ln2` for the MLP).
+///   For later layers this is the direct path only. Models without LN use `W_E` as is.
+/// - Attention biases b_Q, b_K, b_V and b_O are left out, as in TransformerLens's `FactoredMatrix`
+///   circuits; the 1/√d_head scale is left out too.
+/// - The OV circuit ends at `W_U` with no final LayerNorm (a per-token scale that does not change
+///   which token a head promotes).
+public struct WeightCircuits: Sendable {
+    public let weights: [String: Tensor]
+    public let nLayers: Int, nHeads: Int, dHead: Int
+    public let layerNorm: Bool
+
+    public init(weights: [String: Tensor], nLayers: Int, nHeads: Int, dHead: Int, layerNorm: Bool) {
+        self.weights = weights
+        self.nLayers = nLayers
+        self.nHeads = nHeads
+        self.dHead = dHead
+        self.layerNorm = layerNorm
+    }
+
+    func weight(_ name: String) throws(AnalysisError) -> Tensor {
+        guard let tensor = weights[name] else { throw .badInput("checkpoint has no tensor '\(name)'") }
+        return tensor
+    }
+
+    /// `[n_heads, a, b]` -> the matrix of one head, `[a, b]`.
+    func head(_ name: String, _ h: Int) throws(AnalysisError) -> Tensor {
+        try weight(name)[slice: h]
+    }
+
+    /// The token embeddings as layer `layer`'s `ln` (ln1 or ln2) sees them, `[d_vocab, d_model]`.
+    public func normalizedEmbedding(layer: Int, ln: String = "ln1") throws(AnalysisError) -> Tensor {
+        let embedding = try weight("embed.W_E")
+        guard layerNorm else { return embedding }
+        return try Self.layerNorm(embedding, weight: weight("blocks.\(layer).\(ln).w"), bias: weight("blocks.\(layer).\(ln).b"))
+    }
+
+    /// The factors of the QK circuit `E W_Q W_Kᵀ Eᵀ` of a head: queries `E W_Q` and keys `E W_K`, `[d_vocab, d_head]`.
+    public func qkFactors(layer: Int, head h: Int) throws(AnalysisError) -> (queries: Tensor, keys: Tensor) {
+        let e = try normalizedEmbedding(layer: layer)
+        return (try e.matmul(head("blocks.\(layer).attn.W_Q", h)), try e.matmul(head("blocks.\(layer).attn.W_K", h)))
+    }
+
+    /// The QK circuit in the token basis, `[d_vocab (query), d_vocab (key)]`.
+    public func qkTokens(layer: Int, head h: Int) throws(AnalysisError) -> Tensor {
+        let (q, k) = try qkFactors(layer: layer, head: h)
+        return q.matmul(k, transposeOther: true)
+    }
+
+    /// `W_V W_O` of a head, `[d_model, d_model]`.
+    public func ov(layer: Int, head h: Int) throws(AnalysisError) -> Tensor {
+        try head("blocks.\(layer).attn.W_V", h).matmul(head("blocks.\(layer).attn.W_O", h))
+    }
+
+    /// `W_Q W_Kᵀ` of a head, `[d_model, d_model]`.
+    public func qk(layer: Int, head h: Int) throws(AnalysisError) -> Tensor {
+        try head("blocks.\(layer).attn.W_Q", h).matmul(head("blocks.\(layer).attn.W_K", h), transposeOther: true)
+    }
+
+    /// The OV circuit in the token basis, `E W_V W_O W_U`, `[d_vocab (source), d_vocab (logit)]`,
+    /// with its factors: `E W_V W_O` `[d_vocab, d_model]` and `W_U` `[d_model, d_vocab]`.
+    public func ovTokens(layer: Int, head h: Int) throws(AnalysisError) -> (matrix: Tensor, left: Tensor, right: Tensor) {
+        let left = try normalizedEmbedding(layer: layer).matmul(ov(layer: layer, head: h))
+        let right = try weight("unembed.W_U")
+        return (left.matmul(right), left, right)
+    }
+
+    /// What a head writes, seen by the first MLP's neurons: `E W_V W_O diag(ln2.w) W_in`
+    /// `[d_vocab, d_mlp]` (LN2's weight folded in; its centring and scale left out).
+    public func ovIntoMLP(layer: Int, head h: Int, mlpLayer: Int) throws(AnalysisError) -> Tensor {
+        var written = try normalizedEmbedding(layer: layer).matmul(ov(layer: layer, head: h))
+        if layerNorm {
+            let w = try weight("blocks.\(mlpLayer).ln2.w")
+            written = Tensor(shape: written.shape, generating: { written.scalars[$0] * w.scalars[$0 % w.count] })
+        }
+        return try written.matmul(weight("blocks.\(mlpLayer).mlp.W_in"))
+    }
+
+    /// Q-, K- and V-composition scores between every head of an earlier layer and every head of a later one.
+    public func compositionScores() throws(AnalysisError) -> [CompositionEntry] {
+        var entries = [CompositionEntry]()
+        for earlier in 0..<nLayers {
+            for later in (earlier + 1)..<max(nLayers, earlier + 1) {
+                for h1 in 0..<nHeads {
+                    let writes = try ov(layer: earlier, head: h1)
+                    for h2 in 0..<nHeads {
+                        let (readsQK, readsOV) = (try qk(layer: later, head: h2), try ov(layer: later, head: h2))
+                        for kind in CompositionScore.Kind.allCases {
+                            entries.append(CompositionEntry(
+                                kind: kind, earlierLayer: earlier, earlierHead: h1, laterLayer: later, laterHead: h2,
+                                score: CompositionScore.score(kind, earlierOV: writes, laterQK: readsQK, laterOV: readsOV)))
+                        }
+                    }
+                }
+            }
+        }
+        return entries
+    }
+
+    /// Singular values of `left · rightᵀ` (`[m, r]` x `[n, r]`) from the factors: with thin SVDs
+    /// `left = U_a S_a V_aᵀ` and `right = U_b S_b V_bᵀ`, they are those of the `r x r` matrix
+    /// `S_a V_aᵀ V_b S_b`, so the `m x n` product is never decomposed.
+    public static func singularValuesOfProduct(left: Tensor, right: Tensor) throws(AnalysisError) -> [Float] {
+        do {
+            let a = try LinearAlgebra.svd(left), b = try LinearAlgebra.svd(right)
+            var middle = a.vt.matmul(b.vt, transposeOther: true)    // V_aᵀ V_b
+            let (rows, cols) = (middle.shape[0], middle.shape[1])
+            for i in 0..<rows { for j in 0..<cols { middle[i, j] *= a.singularValues[i] * b.singularValues[j] } }
+            return try LinearAlgebra.svd(middle).singularValues
+        } catch {
+            throw .badInput("singular values: \(error)")
+        }
+    }
+
+    /// LayerNorm of each row: centre, divide by √(mean square + 1e-5), scale and shift.
+    public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+        let d = x.shape[x.rank - 1]
+        var out = x
+        out.scalars.withUnsafeMutableBufferPointer { values in
+            for row in 0..<(values.count / d) {
+                let base = row * d
+                var mean: Float = 0
+                for j in 0..<d { mean += values[base + j] }
+                mean /= Float(d)
+                var variance: Float = 0
+                for j in 0..<d { let c = values[base + j] - mean; variance += c * c }
+                let scale = 1 / (variance / Float(d) + 1e-5).squareRoot()
+                for j in 0..<d { values[base + j] = (values[base + j] - mean) * scale * weight.scalars[j] + bias.scalars[j] }
+            }
+        }
+        return out
+    }
+}
+
+/// One composition score between two heads.
+public struct CompositionEntry: Sendable, Equatable, Codable {
+    public var kind: CompositionScore.Kind
+    public var earlierLayer: Int, earlierHead: Int, laterLayer: Int, laterHead: Int
+    public var score: Double
+}

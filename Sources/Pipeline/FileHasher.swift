@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SHA-256 of files and folders, with a cache so that a no-op `make` stats files but does not
+/// read them.
+///
+/// When it re-hashes: a cached hash is reused only if the file's size, modification time (ns),
+/// change time (ns) and inode all equal what they were when it was hashed, and its modification
+/// time was more than a second before that moment. Anything else re-reads the
+/// file: a new or edited file, a file replaced by a rename (new inode), a fresh `git clone` or
+/// checkout (new times), a `touch`, and a file hashed within a second of being written (its
+/// timestamp may not yet tell later writes apart: git's "racily clean" problem). A folder's hash
+/// is the SHA-256 of its sorted `relative-path NUL file-hash LF` lines, so it re-lists the folder
+/// each time but re-reads only the files that changed.
+///
+/// The cache is a text file in `<artifacts>/.rederive/`, git-ignored; deleting it is always safe.
+public final class FileHasher {
+    struct Entry {
+        var sha: String
+        var size: Int64
+        var mtime: Int64
+        var ctime: Int64
+        var inode: UInt64
+        var hashedAt: Int64
+    }
+
+    let root: String
+    let cachePath: String?
+    var entries: [String: Entry] = [:]
+    private(set) var isDirty = false
+    /// Bytes read to hash files (for tests and benchmarks).
+    public private(set) var bytesHashed = 0
+    public private(set) var filesHashed = 0
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    /// Every file stat-ed, and every folder listed with its file count: what a no-op snapshot
+    /// must re-check.
+    private(set) var observedFiles: [String: FileIdentity] = [:]
+    private(set) var observedFolders: [String: Int] = [:]
+    /// Whether a file seen was modified within the racy window of this process's start.
+    private(set) var sawRecentChange = false
+    private let startedAt: Int64 = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }()
+
+    /// `root` anchors relative paths; `cachePath` nil keeps the cache in memory only.
+    public init(root: String, cachePath: String?) {
+        self.root = root
+        self.cachePath = cachePath
+        if let cachePath, let bytes = try? AtomicFileIO.readIfExists(cachePath) { load(bytes) }
+    }
+
+    static let racyWindowNs: Int64 = 1_000_000_000
+
+    /// Content hash of a file or folder, or nil if nothing is there.
+    public func hash(_ path: String) throws(PipelineError) -> String? {
+        let full = absolute(path)
+        var info = stat()
+        guard stat(full, &info) == 0 else { return nil }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return try hashFolder(full) }
+        return try hashFile(full, info: info)
+    }
+
+    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : root + "/" + path }
+
+    private func hashFile(_ full: String, info: stat) throws(PipelineError) -> String {
+        let size = Int64(info.st_size)
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        let inode = UInt64(info.st_ino)
+        observedFiles[full] = FileIdentity(info)
+        if mtime >= startedAt - FileHasher.racyWindowNs { sawRecentChange = true }
+        if let entry = entries[full], entry.size == size, entry.mtime == mtime, entry.ctime == ctime, entry.inode == inode,
+           mtime < entry.hashedAt - FileHasher.racyWindowNs {
+            return entry.sha
+        }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let hashedAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        let sha = try hashContents(full)
+        entries[full] = Entry(sha: sha, size: size, mtime: mtime, ctime: ctime, inode: inode, hashedAt: hashedAt)
+        isDirty = true
+        return sha
+    }
+
+    private func hashContents(_ full: String) throws(PipelineError) -> String {
+        let fd = open(full, O_RDONLY)
+        guard fd >= 0 else {
+            throw PipelineError(.io, at: nil, "cannot read \(full): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var hasher = SHA256()
+        let capacity = buffer.count
+        var failure: Int32 = 0
+        buffer.withUnsafeMutableBytes { raw in
+            while true {
+                let n = read(fd, raw.baseAddress!, capacity)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+                bytesHashed += n
+            }
+        }
+        if failure != 0 { throw PipelineError(.io, at: nil, "cannot read \(full): \(String(cString: strerror(failure)))") }
+        filesHashed += 1
+        return hasher.finalizeHex()
+    }
+
+    private func hashFolder(_ full: String) throws(PipelineError) -> String {
+        var files = [String]()
+        listFiles(full, relative: "", into: &files)
+        files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        observedFolders[full] = files.count
+        var hasher = SHA256()
+        for file in files {
+            var info = stat()
+            let path = full + "/" + file
+            guard stat(path, &info) == 0 else { continue }
+            let sha = try hashFile(path, info: info)
+            hasher.update(file)
+            hasher.update([0])
+            hasher.update(sha)
+            hasher.update([10])
+        }
+        return hasher.finalizeHex()
+    }
+
+    private func listFiles(_ folder: String, relative: String, into files: inout [String]) {
+        guard let dir = opendir(folder) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                listFiles(folder + "/" + name, relative: rel, into: &files)
+            } else {
+                files.append(rel)
+            }
+        }
+    }
+
+    /// Forgets a path (after the engine replaces it), so the next `hash` reads it.
+    public func forget(_ path: String) {
+        let full = absolute(path)
+        if entries.removeValue(forKey: full) != nil { isDirty = true; return }
+        guard AtomicFileIO.isDirectory(full) else { return }
+        let prefix = full + "/"
+        for key in entries.keys where key.hasPrefix(prefix) { entries.removeValue(forKey: key); isDirty = true }
+    }
+
+    /// Writes the cache if anything changed. A failure to write only costs re-hashing later.
+    public func save() {
+        guard isDirty, let cachePath else { return }
+        // Drop entries of files that are gone, so the cache does not grow forever.
+        for key in entries.keys where observedFiles[key] == nil && !AtomicFileIO.exists(key) { entries.removeValue(forKey: key) }
+        var text = "rederive-hashes 1\n"
+        for key in entries.keys.sorted() {
+            let e = entries[key]!
+            text += "\(e.sha) \(e.size) \(e.mtime) \(e.ctime) \(e.inode) \(e.hashedAt) \(key)\n"
+        }
+        if (try? AtomicFileIO.writeCache(Array(text.utf8), to: cachePath)) != nil { isDirty = false }
+    }
+
+    private func load(_ bytes: [UInt8]) {
+        var lines = bytes.split(separator: 10, omittingEmptySubsequences: true)[...]
+        guard let header = lines.popFirst(), String(decoding: header, as: UTF8.self) == "rederive-hashes 1" else { return }
+        for line in lines {
+            let fields = line.split(separator: 32, maxSplits: 6, omittingEmptySubsequences: false)
+            guard fields.count == 7,
+                  let size = Int64(String(decoding: fields[1], as: UTF8.self)),
+                  let mtime = Int64(String(decoding: fields[2], as: UTF8.self)),
+                  let ctime = Int64(String(decoding: fields[3], as: UTF8.self)),
+                  let inode = UInt64(String(decoding: fields[4], as: UTF8.self)),
+                  let hashedAt = Int64(String(decoding: fields[5], as: UTF8.self)) else { continue }
+            entries[String(decoding: fields[6], as: UTF8.self)] =
+                Entry(sha: String(decoding: fields[0], as: UTF8.self), size: size, mtime: mtime, ctime: ctime, inode: inode, hashedAt: hashedAt)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Pipeline files, the stage graph, fingerprints, the lock file, the scheduler and executors.
-public enum PipelineModule {}

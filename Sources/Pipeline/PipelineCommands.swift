@@ -1,0 +1,217 @@
+import Foundation
+
+/// The library side of `rederive make | status | dag | clean`: each CLI subcommand parses its
+/// options and calls one function here, which prints through a `Console` and returns the exit
+/// code.
+public enum PipelineCommands {
+    /// Splits `[PIPELINE] [TARGETS...]`: the first argument is the pipeline if it names a file
+    /// or `Pipelines/<name>.yaml`; otherwise all arguments are targets of the default pipeline.
+    public static func locate(_ arguments: [String], directory: String? = nil) throws(PipelineError) -> (Project, [String]) {
+        let cwd = directory ?? Project.currentDirectory()
+        if let first = arguments.first, let project = try Project.locate(first, from: cwd) {
+            return (project, Array(arguments.dropFirst()))
+        }
+        guard let project = try Project.locate(nil, from: cwd) else {
+            throw PipelineError(.noPipeline, at: nil, "no pipeline found")
+        }
+        return (project, arguments)
+    }
+
+    /// `rederive make`: returns the result; prints progress and a summary.
+    public static func make(_ arguments: [String], options: MakeOptions, registry: StageRegistry,
+                            console: Console = Console(), directory: String? = nil) throws(PipelineError) -> MakeResult {
+        let (project, targets) = try locate(arguments, directory: directory)
+        var options = options
+        options.targets = targets
+        let bytes = try project.readPipelineBytes()
+        let snapshotPath = NoOpSnapshot.path(project)
+        PhaseTimer.shared.mark("locate, read YAML")
+
+        // Fast path: nothing changed since a make found everything up to date.
+        // The lock is taken once, before the fast path, and held to the end.
+        let defaultLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
+        if !options.force {
+            if let count = NoOpSnapshot.validate(path: snapshotPath, pipelineBytes: bytes, lockPath: project.lockPath,
+                                                 overrides: options.overrides, targets: targets) {
+                var result = MakeResult()
+                result.noOpStageCount = count
+                PhaseTimer.shared.mark("no-op snapshot valid")
+                printSummary(result, project: project, options: options, console: console)
+                withExtendedLifetime(defaultLock) {}
+                PhaseTimer.shared.report()
+                return result
+            }
+            PhaseTimer.shared.mark("no-op snapshot invalid")
+        }
+
+        let pipeline = try project.load(bytes: bytes, overrides: options.overrides)
+        let otherLock = options.dryRun || pipeline.artifacts == "artifacts" ? nil
+            : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
+        if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
+        let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
+        let result = try scheduler.make(options)
+        if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
+            && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
+           let lockIdentity = FileIdentity.of(project.lockPath) {
+            let snapshot = NoOpSnapshot(pipelineSHA: SHA256.hex(bytes), overridesKey: NoOpSnapshot.overridesKey(options.overrides),
+                                        executable: NoOpSnapshot.executableIdentity(), lockFile: lockIdentity,
+                                        stageCount: pipeline.stages.count, files: scheduler.hasher.observedFiles,
+                                        folders: scheduler.hasher.observedFolders, targets: pipeline.targetNames)
+            try? AtomicFileIO.writeCache(Array(snapshot.encoded().utf8), to: snapshotPath)
+        }
+        withExtendedLifetime((defaultLock, otherLock)) {}
+        printSummary(result, project: project, options: options, console: console)
+        PhaseTimer.shared.mark("finish")
+        PhaseTimer.shared.report()
+        return result
+    }
+
+    private static func takeLock(_ project: Project, folder: String, _ options: MakeOptions, _ console: Console) throws(PipelineError) -> ProcessLock {
+        try ProcessLock(path: folder + "/\(project.name).pid", pipeline: project.name, wait: options.waitForLock) { holder in
+            console.error("waiting for another rederive make (pid \(holder)) of pipeline '\(project.name)' to finish...")
+        }
+    }
+
+    static func printSummary(_ result: MakeResult, project: Project, options: MakeOptions, console: Console) {
+        if options.dryRun && result.noOpStageCount == nil {
+            for (stage, reasons) in result.plan {
+                console.line("would run \(stage): \(reasons.map(\.description).joined(separator: "; "))")
+            }
+            console.line(result.plan.isEmpty ? "everything up to date (\(result.upToDate.count) stages)"
+                         : "\(result.plan.count) stage(s) would run, \(result.upToDate.count) up to date")
+            return
+        }
+        for failure in result.failed {
+            console.error("error: stage \(failure.stage) failed: \(failure.message)" + (failure.log.map { "\n  log: \(project.relativeDisplay($0))" } ?? ""))
+        }
+        if !result.blocked.isEmpty {
+            console.error("not run (\(result.interrupted ? "interrupted" : "a dependency failed")): \(result.blocked.joined(separator: ", "))")
+        }
+        if result.interrupted {
+            console.error("interrupted: \(result.ran.count) stage(s) finished and are recorded in the lock file; run make again to continue")
+        } else if let count = result.noOpStageCount {
+            console.line("everything up to date (\(count) stages)")
+        } else if result.ran.isEmpty && result.failed.isEmpty {
+            console.line("everything up to date (\(result.upToDate.count) stages)")
+        } else {
+            console.line("\(result.ran.count) ran, \(result.upToDate.count) up to date, \(result.failed.count) failed, \(result.blocked.count) not run")
+        }
+    }
+
+    /// `rederive status`: what is out of date and why, stage by stage. Returns the number of
+    /// stages out of date.
+    public static func status(_ arguments: [String], overrides: [ParamOverride] = [], showAll: Bool, registry: StageRegistry,
+                              console: Console = Console(), directory: String? = nil) throws(PipelineError) -> Int {
+        let (project, targets) = try locate(arguments, directory: directory)
+        let pipeline = try project.load(overrides: overrides)
+        let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
+        let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
+        let width = min(48, plan.map { pipeline.stages[$0.stage].name.count }.max() ?? 0)
+        var outOfDate = 0
+        for (i, reasons) in plan {
+            let name = pipeline.stages[i].name
+            let padded = name.count < width ? name + String(repeating: " ", count: width - name.count) : name
+            if reasons.isEmpty {
+                if showAll { console.line("  ok  \(padded)  up to date") }
+            } else {
+                outOfDate += 1
+                console.line("  ->  \(padded)  \(reasons.map(\.description).joined(separator: "; "))")
+            }
+        }
+        console.line("pipeline \(pipeline.name): \(outOfDate) of \(plan.count) stage(s) out of date")
+        return outOfDate
+    }
+
+    public enum DagFormat: String, Sendable, CaseIterable {
+        case text, dot, png, pdf
+    }
+
+    /// `rederive dag`: the stage graph as text or Graphviz dot.
+    public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
+                           directory: String? = nil) throws(PipelineError) -> String {
+        let (project, targets) = try locate(arguments, directory: directory)
+        let pipeline = try project.load(overrides: overrides)
+        let selected = try pipeline.selection(for: targets)
+        switch format {
+        case .text: return DagRenderer.text(pipeline, selected: selected)
+        case .dot: return DagRenderer.dot(pipeline, selected: selected)
+        case .png, .pdf:
+            throw PipelineError(.io, at: nil, "dag --format \(format.rawValue) needs the Plot module's graph renderer, which is not in this build",
+                                hint: "use --format dot, and Graphviz if installed: rederive dag --format dot | dot -T\(format.rawValue) -o dag.\(format.rawValue)")
+        }
+    }
+
+    /// `rederive clean`: removes the pipeline's outputs inside the artifacts folder (committed
+    /// outputs such as `Figures/` only with `includeCommitted`), stale temporaries, its logs and
+    /// its hash cache. The lock file stays, so the next `make` rebuilds exactly what was removed.
+    /// Returns the removed paths.
+    public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, console: Console = Console(),
+                             directory: String? = nil) throws(PipelineError) -> [String] {
+        let (project, targets) = try locate(arguments, directory: directory)
+        let pipeline = try project.load()
+        let state = project.stateFolder(artifacts: pipeline.artifacts)
+        let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false)
+        var artifactsPrefix = pipeline.artifacts
+        while artifactsPrefix.hasSuffix("/") { artifactsPrefix.removeLast() }
+        var removed = [String]()
+        let selected = targets.isEmpty ? Array(pipeline.stages.indices) : try pipeline.selection(for: targets)
+        for i in selected {
+            for output in pipeline.stages[i].outputs {
+                let inArtifacts = output.path.hasPrefix(artifactsPrefix + "/")
+                guard inArtifacts || includeCommitted else { continue }
+                let full = project.absolute(output.path)
+                let temporary = Scheduler.temporaryPath(for: full)
+                for path in [full, temporary, full + ".rederive-old"] where AtomicFileIO.exists(path) {
+                    removed.append(path)
+                    if !dryRun { AtomicFileIO.remove(path) }
+                }
+            }
+        }
+        if targets.isEmpty {
+            let caches = [state + "/\(project.name).hashes", NoOpSnapshot.path(project), PipelineCache.path(project)]
+            for path in [project.logFolder(artifacts: pipeline.artifacts)] + caches where AtomicFileIO.exists(path) {
+                removed.append(path)
+                if !dryRun { AtomicFileIO.remove(path) }
+            }
+        }
+        withExtendedLifetime(processLock) {}
+        for path in removed { console.line((dryRun ? "would remove " : "removed ") + project.relativeDisplay(path)) }
+        if removed.isEmpty { console.line("nothing to clean") }
+        return removed
+    }
+}
+
+/// Text and Graphviz renderings of the stage graph.
+enum DagRenderer {
+    static func text(_ pipeline: Pipeline, selected: [Int]) -> String {
+        var out = "pipeline \(pipeline.name): \(selected.count) stage(s)\n"
+        for i in selected {
+            let stage = pipeline.stages[i]
+            out += "\(stage.name)  [\(stage.kind)]"
+            if !stage.dependencies.isEmpty {
+                out += "  <- " + stage.dependencies.map { pipeline.stages[$0].name }.joined(separator: ", ")
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
+        func quoted(_ s: String) -> String {
+            var out = ""
+            JSONText.writeString(s, into: &out)
+            return out
+        }
+        var out = "digraph \(quoted(pipeline.name)) {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"DejaVu Sans\"];\n"
+        for i in selected {
+            let stage = pipeline.stages[i]
+            out += "  \(quoted(stage.name)) [label=\(quoted(stage.name + "\n" + stage.kind.description.prefix(40)))];\n"
+        }
+        for i in selected {
+            for d in pipeline.stages[i].dependencies {
+                out += "  \(quoted(pipeline.stages[d].name)) -> \(quoted(pipeline.stages[i].name));\n"
+            }
+        }
+        return out + "}\n"
+    }
+}

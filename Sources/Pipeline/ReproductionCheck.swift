@@ -1,0 +1,292 @@
+import Foundation
+import Plot
+import Tensor
+
+/// `rederive check`: regenerate a pipeline from its sources in a scratch folder and compare every
+/// committed output (everything outside the artifact folder, e.g. `Figures/`) with its twin.
+///
+/// - PNGs are compared as decoded pixels: exactly, or by RMS over 0–255 (matplotlib's measure;
+///   pytest-mpl's default tolerance is 2).
+/// - PDFs: exactly byte for byte, or rasterised with `pdftoppm` and compared like PNGs.
+/// - Text (captions, galleries): exactly, or with the numbers in it compared to a relative 1e-2.
+/// - `.npy` arrays in the artifact folders, when the project has a local build of them too,
+///   with `relativeTolerance` and `absoluteTolerance`.
+public struct ReproductionCheck {
+    public struct Options: Sendable {
+        /// Exact: same pixels and same PDF bytes. Otherwise tolerant, by `tolerance` RMS.
+        public var exact = false
+        public var tolerance = 2.0
+        public var relativeTolerance = 1e-3
+        public var absoluteTolerance = 1e-5
+        /// Where to regenerate (default: a new temporary folder, removed afterwards).
+        public var scratch: String?
+        /// Where to write the report (default: `<artifacts>/check-report` of the project).
+        public var report: String?
+        public var jobs = 1
+        public var overrides: [ParamOverride] = []
+        public init() {}
+    }
+
+    /// The verdict on one committed file.
+    public struct Comparison: Sendable, Equatable {
+        public enum Verdict: Sendable, Equatable {
+            case match
+            case withinTolerance
+            case differs(String)
+            case missingBaseline
+            case missingRegenerated
+            case unreadable(String)
+        }
+        /// Project-relative path.
+        public var path: String
+        public var verdict: Verdict
+        /// RMS over 0–255 for images (the largest over pages for a PDF).
+        public var rms: Double?
+        /// Report-relative path of the baseline | new | difference image, when one was drawn.
+        public var diffImage: String?
+
+        public var passed: Bool { verdict == .match || verdict == .withinTolerance }
+    }
+
+    public struct Result: Sendable {
+        public var comparisons: [Comparison]
+        public var reportPath: String
+        /// The regeneration's own failure, if the pipeline did not build.
+        public var buildFailure: String?
+        public var passed: Bool { buildFailure == nil && comparisons.allSatisfy(\.passed) }
+    }
+
+    public let project: Project
+    public let options: Options
+
+    public init(project: Project, options: Options) {
+        self.project = project
+        self.options = options
+    }
+
+    public func run(registry: StageRegistry, console: Console) throws(PipelineError) -> Result {
+        let pipeline = try project.load(overrides: options.overrides)
+        let scratch = options.scratch ?? NSTemporaryDirectory() + "rederive-check-\(project.name)-\(getpid())"
+        defer { if options.scratch == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        try copySources(of: pipeline, to: scratch)
+
+        console.line("regenerating \(project.name) in \(scratch)")
+        var makeOptions = MakeOptions()
+        makeOptions.jobs = options.jobs
+        makeOptions.overrides = options.overrides
+        let scratchPipeline = scratch + "/" + relative(project.pipelineFile)
+        let made = try PipelineCommands.make([scratchPipeline], options: makeOptions, registry: registry, console: console, directory: scratch)
+        var buildFailure: String?
+        if made.exitCode != 0 {
+            buildFailure = made.failed.map { "stage \($0.stage) failed: \($0.message)" }.joined(separator: "; ")
+            if buildFailure?.isEmpty ?? true { buildFailure = made.interrupted ? "interrupted" : "the pipeline did not build" }
+        }
+
+        let report = options.report ?? project.absolute(pipeline.artifacts) + "/check-report"
+        try? FileManager.default.removeItem(atPath: report)
+        do { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) } catch {
+            throw PipelineError(.io, at: nil, "cannot create the report folder \(report): \(error.localizedDescription)")
+        }
+        var comparisons = [Comparison]()
+        for path in committedOutputs(of: pipeline) {
+            comparisons.append(compare(path, baselineRoot: project.root, newRoot: scratch, report: report))
+        }
+        if !options.exact {
+            comparisons += compareArrays(of: pipeline, newRoot: scratch)
+        } else {
+            // Same machine, same seeds: the lock file must come out byte-identical too.
+            comparisons.append(compareBytes(relative(project.lockPath), baselineRoot: project.root, newRoot: scratch))
+        }
+        let result = Result(comparisons: comparisons, reportPath: report + "/index.html", buildFailure: buildFailure)
+        let html = ReproductionReport.html(result, pipeline: project.name, options: options)
+        do { try AtomicFile.write(Array(html.utf8), to: result.reportPath) } catch {
+            throw PipelineError(.io, at: nil, "\(error)")
+        }
+        return result
+    }
+
+    // MARK: Regenerating
+
+    func relative(_ path: String) -> String {
+        path.hasPrefix(project.root + "/") ? String(path.dropFirst(project.root.count + 1)) : path
+    }
+
+    /// Copies the pipeline file and every input no stage produces (configs, data) into `scratch`.
+    func copySources(of pipeline: Pipeline, to scratch: String) throws(PipelineError) {
+        // The lock comes along: stages rebuilt to the same bytes keep their recorded durations,
+        // so an exact check can compare the regenerated lock file with the committed one.
+        var sources = Set([relative(project.pipelineFile)])
+        if FileManager.default.fileExists(atPath: project.lockPath) { sources.insert(relative(project.lockPath)) }
+        for stage in pipeline.stages {
+            for input in stage.inputs where input.producer == nil { sources.insert(relative(input.path)) }
+        }
+        let manager = FileManager.default
+        for source in sources.sorted() {
+            let destination = scratch + "/" + source
+            do {
+                try manager.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                if manager.fileExists(atPath: destination) { try manager.removeItem(atPath: destination) }
+                try manager.copyItem(atPath: project.absolute(source), toPath: destination)
+            } catch {
+                throw PipelineError(.io, at: nil, "cannot copy \(source) into the scratch folder \(scratch): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Outputs outside the artifact folder: what the repository commits.
+    func committedOutputs(of pipeline: Pipeline) -> [String] {
+        let artifacts = pipeline.artifacts.hasSuffix("/") ? pipeline.artifacts : pipeline.artifacts + "/"
+        return pipeline.stages.flatMap(\.outputs).map { relative($0.path) }
+            .filter { !$0.hasPrefix(artifacts) && !$0.hasPrefix(project.absolute(artifacts)) }
+            .sorted()
+    }
+
+    // MARK: Comparing
+
+    func compare(_ path: String, baselineRoot: String, newRoot: String, report: String) -> Comparison {
+        let (baseline, new) = (baselineRoot + "/" + path, newRoot + "/" + path)
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: baseline) else { return Comparison(path: path, verdict: .missingBaseline) }
+        guard manager.fileExists(atPath: new) else { return Comparison(path: path, verdict: .missingRegenerated) }
+        switch (path as NSString).pathExtension.lowercased() {
+        case "png":
+            do {
+                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report, bytesEqual: nil)
+            } catch {
+                return Comparison(path: path, verdict: .unreadable("\(error)"))
+            }
+        case "pdf":
+            let same = manager.contentsEqual(atPath: baseline, andPath: new)
+            if options.exact || same {
+                return Comparison(path: path, verdict: same ? .match : .differs("the PDF bytes differ"))
+            }
+            do {
+                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report, bytesEqual: same)
+            } catch {
+                return Comparison(path: path, verdict: .unreadable("\(error)"))
+            }
+        default:
+            return compareText(path, baseline: baseline, new: new)
+        }
+    }
+
+    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String, bytesEqual: Bool?) -> Comparison {
+        guard baseline.count == new.count else {
+            return Comparison(path: path, verdict: .differs("\(baseline.count) pages committed, \(new.count) regenerated"))
+        }
+        var worst = 0.0, worstPage = 0, exactPixels = true
+        for (page, (a, b)) in zip(baseline, new).enumerated() {
+            guard let rms = a.rms(to: b) else {
+                return withDiff(Comparison(path: path, verdict: .differs("size \(a.width)x\(a.height) committed, \(b.width)x\(b.height) regenerated")),
+                                a, b, report: report)
+            }
+            if a.rgba != b.rgba { exactPixels = false }
+            if rms > worst { (worst, worstPage) = (rms, page) }
+        }
+        if exactPixels { return Comparison(path: path, verdict: .match, rms: 0) }
+        let verdict: Comparison.Verdict = options.exact
+            ? .differs("pixels differ (RMS \(String(format: "%.3f", worst)))")
+            : (worst <= options.tolerance ? .withinTolerance : .differs(String(format: "RMS %.3f > tolerance %.3g", worst, options.tolerance)))
+        let comparison = Comparison(path: path, verdict: verdict, rms: worst)
+        return comparison.passed ? comparison : withDiff(comparison, baseline[worstPage], new[worstPage], report: report)
+    }
+
+    /// Writes the baseline | new | difference image into the report.
+    func withDiff(_ comparison: Comparison, _ baseline: Raster, _ new: Raster, report: String) -> Comparison {
+        var result = comparison
+        let name = comparison.path.replacingOccurrences(of: "/", with: "_") + ".diff.png"
+        if let bytes = try? ImageDifference.triptych(baseline: baseline, new: new).pngBytes(),
+           (try? AtomicFile.write(bytes, to: report + "/" + name)) != nil {
+            result.diffImage = name
+        }
+        return result
+    }
+
+    func compareBytes(_ path: String, baselineRoot: String, newRoot: String) -> Comparison {
+        let (baseline, new) = (baselineRoot + "/" + path, newRoot + "/" + path)
+        guard FileManager.default.fileExists(atPath: baseline) else { return Comparison(path: path, verdict: .missingBaseline) }
+        guard FileManager.default.fileExists(atPath: new) else { return Comparison(path: path, verdict: .missingRegenerated) }
+        return Comparison(path: path, verdict: FileManager.default.contentsEqual(atPath: baseline, andPath: new) ? .match : .differs("the bytes differ"))
+    }
+
+    /// Text compared exactly, or (tolerant) with numbers within a relative 1e-2.
+    func compareText(_ path: String, baseline: String, new: String) -> Comparison {
+        guard let a = try? String(contentsOfFile: baseline, encoding: .utf8),
+              let b = try? String(contentsOfFile: new, encoding: .utf8) else {
+            return compareBytes(path, baselineRoot: (baseline as NSString).deletingLastPathComponent,
+                                newRoot: (new as NSString).deletingLastPathComponent)
+        }
+        if a == b { return Comparison(path: path, verdict: .match) }
+        if options.exact { return Comparison(path: path, verdict: .differs("the text differs")) }
+        let (wordsA, numbersA) = NumericText.split(a), (wordsB, numbersB) = NumericText.split(b)
+        guard wordsA == wordsB, numbersA.count == numbersB.count else {
+            return Comparison(path: path, verdict: .differs("the text differs"))
+        }
+        for (x, y) in zip(numbersA, numbersB) where abs(x - y) > 1e-2 * max(abs(x), abs(y)) + 1e-9 {
+            return Comparison(path: path, verdict: .differs("the number \(x) became \(y)"))
+        }
+        return Comparison(path: path, verdict: .withinTolerance)
+    }
+
+    /// `.npy` files in the artifact folder of both builds, compared with tolerances.
+    func compareArrays(of pipeline: Pipeline, newRoot: String) -> [Comparison] {
+        let base = project.absolute(pipeline.artifacts)
+        guard let files = FileManager.default.enumerator(atPath: base) else { return [] }
+        var comparisons = [Comparison]()
+        for case let file as String in files where file.hasSuffix(".npy") {
+            let newPath = newRoot + "/" + pipeline.artifacts + "/" + file
+            guard FileManager.default.fileExists(atPath: newPath) else { continue }
+            let path = pipeline.artifacts + "/" + file
+            do {
+                let (a, b) = (try NumpyFile.read(base + "/" + file), try NumpyFile.read(newPath))
+                comparisons.append(Comparison(path: path, verdict: arraysAgree(a, b)))
+            } catch {
+                comparisons.append(Comparison(path: path, verdict: .unreadable("\(error)")))
+            }
+        }
+        return comparisons.sorted { $0.path < $1.path }
+    }
+
+    func arraysAgree(_ a: NDArray, _ b: NDArray) -> Comparison.Verdict {
+        if a == b { return .match }
+        guard a.shape == b.shape else { return .differs("shape \(a.shape) became \(b.shape)") }
+        guard let x = a.tensor, let y = b.tensor else { return .differs("integer values differ") }
+        for i in 0..<x.count {
+            let (p, q) = (Double(x.scalars[i]), Double(y.scalars[i]))
+            if !(abs(p - q) <= options.absoluteTolerance + options.relativeTolerance * abs(q)) && !(p.isNaN && q.isNaN) {
+                return .differs("element \(i): \(p) became \(q) (rtol \(options.relativeTolerance), atol \(options.absoluteTolerance))")
+            }
+        }
+        return .withinTolerance
+    }
+}
+
+/// Text as words and numbers, so two captions can be compared number by number.
+enum NumericText {
+    static func split(_ text: String) -> (words: [String], numbers: [Double]) {
+        var words = [String](), numbers = [Double]()
+        var word = "", number = ""
+        func flushNumber() {
+            guard !number.isEmpty else { return }
+            if let value = Double(number) {
+                words.append(word)
+                word = ""
+                numbers.append(value)
+            } else {
+                word += number
+            }
+            number = ""
+        }
+        for character in text {
+            if character.isASCII && (character.isNumber || (character == "." && !number.isEmpty) || (character == "-" && number.isEmpty)) {
+                number.append(character)
+            } else {
+                flushNumber()
+                word.append(character)
+            }
+        }
+        flushNumber()
+        words.append(word)
+        return (words, numbers)
+    }
+}

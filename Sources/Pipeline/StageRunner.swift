@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Runs one kind of stage. Modules register runners in a `StageRegistry`: `cmd` is built in;
+/// `train`, `analyze`, `figure` and `slides` come from the modules that own that code.
+///
+/// The code version: a string that changes exactly when the runner's outputs could change for the
+/// same params and inputs. For built-in kinds it is an explicit constant per kind (for `figure`,
+/// per recipe), bumped by hand with the code it covers: e.g. `train/1`, `figure loss-curve/3`.
+/// It is deliberately not the rederive version or a hash of all sources, so a change to plotting
+/// code bumps only figure versions and never retrains a model. For `cmd` it is a hash of the
+/// command text after interpolation. A stage whose lock entry has another code version reruns.
+public protocol StageRunner: Sendable {
+    /// The kind name this runner serves (`cmd`, `train`, `figure`, ...).
+    var kind: String { get }
+    /// The version of the code that produces `stage`'s outputs (see above).
+    func codeVersion(for stage: Stage) -> String
+    /// Produces every output at its `temporaryPath`; the engine renames them into place only if
+    /// this returns without throwing. Errors come from many modules, so any `Error` is accepted
+    /// and reported with the stage's name and log. Long runners should call
+    /// `context.progress` and poll `context.cancellation.isCancelled`.
+    func run(_ context: StageContext) throws
+}
+
+/// The runners known to a `make`, by kind name.
+public struct StageRegistry: Sendable {
+    private var runners: [String: any StageRunner] = [:]
+
+    public init() {}
+
+    /// A registry with the kinds the Pipeline module implements itself (`cmd`).
+    public static var standard: StageRegistry {
+        var registry = StageRegistry()
+        registry.register(CommandStageRunner())
+        return registry
+    }
+
+    /// Adds or replaces the runner for `runner.kind`.
+    public mutating func register(_ runner: any StageRunner) {
+        runners[runner.kind] = runner
+    }
+
+    public func runner(for kind: StageKind) -> (any StageRunner)? { runners[kind.name] }
+
+    public var kinds: [String] { runners.keys.sorted() }
+}
+
+/// An output slot: where the stage must write (`temporaryPath`) and where the engine will move it.
+public struct StageOutputSlot: Sendable {
+    public var name: String?
+    /// Absolute final path.
+    public var path: String
+    /// Absolute temporary path in the same folder, ending with the output's own name and
+    /// extension (`.rederive-tmp.loss.png`); for a folder output it exists and is empty.
+    public var temporaryPath: String
+    public var isDirectory: Bool
+}
+
+/// Everything a runner needs; no globals.
+public struct StageContext: Sendable {
+    public var stage: Stage
+    public var projectRoot: String
+    /// Resolved params.
+    public var params: [String: ParamValue] { stage.params }
+    /// Input names (nil for list-form inputs) and absolute paths.
+    public var inputs: [(name: String?, path: String)]
+    public var outputs: [StageOutputSlot]
+    /// The stage's log; runners write their own output here.
+    public var log: StageLog
+    /// Reports progress in 0...1 (nil when unknown) with an optional short message.
+    public var progress: @Sendable (Double?, String?) -> Void
+    public var cancellation: Cancellation
+    /// The thread budget for this stage (`make -j` divides the machine).
+    public var threads: Int
+    /// A file a child process may write progress lines to (`0.42 message` or `42% message`);
+    /// the live status shows the last one. In-process runners call `progress` instead.
+    public var progressFile: String
+}
+
+/// A stage's log file. Thread-safe; children write to `fileDescriptor` directly.
+public final class StageLog: Sendable {
+    public let path: String
+    public let fileDescriptor: Int32
+
+    init(path: String) throws(PipelineError) {
+        try AtomicFileIO.makeFolders(parentOf: path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError(.io, at: nil, "cannot open log \(path): \(String(cString: strerror(errno)))") }
+        self.path = path
+        self.fileDescriptor = fd
+    }
+
+    public func write(_ text: String) {
+        var copy = text
+        copy.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+
+    deinit { close(fileDescriptor) }
+}
+
+/// Cooperative cancellation for a running stage: in-process runners poll `isCancelled`; child
+/// processes registered here get SIGTERM (then SIGKILL) to their whole process group.
+public final class Cancellation: Sendable {
+    private let state = LockedState<(cancelled: Bool, children: Set<pid_t>)>((false, []))
+
+    public init() {}
+
+    public var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Registers a child process (leader of its own process group) to signal on cancel.
+    /// Returns false if already cancelled: the caller should stop the child itself.
+    @discardableResult
+    public func register(child: pid_t) -> Bool {
+        state.withLock { s in
+            s.children.insert(child)
+            return !s.cancelled
+        }
+    }
+
+    public func unregister(child: pid_t) { state.withLock { _ = $0.children.remove(child) } }
+
+    /// Marks cancelled and signals children: SIGTERM first, SIGKILL when `force`.
+    public func cancel(force: Bool = false) {
+        let children = state.withLock { s -> Set<pid_t> in
+            s.cancelled = true
+            return s.children
+        }
+        for child in children { kill(-child, force ? SIGKILL : SIGTERM) }
+    }
+}
+
+/// A value behind a lock, for the few pieces of state threads share (portable stand-in for
+/// `Synchronization.Mutex`, which needs macOS 15).
+final class LockedState<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,139 @@
+import Analysis
+import Foundation
+import Tensor
+
+/// One analysed run, as `rederive analyze` wrote it: `summary.json`, the `.npy` arrays,
+/// `training.json` and `training_log.csv`. Recipes read runs only through this type.
+public struct AnalyzedRun: Sendable {
+    public let folder: String
+    public let summary: AnalysisSummary
+    /// The run's training config (the keys of `rederive train`).
+    public let config: RunConfig
+
+    public init(folder: String) throws(RecipeError) {
+        self.folder = folder
+        let path = folder + "/summary.json"
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            summary = try JSONDecoder().decode(AnalysisSummary.self, from: data)
+        } catch {
+            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error)); run `rederive analyze` on the run first")
+        }
+        config = try RunConfig(json: summary.config, source: path)
+    }
+
+    /// A float array of the analysis, e.g. `attention.L0.pattern.npy`.
+    public func array(_ name: String) throws(RecipeError) -> Tensor {
+        do { return try NumpyFile.readTensor(folder + "/" + name) } catch {
+            throw .badInput(path: folder + "/" + name, reason: "\(error)")
+        }
+    }
+
+    /// The scalar metrics of each checkpoint, from `training.json` (empty if absent).
+    public func trainingMetrics() throws(RecipeError) -> [TrainingMetrics] {
+        let path = folder + "/training.json"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        do {
+            return try JSONDecoder().decode([TrainingMetrics].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw .badInput(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The training log's `step` and `loss` columns (empty if the run had no log).
+    public func lossCurve() throws(RecipeError) -> (steps: [Double], loss: [Double]) {
+        let path = folder + "/training_log.csv"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([], []) }
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ","),
+              let stepColumn = header.firstIndex(of: "step"), let lossColumn = header.firstIndex(of: "loss") else {
+            throw .badInput(path: path, reason: "expected a CSV header with 'step' and 'loss'")
+        }
+        var steps = [Double](), losses = [Double]()
+        for (number, line) in lines.dropFirst().enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > max(stepColumn, lossColumn),
+                  let step = Double(fields[stepColumn]), let loss = Double(fields[lossColumn]) else {
+                throw .badInput(path: path, reason: "line \(number + 2) is not a row of numbers")
+            }
+            steps.append(step)
+            losses.append(loss)
+        }
+        return (steps, losses)
+    }
+}
+
+/// The few config keys recipes group and label runs by.
+public struct RunConfig: Sendable, Equatable {
+    public var nLayers: Int
+    public var nHeads: Int
+    public var nCtx: Int
+    public var dVocab: Int
+    public var dMLP: Int?
+    public var positional: String
+    public var seed: Int
+
+    init(json: String, source: String) throws(RecipeError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let nLayers = object["n_layers"] as? Int, let nHeads = object["n_heads"] as? Int,
+              let nCtx = object["n_ctx"] as? Int, let dVocab = object["d_vocab"] as? Int else {
+            throw .badInput(path: source, reason: "the config JSON lacks n_layers, n_heads, n_ctx or d_vocab")
+        }
+        self.nLayers = nLayers
+        self.nHeads = nHeads
+        self.nCtx = nCtx
+        self.dVocab = dVocab
+        dMLP = object["d_mlp"] as? Int
+        positional = object["positional"] as? String ?? "none"
+        seed = object["seed"] as? Int ?? 0
+    }
+
+    /// The design, without the seed: what the comparison figures group by.
+    public var variant: Variant { Variant(nLayers: nLayers, hasMLP: dMLP != nil, learnedPositions: positional == "learned") }
+}
+
+/// A model design of the comparison sweeps.
+public struct Variant: Hashable, Sendable, Comparable {
+    public var nLayers: Int
+    public var hasMLP: Bool
+    public var learnedPositions: Bool
+
+    /// The study's design: two layers, MLPs, no positional embeddings.
+    public var isStudy: Bool { nLayers == 2 && hasMLP && !learnedPositions }
+
+    /// A short legend label in Pango markup, e.g. "2 layers, MLP", "2 layers, attn-only",
+    /// "2 layers, MLP, learned W<sub>pos</sub>".
+    public var label: String { describe(positions: "W<sub>pos</sub>") }
+
+    /// The same in plain text, for captions.
+    public var plainLabel: String { describe(positions: "positional embeddings") }
+
+    private func describe(positions: String) -> String {
+        var text = "\(nLayers) layer\(nLayers == 1 ? "" : "s"), " + (hasMLP ? "MLP" : "attention-only")
+        if learnedPositions { text += ", learned \(positions)" }
+        return text
+    }
+
+    /// The study first, then by layers, MLP and positions.
+    public static func < (a: Variant, b: Variant) -> Bool {
+        if a.isStudy != b.isStudy { return a.isStudy }
+        return (a.nLayers, a.hasMLP ? 1 : 0, a.learnedPositions ? 1 : 0) > (b.nLayers, b.hasMLP ? 1 : 0, b.learnedPositions ? 1 : 0)
+    }
+}
+
+/// Why a recipe could not be drawn.
+public enum RecipeError: Error, Equatable, CustomStringConvertible {
+    case badInput(path: String, reason: String)
+    case missingRuns(recipe: String, need: String)
+    case unknownRecipe(String, known: [String])
+    case render(recipe: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .badInput(let path, let reason): "\(path): \(reason)"
+        case .missingRuns(let recipe, let need): "figure '\(recipe)' needs \(need) among its inputs"
+        case .unknownRecipe(let name, let known): "no figure recipe named '\(name)'; known: \(known.joined(separator: ", "))"
+        case .render(let recipe, let reason): "figure '\(recipe)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Plot
+import Tensor
+
+/// Draws recipes to files: the only place Recipes hands figures to the renderer.
+public enum FigureWriter {
+    /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
+    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption.
+    @discardableResult
+    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String) throws(RecipeError) -> String {
+        let output = try recipe.make(runs)
+        do {
+            try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
+            try output.figure.writePDF(to: prefix + ".pdf")
+            try AtomicFile.write(Array((output.caption + "\n").utf8), to: prefix + ".caption.txt")
+        } catch {
+            throw .render(recipe: recipe.name, reason: "\(error)")
+        }
+        return output.caption
+    }
+
+    /// A 16:9 deck in the talk style: a title page, then one page per recipe with its title and caption.
+    public static func writeSlides(_ recipes: [Recipe], runs: StudyRuns, title: String, subtitle: String,
+                                   to path: String) throws(RecipeError) {
+        var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
+        for recipe in recipes {
+            let output = try recipe.make(runs)
+            pages.append(SlideDeck.page(output.figure, title: recipe.title, caption: output.caption))
+        }
+        do { try writePDF(pages, to: path, title: title) } catch {
+            throw .render(recipe: "slides", reason: "\(error)")
+        }
+    }
+
+    /// A Markdown gallery of the recipes' figures with their captions, as `Figures/README.md`.
+    public static func gallery(_ recipes: [Recipe], runs: StudyRuns) throws(RecipeError) -> String {
+        var text = "# Figures\n\nRendered by `rederive make` from the study's analyses; captions quote this project's own numbers.\n"
+        for recipe in recipes {
+            let output = try recipe.make(runs)
+            text += "\n## \(recipe.title)\n\n![\(recipe.title)](\(recipe.name).png)\n\n\(output.caption)\n\n[PDF](\(recipe.name).pdf)\n"
+        }
+        return text
+    }
+}

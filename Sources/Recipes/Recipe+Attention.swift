@@ -1,0 +1,59 @@
+import Foundation
+import Plot
+
+extension Recipe {
+    /// The mean attention pattern of every layer and head of the study model.
+    public static let attentionPatterns = Recipe(name: "attention_patterns", title: "Mean attention patterns") { runs throws(RecipeError) in
+        let run = try runs.mainRun(for: "attention_patterns")
+        let c = run.config
+        var grid = [[Panel]]()
+        for layer in 0..<c.nLayers {
+            let patterns = try run.array("attention.L\(layer).pattern.npy")   // [heads, q, k]
+            grid.append((0..<c.nHeads).map { head in
+                Panel(title: c.nHeads == 1 ? "Layer \(layer)" : "Layer \(layer), head \(head)",
+                      xLabel: "key position", yLabel: "query position",
+                      marks: [.heatmap(RecipeSupport.matrix(patterns[slice: head]), scale: ColorScale(.viridis, norm: .linear(min: 0, max: 1)))],
+                      colorbar: Colorbar(label: "attention"))
+            })
+        }
+        // Side by side when there is one head per layer.
+        if c.nHeads == 1 { grid = [grid.flatMap { $0 }] }
+        let scores = run.summary.heads
+        let l0 = scores.first { $0.layer == 0 }, l1 = scores.first { $0.layer == 1 }
+        var caption = "Mean attention over \(run.summary.evalSequences) random sequences (seed \(c.seed))."
+        if let l0 { caption += " Layer 0 sends \(RecipeSupport.percent(l0.scores.bos)) of its attention to BOS on average" }
+        if let l1 { caption += "; layer 1 sends \(RecipeSupport.percent(l1.scores.previousToken)) to the previous token and \(RecipeSupport.percent(l1.scores.currentToken)) to the current one" }
+        caption += "."
+        let width = Double(grid.map(\.count).max() ?? 1) * 3.6
+        return RecipeOutput(figure: Figure(size: .inches(max(width, 6.4), 3.4 * Double(grid.count)), grid: grid), caption: caption)
+    }
+
+    /// Layer 0's attention to BOS against position: the positional code, with a/(a + i) fitted.
+    public static let positionalCode = Recipe(name: "positional_code", title: "The positional code") { runs throws(RecipeError) in
+        let study = runs.studyRuns
+        guard let first = study.first else { throw .missingRuns(recipe: "positional_code", need: "an analysed run") }
+        let n = first.config.nCtx
+        var marks = [Mark]()
+        var fits = [Double]()
+        let palette = Palette.okabeIto
+        for (index, run) in study.enumerated() {
+            let pattern = try run.array("attention.L0.pattern.npy")[slice: 0]
+            let positions = (1..<n).map(Double.init)
+            let bos = (1..<n).map { Double(pattern[$0, 0]) }
+            guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
+            let a = head.bosFit.a
+            fits.append(a)
+            marks.append(.scatter(x: positions, y: bos, color: palette[index], size: 7, label: "seed \(run.config.seed)"))
+        }
+        guard !fits.isEmpty else { throw .missingRuns(recipe: "positional_code", need: "the study model's analyses") }
+        let a = RecipeSupport.mean(fits)
+        let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
+        marks.insert(.line(x: fine, y: fine.map { a / (a + $0) }, label: "a/(a + i), a = \(RecipeSupport.format(a, digits: 1))",
+                           color: .black, width: 1, dash: .dashed), at: 0)
+        let panel = Panel(xLabel: "query position i", yLabel: "attention to BOS (layer 0)", marks: marks,
+                          xLimits: 0...Double(n), yLimits: 0...1.05, xTicks: RecipeSupport.positionTicks(n + 1))
+        let caption = "Layer 0 attends to BOS with weight close to a/(a + i) at position i: BOS gets about \(RecipeSupport.format(a, digits: 1))× the score of any other token " +
+            "(a = \(fits.map { RecipeSupport.format($0, digits: 1) }.joined(separator: ", ")) over \(fits.count) seed\(fits.count == 1 ? "" : "s")), so the share of attention on BOS encodes the position."
+        return RecipeOutput(figure: Figure(panel, size: RecipeSupport.singleSize), caption: caption)
+    }
+}

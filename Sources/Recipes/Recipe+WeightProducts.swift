@@ -1,0 +1,53 @@
+import Foundation
+import Plot
+import Tensor
+
+extension Recipe {
+    /// QK and OV circuits in the token basis, and the composition scores between layers.
+    public static let weightProducts = Recipe(name: "weight_products", title: "Weight products and composition") { runs throws(RecipeError) in
+        let run = try runs.mainRun(for: "weight_products")
+        let c = run.config
+        let lastLayer = c.nLayers - 1
+        let qk = try run.array("circuits.L0H0.qk_tokens.npy")
+        let ov = try run.array("circuits.L\(lastLayer)H0.ov_tokens.npy")
+        var panels = [
+            Panel(title: "QK, layer 0: E W<sub>Q</sub> W<sub>K</sub><sup>T</sup> E<sup>T</sup>", xLabel: "key token", yLabel: "query token",
+                  marks: [.heatmap(RecipeSupport.matrix(qk), scale: .diverging)], colorbar: Colorbar(label: "score")),
+            Panel(title: "OV, layer \(lastLayer): E W<sub>V</sub> W<sub>O</sub> W<sub>U</sub>", xLabel: "logit of token", yLabel: "attended token",
+                  marks: [.heatmap(RecipeSupport.matrix(ov), scale: .diverging)], colorbar: Colorbar(label: "logit")),
+        ]
+        // Composition: rows are earlier heads, columns Q/K/V of each later head.
+        let entries = run.summary.composition
+        let earlier = Array(Set(entries.map { "L\($0.earlierLayer)H\($0.earlierHead)" })).sorted()
+        let later = Array(Set(entries.map { "L\($0.laterLayer)H\($0.laterHead)" })).sorted()
+        let kinds = ["q", "k", "v"]
+        let columns = later.flatMap { head in kinds.map { "\(head) \($0.uppercased())" } }
+        if !entries.isEmpty {
+            var values = [Double](repeating: .nan, count: earlier.count * columns.count)
+            for entry in entries {
+                let row = earlier.firstIndex(of: "L\(entry.earlierLayer)H\(entry.earlierHead)")!
+                let column = later.firstIndex(of: "L\(entry.laterLayer)H\(entry.laterHead)")! * 3 + kinds.firstIndex(of: entry.kind.rawValue)!
+                values[row * columns.count + column] = entry.score
+            }
+            panels.append(Panel(title: "Composition scores", xLabel: "later head", yLabel: "earlier head",
+                                marks: [.heatmap(Matrix(rows: earlier.count, columns: columns.count, values: values),
+                                                 scale: ColorScale(.magma, norm: .linear(min: 0)), annotate: true,
+                                                 rowLabels: earlier, columnLabels: columns)],
+                                colorbar: Colorbar(label: "‖W<sub>A</sub>W<sub>B</sub>‖ / ‖W<sub>A</sub>‖‖W<sub>B</sub>‖")))
+        }
+        // How diagonal the OV circuit is: the share of tokens whose own logit is the largest.
+        let n = ov.shape[0]
+        var diagonalWins = 0
+        for i in 1..<n {
+            var best = 1
+            for j in 1..<n where ov[i, j] > ov[i, best] { best = j }
+            if best == i { diagonalWins += 1 }
+        }
+        let v = entries.first { $0.kind == .v }, k = entries.first { $0.kind == .k }, q = entries.first { $0.kind == .q }
+        var caption = "Layer \(lastLayer)'s OV circuit copies tokens: for \(RecipeSupport.percent(Double(diagonalWins) / Double(n - 1))) of tokens the attended token's own logit is the largest."
+        if let q, let k, let v {
+            caption += " Composition of layer 0 into layer 1: Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
+        }
+        return RecipeOutput(figure: Figure(size: .inches(14, 4.4), grid: [panels]), caption: caption)
+    }
+}

@@ -1,0 +1,51 @@
+import Tensor
+
+/// Watches (and may rewrite) activations at TransformerLens hook points during a forward.
+///
+/// At each hook point the forward copies the buffer into a `Tensor` with the hook's shape,
+/// calls `hook(name, &tensor)` (which may replace values, e.g. for mean ablation), copies the
+/// tensor back so later layers use it, and keeps it in the cache if `cacheNames` asks for it.
+/// Training runs without an observer and pays nothing for this.
+final class ActivationObserver {
+    let cacheNames: Set<String>?
+    let hook: ((String, inout Tensor) -> Void)?
+    var cache: [String: Tensor] = [:]
+
+    init(cacheNames: Set<String>?, hook: ((String, inout Tensor) -> Void)?) {
+        self.cacheNames = cacheNames; self.hook = hook
+    }
+
+    /// Whether the forward must materialise `name` (e.g. `hook_result`, which training skips).
+    func wants(_ name: String) -> Bool {
+        hook != nil || cacheNames.map { $0.contains(name) } ?? true
+    }
+
+    /// Visits the activation `name` stored at `base` as rows of `width` floats, `stride` apart.
+    /// Returns whether the hook changed it.
+    @discardableResult
+    func visit(_ name: String, _ base: UnsafeMutablePointer<Float>, shape: [Int], width: Int? = nil, stride: Int? = nil) -> Bool {
+        guard wants(name) else { return false }
+        let count = shape.reduce(1, *)
+        let width = width ?? count
+        let stride = stride ?? width
+        let rows = width == 0 ? 0 : count / width
+        var scalars = [Float](repeating: 0, count: count)
+        for r in 0..<rows {
+            for j in 0..<width { scalars[r * width + j] = base[r * stride + j] }
+        }
+        var tensor = Tensor(shape: shape, scalars: scalars)
+        var changed = false
+        if let hook {
+            hook(name, &tensor)
+            precondition(tensor.shape == shape, "hook changed the shape of \(name) from \(shape) to \(tensor.shape)")
+            if tensor.scalars != scalars {
+                changed = true
+                for r in 0..<rows {
+                    for j in 0..<width { base[r * stride + j] = tensor.scalars[r * width + j] }
+                }
+            }
+        }
+        if cacheNames.map({ $0.contains(name) }) ?? true { cache[name] = tensor }
+        return changed
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Tensor
+
+/// Causal multi-head attention, as TransformerLens computes it:
+/// q, k, v = x W + b per head; scores = q k^T / sqrt(d_head) with the future masked to -inf;
+/// pattern = softmax(scores); z = pattern v; out = Σ_h z_h W_O[h] + b_O.
+///
+/// q, k and v come from one product with the three weights packed side by side; attention
+/// runs per (sequence, head) with small BLAS products, sequences split across threads.
+enum Attention {
+    static func forward(_ w: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace,
+                        name: String, observer: ActivationObserver?) {
+        let c = ws.config, n = ws.rows, d = c.dModel, h = c.nHeads, e = c.dHead, a = c.attentionWidth
+        let t = ws.length, width = 3 * a
+        pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c)
+        // qkv = ln1(x) [n, d] x packed [d, 3a] + bias
+        Kernels.fillRows(buffers.qkv, rows: n, width: width, bias: buffers.packedQKVBias, parts: ws.parts)
+        BLAS.gemm(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
+                  beta: 1, c: buffers.qkv, ldc: width)
+        if let observer {
+            for (i, part) in ["q", "k", "v"].enumerated() {
+                observer.visit("\(name).hook_\(part)", buffers.qkv + i * a, shape: [ws.batch, t, h, e], width: a, stride: width)
+            }
+        }
+        let scale = 1 / Float(e).squareRoot()
+        let qkv = buffers.qkv, pattern = buffers.pattern, z = buffers.z
+        forEachSequence(ws) { b in
+            for head in 0..<h {
+                let q = qkv + b * t * width + head * e, k = q + a
+                let s = pattern + (b * h + head) * t * t
+                BLAS.gemm(transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: width, b: k, ldb: width,
+                          c: s, ldc: t)
+                for i in 0..<t { for j in (i + 1)..<max(i + 1, t) { s[i * t + j] = -.infinity } }
+            }
+        }
+        observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
+        forEachSequence(ws) { b in
+            for row in (b * h * t)..<((b + 1) * h * t) {
+                softmaxCausalRow(pattern + row * t, query: row % t, count: t)
+            }
+        }
+        observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
+        forEachSequence(ws) { b in
+            for head in 0..<h {
+                let v = qkv + b * t * width + 2 * a + head * e
+                BLAS.gemm(m: t, n: e, k: t, a: pattern + (b * h + head) * t * t, lda: t, b: v, ldb: width,
+                          c: z + b * t * a + head * e, ldc: a)
+            }
+        }
+        observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
+        // out = z [n, a] x W_O [a, d] + b_O
+        Kernels.fillRows(buffers.attnOut, rows: n, width: d, bias: w.bo, parts: ws.parts)
+        BLAS.gemm(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, beta: 1, c: buffers.attnOut, ldc: d)
+        if let observer, observer.wants("\(name).hook_result") {
+            // result[b, t, head] = z[b, t, head] W_O[head]; only for analysis.
+            var result = [Float](repeating: 0, count: n * h * d)
+            result.withUnsafeMutableBufferPointer { r in
+                let r = r.baseAddress!
+                for head in 0..<h {
+                    BLAS.gemm(m: n, n: d, k: e, a: z + head * e, lda: a, b: w.wo + head * e * d, ldb: d,
+                              c: r + head * d, ldc: h * d)
+                }
+                if observer.visit("\(name).hook_result", r, shape: [ws.batch, t, h, d]) {
+                    let out = buffers.attnOut
+                    for row in 0..<n {
+                        for j in 0..<d {
+                            var sum = w.bo[j]
+                            for head in 0..<h { sum += r[(row * h + head) * d + j] }
+                            out[row * d + j] = sum
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Given `dOut` = the gradient of the attention output (the residual gradient), writes the
+    /// gradients of W_Q/K/V/O and biases and adds the input's gradient (through ln1) into
+    /// `ws.dResid`.
+    static func backward(_ w: ModelWeights.Layer, _ g: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace) {
+        let c = ws.config, n = ws.rows, d = c.dModel, h = c.nHeads, e = c.dHead, a = c.attentionWidth
+        let t = ws.length, width = 3 * a
+        let dOut = ws.dResid
+        // W_O and b_O; dz = dOut W_O^T
+        BLAS.gemm(transposeA: true, m: a, n: d, k: n, a: buffers.z, lda: a, b: dOut, ldb: d, c: g.wo, ldc: d)
+        Kernels.columnSum(dOut, rows: n, width: d, into: g.bo, ws)
+        BLAS.gemm(transposeB: true, m: n, n: a, k: d, a: dOut, lda: d, b: w.wo, ldb: d, c: ws.dZ, ldc: a)
+
+        let scale = 1 / Float(e).squareRoot()
+        let qkv = buffers.qkv, pattern = buffers.pattern, dZ = ws.dZ, dQKV = ws.dQKV
+        let scratch = ws.dPatternScratch
+        forEachSequence(ws, withSlot: true) { b, slot in
+            let dP = scratch + slot * ws.scratchStride
+            for head in 0..<h {
+                let base = b * t * width + head * e
+                let q = qkv + base, k = q + a, v = q + 2 * a
+                let dq = dQKV + base, dk = dq + a, dv = dq + 2 * a
+                let p = pattern + (b * h + head) * t * t
+                let dz = dZ + b * t * a + head * e
+                // dP = dz v^T; dv = P^T dz
+                BLAS.gemm(transposeB: true, m: t, n: t, k: e, a: dz, lda: a, b: v, ldb: width, c: dP, ldc: t)
+                BLAS.gemm(transposeA: true, m: t, n: e, k: t, a: p, lda: t, b: dz, ldb: a, c: dv, ldc: width)
+                // softmax backward, then the 1/sqrt(d_head) of the scores: dS = P (dP - Σ P dP) / sqrt(e)
+                for i in 0..<t {
+                    let pr = p + i * t, gr = dP + i * t
+                    let dot = VectorMath.dot(pr, gr, i + 1)
+                    for j in 0...i { gr[j] = pr[j] * (gr[j] - dot) * scale }
+                    for j in (i + 1)..<max(i + 1, t) { gr[j] = 0 }
+                }
+                // dq = dS k; dk = dS^T q
+                BLAS.gemm(m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
+                BLAS.gemm(transposeA: true, m: t, n: e, k: t, a: dP, lda: t, b: q, ldb: width, c: dk, ldc: width)
+            }
+        }
+        // Packed weights and biases, then the input gradient dx = dqkv packed^T.
+        BLAS.gemm(transposeA: true, m: d, n: width, k: n, a: buffers.ln1.out, lda: d, b: dQKV, ldb: width,
+                  c: ws.dPackedQKV, ldc: width)
+        unpack(ws.dPackedQKV, into: g, c)
+        Kernels.columnSum(dQKV, rows: n, width: width, into: ws.dPackedQKV, ws)
+        for head in 0..<h {
+            for j in 0..<e {
+                g.bq[head * e + j] = ws.dPackedQKV[head * e + j]
+                g.bk[head * e + j] = ws.dPackedQKV[a + head * e + j]
+                g.bv[head * e + j] = ws.dPackedQKV[2 * a + head * e + j]
+            }
+        }
+        BLAS.gemm(transposeB: true, m: n, n: d, k: width, a: dQKV, lda: width, b: buffers.packedQKV, ldb: width,
+                  c: ws.dNormOut, ldc: d)
+        LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.ln1w, dw: g.ln1w, db: g.ln1b,
+                           buffers.ln1, ws, accumulate: true)
+    }
+
+    /// packed[i, j*a + head*e + f] = W_j[head, i, f] for j in (Q, K, V).
+    static func pack(_ w: ModelWeights.Layer, into packed: UnsafeMutablePointer<Float>,
+                     bias: UnsafeMutablePointer<Float>, _ c: ModelConfig) {
+        let (d, h, e, a) = (c.dModel, c.nHeads, c.dHead, c.attentionWidth)
+        for (j, (weight, b)) in [(w.wq, w.bq), (w.wk, w.bk), (w.wv, w.bv)].enumerated() {
+            for head in 0..<h {
+                for i in 0..<d {
+                    (packed + i * 3 * a + j * a + head * e).update(from: weight + (head * d + i) * e, count: e)
+                }
+            }
+            (bias + j * a).update(from: b, count: a)
+        }
+    }
+
+    /// The inverse of `pack`, for the gradient.
+    static func unpack(_ packed: UnsafeMutablePointer<Float>, into g: ModelWeights.Layer, _ c: ModelConfig) {
+        let (d, h, e, a) = (c.dModel, c.nHeads, c.dHead, c.attentionWidth)
+        for (j, weight) in [g.wq, g.wk, g.wv].enumerated() {
+            for head in 0..<h {
+                for i in 0..<d {
+                    (weight + (head * d + i) * e).update(from: packed + i * 3 * a + j * a + head * e, count: e)
+                }
+            }
+        }
+    }
+
+    /// In-place softmax of one row (max-subtracted; -inf entries become 0).
+    @inline(__always)
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        let m = VectorMath.max(row, count)
+        if m == -.infinity { row.update(repeating: 0, count: count); return }
+        for j in 0..<count { row[j] = expf(row[j] - m) }
+        let inverse = 1 / VectorMath.sum(row, count)
+        for j in 0..<count { row[j] *= inverse }
+    }
+
+    /// Softmax of query `i`'s row over keys `0...i`; the masked rest is set to 0. A hook may
+    /// have unmasked or rewritten scores, so a row with finite future entries falls back to
+    /// the full softmax.
+    @inline(__always)
+    static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, query i: Int, count: Int) {
+        for j in (i + 1)..<max(i + 1, count) where row[j] != -.infinity {
+            softmaxRow(row, count: count)
+            return
+        }
+        let visible = i + 1
+        let m = VectorMath.max(row, visible)
+        if m == -.infinity { row.update(repeating: 0, count: count); return }
+        let total = VectorMath.expShifted(row, visible, shift: m)
+        VectorMath.scale(row, visible, by: 1 / total)
+        (row + visible).update(repeating: 0, count: count - visible)
+    }
+
+    /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread.
+    /// Only while each product is small enough that OpenBLAS runs it on the calling thread
+    /// (m n k <= 65536 x 4, its threshold); larger ones stay on one thread and OpenBLAS threads
+    /// each product itself, so the two never compete.
+    static func forEachSequence(_ ws: Workspace, body: (Int) -> Void) {
+        forEachSequence(ws, withSlot: false) { b, _ in body(b) }
+    }
+
+    static func forEachSequence(_ ws: Workspace, withSlot: Bool, body: (Int, Int) -> Void) {
+        let t = ws.length
+        let small = t * t * max(ws.config.dHead, t) <= 65536 * 4
+        let parts = small ? ws.parts : 1
+        Parallel.forParts(ws.batch, parts: parts) { range, slot in
+            for b in range { body(b, slot) }
+        }
+    }
+}

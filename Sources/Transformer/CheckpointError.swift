@@ -1,0 +1,30 @@
+import Tensor
+
+/// Why a checkpoint or run folder could not be read or written; each case says what to do.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    case file(ArrayFileError)
+    case missingMetadata(path: String, key: String)
+    case badConfig(ConfigError)
+    case missingTensor(path: String, name: String)
+    case unexpectedTensor(path: String, name: String)
+    case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    case noCheckpoint(folder: String)
+    case configMismatch(folder: String, checkpoint: String)
+
+    public var description: String {
+        switch self {
+        case .file(let error): "\(error)"
+        case .missingMetadata(let path, let key):
+            "\(path): the safetensors __metadata__ has no '\(key)'; it was not written by rederive train"
+        case .badConfig(let error): "\(error)"
+        case .missingTensor(let path, let name): "\(path): no tensor named '\(name)', which this model config needs"
+        case .unexpectedTensor(let path, let name): "\(path): tensor '\(name)' does not belong to this model config"
+        case .shapeMismatch(let path, let name, let expected, let found):
+            "\(path): tensor '\(name)' has shape \(found), the config needs \(expected)"
+        case .noCheckpoint(let folder):
+            "\(folder): no checkpoints/step-NNNNNN.safetensors with its optimizer state to resume from; start without --resume"
+        case .configMismatch(let folder, let checkpoint):
+            "\(folder): the model in --config differs from the one in \(checkpoint); resume with the run's own config or use a new --out folder"
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Tensor
+
+/// Cross-entropy of the logits against the targets, averaged over positions whose mask is 1.
+enum Loss {
+    /// Writes each position's loss into `ws.rowLoss` and returns the mean. Logits are kept.
+    static func crossEntropy(_ ws: Workspace) -> Float {
+        run(ws, writeGradient: false)
+    }
+
+    /// Like `crossEntropy`, and overwrites the logits with the loss's gradient
+    /// `(softmax - onehot) * mask / Σ mask`, fused so the logits are read once.
+    /// `maskTotal` is Σ mask over the whole batch when `ws` holds one shard of it (the default
+    /// is this workspace's own), so that shard gradients add up to the batch's.
+    static func crossEntropyGradient(_ ws: Workspace, maskTotal: Float? = nil) -> Float {
+        run(ws, writeGradient: true, maskTotal: maskTotal)
+    }
+
+    static func maskTotal(_ ws: Workspace) -> Float {
+        var total: Float = 0
+        for r in 0..<ws.rows { total += ws.lossMask[r] }
+        return total
+    }
+
+    private static func run(_ ws: Workspace, writeGradient: Bool, maskTotal: Float? = nil) -> Float {
+        let n = ws.rows, v = ws.config.dVocab
+        let logits = ws.logits, rowLoss = ws.rowLoss, mask = ws.lossMask, targets = ws.targets
+        let total = maskTotal ?? Self.maskTotal(ws)
+        let weight = total > 0 ? 1 / total : 0
+        Parallel.forRanges(n, parts: ws.parts) { range in
+            for r in range {
+                let row = logits + r * v
+                guard mask[r] != 0 else {
+                    rowLoss[r] = 0
+                    if writeGradient { row.update(repeating: 0, count: v) }
+                    continue
+                }
+                let m = VectorMath.max(row, v)
+                if writeGradient {
+                    let target = Int(targets[r])
+                    let targetLogit = row[target]
+                    let sum = VectorMath.expShifted(row, v, shift: m)
+                    rowLoss[r] = logf(sum) + m - targetLogit
+                    let scale = mask[r] * weight / sum
+                    VectorMath.scale(row, v, by: scale)
+                    row[target] -= mask[r] * weight
+                } else {
+                    var sum: Float = 0
+                    for j in 0..<v { sum += expf(row[j] - m) }
+                    rowLoss[r] = logf(sum) + m - row[Int(targets[r])]
+                }
+            }
+        }
+        // Mean in row order, in Double, so it is the same for any thread count.
+        var loss: Double = 0
+        for r in 0..<n { loss += Double(rowLoss[r] * mask[r]) }
+        return Float(loss * Double(weight))
+    }
+}

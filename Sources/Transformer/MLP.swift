@@ -1,0 +1,70 @@
+import Foundation
+import Tensor
+
+/// The MLP block: `pre = ln2(x) W_in + b_in` (hook_pre), `post = act(pre)` (hook_post),
+/// `out = post W_out + b_out`. GELU is the exact erf form, as `F.gelu` / TransformerLens "gelu".
+enum MLP {
+    static func forward(_ w: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace,
+                        name: String, observer: ActivationObserver?) {
+        guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
+              let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
+        let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
+        Kernels.fillRows(pre, rows: n, width: m, bias: w.bin, parts: ws.parts)
+        BLAS.gemm(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, beta: 1, c: pre, ldc: m)
+        observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
+        Parallel.forRanges(n, parts: ws.parts) { range in
+            let lo = range.lowerBound * m, hi = range.upperBound * m
+            switch act {
+            case .relu:
+                var i = lo
+                while i + 16 <= hi {
+                    let x = VectorMath.load(pre + i)
+                    VectorMath.store(x.replacing(with: 0, where: x .< 0), post + i); i += 16
+                }
+                while i < hi { post[i] = max(pre[i], 0); i += 1 }
+            case .gelu: for i in lo..<hi { post[i] = gelu(pre[i]) }
+            }
+        }
+        observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
+        Kernels.fillRows(out, rows: n, width: d, bias: w.bout, parts: ws.parts)
+        BLAS.gemm(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, beta: 1, c: out, ldc: d)
+    }
+
+    /// Given the residual gradient (the MLP output's gradient), writes the MLP's and ln2's
+    /// parameter gradients and adds the input's gradient into `ws.dResid`.
+    static func backward(_ w: ModelWeights.Layer, _ g: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace) {
+        guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
+              let ln2 = buffers.ln2, let dHidden = ws.dHidden else { return }
+        let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn, dOut = ws.dResid
+        BLAS.gemm(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
+        Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, ws)
+        BLAS.gemm(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
+        Parallel.forRanges(n, parts: ws.parts) { range in
+            let lo = range.lowerBound * m, hi = range.upperBound * m
+            switch act {
+            case .relu:
+                var i = lo
+                while i + 16 <= hi {
+                    let g = VectorMath.load(dHidden + i), p = VectorMath.load(pre + i)
+                    VectorMath.store(g.replacing(with: 0, where: p .<= 0), dHidden + i); i += 16
+                }
+                while i < hi { if pre[i] <= 0 { dHidden[i] = 0 }; i += 1 }
+            case .gelu: for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i]) }
+            }
+        }
+        BLAS.gemm(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
+        Kernels.columnSum(dHidden, rows: n, width: m, into: g.bin, ws)
+        BLAS.gemm(transposeB: true, m: n, n: d, k: m, a: dHidden, lda: m, b: w.win, ldb: m, c: ws.dNormOut, ldc: d)
+        LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.ln2w, dw: g.ln2w, db: g.ln2b,
+                           ln2, ws, accumulate: true)
+    }
+
+    @inline(__always)
+    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+
+    /// d/dx [x Φ(x)] = Φ(x) + x φ(x)
+    @inline(__always)
+    static func geluDerivative(_ x: Float) -> Float {
+        0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
+    }
+}

@@ -1,0 +1,110 @@
+import Tensor
+
+/// A transformer with its parameters: the entry point for running the forward on tokens.
+///
+/// For analysis, `run` returns the logits, the loss at each position and an activation cache
+/// keyed by TransformerLens hook names, and can rewrite any activation on the way through a
+/// hook closure:
+///
+/// ```swift
+/// let model = try Checkpoint.load("runs/study/model.safetensors").model
+/// let result = model.run(batch, cache: .names(["blocks.0.attn.hook_pattern"]))
+/// let pattern = result.cache["blocks.0.attn.hook_pattern"]   // [batch, head, query, key]
+/// // Mean-ablate MLP 0's output:
+/// let ablated = model.run(batch, cache: .none) { name, activation in
+///     if name == "blocks.0.hook_mlp_out" { activation = meanOutput }
+/// }
+/// ```
+///
+/// Hook points, in forward order (L = layer): `hook_embed`, `hook_pos_embed`,
+/// `blocks.L.hook_resid_pre`, `blocks.L.ln1.hook_scale` `[batch, pos, 1]`,
+/// `blocks.L.ln1.hook_normalized`, `blocks.L.attn.hook_q/k/v` `[batch, pos, head, d_head]`,
+/// `blocks.L.attn.hook_attn_scores` and `hook_pattern` `[batch, head, query, key]` (scores
+/// masked with -inf), `blocks.L.attn.hook_z`, `blocks.L.attn.hook_result`
+/// `[batch, pos, head, d_model]` (computed only when cached or hooked), `blocks.L.hook_attn_out`,
+/// `blocks.L.hook_resid_mid`, `blocks.L.ln2.hook_scale/hook_normalized`,
+/// `blocks.L.mlp.hook_pre/hook_post` `[batch, pos, d_mlp]`, `blocks.L.hook_mlp_out`,
+/// `blocks.L.hook_resid_post`, `ln_final.hook_scale`, `ln_final.hook_normalized`. LayerNorm hooks
+/// exist only with normalization "LN", MLP hooks only with an MLP. As in TransformerLens,
+/// `hook_normalized` is the LayerNorm's output (after `w` and `b`), and a cached activation is
+/// the value after the hook ran.
+public struct Model: Sendable, Equatable {
+    public var parameters: Parameters
+    public var config: ModelConfig { parameters.config }
+
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    /// A freshly initialised model (see `Parameters.init(config:seed:)`).
+    public init(config: ModelConfig, seed: UInt64) {
+        self.init(parameters: Parameters(config: config, seed: seed))
+    }
+
+    /// Which activations `run` keeps.
+    public enum CacheSelection: Sendable {
+        case none, all
+        case names(Set<String>)
+    }
+
+    /// What one forward returns.
+    public struct ForwardResult: Sendable {
+        /// `[batch, pos, d_vocab]`
+        public var logits: Tensor
+        /// Cross-entropy at each position, `[batch, pos]`; 0 where the batch's mask is 0.
+        public var lossPerPosition: Tensor
+        /// Mean loss over the masked-in positions (0 if there are none).
+        public var loss: Float
+        /// Activations by hook name.
+        public var cache: [String: Tensor]
+    }
+
+    /// Runs the forward on `batch` (sequences up to `n_ctx` long), keeping the activations
+    /// `cache` selects and letting `hook` rewrite any of them. Uses the same kernels as
+    /// training, so without a hook the logits are those the trainer saw.
+    public func run(_ batch: TokenBatch, cache: CacheSelection = .all,
+                    hook: ((String, inout Tensor) -> Void)? = nil) -> ForwardResult {
+        let ws = Workspace(config: config, batch: batch.batch, length: batch.length)
+        ws.load(batch)
+        let names: Set<String>?
+        switch cache {
+        case .none: names = []
+        case .all: names = nil
+        case .names(let set): names = set
+        }
+        let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
+        let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook) : nil
+        var storage = parameters.storage
+        let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
+            let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
+            Propagation.forward(w, ws, observer: observer)
+            return Loss.crossEntropy(ws)
+        }
+        let n = ws.rows
+        return ForwardResult(
+            logits: Tensor(shape: [batch.batch, batch.length, config.dVocab],
+                           scalars: Array(UnsafeBufferPointer(start: ws.logits, count: n * config.dVocab))),
+            lossPerPosition: Tensor(shape: [batch.batch, batch.length],
+                                    scalars: Array(UnsafeBufferPointer(start: ws.rowLoss, count: n))),
+            loss: loss, cache: observer?.cache ?? [:])
+    }
+
+    /// The mean loss on `batch` and its gradient with respect to every parameter, in the
+    /// layout of `parameters.storage` (zero for frozen `W_pos`). Allocates a workspace per call;
+    /// the trainer keeps one instead.
+    public func lossAndGradient(on batch: TokenBatch) -> (loss: Float, gradient: [Float]) {
+        let ws = Workspace(config: config, batch: batch.batch, length: batch.length)
+        ws.load(batch)
+        var storage = parameters.storage
+        var gradient = [Float](repeating: 0, count: storage.count)
+        let loss = storage.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g in
+                let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
+                let gw = ModelWeights(base: g.baseAddress!, layout: parameters.layout, config: config)
+                Propagation.forward(w, ws, observer: nil)
+                let loss = Loss.crossEntropyGradient(ws)
+                Propagation.backward(w, gw, ws)
+                return loss
+            }
+        }
+        return (loss, gradient)
+    }
+}

@@ -1,0 +1,43 @@
+/// The whole network's forward and backward, layer by layer, over a `Workspace`.
+enum Propagation {
+    static func forward(_ w: ModelWeights, _ ws: Workspace, observer: ActivationObserver?) {
+        let c = ws.config, n = ws.rows, d = c.dModel
+        let shape = [ws.batch, ws.length, d]
+        Embedding.forward(w, ws, observer: observer)
+        for l in 0..<c.nLayers {
+            let name = "blocks.\(l)", buffers = ws.layers[l], weights = w.layers[l]
+            let pre = ws.resid[2 * l], mid = ws.resid[2 * l + 1], post = ws.resid[2 * l + 2]
+            observer?.visit("\(name).hook_resid_pre", pre, shape: shape)
+            LayerNorm.forward(input: pre, w: weights.ln1w, b: weights.ln1b, buffers.ln1, ws,
+                              name: "\(name).ln1", observer: observer)
+            Attention.forward(weights, buffers, ws, name: "\(name).attn", observer: observer)
+            observer?.visit("\(name).hook_attn_out", buffers.attnOut, shape: shape)
+            Kernels.add(pre, buffers.attnOut, into: mid, count: n * d, parts: ws.parts)
+            if c.hasMLP, let ln2 = buffers.ln2, let mlpOut = buffers.mlpOut {
+                observer?.visit("\(name).hook_resid_mid", mid, shape: shape)
+                LayerNorm.forward(input: mid, w: weights.ln2w, b: weights.ln2b, ln2, ws,
+                                  name: "\(name).ln2", observer: observer)
+                MLP.forward(weights, buffers, ws, name: "\(name).mlp", observer: observer)
+                observer?.visit("\(name).hook_mlp_out", mlpOut, shape: shape)
+                Kernels.add(mid, mlpOut, into: post, count: n * d, parts: ws.parts)
+            } else {
+                post.update(from: mid, count: n * d)
+            }
+            observer?.visit("\(name).hook_resid_post", post, shape: shape)
+        }
+        LayerNorm.forward(input: ws.resid[2 * c.nLayers], w: w.lnFinalW, b: w.lnFinalB, ws.lnFinal, ws,
+                          name: "ln_final", observer: observer)
+        Unembed.forward(w, ws)
+    }
+
+    /// Expects the loss gradient in `ws.logits`; writes every parameter's gradient into `g`.
+    static func backward(_ w: ModelWeights, _ g: ModelWeights, _ ws: Workspace) {
+        let c = ws.config
+        Unembed.backward(w, g, ws)
+        for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
+            MLP.backward(w.layers[l], g.layers[l], ws.layers[l], ws)
+            Attention.backward(w.layers[l], g.layers[l], ws.layers[l], ws)
+        }
+        Embedding.backward(g, ws)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Tensor
+
+/// Trains a model on its task and keeps the run folder up to date.
+///
+/// Every step: a fresh batch from the training generator, forward, fused cross-entropy,
+/// backward, gradient clipping, AdamW. Nothing is allocated in the step: the workspace,
+/// gradient and batch buffers are made once. With the same config, seed and thread count the
+/// checkpoints are byte-identical, and a resumed run ends byte-identical to an uninterrupted one.
+///
+/// Random streams (all from `config.seed`): 0 initial weights, 1 training batches,
+/// 2 the held-out evaluation batch.
+public final class Trainer {
+    public let config: TrainingConfig
+    public let folder: RunFolder
+    public let threads: Int
+    public var progress: Progress
+    /// Polled before every step; returning true stops the run with a checkpoint.
+    public var shouldStop: () -> Bool = { InterruptFlag.isRaised }
+    /// How the run is resumed, for the interruption message.
+    public var resumeCommand: String
+    /// Whether `log.csv` records tokens/s. Off, identical runs give byte-identical run folders
+    /// (pipelines turn it off; the throughput still shows in the progress output).
+    public var recordsThroughput = true
+
+    public struct Summary: Sendable, Equatable {
+        public var step: Int
+        public var loss: Float
+        public var evalLoss: Float
+        public var seconds: Double
+        public var log: TrainingLog
+    }
+
+    public init(config: TrainingConfig, folder: String, threads: Int = 1, progress: Progress = .automatic()) {
+        self.config = config; self.folder = RunFolder(folder); self.threads = max(1, threads)
+        self.progress = progress
+        resumeCommand = "rederive train --config CONFIG.yaml --out \(folder) --resume"
+    }
+
+    /// Runs from scratch (or from the latest checkpoint when `resume`) to `config.steps`.
+    /// A fresh run first removes an earlier run's checkpoints, model and log from the folder.
+    public func run(resume: Bool = false) throws(TrainingError) -> Summary {
+        ComputeThreads.count = threads
+        do { try folder.create() } catch { throw .checkpoint(error) }
+        let c = config, layout = ParameterLayout(config: c.model)
+        let task = c.task.task
+
+        var parameters: Parameters
+        var optimizer: AdamW
+        var generator = RandomGenerator(seed: c.seed, stream: 1)
+        var log = TrainingLog()
+        var start = 0
+        var lastLoss = Float.nan
+        if resume {
+            guard let step = folder.latestResumableStep else { throw .checkpoint(.noCheckpoint(folder: folder.path)) }
+            let path = folder.checkpointPath(step: step)
+            do {
+                let checkpoint = try Checkpoint.load(path)
+                guard checkpoint.config.model == c.model, checkpoint.config.seed == c.seed, checkpoint.config.task == c.task else {
+                    throw CheckpointError.configMismatch(folder: folder.path, checkpoint: path)
+                }
+                parameters = checkpoint.model.parameters
+                let state = try OptimizerState.read(folder.optimizerPath(step: step), layout: layout,
+                                                    betas: c.betas, weightDecay: c.weightDecay)
+                optimizer = state.optimizer
+                generator = RandomGenerator(rawState: state.generatorState)
+                lastLoss = checkpoint.loss
+            } catch let error as CheckpointError {
+                throw .checkpoint(error)
+            } catch {
+                throw .checkpoint(.noCheckpoint(folder: folder.path))
+            }
+            start = step
+            log = TrainingLog.read(folder.logPath)
+            log.rows.removeAll { $0.step > step }
+            progress.message("resuming \(folder.path) from step \(step)")
+        } else {
+            folder.removePreviousRun()
+            parameters = Parameters(config: c.model, seed: c.seed)
+            optimizer = AdamW(layout: layout, betas: c.betas, weightDecay: c.weightDecay)
+        }
+
+        let length = c.model.nCtx
+        let evalWorkspace = Workspace(config: c.model, batch: c.evalBatch, length: length)
+        var evalGenerator = RandomGenerator(seed: c.seed, stream: 2)
+        evalWorkspace.load(task.makeBatch(batch: c.evalBatch, length: length, vocabulary: c.model.dVocab,
+                                          generator: &evalGenerator))
+        let state = TrainingStep(config: c, parameters: parameters, optimizer: optimizer, generator: generator)
+        let schedule = LearningRateSchedule(c)
+
+        func save(step: Int, loss: Float, isModel: Bool) throws(TrainingError) -> String {
+            let checkpoint = Checkpoint(model: Model(parameters: state.parameters), config: c, step: step, loss: loss,
+                                        optimizerFile: RunFolder.optimizerName(step: step))
+            let path = folder.checkpointPath(step: step)
+            do {
+                try OptimizerState(optimizer: state.optimizer, generatorState: state.generator.rawState)
+                    .write(to: folder.optimizerPath(step: step), layout: layout)
+                try checkpoint.write(to: path)
+                if isModel { try checkpoint.write(to: folder.modelPath) }
+                try log.write(to: folder.logPath)
+            } catch { throw .checkpoint(error) }
+            return path
+        }
+
+        var lastCheckpoint: String? = resume ? folder.checkpointPath(step: start) : nil
+        if !resume { lastCheckpoint = try save(step: 0, loss: .nan, isModel: false) }
+
+        let began = Date()
+        var intervalStart = Date(), intervalSteps = 0
+        var evalLoss = log.rows.last?.evalLoss ?? .nan
+        let tokensPerStep = Double(c.batch * length)
+        for step in start..<c.steps {
+            if shouldStop() {
+                let path = try save(step: step, loss: lastLoss, isModel: true)
+                throw .interrupted(step: step, checkpoint: path, resumeCommand: resumeCommand)
+            }
+            let lr = schedule.rate(at: step)
+            let (loss, norm) = state.run(lr: lr)
+            guard loss.isFinite else {
+                throw .nonFiniteLoss(step: step + 1, loss: loss, lastCheckpoint: lastCheckpoint)
+            }
+            lastLoss = loss
+            let done = step + 1
+            intervalSteps += 1
+            let elapsed = Date().timeIntervalSince(intervalStart)
+            let speed = elapsed > 0 ? Double(intervalSteps) * tokensPerStep / elapsed : 0
+            if done % c.logEvery == 0 || done == c.steps || done == 1 {
+                evalLoss = evaluate(state.parameters, evalWorkspace, layout)
+                log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
+                                      tokensPerSecond: recordsThroughput ? speed : nil))
+                intervalStart = Date(); intervalSteps = 0
+                // Rows past the last checkpoint are dropped again on resume.
+                do { try log.write(to: folder.logPath) } catch { throw .checkpoint(error) }
+            }
+            if done % c.checkpointEvery == 0 || done == c.steps {
+                lastCheckpoint = try save(step: done, loss: loss, isModel: true)
+            }
+            let secondsLeft = Date().timeIntervalSince(began) / Double(done - start) * Double(c.steps - done)
+            progress.update(step: done, total: c.steps, loss: loss,
+                            tokensPerSecond: Double(done - start) * tokensPerStep / max(Date().timeIntervalSince(began), 1e-9),
+                            secondsLeft: secondsLeft)
+        }
+        if start >= c.steps {
+            // Nothing left to do; make sure model.safetensors is the latest checkpoint.
+            _ = try save(step: start, loss: lastLoss, isModel: true)
+        }
+        return Summary(step: c.steps, loss: lastLoss, evalLoss: evalLoss,
+                       seconds: Date().timeIntervalSince(began), log: log)
+    }
+
+    /// Loss on the fixed held-out batch.
+    private func evaluate(_ parameters: Parameters, _ ws: Workspace, _ layout: ParameterLayout) -> Float {
+        var storage = parameters.storage
+        return storage.withUnsafeMutableBufferPointer { p in
+            Propagation.forward(ModelWeights(base: p.baseAddress!, layout: layout, config: config.model), ws, observer: nil)
+            return Loss.crossEntropy(ws)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Tensor
+
+/// One optimiser step, with every buffer it needs made once: the workspaces, the gradients and
+/// the batch. The trainer and the benchmark both drive it.
+///
+/// With several threads the batch is split into one contiguous shard per thread. Each thread
+/// runs forward and backward on its shard with single-threaded BLAS into its own gradient
+/// buffer; the buffers are then added in shard order. Threads meet once per step instead of at
+/// every product, which keeps throughput up when the machine is busy (threaded OpenBLAS spins
+/// and collapses when another process holds a core), and the result depends only on the thread
+/// count.
+final class TrainingStep {
+    let config: TrainingConfig
+    let layout: ParameterLayout
+    let task: any Task
+    /// One workspace per shard: `(first sequence, workspace)`.
+    let shards: [(first: Int, workspace: Workspace)]
+    var parameters: Parameters
+    var optimizer: AdamW
+    var generator: RandomGenerator
+    var gradient: [Float]
+    /// Per-shard gradients beyond the first (which is `gradient` itself), `totalCount` each.
+    let shardGradients: [UnsafeMutablePointer<Float>]
+    var shardLosses: [Float]
+    var batch: TokenBatch
+
+    init(config: TrainingConfig, parameters: Parameters, optimizer: AdamW, generator: RandomGenerator,
+         threads: Int = Parallel.threads) {
+        self.config = config
+        layout = parameters.layout
+        task = config.task.task
+        let length = config.model.nCtx
+        let count = max(1, min(threads, config.batch))
+        shards = (0..<count).map { s in
+            let first = config.batch * s / count, end = config.batch * (s + 1) / count
+            return (first, Workspace(config: config.model, batch: end - first, length: length, parts: count == 1 ? threads : 1))
+        }
+        self.parameters = parameters; self.optimizer = optimizer; self.generator = generator
+        gradient = [Float](repeating: 0, count: layout.totalCount)
+        let total = layout.totalCount
+        shardGradients = (1..<count).map { _ in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: total)
+            p.initialize(repeating: 0, count: total)
+            return p
+        }
+        shardLosses = [Float](repeating: 0, count: count)
+        batch = TokenBatch(tokens: [Int32](repeating: 0, count: config.batch * length), batch: config.batch, length: length)
+    }
+
+    /// Draws a batch, computes loss and gradient, clips, and updates with `lr`. Returns the loss
+    /// and the gradient norm before clipping; with a non-finite loss nothing is updated.
+    func run(lr: Float) -> (loss: Float, gradNorm: Float) {
+        task.fill(&batch, vocabulary: config.model.dVocab, generator: &generator)
+        var maskTotal: Float = 0
+        for m in batch.lossMask { maskTotal += m }
+        let loss: Float
+        if shards.count == 1 {
+            shards[0].workspace.load(batch)
+            loss = parameters.storage.withUnsafeMutableBufferPointer { p in
+                gradient.withUnsafeMutableBufferPointer { g in
+                    lossAndGradient(shards[0].workspace, p.baseAddress!, g.baseAddress!, maskTotal: maskTotal)
+                }
+            }
+        } else {
+            loss = shardedLossAndGradient(maskTotal: maskTotal)
+        }
+        guard loss.isFinite else { return (loss, .nan) }
+        let norm = GradientClipping.clip(&gradient, ranges: optimizer.trainable, maxNorm: config.gradClip)
+        optimizer.update(&parameters.storage, gradient: gradient, lr: lr)
+        return (loss, norm)
+    }
+
+    private func lossAndGradient(_ ws: Workspace, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+                                 maskTotal: Float) -> Float {
+        let w = ModelWeights(base: p, layout: layout, config: config.model)
+        let gw = ModelWeights(base: g, layout: layout, config: config.model)
+        Propagation.forward(w, ws, observer: nil)
+        let loss = Loss.crossEntropyGradient(ws, maskTotal: maskTotal)
+        guard loss.isFinite else { return loss }
+        Propagation.backward(w, gw, ws)
+        return loss
+    }
+
+    private func shardedLossAndGradient(maskTotal: Float) -> Float {
+        for (first, ws) in shards { ws.load(batch, first: first) }
+        let blasThreads = BLAS.threadCount
+        BLAS.threadCount = 1
+        defer { BLAS.threadCount = blasThreads }
+        let count = shards.count, total = layout.totalCount
+        let rest = shardGradients
+        parameters.storage.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeMutableBufferPointer { g0 in
+                let sum = g0.baseAddress!
+                shardLosses.withUnsafeMutableBufferPointer { losses in
+                    Parallel.forEach(count) { s in
+                        losses[s] = lossAndGradient(shards[s].workspace, p.baseAddress!, s == 0 ? sum : rest[s - 1],
+                                                    maskTotal: maskTotal)
+                    }
+                }
+                // Add the shards' gradients in shard order.
+                for part in rest {
+                    for i in 0..<total { sum[i] += part[i] }
+                }
+            }
+        }
+        var loss: Float = 0
+        for s in 0..<count { loss += shardLosses[s] }
+        return loss
+    }
+
+    deinit {
+        for p in shardGradients { p.deallocate() }
+    }
+}

@@ -1,0 +1,112 @@
+/// Row reductions in 16-wide SIMD. Float sums do not vectorise on their own (the compiler may
+/// not reorder them); these fix one order (16 lanes, then the lanes, then the tail), which is the
+/// same on every run.
+enum VectorMath {
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n { acc += load(p + i); i += 16 }
+        var s = acc.sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n { acc += load(a + i) * load(b + i); i += 16 }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// Σ (p[i] - c)^2
+    @inline(__always)
+    static func centeredSquares(_ p: UnsafePointer<Float>, _ n: Int, center c: Float) -> Float {
+        var acc = SIMD16<Float>()
+        let center = SIMD16<Float>(repeating: c)
+        var i = 0
+        while i + 16 <= n { let d = load(p + i) - center; acc += d * d; i += 16 }
+        var s = acc.sum()
+        while i < n { let d = p[i] - c; s += d * d; i += 1 }
+        return s
+    }
+
+    @inline(__always)
+    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= n { let x = load(p + i); acc.replace(with: x, where: x .> acc); i += 16 }
+        var m = acc[0]
+        for lane in 1..<16 { m = Swift.max(m, acc[lane]) }
+        while i < n { m = Swift.max(m, p[i]); i += 1 }
+        return m
+    }
+}
+
+extension VectorMath {
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
+    /// e^x, 16 lanes at a time (Cephes' expf: x = k ln2 + r, a degree-6 polynomial in r, times
+    /// 2^k). About 1 ulp; inputs below -87.3 give ~1e-38 instead of 0, which the softmax and
+    /// cross-entropy (inputs are x - max <= 0) do not notice.
+    @inline(__always)
+    static func exp(_ input: SIMD16<Float>) -> SIMD16<Float> {
+        var x = input.replacing(with: -87.3, where: input .< -87.3)
+        x.replace(with: 88.3, where: x .> 88.3)
+        // Round x / ln2 to an integer with the 1.5 * 2^23 trick: its low mantissa bits are k.
+        let magic = SIMD16<Float>(repeating: 12582912)
+        let shifted = x * 1.44269504088896341 + magic
+        let k = shifted - magic
+        let r = x - k * 0.693359375 + k * 2.12194440e-4
+        var p = SIMD16<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        let y = p * r * r + r + 1
+        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let twoToK = unsafeBitCast((integer &+ 127) &* (1 << 23), to: SIMD16<Float>.self)
+        return y * twoToK
+    }
+
+    /// row[j] = exp(row[j] - shift) for j < n; returns their sum (fixed order).
+    @inline(__always)
+    static func expShifted(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = SIMD16<Float>()
+        let s = SIMD16<Float>(repeating: shift)
+        var i = 0
+        while i + 16 <= n {
+            let e = exp(load(row + i) - s)
+            store(e, row + i)
+            acc += e
+            i += 16
+        }
+        if i < n {
+            var tail = SIMD16<Float>(repeating: -.infinity)
+            for j in i..<n { tail[j - i] = row[j] }
+            let e = exp(tail - s)
+            for j in i..<n { row[j] = e[j - i]; acc[j - i] += e[j - i] }
+        }
+        return acc.sum()
+    }
+
+    /// row[j] *= factor
+    @inline(__always)
+    static func scale(_ row: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+        var i = 0
+        while i + 16 <= n { store(load(row + i) * factor, row + i); i += 16 }
+        while i < n { row[i] *= factor; i += 1 }
+    }
+}

@@ -1,0 +1,133 @@
+/// Every activation and gradient buffer of one forward and backward pass, allocated once for a
+/// batch shape and reused every step (llm.c style: one buffer per activation, no allocation in
+/// the step).
+///
+/// Layouts are those of TransformerLens's hooks, so the activation cache is a copy of a buffer:
+/// residual streams `[batch, pos, d_model]`, q/k/v `[batch, pos, head, d_head]` (interleaved in
+/// one `[rows, 3 * n_heads * d_head]` buffer), patterns `[batch, head, query, key]`.
+final class Workspace {
+    /// The buffers of one LayerNorm: per-row mean and scale, the normalised input (before the
+    /// affine map, for the backward) and the output.
+    struct Norm {
+        var mean: UnsafeMutablePointer<Float>
+        var scale: UnsafeMutablePointer<Float>
+        var normalized: UnsafeMutablePointer<Float>
+        var out: UnsafeMutablePointer<Float>
+    }
+
+    struct Layer {
+        var ln1: Norm
+        var qkv: UnsafeMutablePointer<Float>
+        var pattern: UnsafeMutablePointer<Float>
+        var z: UnsafeMutablePointer<Float>
+        var attnOut: UnsafeMutablePointer<Float>
+        var ln2: Norm?
+        var mlpPre: UnsafeMutablePointer<Float>?
+        var mlpPost: UnsafeMutablePointer<Float>?
+        var mlpOut: UnsafeMutablePointer<Float>?
+        /// W_Q, W_K, W_V packed as one `[d_model, 3 * n_heads * d_head]` matrix and their biases,
+        /// so q, k and v are one product.
+        var packedQKV: UnsafeMutablePointer<Float>
+        var packedQKVBias: UnsafeMutablePointer<Float>
+    }
+
+    let config: ModelConfig
+    let batch: Int
+    let length: Int
+    var rows: Int { batch * length }
+    /// Worker slots for scratch buffers (the thread count when it was built).
+    let parts: Int
+
+    let tokens: UnsafeMutablePointer<Int32>
+    let targets: UnsafeMutablePointer<Int32>
+    let lossMask: UnsafeMutablePointer<Float>
+    /// `resid[2l]` is layer l's resid_pre, `resid[2l+1]` its resid_mid, `resid[2l+2]` its resid_post.
+    let resid: [UnsafeMutablePointer<Float>]
+    let layers: [Layer]
+    let lnFinal: Norm
+    /// Logits `[rows, d_vocab]`; the training loss turns them into their gradient in place.
+    let logits: UnsafeMutablePointer<Float>
+    /// Cross-entropy at each position (0 where the mask is 0).
+    let rowLoss: UnsafeMutablePointer<Float>
+
+    // Backward buffers.
+    let dResid: UnsafeMutablePointer<Float>
+    let dNormOut: UnsafeMutablePointer<Float>
+    let dQKV: UnsafeMutablePointer<Float>
+    let dZ: UnsafeMutablePointer<Float>
+    let dHidden: UnsafeMutablePointer<Float>?
+    let dPackedQKV: UnsafeMutablePointer<Float>
+    /// Per-worker scratch (`scratchStride` floats each): the pattern's gradient, LayerNorm rows.
+    let dPatternScratch: UnsafeMutablePointer<Float>
+    let scratchStride: Int
+    /// `rows` ones: column sums (bias gradients) are the product ones^T X.
+    let ones: UnsafeMutablePointer<Float>
+    /// Per-chunk partial sums for column reductions.
+    let reductionScratch: UnsafeMutablePointer<Float>
+
+    private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
+    private var intAllocations: [UnsafeMutablePointer<Int32>] = []
+
+    init(config c: ModelConfig, batch: Int, length: Int, parts: Int = Parallel.threads) {
+        precondition(length >= 1 && length <= c.nCtx, "sequence length \(length) must be in 1...\(c.nCtx)")
+        self.config = c; self.batch = batch; self.length = length; self.parts = max(1, parts)
+        let n = batch * length, d = c.dModel, a = c.attentionWidth
+        var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: 0, count: max(count, 1))
+            allocations.append((p, count))
+            return p
+        }
+        func norm(input: UnsafeMutablePointer<Float>) -> Norm {
+            c.hasLayerNorm ? Norm(mean: buffer(n), scale: buffer(n), normalized: buffer(n * d), out: buffer(n * d))
+                           : Norm(mean: buffer(0), scale: buffer(0), normalized: input, out: input)
+        }
+        tokens = .allocate(capacity: n); tokens.initialize(repeating: 0, count: n)
+        targets = .allocate(capacity: n); targets.initialize(repeating: 0, count: n)
+        lossMask = buffer(n)
+        let resid = (0...(2 * c.nLayers)).map { _ in buffer(n * d) }
+        self.resid = resid
+        layers = (0..<c.nLayers).map { l in
+            Layer(ln1: norm(input: resid[2 * l]), qkv: buffer(n * 3 * a),
+                  pattern: buffer(batch * c.nHeads * length * length), z: buffer(n * a), attnOut: buffer(n * d),
+                  ln2: c.hasMLP ? norm(input: resid[2 * l + 1]) : nil,
+                  mlpPre: c.dMLP.map { buffer(n * $0) }, mlpPost: c.dMLP.map { buffer(n * $0) },
+                  mlpOut: c.hasMLP ? buffer(n * d) : nil,
+                  packedQKV: buffer(d * 3 * a), packedQKVBias: buffer(3 * a))
+        }
+        lnFinal = norm(input: resid[2 * c.nLayers])
+        logits = buffer(n * c.dVocab)
+        rowLoss = buffer(n)
+        dResid = buffer(n * d)
+        dNormOut = buffer(n * d)
+        dQKV = buffer(n * 3 * a)
+        dZ = buffer(n * a)
+        dHidden = c.dMLP.map { buffer(n * $0) }
+        dPackedQKV = buffer(d * 3 * a)
+        scratchStride = max(length * length, d)
+        dPatternScratch = buffer(self.parts * scratchStride)
+        ones = buffer(n)
+        ones.update(repeating: 1, count: n)
+        reductionScratch = buffer(Parallel.reductionChunks * max(c.dVocab, 3 * a, c.dMLP ?? 0, 2 * d))
+        self.allocations = allocations
+        intAllocations = [tokens, targets]
+    }
+
+    deinit {
+        for (p, count) in allocations { p.deinitialize(count: max(count, 1)); p.deallocate() }
+        for p in intAllocations { p.deallocate() }
+    }
+
+    /// Copies a batch's tokens, targets and mask into the workspace, starting at sequence
+    /// `first` (a shard of a larger batch).
+    func load(_ batch: TokenBatch, first: Int = 0) {
+        precondition(batch.length == length && first + self.batch <= batch.batch,
+                     "batch \(batch.batch) x \(batch.length) does not fit a workspace of \(self.batch) x \(length) at \(first)")
+        let offset = first * length
+        for i in 0..<rows {
+            tokens[i] = batch.tokens[offset + i]; targets[i] = batch.targets[offset + i]
+            lossMask[i] = batch.lossMask[offset + i]
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Analysis
+import Foundation
+import Tensor
+import Transformer
+
+/// `rederive analyze`: every quantity the figures need, from a run folder or a checkpoint.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse a run folder or a checkpoint into .npy arrays and summary.json.",
+        discussion: """
+            Uses a fixed evaluation batch (written as tokens.npy). For a run folder, the final \
+            model is analysed in full and every checkpoint's scalar metrics go to training.json.
+            """)
+
+    @Argument(help: "A run folder written by `rederive train`, or a checkpoint .safetensors.")
+    var source: String
+    @Option(help: "The output folder.")
+    var out: String
+    @Option(help: "Sequences in the evaluation batch.")
+    var sequences: Int = AnalysisSettings().evalSequences
+    @Option(help: "Threads for BLAS.")
+    var threads: Int = 2
+
+    func run() throws {
+        BLAS.threadCount = threads
+        var settings = AnalysisSettings()
+        settings.evalSequences = sequences
+        let progress = Progress.automatic()
+        do {
+            let summary = try RunAnalysis.run(source, into: out, settings: settings) { progress.message($0) }
+            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, out))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `rederive bench analyze`: the time to analyse one study checkpoint.
+struct BenchAnalyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Time the full analysis of one study checkpoint (a fresh model unless one is given).")
+
+    @Argument(help: "A checkpoint to analyse; by default a freshly initialised study model.")
+    var checkpoint: String?
+    @Option(help: "Timed repetitions.")
+    var repeats: Int = 3
+    @Option(help: "Threads for BLAS.")
+    var threads: Int = 2
+
+    func run() throws {
+        BLAS.threadCount = threads
+        let folder = NSTemporaryDirectory() + "rederive-bench-analyze-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = checkpoint ?? folder + "/study.safetensors"
+        if checkpoint == nil {
+            try Checkpoint(model: Model(config: .study, seed: 0), config: .study, step: 0, loss: .nan, optimizerFile: nil)
+                .write(to: path)
+        }
+        var times = [Double]()
+        for _ in 0..<max(repeats, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try CheckpointAnalysis(checkpointPath: path).write(to: folder + "/out")
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let median = times.sorted()[times.count / 2]
+        print(String(format: "{\"analyze_ms_median\": %.1f, \"analyze_ms_min\": %.1f, \"repeats\": %d, \"threads\": %d}",
+                     median, times.min() ?? median, times.count, threads))
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Transformer
+
+/// `rederive bench train`: training throughput per preset, as `torch_model.py bench`.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training steps/s, tokens/s, GFLOP/s and peak memory for the study and presets A, B, C.")
+
+    @Option(help: "study, A, B or C; all four when omitted.")
+    var preset: String?
+    @Option(help: "Timed steps per preset.")
+    var steps: Int = 100
+    @Option(help: "Untimed warm-up steps.")
+    var warmup: Int = 10
+    @Option(help: "Threads.")
+    var threads: Int = 2
+    @Flag(help: "Also measure the sgemm peak (2048^3) and report each preset's fraction of it.")
+    var sgemm = false
+
+    func run() throws {
+        let names = preset.map { [$0] } ?? TrainingBenchmark.presetNames
+        var peak: Double?
+        if sgemm {
+            let gflops = TrainingBenchmark.sgemmPeak(threads: threads)
+            peak = gflops
+            print("{\"sgemm_2048_gflops\": \(String(format: "%.1f", gflops)), \"threads\": \(threads)}")
+        }
+        for name in names {
+            guard let config = TrainingBenchmark.preset(name) else {
+                throw ValidationError("unknown preset '\(name)'; use one of \(TrainingBenchmark.presetNames.joined(separator: ", "))")
+            }
+            let result = TrainingBenchmark.run(config, preset: name, steps: steps, warmup: warmup, threads: threads)
+            var line = result.json
+            if let peak { line = String(line.dropLast()) + ", \"fraction_of_sgemm_peak\": \(String(format: "%.3f", result.gflops / peak))}" }
+            print(line)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Pipeline
+
+extension PipelineCommands.DagFormat: ExpressibleByArgument {}
+
+/// `rederive dag [PIPELINE] [TARGETS...]`: the stage graph.
+struct Dag: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the stage graph as text or Graphviz dot.")
+
+    @Argument(help: "[PIPELINE] [TARGETS...]")
+    var arguments: [String] = []
+
+    @Option(help: "text, dot (png and pdf come with the Plot module).")
+    var format: PipelineCommands.DagFormat = .text
+
+    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param, as for make.", valueName: "key=value"))
+    var set: [String] = []
+
+    func run() throws {
+        try reportingPipelineErrors {
+            let overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            print(try PipelineCommands.dag(arguments, format: format, overrides: overrides), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Recipes
+
+/// `rederive figure`: draw one recipe (or all) from analysis folders, outside a pipeline.
+struct FigureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "figure",
+        abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
+        discussion: "Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+
+    @Argument(help: "The recipe's name, or 'all'.")
+    var recipe: String
+    @Argument(help: "Analysis folders written by `rederive analyze`.")
+    var analyses: [String]
+    @Option(help: "Output prefix (a folder for 'all').")
+    var out: String
+
+    func run() throws {
+        do {
+            let runs = try StudyRuns(folders: analyses)
+            if recipe == "all" {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: out + "/" + each.name) }
+            } else {
+                print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out))
+            }
+        } catch let error as RecipeError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Pipeline
+import Stages
+
+/// `rederive make [PIPELINE] [TARGETS...]`: bring outputs up to date.
+struct Make: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make",
+        abstract: "Rebuild what is out of date in a pipeline, dependencies first.",
+        discussion: """
+        PIPELINE is a file or a name in Pipelines/ (default: the only one, else previous-token). \
+        TARGETS are stage names (expanded like train@layers=2,seed=0, or base names for every \
+        expansion) or output paths; default: every stage.
+        """
+    )
+
+    @Argument(help: "[PIPELINE] [TARGETS...]")
+    var arguments: [String] = []
+
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once.")
+    var jobs: Int = 1
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Show what would run and why; run nothing.")
+    var dryRun = false
+
+    @Flag(help: "Rerun every selected stage, even if up to date.")
+    var force = false
+
+    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S train.lr=3e-4.", valueName: "key=value"))
+    var set: [String] = []
+
+    @Flag(help: "If another make of this pipeline is running, wait for it instead of refusing.")
+    var wait = false
+
+    @Flag(name: .shortAndLong, help: "Print only errors.")
+    var quiet = false
+
+    func run() throws {
+        try reportingPipelineErrors {
+            var options = MakeOptions()
+            options.jobs = jobs
+            options.dryRun = dryRun
+            options.force = force
+            options.waitForLock = wait
+            options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            let result = try PipelineCommands.make(arguments, options: options, registry: .rederive, console: Console(quiet: quiet))
+            if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        }
+    }
+}
+
+extension StageRegistry {
+    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds.
+    static var rederive: StageRegistry { .study }
+}
+
+/// Prints a `PipelineError` (file:line:column, message, hint) without a stack of noise and exits
+/// with status 2; other errors pass through to ArgumentParser.
+func reportingPipelineErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as PipelineError {
+        Console().error(error.description)
+        throw ExitCode(2)
+    }
+}

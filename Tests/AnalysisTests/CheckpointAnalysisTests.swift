@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+import Analysis
+import Tensor
+import Transformer
+
+/// The whole analysis on small models: one built by hand to have a known answer, and random
+/// ones whose internal consistency (attributions adding up to logits) is checked.
+final class CheckpointAnalysisTests: XCTestCase {
+    private var scratch: String!
+
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "rederive-analysis-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: scratch) }
+
+    private var smallSettings: AnalysisSettings {
+        var settings = AnalysisSettings()
+        settings.evalSequences = 24
+        settings.ablationSequences = 4
+        settings.probes.logistic.iterations = 30
+        return settings
+    }
+
+    private func checkpoint(_ model: ModelConfig, seed: UInt64 = 1) -> Checkpoint {
+        let config = TrainingConfig(model: model, batch: 8, steps: 1, lr: 1e-3)
+        return Checkpoint(model: Model(config: model, seed: seed), config: config, step: 7, loss: 1, optimizerFile: nil)
+    }
+
+    /// One attention-only head reading learned one-hot positions: the query at i matches only
+    /// the key at i − 1, with a logit gap of 30, so it attends to the previous token.
+    func testHandBuiltPreviousTokenHeadScoresOne() throws {
+        let n = 8, d = 8
+        let config = ModelConfig(nLayers: 1, dModel: d, nHeads: 1, dHead: d, dMLP: nil, dVocab: 5, nCtx: n,
+                                 normalization: .none, positional: .learned)
+        var built = checkpoint(config)
+        var parameters = built.model.parameters
+        let identity = Tensor(shape: [d, d], generating: { $0 / d == $0 % d ? 1 : 0 })
+        // W_K maps position j to direction j + 1, so q_i · k_j = c² when j = i − 1.
+        let shift = Tensor(shape: [d, d], generating: { $0 % d == $0 / d + 1 ? 1 : 0 })
+        let c = Float(30).squareRoot() * Float(d).squareRoot().squareRoot()   // c² / √d_head = 30
+        try parameters.set("embed.W_E", Tensor.zeros([5, d]))
+        try parameters.set("pos_embed.W_pos", identity)
+        try parameters.set("blocks.0.attn.W_Q", (identity * c).reshaped([1, d, d]))
+        try parameters.set("blocks.0.attn.W_K", (shift * c).reshaped([1, d, d]))
+        built.model = Model(parameters: parameters)
+
+        let summary = try CheckpointAnalysis(checkpoint: built, path: "hand-built", settings: smallSettings)
+            .write(to: scratch + "/prev")
+        let scores = try XCTUnwrap(summary.heads.first).scores
+        XCTAssertEqual(scores.previousToken, 1, accuracy: 1e-6)
+        XCTAssertEqual(scores.currentToken, 0, accuracy: 1e-6)
+        let pattern = try NumpyFile.readTensor(scratch + "/prev/attention.L0.pattern.npy")
+        XCTAssertEqual(pattern.shape, [1, n, n])
+        XCTAssertEqual(pattern[0, 5, 4], 1, accuracy: 1e-6)
+        // Learned one-hot positions are in the embedding stream: the probes read them exactly.
+        let embedProbe = try XCTUnwrap(summary.probes.first { $0.stream == "blocks.0.hook_resid_pre" && !$0.normalized })
+        XCTAssertEqual(embedProbe.logisticAccuracy, 1)
+        XCTAssertEqual(embedProbe.ridgeR2, 1, accuracy: 1e-3)
+    }
+
+    /// The attributions of all components add up to the logit of the correct token.
+    func testLogitAttributionAddsUpToTheLogits() throws {
+        for config in [
+            ModelConfig(nLayers: 2, dModel: 16, nHeads: 2, dHead: 8, dMLP: 32, dVocab: 11, nCtx: 6),
+            ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: nil, dVocab: 7, nCtx: 5,
+                        normalization: .none, positional: .learned),
+        ] {
+            var built = checkpoint(config, seed: 3)
+            // Non-zero biases, so the "bias" component is exercised.
+            var parameters = built.model.parameters
+            var rng = RandomGenerator(seed: 4)
+            for entry in parameters.layout.entries where entry.name.contains(".b") || entry.name.hasSuffix("b_U") {
+                try parameters.set(entry.name, rng.normalTensor(shape: entry.shape, std: 0.3))
+            }
+            built.model = Model(parameters: parameters)
+            let summary = try CheckpointAnalysis(checkpoint: built, path: "random", settings: smallSettings)
+                .write(to: scratch + "/dla")
+            let dla = try NumpyFile.readTensor(scratch + "/dla/dla.npy")
+            XCTAssertEqual(dla.shape, [summary.dlaComponents.count, config.nCtx])
+
+            // The model's own mean correct-token logit at each position.
+            let tokens = try XCTUnwrap(NumpyFile.read(scratch + "/dla/tokens.npy").integers)
+            let batch = TokenBatch(tokens: tokens.map(Int32.init), batch: 24, length: config.nCtx)
+            let logits = built.model.run(batch, cache: .none).logits
+            for p in 1..<config.nCtx {
+                var mean = 0.0
+                for b in 0..<24 { mean += Double(logits[b, p, tokens[b * config.nCtx + p - 1]]) }
+                mean /= 24
+                let total = (0..<dla.shape[0]).reduce(0.0) { $0 + Double(dla[$1, p]) }
+                XCTAssertEqual(total, mean, accuracy: 1e-3 * max(1, abs(mean)), "position \(p) of \(summary.dlaComponents)")
+            }
+        }
+    }
+
+    func testEveryListedFileExistsAndSummaryIsComplete() throws {
+        let config = ModelConfig(nLayers: 2, dModel: 16, nHeads: 1, dHead: 16, dMLP: 32, dVocab: 13, nCtx: 6)
+        let summary = try CheckpointAnalysis(checkpoint: checkpoint(config), path: "random", settings: smallSettings)
+            .write(to: scratch + "/all")
+        for file in summary.files + ["summary.json"] {
+            XCTAssert(FileManager.default.fileExists(atPath: scratch + "/all/" + file), file)
+        }
+        XCTAssertEqual(summary.probes.count, 2 * 5)         // 5 streams, raw and normalised
+        XCTAssertEqual(summary.heads.count, 2)
+        XCTAssertEqual(summary.composition.count, 3)        // Q, K, V between the two heads
+        XCTAssertEqual(summary.ablations.count, 1 + 2 * 9 + 1)   // embed; per layer 6 attention + 3 MLP; ln_final
+        XCTAssertEqual(summary.uniformLoss, log(12), accuracy: 1e-12)
+        let byPosition = try NumpyFile.readTensor(scratch + "/all/ablation.attn0_by_position.npy")
+        XCTAssertEqual(byPosition.shape, [6])
+        let decoded = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/all/summary.json")))
+        XCTAssertEqual(decoded, summary)
+    }
+
+    func testRunFolderAnalysisWritesOneRowPerCheckpoint() throws {
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: 16, dVocab: 9, nCtx: 5)
+        let run = RunFolder(scratch + "/run")
+        try run.create()
+        for step in [0, 10, 20] {
+            var saved = checkpoint(config, seed: UInt64(step))
+            saved.step = step
+            try saved.write(to: run.checkpointPath(step: step))
+            if step == 20 { try saved.write(to: run.modelPath) }
+        }
+        try AtomicFile.write(Array("step,loss\n20,1.0\n".utf8), to: run.logPath)
+        try RunAnalysis.run(run.path, into: scratch + "/out", settings: smallSettings)
+        let rows = try JSONDecoder().decode([TrainingMetrics].self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/out/training.json")))
+        XCTAssertEqual(rows.map(\.step), [0, 10, 20])
+        XCTAssertEqual(rows[0].probes.count, 3)
+        XCTAssert(FileManager.default.fileExists(atPath: scratch + "/out/training_log.csv"))
+    }
+
+    func testBadCheckpointsAreNamed() throws {
+        let missing = scratch + "/nope.safetensors"
+        XCTAssertThrowsError(try RunAnalysis.run(missing, into: scratch + "/x")) { error in
+            XCTAssert("\(error)".hasPrefix(missing), "\(error)")
+        }
+        // Truncated: a real checkpoint cut short.
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: nil, dVocab: 9, nCtx: 5)
+        let path = scratch + "/cut.safetensors"
+        try checkpoint(config).write(to: path)
+        let bytes = try AtomicFile.read(path)
+        try AtomicFile.write(Array(bytes.dropLast(100)), to: path)
+        XCTAssertThrowsError(try CheckpointAnalysis(checkpointPath: path)) { error in
+            XCTAssert("\(error)".contains(path) && "\(error)".contains("truncated"), "\(error)")
+        }
+        // Mismatched: a tensor of the wrong shape.
+        var good = checkpoint(config).file
+        good.arrays["unembed.W_U"] = .float32(Tensor.zeros([8, 3]))
+        let mismatched = scratch + "/mismatch.safetensors"
+        try good.write(to: mismatched)
+        XCTAssertThrowsError(try CheckpointAnalysis(checkpointPath: mismatched)) { error in
+            XCTAssert("\(error)".contains(mismatched) && "\(error)".contains("unembed.W_U"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,404 @@
+import Foundation
+import XCTest
+import Pipeline
+
+/// `make` end to end, with `cmd:` stages and in-process runners in temporary projects.
+final class MakeTests: XCTestCase {
+    let chain = """
+    params:
+      scale: 2
+    stages:
+      gen:
+        cmd: seq 1 "$PARAM_N" > "$OUT"
+        params: {n: 5, note: x}
+        outputs: [artifacts/numbers.txt]
+      double:
+        cmd: while read x; do echo $((x * $PARAM_SCALE)); done < "$IN" > "$OUT"
+        params: {scale: "${scale}"}
+        inputs: ["stage:gen"]
+        outputs: [artifacts/doubled.txt]
+      other:
+        cmd: echo other > "$OUT"
+        inputs: [configs/other.txt]
+        outputs: [artifacts/other.txt]
+    """
+
+    func testFirstMakeRunsEverythingThenNothing() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let first = try project.make()
+        XCTAssertEqual(Set(first.ran), ["gen", "double", "other"])
+        XCTAssertEqual(project.read("artifacts/doubled.txt"), "2\n4\n6\n8\n10\n")
+        XCTAssertEqual(first.exitCode, 0)
+        let second = try project.make()
+        XCTAssertEqual(second.ran, [])
+        XCTAssertEqual(second.exitCode, 0)
+        // No temporaries or leftovers next to outputs.
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-tmp") }, [])
+    }
+
+    func testParamChangeRerunsTheStageAndItsDependentsOnly() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        let changed = try project.make(set: ["gen.n=3"])
+        XCTAssertEqual(changed.ran, ["gen", "double"])
+        XCTAssertEqual(project.read("artifacts/doubled.txt"), "2\n4\n6\n")
+        let pipelineParam = try project.make(set: ["gen.n=3", "scale=3"])
+        XCTAssertEqual(pipelineParam.ran, ["double"])
+        // Back to the file's params: both rerun.
+        XCTAssertEqual(try project.make().ran, ["gen", "double"])
+    }
+
+    func testEarlyCutOffSkipsDependentsWhenBytesAreIdentical() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        // `note` changes the fingerprint of gen but not its output bytes.
+        let result = try project.make(set: ["gen.note=y"])
+        XCTAssertEqual(result.ran, ["gen"])
+        XCTAssertTrue(result.upToDate.contains("double"))
+    }
+
+    func testInputContentChangeRerunsButTouchDoesNot() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 3600)],
+                                              ofItemAtPath: project.root + "/configs/other.txt")
+        XCTAssertEqual(try project.make().ran, [])
+        try project.write("configs/other.txt", "changed\n")
+        XCTAssertEqual(try project.make().ran, ["other"])
+    }
+
+    func testModifiedOrMissingOutputReruns() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        try project.write("artifacts/doubled.txt", "tampered\n")
+        XCTAssertEqual(try project.make().ran, ["double"])
+        XCTAssertEqual(project.read("artifacts/doubled.txt"), "2\n4\n6\n8\n10\n")
+        try FileManager.default.removeItem(atPath: project.root + "/artifacts/numbers.txt")
+        let result = try project.make()
+        XCTAssertEqual(result.ran, ["gen"]) // same bytes again: double is cut off
+    }
+
+    func testStatusExplainsWhy() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        try project.write("artifacts/doubled.txt", "tampered\n")
+        try project.write("configs/other.txt", "changed\n")
+        let count = try PipelineCommands.status([project.pipelinePath], showAll: true, registry: project.registry,
+                                                console: Console(interactive: false, quiet: true), directory: project.root)
+        XCTAssertEqual(count, 2)
+        let dry = try project.make(dryRun: true)
+        XCTAssertEqual(dry.plan.map(\.stage), ["double", "other"])
+        XCTAssertEqual(dry.plan[0].reasons, [.outputModified("artifacts/doubled.txt")])
+        XCTAssertEqual(dry.plan[1].reasons, [.inputChanged("configs/other.txt")])
+        XCTAssertEqual(project.read("artifacts/doubled.txt"), "tampered\n", "a dry run runs nothing")
+    }
+
+    func testFreshCloneWithCommittedOutputsIsNotRebuilt() throws {
+        let yaml = """
+        stages:
+          figure:
+            cmd: cat configs/c.txt configs/c.txt > "$OUT_PNG"; echo pdf > "$OUT_PDF"
+            inputs: [configs/c.txt]
+            outputs: {png: Figures/f.png, pdf: Figures/f.pdf}
+          summary:
+            cmd: wc -c < "$IN" > "$OUT"
+            inputs: [Figures/f.png]
+            outputs: [Figures/summary.txt]
+        """
+        let project = try TestProject(yaml, files: ["configs/c.txt": "c\n"])
+        XCTAssertEqual(try project.make().ran, ["figure", "summary"])
+        let lock = project.read("Pipelines/p.lock")
+        // A clone has the committed files (Pipelines, Figures, configs) with new inodes and times,
+        // and no artifacts/ (no hash cache, no snapshot).
+        let clone = try TestProject(copying: project, only: ["Pipelines", "Figures", "configs"])
+        let result = try clone.make()
+        XCTAssertEqual(result.ran, [])
+        XCTAssertEqual(Set(result.upToDate), ["figure", "summary"])
+        XCTAssertEqual(clone.read("Pipelines/p.lock"), lock)
+    }
+
+    func testFailedStageStopsItsDependentsAndOthersFinish() throws {
+        let yaml = """
+        stages:
+          bad:
+            cmd: echo "about to fail" >&2; echo partial > "$OUT"; exit 3
+            outputs: [artifacts/bad.txt]
+          after-bad:
+            cmd: cp "$IN" "$OUT"
+            inputs: ["stage:bad"]
+            outputs: [artifacts/after.txt]
+          fine:
+            cmd: echo fine > "$OUT"
+            outputs: [artifacts/fine.txt]
+        """
+        let project = try TestProject(yaml)
+        let result = try project.make()
+        XCTAssertEqual(result.exitCode, 1)
+        XCTAssertEqual(result.failed.map(\.stage), ["bad"])
+        XCTAssertTrue(result.failed[0].message.contains("status 3"), result.failed[0].message)
+        let log = try XCTUnwrap(result.failed[0].log)
+        XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("about to fail"))
+        XCTAssertEqual(result.blocked, ["after-bad"])
+        XCTAssertEqual(result.ran, ["fine"])
+        XCTAssertFalse(project.exists("artifacts/bad.txt"), "a failed stage's output is never moved into place")
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-tmp") }, [])
+        XCTAssertFalse(project.read("Pipelines/p.lock")!.contains("\"bad\""))
+    }
+
+    func testKindWithoutRunnerIsAClearErrorAtTheKind() throws {
+        let yaml = """
+        stages:
+          train:
+            kind: train
+            outputs: [artifacts/run/]
+        """
+        let project = try TestProject(yaml)
+        XCTAssertThrowsError(try project.make()) { error in
+            let e = error as? PipelineError
+            XCTAssertEqual(e?.code, .missingRunner)
+            XCTAssertEqual(e?.location?.line, 3)
+            XCTAssertEqual(e?.location?.column, 11)
+            XCTAssertTrue(e?.description.contains("registered kinds: cmd") == true, e?.description ?? "")
+        }
+    }
+
+    func testCodeVersionIsPerKindSoAPlottingChangeNeverRetrains() throws {
+        let yaml = """
+        stages:
+          train:
+            kind: train
+            params: {steps: 10}
+            outputs: [artifacts/run/]
+          loss:
+            kind: figure loss-curve
+            inputs: ["stage:train"]
+            outputs: [Figures/loss.png]
+        """
+        let project = try TestProject(yaml)
+        let runs = RunLog()
+        project.registry.register(FakeRunner(kind: "train", version: "1", log: runs))
+        project.registry.register(FakeRunner(kind: "figure", version: "1", log: runs))
+        XCTAssertEqual(try project.make().ran, ["train", "loss"])
+        XCTAssertEqual(project.read("artifacts/run/params.txt"), "steps=10\n")
+        project.registry.register(FakeRunner(kind: "figure", version: "2", log: runs))
+        let result = try project.make()
+        XCTAssertEqual(result.ran, ["loss"])
+        XCTAssertEqual(runs.all, ["train", "loss", "loss"])
+        XCTAssertTrue(project.read("Pipelines/p.lock")!.contains("\"code\": \"figure loss-curve/2\""))
+    }
+
+    func testFolderOutputsAreReplacedWholeAndHashedByContent() throws {
+        let yaml = """
+        stages:
+          dir:
+            cmd: echo a > "$OUT/a.txt"; mkdir "$OUT/sub"; echo b > "$OUT/sub/b.txt"
+            outputs: [artifacts/dir/]
+          use:
+            cmd: cat "$IN/sub/b.txt" > "$OUT"
+            inputs: [artifacts/dir/]
+            outputs: [artifacts/use.txt]
+        """
+        let project = try TestProject(yaml)
+        XCTAssertEqual(try project.make().ran, ["dir", "use"])
+        XCTAssertEqual(project.files(under: "artifacts/dir"), ["a.txt", "sub", "sub/b.txt"])
+        try project.write("artifacts/dir/sub/b.txt", "edited\n")
+        XCTAssertEqual(try project.make().ran, ["dir"]) // restored to identical bytes: use is cut off
+        try project.write("artifacts/dir/extra.txt", "stray\n")
+        XCTAssertEqual(try project.make().ran, ["dir"])
+        XCTAssertFalse(project.exists("artifacts/dir/extra.txt"), "a rerun replaces the whole folder")
+    }
+
+    func testCommandSeesItsParamsInputsAndOutputs() throws {
+        let yaml = """
+        stages:
+          src:
+            cmd: echo s > "$OUT_DATA"
+            outputs: {data: artifacts/src.txt}
+          show:
+            cmd: |
+              echo "IN_SOURCE=$IN_SOURCE IN=$IN PARAM_LR=$PARAM_LR PARAM_BETAS=$PARAM_BETAS STAGE=$REDERIVE_STAGE" > "$OUT_REPORT"
+              case "$OUT_REPORT" in */artifacts/.rederive-tmp.report.txt) echo temp-ok >> "$OUT_REPORT";; esac
+            params: {lr: 3.0e-4, betas: [0.9, 0.95]}
+            inputs: {source: "stage:src:data"}
+            outputs: {report: artifacts/report.txt}
+        """
+        let project = try TestProject(yaml)
+        try project.make()
+        let root = URL(fileURLWithPath: project.root).standardizedFileURL.path
+        XCTAssertEqual(project.read("artifacts/report.txt"),
+                       "IN_SOURCE=\(root)/artifacts/src.txt IN=\(root)/artifacts/src.txt PARAM_LR=0.0003 PARAM_BETAS=[0.9,0.95] STAGE=show\ntemp-ok\n")
+    }
+
+    func testStagesRunInParallelUpToJobs() throws {
+        // Each stage waits for the other's flag: this only succeeds when both run at once.
+        let yaml = """
+        stages:
+          left:
+            cmd: touch artifacts/left.flag; for i in $(seq 100); do [ -e artifacts/right.flag ] && break; sleep 0.05; done; [ -e artifacts/right.flag ] && echo l > "$OUT"
+            outputs: [artifacts/left.txt]
+          right:
+            cmd: touch artifacts/right.flag; for i in $(seq 100); do [ -e artifacts/left.flag ] && break; sleep 0.05; done; [ -e artifacts/left.flag ] && echo r > "$OUT"
+            outputs: [artifacts/right.txt]
+        """
+        let project = try TestProject(yaml, files: ["artifacts/.keep": ""])
+        let result = try project.make(jobs: 2)
+        XCTAssertEqual(Set(result.ran), ["left", "right"])
+    }
+
+    func testSecondConcurrentMakeRefuses() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let held = try ProcessLock(path: project.root + "/artifacts/.rederive/p.pid", pipeline: "p", wait: false)
+        XCTAssertThrowsError(try project.make()) { error in
+            let e = error as? PipelineError
+            XCTAssertEqual(e?.code, .locked)
+            XCTAssertTrue(e?.description.contains("another rederive make (pid \(getpid())) is running pipeline 'p'") == true, e?.description ?? "")
+            XCTAssertTrue(e?.hint?.contains("--wait") == true)
+        }
+        withExtendedLifetime(held) {}
+    }
+
+    func testWaitingForTheLockProceedsWhenItIsReleased() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-lock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var first: ProcessLock? = try ProcessLock(path: path, pipeline: "p", wait: false)
+        let acquired = NSCondition()
+        nonisolated(unsafe) var second: ProcessLock?
+        nonisolated(unsafe) var waitedFor: String?
+        let waiter = Thread {
+            let lock = try? ProcessLock(path: path, pipeline: "p", wait: true) { holder in waitedFor = holder }
+            acquired.lock(); second = lock; acquired.signal(); acquired.unlock()
+        }
+        waiter.start()
+        usleep(200_000)
+        acquired.lock()
+        XCTAssertNil(second, "blocked while the first holds it")
+        acquired.unlock()
+        first = nil
+        acquired.lock()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while second == nil && Date() < deadline { _ = acquired.wait(until: deadline) }
+        XCTAssertNotNil(second, "acquired once released")
+        acquired.unlock()
+        XCTAssertEqual(waitedFor, String(getpid()))
+        withExtendedLifetime(first) {}
+    }
+
+    func testInterruptStopsRunningStagesKeepsFinishedOnesAndResumes() throws {
+        let yaml = """
+        params:
+          pause: 30
+        stages:
+          quick:
+            cmd: echo quick > "$OUT"
+            outputs: [artifacts/quick.txt]
+          slow:
+            cmd: echo partial > "$OUT"; touch artifacts/slow.started; sleep "$PARAM_PAUSE"; echo done >> "$OUT"
+            params: {pause: "${pause}"}
+            inputs: ["stage:quick"]
+            outputs: [artifacts/slow.txt]
+        """
+        let project = try TestProject(yaml)
+        let started = Date()
+        let marker = project.root + "/artifacts/slow.started"
+        let trigger = Thread {
+            var waited = 0
+            while !FileManager.default.fileExists(atPath: marker) && waited < 200 {
+                usleep(50_000)
+                waited += 1
+            }
+            kill(getpid(), SIGINT) // the handler is installed while make runs
+        }
+        trigger.start()
+        let result = try project.make()
+        XCTAssertTrue(result.interrupted)
+        XCTAssertEqual(result.exitCode, 130)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "the sleeping child was stopped")
+        XCTAssertEqual(result.ran, ["quick"])
+        XCTAssertFalse(project.exists("artifacts/slow.txt"), "no half-written output")
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-tmp") }, [])
+        let lock = try LockFile.read(project.lockPath, pipeline: "p")
+        XCTAssertEqual(Array(lock.stages.keys), ["quick"])
+        // The next make picks up where it stopped.
+        let resumed = try project.make(set: ["pause=0"])
+        XCTAssertEqual(resumed.ran, ["slow"])
+        XCTAssertEqual(project.read("artifacts/slow.txt"), "partial\ndone\n")
+    }
+
+    func testNoOpSnapshotAnswersUntilSomethingChanges() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        try project.age()
+        let full = try project.make()   // full check; writes the snapshot
+        XCTAssertNil(full.noOpStageCount)
+        XCTAssertEqual(full.upToDate.count, 3)
+        let fast = try project.make()
+        XCTAssertEqual(fast.noOpStageCount, 3)
+        XCTAssertEqual(try project.make(["double"]).noOpStageCount, 3)
+        XCTAssertThrowsError(try project.make(["dobule"])) { error in
+            XCTAssertEqual((error as? PipelineError)?.code, .unknownTarget)
+        }
+        // Same size, different bytes: the stat identity changes, the full check finds it.
+        try project.write("artifacts/doubled.txt", "2\n4\n6\n8\n11\n")
+        let after = try project.make()
+        XCTAssertNil(after.noOpStageCount)
+        XCTAssertEqual(after.ran, ["double"])
+        // An edit to the pipeline file also bypasses the snapshot.
+        try project.age()
+        _ = try project.make()
+        XCTAssertEqual(try project.make().noOpStageCount, 3)
+        try project.write("Pipelines/p.yaml", chain.replacingOccurrences(of: "n: 5", with: "n: 4"))
+        XCTAssertEqual(try project.make().ran, ["gen", "double"])
+    }
+
+    func testCleanRemovesIntermediatesAndKeepsCommittedOutputs() throws {
+        let yaml = """
+        stages:
+          data:
+            cmd: echo d > "$OUT"
+            outputs: [artifacts/data.txt]
+          figure:
+            cmd: cp "$IN" "$OUT"
+            inputs: ["stage:data"]
+            outputs: [Figures/fig.txt]
+        """
+        let project = try TestProject(yaml)
+        try project.make()
+        let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false,
+                                                 console: Console(interactive: false, quiet: true), directory: project.root)
+        XCTAssertTrue(removed.contains { $0.hasSuffix("artifacts/data.txt") })
+        XCTAssertFalse(project.exists("artifacts/data.txt"))
+        XCTAssertTrue(project.exists("Figures/fig.txt"))
+        XCTAssertTrue(project.exists("Pipelines/p.lock"))
+        XCTAssertEqual(try project.make().ran, ["data"]) // identical bytes: the figure is cut off
+    }
+
+    func testDagAsTextAndDot() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let text = try PipelineCommands.dag([project.pipelinePath], format: .text, directory: project.root)
+        XCTAssertTrue(text.contains("double  [cmd]  <- gen"), text)
+        let dot = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        XCTAssertTrue(dot.hasPrefix("digraph \"p\" {"))
+        XCTAssertTrue(dot.contains("\"gen\" -> \"double\";"), dot)
+    }
+
+    func testCachedPipelineMatchesAFreshParseAndBadCachesAreIgnored() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        XCTAssertTrue(project.exists("artifacts/.rederive/p.pipeline"))
+        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        XCTAssertEqual(cached, fresh)
+        XCTAssertEqual(Set(try project.make().ran), ["gen", "double", "other"])
+        try project.write("artifacts/.rederive/p.pipeline", "{\"key\": \"garbage")
+        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root), fresh)
+        XCTAssertEqual(try project.make().ran, [])
+    }
+
+    func testTargetsLimitWhatRuns() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let result = try project.make(["double"])
+        XCTAssertEqual(result.ran, ["gen", "double"])
+        XCTAssertFalse(project.exists("artifacts/other.txt"))
+        XCTAssertEqual(try project.make(["artifacts/other.txt"]).ran, ["other"])
+        XCTAssertEqual(try project.make(["gen"], force: true).ran, ["gen"])
+    }
+}

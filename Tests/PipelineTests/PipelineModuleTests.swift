@@ -1,8 +1,0 @@
-import XCTest
-import Pipeline
-
-final class PipelineModuleTests: XCTestCase {
-    func testModuleLinks() {
-        XCTAssertEqual(String(describing: PipelineModule.self), "PipelineModule")
-    }
-}

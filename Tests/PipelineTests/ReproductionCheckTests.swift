@@ -1,0 +1,138 @@
+import Foundation
+import Pipeline
+import Plot
+import XCTest
+
+/// `rederive check` on a project whose one stage draws a heatmap with a colormap named by a
+/// param: a committed baseline, then the changes a reproduction check must catch.
+final class ReproductionCheckTests: XCTestCase {
+    /// Draws an 8 x 8 heatmap to every .png and .pdf output.
+    struct HeatmapRunner: StageRunner {
+        var kind: String { "figure" }
+        func codeVersion(for stage: Stage) -> String { "figure heat/1" }
+        func run(_ context: StageContext) throws {
+            let colormap: Colormap = context.params["colormap"] == .string("magma") ? .magma : .viridis
+            let values = (0..<64).map { Double($0 % 8 + $0 / 8) }
+            let figure = Figure(Panel(marks: [.heatmap(Matrix(rows: 8, columns: 8, values: values), scale: ColorScale(colormap))]),
+                                size: .inches(2, 2), dpi: 50)
+            for output in context.outputs {
+                if output.path.hasSuffix(".png") { try figure.writePNG(to: output.temporaryPath) }
+                if output.path.hasSuffix(".pdf") { try figure.writePDF(to: output.temporaryPath) }
+            }
+        }
+    }
+
+    private var project: TestProject!
+
+    override func setUpWithError() throws {
+        project = try TestProject("""
+            params: {colormap: viridis}
+            stages:
+              heat:
+                kind: figure heat
+                params: {colormap: "${colormap}"}
+                outputs: [Figures/heat.png, Figures/heat.pdf]
+            """)
+        project.registry.register(HeatmapRunner())
+        XCTAssertEqual(try project.make().exitCode, 0)
+    }
+
+    private func check(exact: Bool = false, set overrides: [String] = []) throws -> ReproductionCheck.Result {
+        var options = ReproductionCheck.Options()
+        options.exact = exact
+        options.overrides = try overrides.map { try ParamOverride.parse($0) }
+        let located = try XCTUnwrap(try Project.locate(project.pipelinePath, from: project.root))
+        return try ReproductionCheck(project: located, options: options)
+            .run(registry: project.registry, console: Console(interactive: false, quiet: true))
+    }
+
+    private func verdict(_ result: ReproductionCheck.Result, _ path: String) -> ReproductionCheck.Comparison? {
+        result.comparisons.first { $0.path == path }
+    }
+
+    func testAnUnchangedProjectReproducesExactly() throws {
+        let result = try check(exact: true)
+        XCTAssert(result.passed, "\(result.comparisons)")
+        XCTAssertEqual(result.comparisons.map(\.path), ["Figures/heat.pdf", "Figures/heat.png", "Pipelines/p.lock"])
+    }
+
+    func testOnePixelFailsExactAndPassesTolerant() throws {
+        let path = project.root + "/Figures/heat.png"
+        var raster = try Raster.readPNG(path)
+        raster.rgba[(10 * raster.width + 10) * 4] ^= 0x40      // one channel of one pixel
+        try Data(raster.pngBytes()).write(to: URL(fileURLWithPath: path))
+
+        let exact = try check(exact: true)
+        XCTAssertFalse(exact.passed)
+        guard case .differs = verdict(exact, "Figures/heat.png")?.verdict else { return XCTFail("\(exact.comparisons)") }
+
+        let tolerant = try check()
+        XCTAssert(tolerant.passed, "\(tolerant.comparisons)")
+        XCTAssertEqual(verdict(tolerant, "Figures/heat.png")?.verdict, .withinTolerance)
+        XCTAssertLessThan(verdict(tolerant, "Figures/heat.png")?.rms ?? 99, 2)
+    }
+
+    func testAChangedColormapFailsBothModesAndDrawsTheDifference() throws {
+        for exact in [true, false] {
+            let result = try check(exact: exact, set: ["colormap=magma"])
+            XCTAssertFalse(result.passed)
+            let png = try XCTUnwrap(verdict(result, "Figures/heat.png"))
+            guard case .differs = png.verdict else { return XCTFail("\(png)") }
+            if !exact {
+                XCTAssertGreaterThan(png.rms ?? 0, 2)
+                guard case .differs = verdict(result, "Figures/heat.pdf")?.verdict else { return XCTFail("pdf") }
+            }
+            // The report shows baseline | new | difference, three panels wide.
+            let diff = try Raster.readPNG((result.reportPath as NSString).deletingLastPathComponent + "/" + XCTUnwrap(png.diffImage))
+            let figure = try Raster.readPNG(project.root + "/Figures/heat.png")
+            XCTAssertEqual(diff.width, 3 * figure.width + 16)
+        }
+    }
+
+    func testAMissingFigureFailsAndIsNamed() throws {
+        try FileManager.default.removeItem(atPath: project.root + "/Figures/heat.pdf")
+        let result = try check()
+        XCTAssertFalse(result.passed)
+        XCTAssertEqual(verdict(result, "Figures/heat.pdf")?.verdict, .missingBaseline)
+        let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
+        XCTAssert(html.contains("<code>Figures/heat.pdf</code>") && html.contains("missing: no committed file"))
+    }
+
+    func testACorruptPNGGivesAClearError() throws {
+        try Data("not a png".utf8).write(to: URL(fileURLWithPath: project.root + "/Figures/heat.png"))
+        let result = try check()
+        guard case .unreadable(let message) = verdict(result, "Figures/heat.png")?.verdict else {
+            return XCTFail("\(result.comparisons)")
+        }
+        XCTAssert(message.contains(project.root + "/Figures/heat.png") && message.contains("not a readable PNG"), message)
+    }
+
+    /// The report is a well-formed page whose images exist (a structural check: every tag closes
+    /// in order, and every `img` points at a file in the report folder).
+    func testTheReportIsWellFormedHTML() throws {
+        let result = try check(set: ["colormap=magma"])
+        let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
+        XCTAssert(html.hasPrefix("<!DOCTYPE html>"))
+        var stack = [String]()
+        let voidElements: Set = ["meta", "img", "br", "link"]
+        var rest = Substring(html)
+        while let open = rest.firstIndex(of: "<") {
+            guard let close = rest[open...].firstIndex(of: ">") else { return XCTFail("unclosed tag") }
+            let tag = rest[rest.index(after: open)..<close]
+            rest = rest[rest.index(after: close)...]
+            if tag.hasPrefix("!") { continue }
+            let name = String(tag.drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber }).lowercased()
+            if tag.hasPrefix("/") {
+                XCTAssertEqual(stack.popLast(), name, "closing </\(name)> out of order")
+            } else if !voidElements.contains(name) {
+                stack.append(name)
+            }
+            if name == "img", let src = tag.range(of: "src=\"") {
+                let file = tag[src.upperBound...].prefix { $0 != "\"" }
+                XCTAssert(FileManager.default.fileExists(atPath: (result.reportPath as NSString).deletingLastPathComponent + "/" + file), String(file))
+            }
+        }
+        XCTAssertEqual(stack, [])
+        XCTAssert(html.contains("FAIL"))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Pipeline
+
+/// A throwaway project folder with `Pipelines/p.yaml`, for end-to-end tests of `make`.
+final class TestProject {
+    let root: String
+    var registry = StageRegistry.standard
+
+    init(_ yaml: String, files: [String: String] = [:]) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-test-\(UUID().uuidString)").path
+        root = base
+        try write("Pipelines/p.yaml", yaml)
+        for (path, text) in files { try write(path, text) }
+    }
+
+    init(copying other: TestProject, only folders: [String]) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-clone-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for folder in folders {
+            // A plain copy: new inodes and new modification times, as after `git clone`.
+            try FileManager.default.copyItem(atPath: other.root + "/" + folder, toPath: root + "/" + folder)
+        }
+        registry = other.registry
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    var pipelinePath: String { root + "/Pipelines/p.yaml" }
+    var lockPath: String { root + "/Pipelines/p.lock" }
+
+    func write(_ path: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: root + "/" + path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    func read(_ path: String) -> String? {
+        try? String(contentsOfFile: root + "/" + path, encoding: .utf8)
+    }
+
+    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root + "/" + path) }
+
+    func files(under path: String) -> [String] {
+        (FileManager.default.enumerator(atPath: root + "/" + path)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    @discardableResult
+    func make(_ targets: [String] = [], set overrides: [String] = [], force: Bool = false, dryRun: Bool = false, jobs: Int = 1) throws -> MakeResult {
+        var options = MakeOptions()
+        options.jobs = jobs
+        options.force = force
+        options.dryRun = dryRun
+        options.overrides = try overrides.map { try ParamOverride.parse($0) }
+        return try PipelineCommands.make([pipelinePath] + targets, options: options, registry: registry,
+                                         console: Console(interactive: false, quiet: true), directory: root)
+    }
+
+    /// Makes every file in the project look older than the hash cache's racy window.
+    func age() throws {
+        let old = Date(timeIntervalSinceNow: -60)
+        for file in FileManager.default.subpaths(atPath: root) ?? [] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: root + "/" + file)
+        }
+    }
+}
+
+/// Counts runs per stage, shared with in-process test runners.
+final class RunLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names = [String]()
+
+    func record(_ name: String) { lock.lock(); names.append(name); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return names }
+}
+
+/// An in-process runner standing in for `train`/`figure`: writes its params to each output.
+struct FakeRunner: StageRunner {
+    var kind: String
+    var version: String
+    var log: RunLog
+
+    func codeVersion(for stage: Stage) -> String {
+        stage.kind.argument.map { "\(kind) \($0)/\(version)" } ?? "\(kind)/\(version)"
+    }
+
+    func run(_ context: StageContext) throws {
+        log.record(context.stage.name)
+        context.progress(0.5, "halfway")
+        let text = context.params.keys.sorted().map { "\($0)=\(context.params[$0]!)" }.joined(separator: "\n") + "\n"
+        for output in context.outputs {
+            if output.isDirectory {
+                try text.write(toFile: output.temporaryPath + "/params.txt", atomically: false, encoding: .utf8)
+            } else {
+                try text.write(toFile: output.temporaryPath, atomically: false, encoding: .utf8)
+            }
+        }
+    }
+}

@@ -1,8 +1,0 @@
-import XCTest
-import Recipes
-
-final class RecipesModuleTests: XCTestCase {
-    func testModuleLinks() {
-        XCTAssertEqual(String(describing: RecipesModule.self), "RecipesModule")
-    }
-}

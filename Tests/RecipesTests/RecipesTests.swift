@@ -1,0 +1,128 @@
+import Analysis
+import Foundation
+import Plot
+import Recipes
+import Tensor
+import Transformer
+import XCTest
+
+/// The study's recipes on analyses of small random models: every figure draws, its values say
+/// what the recipe promises, and bad inputs are named.
+final class RecipesTests: XCTestCase {
+    private static let scratch = NSTemporaryDirectory() + "rederive-recipes-tests-\(getpid())"
+    nonisolated(unsafe) private static var folders: [String] = []   // written once in class setUp
+
+    /// Two designs (the study's and attention-only) x two seeds, analysed once for all tests.
+    override class func setUp() {
+        super.setUp()
+        var settings = AnalysisSettings()
+        settings.evalSequences = 16
+        settings.ablationSequences = 2
+        settings.probes.logistic.iterations = 20
+        let designs = [
+            ModelConfig(nLayers: 2, dModel: 16, nHeads: 1, dHead: 16, dMLP: 32, dVocab: 13, nCtx: 8),
+            ModelConfig(nLayers: 2, dModel: 16, nHeads: 1, dHead: 16, dMLP: nil, dVocab: 13, nCtx: 8),
+        ]
+        do {
+            for (d, model) in designs.enumerated() {
+                for seed in [0, 1] {
+                    let run = RunFolder("\(scratch)/runs/\(d)-\(seed)")
+                    try run.create()
+                    let config = TrainingConfig(model: model, batch: 4, steps: 20, lr: 1e-3, seed: UInt64(seed))
+                    for step in [0, 20] {
+                        let checkpoint = Checkpoint(model: Model(config: model, seed: UInt64(seed * 100 + step)), config: config,
+                                                    step: step, loss: 1, optimizerFile: nil)
+                        try checkpoint.write(to: run.checkpointPath(step: step))
+                        if step == 20 { try checkpoint.write(to: run.modelPath) }
+                    }
+                    let log = "step,loss,eval_loss\n" + (1...4).map { "\($0 * 5),\(2.5 / Double($0 + d + seed)),1" }.joined(separator: "\n") + "\n"
+                    try AtomicFile.write(Array(log.utf8), to: run.logPath)
+                    let folder = "\(scratch)/analysis/\(d)-\(seed)"
+                    try RunAnalysis.run(run.path, into: folder, settings: settings)
+                    folders.append(folder)
+                }
+            }
+        } catch {
+            XCTFail("setting up the analyses failed: \(error)")
+        }
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: scratch)
+        super.tearDown()
+    }
+
+    private func runs() throws -> StudyRuns { try StudyRuns(folders: Self.folders) }
+
+    func testEveryRecipeDrawsToPNGAndPDF() throws {
+        let runs = try runs()
+        for recipe in Recipe.all {
+            let prefix = Self.scratch + "/figures/" + recipe.name
+            try FileManager.default.createDirectory(atPath: Self.scratch + "/figures", withIntermediateDirectories: true)
+            let caption = try FigureWriter.write(recipe, runs: runs, prefix: prefix)
+            XCTAssertFalse(caption.isEmpty, recipe.name)
+            XCTAssertFalse(caption.contains("<"), "captions are plain text: \(caption)")
+            let png = try AtomicFile.read(prefix + ".png")
+            XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], recipe.name)
+            let pdf = try AtomicFile.read(prefix + ".pdf")
+            XCTAssertEqual(String(decoding: pdf.prefix(5), as: UTF8.self), "%PDF-", recipe.name)
+            XCTAssertEqual(try String(contentsOfFile: prefix + ".caption.txt", encoding: .utf8), caption + "\n")
+        }
+    }
+
+    func testRunsAreGroupedByDesignWithTheStudyFirst() throws {
+        let runs = try runs()
+        XCTAssertEqual(runs.variants.map(\.plainLabel), ["2 layers, MLP", "2 layers, attention-only"])
+        XCTAssertEqual(runs.studyRuns.map(\.config.seed), [0, 1])
+        XCTAssertEqual(try runs.mainRun(for: "x").config.seed, 0)
+    }
+
+    func testLossCurvesShowMeanBandAndUniformLine() throws {
+        let output = try Recipe.lossCurves.make(runs())
+        let panel = try XCTUnwrap(output.figure.grid.first?.first)
+        XCTAssertEqual(panel.yScale, .log)
+        var lines = [LineMark](), bands = 0, rules = [RuleMark]()
+        for mark in panel.marks {
+            switch mark.kind {
+            case .line(let line): lines.append(line)
+            case .band: bands += 1
+            case .rule(let rule): rules.append(rule)
+            default: break
+            }
+        }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(bands, 2)
+        // Mean over the two seeds of the study design: 2.5/(i + seed) at step 5i.
+        XCTAssertEqual(lines[0].x, [5, 10, 15, 20])
+        XCTAssertEqual(lines[0].y[0], (2.5 / 1 + 2.5 / 2) / 2, accuracy: 1e-12)
+        XCTAssertEqual(rules.first?.value ?? 0, log(12), accuracy: 1e-12)
+        // The study's final mean loss, (2.5/4 + 2.5/5) / 2, is quoted.
+        XCTAssert(output.caption.hasPrefix("The study model (2 layers, MLP) ends at a loss of 0.5625"), output.caption)
+    }
+
+    func testPositionalCodeCaptionQuotesTheFit() throws {
+        let runs = try runs()
+        let output = try Recipe.positionalCode.make(runs)
+        let a = RecipeSupportProbe.mean(runs.studyRuns.map { $0.summary.heads[0].bosFit.a })
+        XCTAssert(output.caption.contains(String(format: "a = %.1f", runs.studyRuns[0].summary.heads[0].bosFit.a)), output.caption)
+        XCTAssert(output.caption.contains(String(format: "about %.1f×", a)), output.caption)
+    }
+
+    func testBadInputsAreNamed() {
+        XCTAssertThrowsError(try Recipe.named("nope")) { error in
+            XCTAssert("\(error)".hasPrefix("no figure recipe named 'nope'; known: loss_curves"), "\(error)")
+        }
+        let missing = Self.scratch + "/missing"
+        XCTAssertThrowsError(try StudyRuns(folders: [missing])) { error in
+            XCTAssert("\(error)".hasPrefix(missing + "/summary.json: cannot read the analysis summary"), "\(error)")
+        }
+        XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(runs: []))) { error in
+            XCTAssertEqual("\(error)", "figure 'attention_patterns' needs at least one analysed run among its inputs")
+        }
+    }
+}
+
+/// The mean, restated here so the test does not depend on the recipes' helper.
+enum RecipeSupportProbe {
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import XCTest
+import Tensor
+
+/// `.npy` and safetensors: byte-level agreement with the files NumPy and the Python
+/// `safetensors` package wrote (Fixtures/make_fixtures.py), round trips, and every kind of bad file.
+final class ArrayFileTests: XCTestCase {
+    private func fixture(_ name: String) throws -> String {
+        try XCTUnwrap(Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures"), "fixture \(name)")
+    }
+
+    private func bytes(_ path: String) throws -> [UInt8] { try AtomicFile.read(path) }
+
+    private var scratch: String!
+
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "rederive-tensor-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    // MARK: .npy
+
+    private let npyFixtures: [(String, NDArray)] = [
+        ("f32_2x3.npy", .float32(Tensor(shape: [2, 3], generating: { (Float($0) - 2.5) / 4 }))),
+        ("i32_4.npy", .int32(shape: [4], values: [-2, -1, 0, Int32.max])),
+        ("i64_2x2.npy", .int64(shape: [2, 2], values: [0, -1, 1 << 40, -(1 << 62)])),
+        ("f32_scalar.npy", .float32(Tensor(shape: [], scalars: [1.5]))),
+        ("f32_empty_0x4.npy", .float32(Tensor(shape: [0, 4]))),
+    ]
+
+    func testNumpyFixturesDecodeToTheirValues() throws {
+        for (name, expected) in npyFixtures {
+            XCTAssertEqual(try NumpyFile.read(fixture(name)), expected, name)
+        }
+    }
+
+    func testNumpyEncodingMatchesNumpySaveByteForByte() throws {
+        for (name, array) in npyFixtures {
+            XCTAssertEqual(NumpyFile.encode(array), try bytes(fixture(name)), name)
+        }
+    }
+
+    func testNumpyRoundTripThroughDisk() throws {
+        var rng = RandomGenerator(seed: 11)
+        let tensor = rng.normalTensor(shape: [3, 5, 7])
+        let path = scratch + "/t.npy"
+        try NumpyFile.write(tensor, to: path)
+        XCTAssertEqual(try NumpyFile.readTensor(path), tensor)
+        // No temporary file is left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch), ["t.npy"])
+    }
+
+    // MARK: safetensors
+
+    private var smallFile: SafetensorsFile {
+        SafetensorsFile(
+            arrays: [
+                "embed.W_E": .float32(Tensor(shape: [4, 3], generating: { Float($0) * 0.5 })),
+                "tokens": .int64(shape: [1, 3], values: [0, 5, 7]),
+                "positions": .int32(shape: [3], values: [0, 1, 2]),
+            ],
+            metadata: ["config": #"{"d_model": 3, "act_fn": "relu"}"#])
+    }
+
+    func testSafetensorsFixtureDecodes() throws {
+        let path = try fixture("small.safetensors")
+        let file = try SafetensorsFile.read(path)
+        XCTAssertEqual(file, smallFile)
+        XCTAssertEqual(try file.tensor("embed.W_E", path: path)[3, 2], 5.5)
+    }
+
+    func testSafetensorsEncodingMatchesPythonByteForByte() throws {
+        XCTAssertEqual(smallFile.encoded(), try bytes(fixture("small.safetensors")))
+    }
+
+    func testSafetensorsRoundTripWithEscapedMetadata() throws {
+        var file = smallFile
+        file.metadata = ["config": "{\"a\": \"line\\nbreak\"}", "step": "12", "note": "tab\there \u{1}"]
+        let path = scratch + "/m.safetensors"
+        try file.write(to: path)
+        XCTAssertEqual(try SafetensorsFile.read(path), file)
+    }
+
+    func testMissingTensorIsNamed() throws {
+        let path = try fixture("small.safetensors")
+        XCTAssertThrowsError(try SafetensorsFile.read(path).tensor("unembed.W_U", path: path)) { error in
+            XCTAssertEqual(error as? ArrayFileError, .missingTensor(path: path, name: "unembed.W_U"))
+        }
+    }
+
+    // MARK: Bad files
+
+    /// Writes `bytes` to a scratch file and returns the error reading it gives.
+    private func readError(_ bytes: [UInt8], named name: String, safetensors: Bool,
+                           file: StaticString = #filePath, line: UInt = #line) -> ArrayFileError? {
+        let path = scratch + "/" + name
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        do {
+            if safetensors { _ = try SafetensorsFile.read(path) } else { _ = try NumpyFile.read(path) }
+            XCTFail("\(name) was read without an error", file: file, line: line)
+            return nil
+        } catch {
+            XCTAssert(error.description.hasPrefix(path), "message names the file: \(error)", file: file, line: line)
+            return error
+        }
+    }
+
+    func testNumpyBadFilesGiveTypedErrorsNamingTheFile() throws {
+        let good = try bytes(fixture("f32_2x3.npy"))
+        let path = { (name: String) in self.scratch + "/" + name }
+
+        XCTAssertEqual(readError(Array(good.dropLast(5)), named: "cut.npy", safetensors: false),
+                       .truncated(path: path("cut.npy"), expectedBytes: 152, actualBytes: 147))
+        XCTAssertEqual(readError(Array(good.prefix(40)), named: "cuthead.npy", safetensors: false),
+                       .truncated(path: path("cuthead.npy"), expectedBytes: 128, actualBytes: 40))
+        XCTAssertEqual(readError(Array(good.prefix(4)), named: "tiny.npy", safetensors: false),
+                       .truncated(path: path("tiny.npy"), expectedBytes: 10, actualBytes: 4))
+
+        var badMagic = good
+        badMagic[1] = UInt8(ascii: "X")
+        guard case .badHeader = readError(badMagic, named: "magic.npy", safetensors: false) else {
+            return XCTFail("bad magic")
+        }
+
+        XCTAssertEqual(readError(replace(good, "<f4", "<f8"), named: "f8.npy", safetensors: false),
+                       .unknownDType(path: path("f8.npy"), dtype: "<f8"))
+
+        XCTAssertEqual(readError(good + [0, 0, 0, 0], named: "extra.npy", safetensors: false),
+                       .shapeMismatch(path: path("extra.npy"), name: nil, shape: [2, 3], byteCount: 28))
+
+        guard case .badHeader = readError(replace(good, "'shape': (2, 3)", "'shape': [2, 3]"),
+                                          named: "shape.npy", safetensors: false) else {
+            return XCTFail("bad shape syntax")
+        }
+        guard case .badHeader = readError(replace(good, "False", "True "), named: "fortran.npy", safetensors: false) else {
+            return XCTFail("fortran order")
+        }
+        XCTAssertEqual(try? NumpyFile.read(path("absent.npy")), nil)
+        XCTAssertThrowsError(try NumpyFile.read(path("absent.npy"))) { error in
+            XCTAssertEqual(error as? ArrayFileError, .cannotRead(path: path("absent.npy"), reason: "no such file"))
+        }
+    }
+
+    func testSafetensorsBadFilesGiveTypedErrorsNamingTheFile() throws {
+        let good = try bytes(fixture("small.safetensors"))
+        let path = { (name: String) in self.scratch + "/" + name }
+
+        XCTAssertEqual(readError(Array(good.dropLast(4)), named: "cut.safetensors", safetensors: true),
+                       .truncated(path: path("cut.safetensors"), expectedBytes: good.count, actualBytes: good.count - 4))
+        XCTAssertEqual(readError(Array(good.prefix(100)), named: "cuthead.safetensors", safetensors: true),
+                       .truncated(path: path("cuthead.safetensors"), expectedBytes: 8 + 264, actualBytes: 100))
+        XCTAssertEqual(readError([1, 2, 3], named: "tiny.safetensors", safetensors: true),
+                       .truncated(path: path("tiny.safetensors"), expectedBytes: 8, actualBytes: 3))
+
+        guard case .badHeader = readError(replace(good, "{\"__metadata__", "[\"__metadata__"),
+                                          named: "json.safetensors", safetensors: true) else {
+            return XCTFail("bad JSON")
+        }
+        XCTAssertEqual(readError(replace(good, "\"I32\"", "\"F16\""), named: "f16.safetensors", safetensors: true),
+                       .unknownDType(path: path("f16.safetensors"), dtype: "F16"))
+        XCTAssertEqual(readError(replace(good, "\"shape\":[4,3]", "\"shape\":[3,3]"), named: "shape.safetensors", safetensors: true),
+                       .shapeMismatch(path: path("shape.safetensors"), name: "embed.W_E", shape: [3, 3], byteCount: 48))
+        guard case .badHeader = readError([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0] + good.dropFirst(8),
+                                          named: "length.safetensors", safetensors: true) else {
+            return XCTFail("absurd header length")
+        }
+    }
+
+    /// Replaces the first occurrence of an ASCII string in a file's bytes (same length or not).
+    private func replace(_ bytes: [UInt8], _ old: String, _ new: String) -> [UInt8] {
+        let (o, n) = (Array(old.utf8), Array(new.utf8))
+        for start in 0...(bytes.count - o.count) where Array(bytes[start..<start + o.count]) == o {
+            return Array(bytes[..<start]) + n + Array(bytes[(start + o.count)...])
+        }
+        XCTFail("'\(old)' not found")
+        return bytes
+    }
+}

@@ -1,0 +1,85 @@
+import XCTest
+import Tensor
+import Transformer
+
+final class ConfigTests: XCTestCase {
+    func testStudyYAMLMatchesStudy() throws {
+        let yaml = """
+            n_layers: 2
+            d_model: 64
+            n_heads: 1
+            d_head: 64
+            d_mlp: 256
+            act_fn: relu
+            d_vocab: 300
+            n_ctx: 50
+            normalization: LN
+            positional: none
+            task: previous_token
+            batch: 256
+            steps: 4000
+            lr: 1e-4
+            betas: [0.9, 0.95]
+            weight_decay: 0.1
+            grad_clip: 1.0
+            warmup_steps: 100
+            seed: 0
+            checkpoint_every: 500
+            log_every: 100
+            """
+        XCTAssertEqual(try ConfigLoader.load(yaml: yaml, source: "study.yaml"), .study)
+    }
+
+    func testAttentionOnlyAndTasks() throws {
+        let config = try ConfigLoader.load(yaml: "d_mlp: null\ntask: 'k_back:3'\nbatch: 8\n", source: "x.yaml")
+        XCTAssertNil(config.model.dMLP)
+        XCTAssertEqual(config.task, .kBack(3))
+        XCTAssertEqual(config.evalBatch, 8)
+        XCTAssertTrue(config.json.contains("\"d_mlp\": null"))
+    }
+
+    func testErrorsNameTheLineAndTheFix() {
+        func error(_ yaml: String) -> ConfigError? {
+            do { _ = try ConfigLoader.load(yaml: yaml, source: "bad.yaml"); return nil } catch { return error }
+        }
+        let unknown = error("n_layers: 2\nlearning_rate: 0.1\n")
+        XCTAssertEqual(unknown?.line, 2)
+        XCTAssertTrue(unknown?.description.hasPrefix("bad.yaml:2: unknown key 'learning_rate'") ?? false, "\(String(describing: unknown))")
+        let badType = error("d_model: sixty-four\n")
+        XCTAssertEqual(badType?.line, 1)
+        XCTAssertTrue(badType?.message.contains("integer") ?? false)
+        XCTAssertTrue(error("act_fn: swish\n")?.message.contains("'relu', 'gelu'") ?? false)
+        XCTAssertNotNil(error("betas: [0.9]\n"))
+        XCTAssertNotNil(error("task: induction\n"))
+        XCTAssertNotNil(error("n_ctx: 4\ntask: 'k_back:4'\n"))
+        XCTAssertNotNil(error("- a list\n"))
+    }
+
+    func testScheduleWarmsUpThenHoldsOrDecays() {
+        let constant = LearningRateSchedule(base: 1e-3, warmupSteps: 100, totalSteps: 1000)
+        XCTAssertEqual(constant.rate(at: 0), 1e-5, accuracy: 1e-12)
+        XCTAssertEqual(constant.rate(at: 49), 5e-4, accuracy: 1e-9)
+        XCTAssertEqual(constant.rate(at: 99), 1e-3)
+        XCTAssertEqual(constant.rate(at: 999), 1e-3)
+        let cosine = LearningRateSchedule(base: 1e-3, warmupSteps: 100, totalSteps: 1000, shape: .cosine)
+        XCTAssertEqual(cosine.rate(at: 99), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(cosine.rate(at: 549), 5e-4, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 999), 0, accuracy: 1e-9)
+    }
+
+    func testTasksTargetsAndMasks() {
+        var generator = RandomGenerator(seed: 1)
+        let batch = KBackTask(k: 2).makeBatch(batch: 3, length: 6, vocabulary: 10, generator: &generator)
+        for b in 0..<3 {
+            XCTAssertEqual(batch.tokens[b * 6], 0, "BOS first")
+            for t in 1..<6 { XCTAssertTrue((1..<10).contains(batch.tokens[b * 6 + t])) }
+            for t in 0..<6 {
+                XCTAssertEqual(batch.lossMask[b * 6 + t], t >= 2 ? 1 : 0)
+                if t >= 2 { XCTAssertEqual(batch.targets[b * 6 + t], batch.tokens[b * 6 + t - 2]) }
+            }
+        }
+        var g1 = RandomGenerator(seed: 4), g2 = RandomGenerator(seed: 4)
+        XCTAssertEqual(PreviousTokenTask().makeBatch(batch: 2, length: 5, vocabulary: 7, generator: &g1),
+                       KBackTask(k: 1).makeBatch(batch: 2, length: 5, vocabulary: 7, generator: &g2))
+    }
+}

@@ -1,0 +1,90 @@
+import XCTest
+import Tensor
+import Transformer
+
+final class ForwardTests: XCTestCase {
+    /// The fast forward agrees with the loop-based Double forward for every variant.
+    func testLogitsMatchNaiveForward() {
+        let variants: [ModelConfig] = [
+            tinyConfig(), tinyConfig(heads: 1, mlp: nil), tinyConfig(act: .gelu),
+            tinyConfig(normalization: .none), tinyConfig(positional: .learned),
+        ]
+        for (i, config) in variants.enumerated() {
+            let model = randomizedModel(config, seed: UInt64(i))
+            let b = batch(config, size: 3, seed: 1)
+            let fast = model.run(b, cache: .none).logits
+            let naive = naiveLogits(model, tokens: b.tokens, batch: 3, length: config.nCtx)
+            XCTAssertEqual(fast.shape, [3, config.nCtx, config.dVocab])
+            let worst = zip(fast.scalars, naive).map { abs(Double($0) - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-4, "variant \(i): \(config)")
+        }
+    }
+
+    /// Cached activations have TransformerLens's shapes, and a hook that rewrites an activation
+    /// changes everything downstream (and nothing when it writes the value back unchanged).
+    func testCacheShapesAndHooks() {
+        let config = tinyConfig()
+        let model = randomizedModel(config, seed: 3)
+        let b = batch(config, size: 2, seed: 2)
+        let plain = model.run(b, cache: .all)
+        let cache = plain.cache
+        XCTAssertEqual(cache["blocks.0.attn.hook_q"]?.shape, [2, 6, 2, 4])
+        XCTAssertEqual(cache["blocks.1.attn.hook_pattern"]?.shape, [2, 2, 6, 6])
+        XCTAssertEqual(cache["blocks.1.attn.hook_result"]?.shape, [2, 6, 2, 8])
+        XCTAssertEqual(cache["blocks.0.mlp.hook_post"]?.shape, [2, 6, 12])
+        XCTAssertEqual(cache["ln_final.hook_scale"]?.shape, [2, 6, 1])
+        XCTAssertEqual(cache["hook_embed"]?.shape, [2, 6, 8])
+        // pattern rows sum to one, future masked
+        let pattern = cache["blocks.0.attn.hook_pattern"]!
+        for row in 0..<(2 * 2 * 6) {
+            let r = Array(pattern.scalars[row * 6..<(row + 1) * 6])
+            XCTAssertEqual(r.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertEqual(r[(row % 6 + 1)...].reduce(0, +), 0)
+        }
+        // resid_post of the last layer is resid_mid + mlp_out
+        let mid = cache["blocks.1.hook_resid_mid"]!, out = cache["blocks.1.hook_mlp_out"]!, post = cache["blocks.1.hook_resid_post"]!
+        for i in 0..<post.count { XCTAssertEqual(post.scalars[i], mid.scalars[i] + out.scalars[i], accuracy: 1e-5) }
+        // Σ_h result + b_O = attn_out
+        let result = cache["blocks.0.attn.hook_result"]!, attnOut = cache["blocks.0.hook_attn_out"]!
+        let bO = model.parameters["blocks.0.attn.b_O"]!
+        for row in 0..<12 { for j in 0..<8 {
+            let sum = result.scalars[(row * 2) * 8 + j] + result.scalars[(row * 2 + 1) * 8 + j] + bO.scalars[j]
+            XCTAssertEqual(sum, attnOut.scalars[row * 8 + j], accuracy: 1e-5)
+        } }
+        XCTAssertEqual(model.run(b, cache: .none) { _, _ in }.logits, plain.logits)
+        // Zeroing the MLP output of layer 0 changes the logits; zeroing head 0's result equals
+        // removing its contribution from attn_out.
+        let ablated = model.run(b, cache: .none) { name, t in
+            if name == "blocks.0.hook_mlp_out" { t = Tensor(shape: t.shape) }
+        }
+        XCTAssertGreaterThan(zip(ablated.logits.scalars, plain.logits.scalars).map { abs($0 - $1) }.max()!, 1e-3)
+        let headless = model.run(b, cache: .names(["blocks.0.hook_attn_out"])) { name, t in
+            if name == "blocks.0.attn.hook_result" { for r in 0..<12 { for j in 0..<8 { t.scalars[(r * 2) * 8 + j] = 0 } } }
+        }
+        let expected = (0..<96).map { (i: Int) -> Float in
+            let headZero: Int = (i / 8) * 16 + i % 8
+            return attnOut.scalars[i] - result.scalars[headZero]
+        }
+        for i in 0..<96 { XCTAssertEqual(headless.cache["blocks.0.hook_attn_out"]!.scalars[i], expected[i], accuracy: 1e-5) }
+    }
+
+    /// Per-position loss: zero where masked, and the mean of the rest is the loss.
+    func testLossPerPosition() {
+        let config = tinyConfig()
+        let model = randomizedModel(config, seed: 4)
+        let b = batch(config, size: 4, seed: 3)
+        let result = model.run(b, cache: .none)
+        let losses = result.lossPerPosition.scalars
+        for i in 0..<losses.count where b.lossMask[i] == 0 { XCTAssertEqual(losses[i], 0) }
+        XCTAssertEqual(losses.reduce(0, +) / 20, result.loss, accuracy: 1e-5)
+        // naive cross-entropy from the naive logits
+        let naive = naiveLogits(model, tokens: b.tokens, batch: 4, length: 6)
+        var total = 0.0
+        for r in 0..<24 where b.lossMask[r] == 1 {
+            let row = naive[r * 11..<(r + 1) * 11]
+            let m = row.max()!
+            total += log(row.map { exp($0 - m) }.reduce(0, +)) + m - row[r * 11 + Int(b.targets[r])]
+        }
+        XCTAssertEqual(Double(result.loss), total / 20, accuracy: 1e-5)
+    }
+}

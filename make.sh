@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The two entry points of the README, on a fresh Debian 12 machine with only the Swift toolchain:
+#
+#   ./make.sh figures   install what is missing, build in release, regenerate the study's figures
+#   ./make.sh test      install what is missing, build in release, run the test suite, then check
+#                       that the smoke pipeline's committed figures still reproduce
+#
+# Missing Debian packages are installed with apt-get when run as root; otherwise the script
+# stops and names them. Extra arguments are passed on (to `rederive make` or `swift test`).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# C libraries and tools the package needs: Cairo, Pango, libpng and OpenBLAS through pkg-config,
+# DejaVu Sans (bundled into the package from here), poppler-utils for the PDF tests.
+PACKAGES=(pkg-config libcairo2-dev libpango1.0-dev libpng-dev libopenblas-dev fonts-dejavu-core poppler-utils)
+
+install_missing() {
+    local missing=()
+    for package in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "make.sh: installing ${missing[*]}" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "make.sh: missing Debian packages: ${missing[*]}" >&2
+        echo "make.sh: install them with: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+if ! command -v swift >/dev/null; then
+    echo "make.sh: no 'swift' on PATH; install the Swift toolchain (swift.org) first" >&2
+    exit 1
+fi
+
+command="${1:-}"
+[ $# -gt 0 ] && shift
+case "$command" in
+    figures)
+        install_missing
+        swift build -c release --product rederive
+        .build/release/rederive make Pipelines/previous-token.yaml "$@"
+        ;;
+    test)
+        install_missing
+        swift build -c release --build-tests
+        swift test -c release --skip-build --disable-swift-testing "$@"
+        # The figures of the small CI pipeline must still reproduce (Figures/smoke/).
+        .build/release/rederive check smoke -j 2
+        ;;
+    *)
+        echo "usage: ./make.sh figures | test  [arguments passed on]" >&2
+        exit 2
+        ;;
+esac
