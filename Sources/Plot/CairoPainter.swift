@@ -159,20 +159,29 @@ struct CairoPainter {
             cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
         }
         var current: Color? = nil
+        var pending = false
         for i in m.x.indices {
             let x = p.px(m.x[i]), y = p.py(m.y[i])
             guard x.isFinite, y.isFinite else { continue }
             var c = colorOf(i)
             c.alpha *= m.alpha
-            if c != current { setColor(c); current = c }
+            if c != current {
+                if pending { cairo_stroke(cr); pending = false }
+                setColor(c)
+                current = c
+            }
             if let stamp {
                 stamp.draw(on: cr, x: x * pixelsPerPoint, y: y * pixelsPerPoint)
             } else {
+                // Consecutive opaque dots of one colour share a stroke: same picture, fewer
+                // operators. Translucent dots stay separate so that overlaps darken.
                 cairo_move_to(cr, x, y)
                 cairo_close_path(cr)
-                cairo_stroke(cr)
+                pending = true
+                if c.alpha < 1 { cairo_stroke(cr); pending = false }
             }
         }
+        if pending { cairo_stroke(cr) }
         if stamp != nil { cairo_restore(cr) }
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
     }
