@@ -45,8 +45,7 @@ public enum TrainingBenchmark {
     /// Times `steps` training steps after `warmup` untimed ones (AdamW at lr 1e-3, as the
     /// PyTorch bench).
     public static func run(_ config: TrainingConfig, preset: String, steps: Int = 100, warmup: Int = 10, threads: Int) -> Result {
-        BLAS.threadCount = threads
-        Parallel.threads = threads
+        ComputeThreads.count = threads
         let parameters = Parameters(config: config.model, seed: 0)
         let state = TrainingStep(config: config, parameters: parameters,
                                  optimizer: AdamW(layout: parameters.layout, betas: config.betas, weightDecay: config.weightDecay),

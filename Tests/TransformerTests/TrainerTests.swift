@@ -53,6 +53,20 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(bytes(folder.modelPath), bytes(RunFolder(c).modelPath))
     }
 
+    /// Several threads split the batch into shards; the result equals one thread's up to float
+    /// rounding (sums in another order), which shows the shards' losses and gradients are
+    /// weighted as the whole batch's.
+    func testShardedTrainingMatchesSingleThread() throws {
+        let one = temporaryFolder(), three = temporaryFolder()
+        let a = try train(one, threads: 1), b = try train(three, threads: 3)
+        XCTAssertEqual(a.loss, b.loss, accuracy: 1e-4)
+        let wa = try Checkpoint.load(one).model.parameters.storage, wb = try Checkpoint.load(three).model.parameters.storage
+        let worst = zip(wa, wb).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThan(worst, 1e-3)
+        XCTAssertEqual(a.log.rows.map(\.loss).count, b.log.rows.count)
+        for (x, y) in zip(a.log.rows, b.log.rows) { XCTAssertEqual(x.loss, y.loss, accuracy: 1e-4) }
+    }
+
     func testInterruptedAndResumedRunEndsIdentical() throws {
         let straight = temporaryFolder(), interrupted = temporaryFolder()
         _ = try train(straight)
