@@ -8,6 +8,6 @@ struct Rederive: AsyncParsableCommand {
         commandName: "rederive",
         abstract: "Regenerate, make-style, every figure of a toy-transformer interpretability study.",
         version: "0.1.0",
-        subcommands: [Make.self, Status.self, Dag.self, Clean.self, Bench.self]
+        subcommands: [Make.self, Status.self, Dag.self, Clean.self, Bench.self, RunStage.self]
     )
 }
