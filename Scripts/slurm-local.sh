@@ -18,7 +18,42 @@ LOGS=/var/log/slurm
 
 node_state() { sinfo -h -N -n "$NODE" -o '%t' 2>/dev/null | head -n 1; }
 
-if command -v sinfo >/dev/null 2>&1 && [ "$(node_state)" = idle ]; then
+# One node with this machine's CPUs and most of its memory; no accounting (no slurmdbd).
+CPUS=$(nproc)
+MEM_MB=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+REAL_MB=$((MEM_MB > 2048 ? MEM_MB - 1024 : MEM_MB))
+NEW=$(mktemp)
+trap 'rm -f "$NEW"' EXIT
+cat >"$NEW" <<CONF
+$MARK
+ClusterName=rederive
+SlurmctldHost=$NODE
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=1024
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000
+ReturnToService=2
+MinJobAge=600
+MpiDefault=none
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmctldLogFile=$LOGS/slurmctld.log
+SlurmdLogFile=$LOGS/slurmd.log
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/none
+NodeName=$NODE CPUs=$CPUS RealMemory=$REAL_MB State=UNKNOWN
+PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+CONF
+if command -v sinfo >/dev/null 2>&1 && cmp -s "$NEW" "$CONF" && [ "$(node_state)" = idle ]; then
     say "Slurm is up: node $NODE is idle"
     exit 0
 fi
@@ -51,47 +86,21 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     done
 fi
 
-# One node with this machine's CPUs and most of its memory; no accounting (no slurmdbd).
-CPUS=$(nproc)
-MEM_MB=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
-REAL_MB=$((MEM_MB > 2048 ? MEM_MB - 1024 : MEM_MB))
 if [ -e "$CONF" ] && ! grep -q "^$MARK" "$CONF"; then
     die "$CONF exists and was not written by this script; not touching it"
 fi
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd "$LOGS"
-NEW=$(mktemp)
-cat >"$NEW" <<CONF
-$MARK
-ClusterName=rederive
-SlurmctldHost=$NODE
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-ReturnToService=2
-MinJobAge=600
-MpiDefault=none
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
-SlurmctldPidFile=/run/slurmctld.pid
-SlurmdPidFile=/run/slurmd.pid
-SlurmctldLogFile=$LOGS/slurmctld.log
-SlurmdLogFile=$LOGS/slurmd.log
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-JobCompType=jobcomp/none
-NodeName=$NODE CPUs=$CPUS RealMemory=$REAL_MB State=UNKNOWN
-PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
-CONF
-CHANGED=0
-if ! cmp -s "$NEW" "$CONF" 2>/dev/null; then mv "$NEW" "$CONF"; chmod 644 "$CONF"; CHANGED=1; else rm -f "$NEW"; fi
-
 running() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if [ $CHANGED = 1 ] && running /run/slurmctld.pid; then scontrol reconfigure >/dev/null 2>&1 || true; fi
+if ! cmp -s "$NEW" "$CONF" 2>/dev/null; then
+    cp "$NEW" "$CONF"; chmod 644 "$CONF"
+    # A changed configuration (scheduler, node size) needs fresh daemons.
+    for pidfile in /run/slurmd.pid /run/slurmctld.pid; do
+        if running "$pidfile"; then
+            pid=$(cat "$pidfile"); kill "$pid"
+            i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        fi
+    done
+fi
 running /run/slurmctld.pid || slurmctld || die "slurmctld did not start; see $LOGS/slurmctld.log"
 running /run/slurmd.pid || slurmd -N "$NODE" || die "slurmd did not start; see $LOGS/slurmd.log"
 

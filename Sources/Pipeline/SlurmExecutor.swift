@@ -121,7 +121,7 @@ public final class SlurmExecutor {
         InterruptSignal.install()
         defer { InterruptSignal.uninstall() }
 
-        /// Every stage downstream of `i` among those submitted.
+        /// The jobs downstream of `failedJobs` (afterok on a whole array: one failed task blocks them).
         func dependentsOf(_ failedJobs: Set<Int>) -> Set<Int> {
             var blocked = failedJobs
             for (j, script) in scripts.enumerated() where !blocked.contains(j) && script.job.dependencies.contains(where: blocked.contains) {
@@ -134,11 +134,13 @@ public final class SlurmExecutor {
         func block(jobs: Set<Int>, because reason: String) {
             var cancel = [String]()
             for j in jobs.sorted() {
+                var live = false
                 for i in scripts[j].job.stages where state[i] == .waiting {
                     state[i] = .blocked
                     result.blocked.append(pipeline.stages[i].name)
+                    live = true
                 }
-                if let id = jobIds[j] { cancel.append(id) }
+                if live, let id = jobIds[j] { cancel.append(id) }
             }
             if !cancel.isEmpty {
                 console.line("cancelling Slurm job(s) \(cancel.joined(separator: " ")): \(reason)")
