@@ -56,13 +56,13 @@ public struct KubernetesManifest: Sendable {
     public var name: String { KubernetesManifest.resourceName(pipeline: pipelineName, job: job.name) }
 
     /// Slurm memory (`4G`, `500M`, `4096` meaning MB) as a Kubernetes quantity (`4Gi`, `500Mi`, `4096Mi`).
-    static func quantity(memory: String) -> String {
+    public static func quantity(memory: String) -> String {
         guard let last = memory.last, last.isLetter else { return memory + "Mi" }
         return String(memory.dropLast()) + (last.uppercased() == "K" ? "Ki" : last.uppercased() + "i")
     }
 
     /// Slurm time (`30`, `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`) in seconds.
-    static func seconds(time: String) -> Int? {
+    public static func seconds(time: String) -> Int? {
         var days = 0
         var rest = Substring(time)
         if let dash = rest.firstIndex(of: "-") {

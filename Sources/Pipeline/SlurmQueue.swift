@@ -61,7 +61,7 @@ public enum SlurmQueue {
     }
 
     /// `3`, `0-3`, `1,3-5`, `0-9:2`, with an optional `%K` throttle; nil when malformed.
-    static func parseTaskIds(_ text: String) -> [Int]? {
+    public static func parseTaskIds(_ text: String) -> [Int]? {
         let spec = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
         var ids = [Int]()
         for part in spec.split(separator: ",") {
@@ -77,7 +77,7 @@ public enum SlurmQueue {
     }
 
     /// `[D-]HH:MM:SS` (or `MM:SS`) in seconds.
-    static func parseDuration(_ text: String) -> Double? {
+    public static func parseDuration(_ text: String) -> Double? {
         var days = 0.0
         var rest = Substring(text)
         if let dash = rest.firstIndex(of: "-") {
@@ -94,7 +94,7 @@ public enum SlurmQueue {
     }
 
     /// The job id from `sbatch --parsable` (`12` or `12;cluster`).
-    static func parseSubmission(_ text: String) -> String? {
+    public static func parseSubmission(_ text: String) -> String? {
         let first = text.split(whereSeparator: { $0 == "\n" || $0 == ";" }).first.map { $0.trimmingCharacters(in: .whitespaces) }
         guard let first, !first.isEmpty, first.allSatisfy(\.isNumber) else { return nil }
         return first
