@@ -67,19 +67,26 @@ public final class SlurmExecutor {
                 result.blocked.append(stage.name)
             } else if reasons.isEmpty {
                 result.upToDate.append(stage.name)
-            } else if let missing = reasons.lazy.compactMap({ reason -> String? in
-                if case .inputMissing(let path) = reason { return path }
-                return nil
-            }).first {
+            } else if let missing = try firstMissingSource(stage) {
+                // Like a local run: an input no stage produces must exist before anything is submitted.
                 unusable.insert(i)
-                let location = stage.inputs.first(where: { $0.path == missing })?.location
-                result.failed.append((stage.name, "input \(missing) does not exist" + (location.map { " (declared at \($0))" } ?? ""), nil))
-                console.line("FAILED \(stage.name): input \(missing) does not exist")
+                let message = "input \(missing.path) does not exist (declared at \(missing.location))"
+                result.failed.append((stage.name, message, nil))
+                console.line("FAILED \(stage.name): \(message)")
             } else {
                 toRun.append(i)
             }
         }
         return toRun
+    }
+
+    /// An input that no stage produces and that does not exist. (An input an up-to-date stage
+    /// produces exists, or that stage would be out of date.)
+    private func firstMissingSource(_ stage: Stage) throws(PipelineError) -> StageInput? {
+        for input in stage.inputs where input.producer == nil {
+            if try scheduler.hasher.hash(input.path) == nil { return input }
+        }
+        return nil
     }
 
     /// The scripts for `toRun`, one per cluster job.

@@ -15,6 +15,18 @@ public struct SlurmJobRecord: Sendable, Equatable {
     public var runSeconds: Double?
     public var standardOutput: String?
 
+    public init(jobId: String, arrayJobId: String?, arrayTasks: [Int]?, state: String, reason: String, exitCode: String,
+                runSeconds: Double?, standardOutput: String?) {
+        self.jobId = jobId
+        self.arrayJobId = arrayJobId
+        self.arrayTasks = arrayTasks
+        self.state = state
+        self.reason = reason
+        self.exitCode = exitCode
+        self.runSeconds = runSeconds
+        self.standardOutput = standardOutput
+    }
+
     public var isFinished: Bool { !SlurmQueue.activeStates.contains(state) }
     public var succeeded: Bool { state == "COMPLETED" }
     /// Slurm killed it because a job it depended on failed (`--kill-on-invalid-dep`), or it waits forever for one.
