@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import XCTest
+import Pipeline
+
+/// The smoke pipeline through a real single-node Slurm on localhost, started by
+/// Scripts/slurm-local.sh (slurm-wlm and munge from Debian). Skipped, saying why, when that is
+/// impossible (not root, no network for apt, ...). Once Slurm is up each test takes seconds.
+final class SlurmIntegrationTests: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Starts Slurm once per test process; the reason it could not, for the skip message.
+    nonisolated(unsafe) static var startFailure: String??
+
+    func requireSlurm() throws {
+        if Self.startFailure == nil {
+            Self.startFailure = .some(Self.startSlurm())
+        }
+        if let reason = Self.startFailure! { throw XCTSkip("Slurm integration test skipped: \(reason)") }
+    }
+
+    static func startSlurm() -> String? {
+        guard getuid() == 0 else { return "needs root to install and start Slurm (run Scripts/slurm-local.sh as root first, or the tests as root)" }
+        let script = packageRoot + "/Scripts/slurm-local.sh"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return "cannot run \(script): \(error)" }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            return "Scripts/slurm-local.sh failed (status \(process.terminationStatus)): " + output.split(separator: "\n").suffix(3).joined(separator: " | ")
+        }
+        return nil
+    }
+
+    func smokeProject() throws -> TestProject {
+        let yaml = try String(contentsOfFile: Self.packageRoot + "/Pipelines/smoke.yaml", encoding: .utf8)
+        return try TestProject(yaml)
+    }
+
+    func testSmokePipelineOnSlurmEqualsALocalRun() throws {
+        try requireSlurm()
+        let executable = try SlurmTestSupport.rederiveExecutable()
+        let slurm = try smokeProject()
+        let local = try smokeProject()
+
+        var options = MakeOptions()
+        var slurmOptions = SlurmOptions(executable: executable)
+        slurmOptions.pollInterval = 0.2
+        options.slurm = slurmOptions
+        let started = Date()
+        let result = try PipelineCommands.make([slurm.pipelinePath], options: options, registry: slurm.registry,
+                                               console: Console(interactive: false, quiet: true), directory: slurm.root)
+        XCTAssertEqual(result.exitCode, 0, "failed: \(result.failed)")
+        XCTAssertEqual(result.ran.count, 10)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60, "the smoke pipeline should take seconds on an idle node")
+        // Slurm ran the tasks: its own output files exist, one per task.
+        XCTAssertEqual(slurm.files(under: "artifacts/logs/p/slurm").count, 10)
+
+        XCTAssertEqual(try local.make().exitCode, 0)
+        try SlurmTestSupport.assertSameLockAndOutputs(slurm, local, folder: "artifacts/smoke")
+
+        let again = try PipelineCommands.make([slurm.pipelinePath], options: options, registry: slurm.registry,
+                                              console: Console(interactive: false, quiet: true), directory: slurm.root)
+        XCTAssertEqual(again.ran, [])
+    }
+
+    func testEmittedScriptsSubmittedByHandRecordTheSameLock() throws {
+        try requireSlurm()
+        let executable = try SlurmTestSupport.rederiveExecutable()
+        let emitted = try smokeProject()
+        let local = try smokeProject()
+        let folder = emitted.root + "/jobs"
+        let files = try PipelineCommands.emit([emitted.pipelinePath], format: .slurm, folder: folder, options: MakeOptions(),
+                                              slurm: SlurmOptions(executable: executable), registry: emitted.registry,
+                                              console: Console(interactive: false, quiet: true), directory: emitted.root)
+        XCTAssertEqual(files.map { ($0 as NSString).lastPathComponent }, ["data.sh", "train.sh", "analyze.sh", "table.sh", "submit.sh"])
+        XCTAssertFalse(emitted.exists("Pipelines/p.lock"), "emitting submits nothing and records nothing")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [folder + "/submit.sh"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        let ids: [String] = output.split(separator: "\n").compactMap { line in
+            line.range(of: "Slurm job ").map { String(line[$0.upperBound...]) }
+        }
+        XCTAssertEqual(ids.count, 4, output)
+
+        let client = CommandLineSlurm()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            var records = [SlurmJobRecord]()
+            for id in ids { records += try client.show(jobId: id) ?? [] }
+            if records.allSatisfy({ $0.isFinished }) {
+                XCTAssertTrue(records.allSatisfy { $0.succeeded }, "\(records.map { "\($0.jobId) \($0.state)" })")
+                break
+            }
+            usleep(200_000)
+        }
+        XCTAssertEqual(try local.make().exitCode, 0)
+        try SlurmTestSupport.assertSameLockAndOutputs(emitted, local, folder: "artifacts/smoke")
+    }
+}
