@@ -216,7 +216,7 @@ public final class SlurmExecutor {
                 console.error("interrupted: cancelling \(ids.count) Slurm job(s) this make submitted (scancel \(ids.joined(separator: " "))); finished stages are kept")
                 result.interrupted = true
                 options.client.cancel(ids)
-                for (i, s) in state where s == .waiting {
+                for i in state.keys.sorted() where state[i] == .waiting {
                     state[i] = .blocked
                     result.blocked.append(pipeline.stages[i].name)
                 }

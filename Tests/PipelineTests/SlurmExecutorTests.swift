@@ -102,6 +102,29 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(project.files(under: "artifacts/runs"), ["run-0.txt", "run-2.txt"])
     }
 
+    func testCtrlCCancelsWhatWasSubmittedAndKeepsWhatFinished() throws {
+        let project = try TestProject(Self.pipeline)
+        let fake = FakeSlurm()
+        fake.pendingFrom = 2
+        let trigger = Thread {
+            var waited = 0
+            while fake.submissionCount < 3 && waited < 200 {
+                usleep(20_000)
+                waited += 1
+            }
+            usleep(200_000)
+            kill(getpid(), SIGINT) // the handler is installed while make runs
+        }
+        trigger.start()
+        let result = try makeOnSlurm(project, client: fake)
+        XCTAssertTrue(result.interrupted)
+        XCTAssertEqual(result.exitCode, 130)
+        XCTAssertEqual(result.ran, ["data"])
+        XCTAssertEqual(fake.cancelled, [["2", "3"]])
+        XCTAssertEqual(Set(result.blocked), ["train@seed=0", "train@seed=1", "train@seed=2", "table"])
+        XCTAssertEqual(Array(try LockFile.read(project.lockPath, pipeline: "p").stages.keys), ["data"])
+    }
+
     func testAnInputNothingProducesFailsBeforeSubmitting() throws {
         let project = try TestProject("""
         stages:
@@ -133,6 +156,10 @@ final class FakeSlurm: SlurmClient, @unchecked Sendable {
     private(set) var submittedDependencies = [[String]]()
     private(set) var cancelled = [[String]]()
     private var nextId = 1
+    /// Jobs from this id on stay PENDING forever (to test Ctrl-C).
+    var pendingFrom = Int.max
+
+    var submissionCount: Int { lock.lock(); defer { lock.unlock() }; return submittedStages.count }
 
     func submit(scriptPath: String, dependencies: [String]) throws(PipelineError) -> String {
         lock.lock()
@@ -150,6 +177,11 @@ final class FakeSlurm: SlurmClient, @unchecked Sendable {
         submittedDependencies.append(dependencies)
         let dependencyFailed = dependencies.contains { jobs[$0]?.contains { !$0.succeeded } ?? true }
         var records = [SlurmJobRecord]()
+        if nextId - 1 >= pendingFrom {
+            jobs[id] = [SlurmJobRecord(jobId: id, arrayJobId: nil, arrayTasks: tasks, state: "PENDING", reason: "Dependency",
+                                       exitCode: "0:0", runSeconds: 0, standardOutput: nil)]
+            return id
+        }
         for task in tasks ?? [0] {
             var record = SlurmJobRecord(jobId: id, arrayJobId: tasks == nil ? nil : id, arrayTasks: tasks == nil ? nil : [task],
                                         state: "CANCELLED", reason: "DependencyNeverSatisfied", exitCode: "0:0", runSeconds: 0, standardOutput: nil)
