@@ -61,8 +61,7 @@ public final class SlurmExecutor {
         var toRun = [Int]()
         for (i, reasons) in plan {
             let stage = pipeline.stages[i]
-            if let d = stage.dependencies.first(where: unusable.contains) {
-                _ = d
+            if stage.dependencies.contains(where: unusable.contains) {
                 unusable.insert(i)
                 result.blocked.append(stage.name)
             } else if reasons.isEmpty {
@@ -98,6 +97,9 @@ public final class SlurmExecutor {
                         root: project.root, outputFolder: slurmOutputFolder, overrides: overrides.map(\.text), recordsLock: recordsLock)
         }
     }
+
+    /// The stage's own log, which `run-stage` writes.
+    func logPath(_ i: Int) -> String { project.logFolder(artifacts: pipeline.artifacts) + "/" + pipeline.stages[i].name + ".log" }
 
     private enum TaskState { case waiting, succeeded, failed, blocked }
 
@@ -158,7 +160,7 @@ public final class SlurmExecutor {
         func fail(_ i: Int, _ message: String, slurmLog: String?) {
             state[i] = .failed
             let stage = pipeline.stages[i]
-            let log = project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log"
+            let log = logPath(i)
             let logs = [AtomicFileIO.exists(log) ? log : nil, slurmLog].compactMap { $0 }
             result.failed.append((stage.name, message + (logs.count > 1 ? " (Slurm's output: \(project.relativeDisplay(logs[1])))" : ""), logs.first))
             console.line("FAILED \(stage.name): \(message)" + logs.map { "\n       log: \(project.relativeDisplay($0))" }.joined())
@@ -194,7 +196,9 @@ public final class SlurmExecutor {
             if InterruptSignal.pending() != 0 { break }
             if script.job.stages.allSatisfy({ state[$0] != .waiting }) { continue }
             let path = scriptFolder + "/" + script.job.name + ".sh"
-            do {
+            // A failure then never points at the log of an older run.
+            for i in script.job.stages { AtomicFileIO.remove(logPath(i)) }
+            do throws(PipelineError) {
                 try AtomicFileIO.write(Array(script.text.utf8), to: path)
                 let dependencies = script.job.dependencies.compactMap { jobIds[$0] }
                 let id = try options.client.submit(scriptPath: path, dependencies: dependencies)
@@ -202,6 +206,8 @@ public final class SlurmExecutor {
                 console.line("submit \(script.job.name): Slurm job \(id)" + (script.job.isArray ? " (array \(script.arraySpec!))" : "")
                              + (dependencies.isEmpty ? "" : ", after \(dependencies.joined(separator: ","))"))
             } catch {
+                // Nothing submitted yet (no sbatch, no controller): report it once, as a make error.
+                if jobIds.allSatisfy({ $0 == nil }) { throw error }
                 for i in script.job.stages { fail(i, error.description, slurmLog: nil) }
             }
         }
