@@ -28,7 +28,7 @@ extension PipelineCommands {
         var result = MakeResult()
         let toRun = try executor.stagesToRun(options, into: &result)
         scheduler.hasher.save()
-        let scripts = try executor.scripts(for: toRun, overrides: options.overrides, recordsLock: true)
+        let scripts = try executor.scripts(for: toRun, overrides: options.overrides, recordsLock: true, force: options.force)
         let out = folder.hasPrefix("/") ? folder : cwd + "/" + folder
         try AtomicFileIO.makeFolders(out)
         var written = [String]()
@@ -71,7 +71,8 @@ extension PipelineCommands {
             for (j, script) in scripts.enumerated() {
                 let manifest = KubernetesManifest(job: script.job, pipelineName: project.name, pipelinePath: relativePipeline,
                                                   overrides: options.overrides.map(\.text),
-                                                  dependencyNames: script.job.dependencies.map { names[$0] }, options: kubernetes)
+                                                  dependencyNames: script.job.dependencies.map { names[$0] }, options: kubernetes,
+                                                  force: options.force)
                 try write(script.job.name + ".yaml", try manifest.yaml())
                 for d in script.job.dependencies {
                     apply += "kubectl wait --for=condition=complete --timeout=-1s job/\(names[d])\n"

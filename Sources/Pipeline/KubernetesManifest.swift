@@ -26,15 +26,18 @@ public struct KubernetesManifest: Sendable {
     public var overrides: [String]
     public var dependencyNames: [String]
     public var options: KubernetesOptions
+    /// `run-stage --force`: run even if the stage turns out up to date in the pod.
+    public var force: Bool
 
     public init(job: ClusterJob, pipelineName: String, pipelinePath: String, overrides: [String], dependencyNames: [String],
-                options: KubernetesOptions) {
+                options: KubernetesOptions, force: Bool = false) {
         self.job = job
         self.pipelineName = pipelineName
         self.pipelinePath = pipelinePath
         self.overrides = overrides
         self.dependencyNames = dependencyNames
         self.options = options
+        self.force = force
     }
 
     /// A DNS-1123 name: lower case letters, digits and '-', at most 63 characters.
@@ -90,6 +93,7 @@ public struct KubernetesManifest: Sendable {
     public var command: [String] {
         var command = [options.executable, "run-stage", pipelinePath]
         for text in overrides { command += ["-S", text] }
+        if force { command.append("--force") }
         return command + ["--record", "--index-env", "JOB_COMPLETION_INDEX", "--"] + job.stageNames
     }
 

@@ -14,8 +14,13 @@ public struct RunStageOptions: Sendable {
     /// Also record the stage in the lock file (taking the pipeline's process lock), for jobs
     /// submitted by hand with no controller waiting for them.
     public var recordInLock = false
+    /// Run even when the stage is up to date against the lock (`make --force`).
+    public var force = false
 
     public init() {}
+
+    /// The log line of a stage found up to date on the node; the controller reads it.
+    public static let upToDateMarker = "# rederive: up to date, not run"
 }
 
 extension PipelineCommands {
@@ -42,6 +47,17 @@ extension PipelineCommands {
         }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let log = try StageLog(path: project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log")
+        // The controller submits a stage downstream of one that runs; if that one rewrote
+        // identical bytes, this stage is up to date now (early cut-off).
+        if !options.force {
+            let check = try Fingerprint.check(stage, entry: scheduler.lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
+                                              hasher: scheduler.hasher, allReasons: false)
+            if check.isUpToDate {
+                log.write(RunStageOptions.upToDateMarker + ": its inputs, params, code and outputs match the lock\n")
+                console.line("up to date \(stage.name)")
+                return 0
+            }
+        }
         let slots = try scheduler.prepareOutputs(stage)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)

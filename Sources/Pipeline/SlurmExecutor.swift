@@ -27,9 +27,9 @@ public struct SlurmOptions: Sendable {
 /// and records it in the lock file through the scheduler's own recording code, so the lock is
 /// the one a local run writes (up to durations).
 ///
-/// It submits everything at once, so dependents are not re-checked between stages: a stage whose
-/// upstream rewrote identical bytes still runs on Slurm (no early cut-off), where a local run
-/// would skip it.
+/// It submits everything at once, so a stage downstream of one that will run is submitted too;
+/// `run-stage` then checks it on the node against the lock and, when its upstream rewrote
+/// identical bytes, skips it (early cut-off, as in a local run) and says so in its log.
 public final class SlurmExecutor {
     let scheduler: Scheduler
     let options: SlurmOptions
@@ -89,12 +89,12 @@ public final class SlurmExecutor {
     }
 
     /// The scripts for `toRun`, one per cluster job.
-    func scripts(for toRun: [Int], overrides: [ParamOverride], recordsLock: Bool) throws(PipelineError) -> [SlurmScript] {
+    func scripts(for toRun: [Int], overrides: [ParamOverride], recordsLock: Bool, force: Bool) throws(PipelineError) -> [SlurmScript] {
         let yaml = String(decoding: try project.readPipelineBytes(), as: UTF8.self)
         let resources = try StageResources.read(yaml: yaml, path: project.relativeDisplay(project.pipelineFile))
         return ClusterPlan.jobs(toRun, in: pipeline, resources: resources, defaults: options.defaults).map { job in
             SlurmScript(job: job, pipelineName: project.name, executable: options.executable, pipelineFile: project.pipelineFile,
-                        root: project.root, outputFolder: slurmOutputFolder, overrides: overrides.map(\.text), recordsLock: recordsLock)
+                        root: project.root, outputFolder: slurmOutputFolder, overrides: overrides.map(\.text), recordsLock: recordsLock, force: force)
         }
     }
 
@@ -119,7 +119,7 @@ public final class SlurmExecutor {
             return result
         }
 
-        let scripts = try scripts(for: toRun, overrides: makeOptions.overrides, recordsLock: false)
+        let scripts = try scripts(for: toRun, overrides: makeOptions.overrides, recordsLock: false, force: makeOptions.force)
         try AtomicFileIO.makeFolders(slurmOutputFolder)
         try AtomicFileIO.makeFolders(scheduler.project.logFolder(artifacts: pipeline.artifacts))
         var state = [Int: TaskState]()
@@ -169,6 +169,14 @@ public final class SlurmExecutor {
 
         func succeed(_ i: Int, duration: Double) {
             let stage = pipeline.stages[i]
+            if let log = try? AtomicFileIO.readIfExists(logPath(i)),
+               String(decoding: log, as: UTF8.self).contains(RunStageOptions.upToDateMarker) {
+                // The stages it reads rewrote identical bytes: early cut-off, decided on the node.
+                state[i] = .succeeded
+                result.upToDate.append(stage.name)
+                console.line("up to date \(stage.name)  (its inputs did not change)")
+                return
+            }
             do throws(PipelineError) {
                 var outputs = [String: String]()
                 for output in stage.outputs {

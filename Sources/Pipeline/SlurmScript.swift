@@ -68,9 +68,11 @@ public struct SlurmScript: Sendable {
     /// Passed as `--record` to run-stage: the job writes its own lock entry (for scripts
     /// submitted by hand, with no controller waiting).
     public var recordsLock = false
+    /// Passed as `--force` to run-stage: run even if the stage turns out up to date on the node.
+    public var force = false
 
     public init(job: ClusterJob, pipelineName: String, executable: String, pipelineFile: String, root: String,
-                outputFolder: String, overrides: [String], recordsLock: Bool = false) {
+                outputFolder: String, overrides: [String], recordsLock: Bool = false, force: Bool = false) {
         self.job = job
         self.pipelineName = pipelineName
         self.executable = executable
@@ -79,6 +81,7 @@ public struct SlurmScript: Sendable {
         self.outputFolder = outputFolder
         self.overrides = overrides
         self.recordsLock = recordsLock
+        self.force = force
     }
 
     /// `0-N%K`: every expansion, at most K (`parallel:`, else all) at once.
@@ -103,6 +106,7 @@ public struct SlurmScript: Sendable {
         var arguments = ["run-stage", pipelineFile]
         for text in overrides { arguments += ["-S", text] }
         if recordsLock { arguments.append("--record") }
+        if force { arguments.append("--force") }
         if job.isArray, let indexVariable { arguments += ["--index-env", indexVariable] }
         return arguments + ["--"] + job.stageNames
     }

@@ -30,12 +30,16 @@ struct RunStage: ParsableCommand {
     @Flag(help: "Also record the stage in the lock file (for jobs submitted by hand).")
     var record = false
 
+    @Flag(help: "Run even if the stage is up to date against the lock file.")
+    var force = false
+
     func run() throws {
         try reportingPipelineErrors {
             var options = RunStageOptions()
             options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
             options.indexVariable = indexEnv
             options.recordInLock = record
+            options.force = force
             let status = try PipelineCommands.runStage(pipeline, stages: stages, options: options, registry: .rederive)
             if status != 0 { throw ExitCode(status) }
         }

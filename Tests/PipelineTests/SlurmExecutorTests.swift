@@ -10,9 +10,11 @@ final class SlurmExecutorTests: XCTestCase {
     params:
       seeds: [0, 1, 2]
       fail_seed: -1
+      note: x
     stages:
       data:
         cmd: seq 1 5 > "$OUT"
+        params: {note: "${note}"}
         outputs: [artifacts/data.txt]
       train:
         cmd: |
@@ -29,8 +31,9 @@ final class SlurmExecutorTests: XCTestCase {
         outputs: [artifacts/table.txt]
     """
 
-    func makeOnSlurm(_ project: TestProject, client: any SlurmClient, set overrides: [String] = []) throws -> MakeResult {
+    func makeOnSlurm(_ project: TestProject, client: any SlurmClient, set overrides: [String] = [], force: Bool = false) throws -> MakeResult {
         var options = MakeOptions()
+        options.force = force
         options.overrides = try overrides.map { try ParamOverride.parse($0) }
         var slurm = SlurmOptions(executable: try SlurmTestSupport.rederiveExecutable())
         slurm.client = client
@@ -62,13 +65,37 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(try slurm.make().ran, [])
     }
 
+    func testStagesWhoseInputsCameBackIdenticalAreSkippedOnTheNodeAsLocally() throws {
+        let slurm = try TestProject(Self.pipeline)
+        let local = try TestProject(Self.pipeline)
+        let fake = FakeSlurm()
+        _ = try makeOnSlurm(slurm, client: fake)
+        try local.make()
+        // `note` changes data's fingerprint but not its bytes: the trains and the table are cut off.
+        let onSlurm = try makeOnSlurm(slurm, client: fake, set: ["note=y"])
+        let locally = try local.make(set: ["note=y"])
+        XCTAssertEqual(onSlurm.ran, ["data"])
+        XCTAssertEqual(onSlurm.ran, locally.ran)
+        XCTAssertEqual(Set(onSlurm.upToDate), Set(locally.upToDate))
+        XCTAssertEqual(fake.submittedStages.count, 6, "submitted, then found up to date on the node")
+        XCTAssertTrue(slurm.read("artifacts/logs/p/table.log")?.contains(RunStageOptions.upToDateMarker) == true)
+        try SlurmTestSupport.assertSameLockAndOutputs(slurm, local, folder: "artifacts/runs")
+
+        // --force reaches the node.
+        let forced = try makeOnSlurm(slurm, client: fake, set: ["note=y"], force: true)
+        XCTAssertEqual(forced.ran.count, 5)
+        XCTAssertEqual(forced.upToDate, [])
+    }
+
     func testOnlyOutOfDateStagesAreSubmitted() throws {
         let project = try TestProject(Self.pipeline)
         let fake = FakeSlurm()
         _ = try makeOnSlurm(project, client: fake)
         try FileManager.default.removeItem(atPath: project.root + "/artifacts/runs/run-1.txt")
         let result = try makeOnSlurm(project, client: fake)
-        XCTAssertEqual(result.ran, ["train@seed=1", "table"])
+        // The rerun wrote the same bytes, so table is cut off on the node, as a local make would.
+        XCTAssertEqual(result.ran, ["train@seed=1"])
+        XCTAssertTrue(result.upToDate.contains("table"))
         XCTAssertEqual(Array(fake.submittedStages.dropFirst(3)), [["train@seed=1"], ["table"]])
         XCTAssertEqual(project.read("artifacts/runs/run-1.txt"), "seed 1\n1\n2\n3\n4\n5\n")
     }
