@@ -49,7 +49,12 @@ public enum PipelineCommands {
             : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
         if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        let result = try scheduler.make(options)
+        let result: MakeResult
+        if let slurm = options.slurm, !options.dryRun {
+            result = try SlurmExecutor(scheduler: scheduler, options: slurm).make(options)
+        } else {
+            result = try scheduler.make(options)
+        }
         if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
             && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
            let lockIdentity = FileIdentity.of(project.lockPath) {

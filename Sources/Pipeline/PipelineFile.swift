@@ -188,7 +188,7 @@ struct NodeReader {
         }
     }
 
-    static let stageKeys = ["description", "kind", "cmd", "params", "inputs", "outputs", "matrix", "foreach"]
+    static let stageKeys = ["description", "kind", "cmd", "params", "inputs", "outputs", "matrix", "foreach", "resources"]
 
     func declaration(name: String, nameNode: Node, node: Node) throws(PipelineError) -> StageDeclaration {
         try StageName.validate(name, at: location(nameNode))
@@ -218,6 +218,8 @@ struct NodeReader {
                     try StageName.validateIdentifier(param.key, at: location(param.keyNode), what: "param name")
                     stage.params.append((param.key, Located(value(of: param.value), at: location(param.value))))
                 }
+            // Validated here so a typo fails every command; executors read it with `StageResources.read`.
+            case "resources": _ = try StageResources(node: entry.value, reader: self, what: what)
             case "inputs": stage.inputs = try files(entry.value, what: "inputs of \(what)")
             case "outputs": stage.outputs = try files(entry.value, what: "outputs of \(what)")
             case "matrix":

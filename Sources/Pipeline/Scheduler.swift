@@ -11,6 +11,8 @@ public struct MakeOptions: Sendable {
     public var waitForLock = false
     /// Seconds between SIGTERM and SIGKILL for running stages after Ctrl-C.
     public var terminationGrace: Double = 5
+    /// Run the stages as Slurm jobs instead of on this machine (`make --executor slurm`).
+    public var slurm: SlurmOptions?
 
     public init() {}
 }
@@ -251,16 +253,7 @@ public final class Scheduler {
             if failure == nil {
                 do {
                     let outputs = try commitOutputs(stage, slots: r.outputs)
-                    var entry = LockEntry(kind: stage.kind.description,
-                                          codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
-                                          params: stage.params, inputs: r.inputs, outputs: outputs,
-                                          durationSeconds: duration)
-                    // The same build rebuilt (e.g. a fresh clone regenerating its intermediates)
-                    // keeps the recorded duration, so the lock file stays byte-identical.
-                    if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {
-                        entry.durationSeconds = previous.durationSeconds
-                    }
-                    lock.stages[stage.name] = entry
+                    record(stage, inputs: r.inputs, outputs: outputs, duration: duration)
                     lockDirty = true
                     state[i] = .succeeded
                     doneCount += 1
@@ -316,17 +309,36 @@ public final class Scheduler {
         }
         console.endLive()
         PhaseTimer.shared.mark("check/run stages")
-        // Drop lock entries of stages no longer declared (expansions of declared stages are kept:
-        // an override may have narrowed a sweep for one run).
-        let declaredBases = Set(pipeline.stages.map(\.baseName))
-        for name in lock.stages.keys where !declaredBases.contains(String(name.split(separator: "@", maxSplits: 1)[0])) {
-            lock.stages.removeValue(forKey: name)
-            lockDirty = true
-        }
+        if dropUndeclaredLockEntries() { lockDirty = true }
         try persistLock(force: true)
         hasher.save()
         for i in selected where state[i] == .pending { result.blocked.append(pipeline.stages[i].name) }
         return result
+    }
+
+    /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
+    func record(_ stage: Stage, inputs: [String: String], outputs: [String: String], duration: Double) {
+        var entry = LockEntry(kind: stage.kind.description,
+                              codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
+                              params: stage.params, inputs: inputs, outputs: outputs, durationSeconds: duration)
+        // The same build rebuilt (e.g. a fresh clone regenerating its intermediates) keeps the
+        // recorded duration, so the lock file stays byte-identical.
+        if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {
+            entry.durationSeconds = previous.durationSeconds
+        }
+        lock.stages[stage.name] = entry
+    }
+
+    /// Drops lock entries of stages no longer declared (expansions of declared stages are kept:
+    /// an override may have narrowed a sweep for one run). Returns whether any was dropped.
+    func dropUndeclaredLockEntries() -> Bool {
+        let declaredBases = Set(pipeline.stages.map(\.baseName))
+        var dropped = false
+        for name in lock.stages.keys where !declaredBases.contains(String(name.split(separator: "@", maxSplits: 1)[0])) {
+            lock.stages.removeValue(forKey: name)
+            dropped = true
+        }
+        return dropped
     }
 
     /// The last line of a stage's progress file: `0.42 message` or `42% message`.
@@ -350,7 +362,7 @@ public final class Scheduler {
 
     /// Temporary paths next to each output (same folder, so the final rename is atomic). Stale
     /// temporaries from a killed run are removed; folder outputs get an empty temporary folder.
-    private func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
+    func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
         var slots = [StageOutputSlot]()
         for output in stage.outputs {
             let final = project.absolute(output.path)
@@ -365,7 +377,7 @@ public final class Scheduler {
     }
 
     /// Renames each temporary output into place and hashes it.
-    private func commitOutputs(_ stage: Stage, slots: [StageOutputSlot]) throws(PipelineError) -> [String: String] {
+    func commitOutputs(_ stage: Stage, slots: [StageOutputSlot]) throws(PipelineError) -> [String: String] {
         for (slot, output) in zip(slots, stage.outputs) where !AtomicFileIO.exists(slot.temporaryPath) {
             throw PipelineError(.io, at: output.location, "stage finished but did not write output \(output.path)",
                                 hint: "a stage writes each output at its temporary path ($OUT_... for cmd stages); the engine moves it into place")

@@ -35,6 +35,27 @@ struct Make: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors.")
     var quiet = false
 
+    enum ExecutorChoice: String, ExpressibleByArgument, CaseIterable { case local, slurm }
+
+    @Option(help: "Where stages run: here (local), or as Slurm jobs that this make submits and waits for (slurm).")
+    var executor: ExecutorChoice = .local
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Write the jobs to DIR without submitting: sbatch scripts (slurm) or Kubernetes Indexed Jobs (k8s). Put PIPELINE and TARGETS before it.",
+                               valueName: "slurm|k8s DIR"))
+    var emit: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds between Slurm queue polls.", visibility: .hidden))
+    var pollInterval: Double = 1
+
+    func validate() throws {
+        if !emit.isEmpty {
+            guard emit.count == 2, ClusterFormat(rawValue: emit[0]) != nil else {
+                throw ValidationError("--emit takes a format (slurm or k8s) and a folder, e.g. --emit slurm jobs/; put PIPELINE and TARGETS before --emit")
+            }
+        }
+    }
+
     func run() throws {
         try reportingPipelineErrors {
             var options = MakeOptions()
@@ -43,6 +64,14 @@ struct Make: ParsableCommand {
             options.force = force
             options.waitForLock = wait
             options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            var slurm = SlurmOptions(executable: currentExecutablePath())
+            slurm.pollInterval = pollInterval
+            if let format = emit.first.flatMap(ClusterFormat.init(rawValue:)) {
+                _ = try PipelineCommands.emit(arguments, format: format, folder: emit[1], options: options, slurm: slurm,
+                                              registry: .rederive, console: Console(quiet: quiet))
+                return
+            }
+            if executor == .slurm { options.slurm = slurm }
             let result = try PipelineCommands.make(arguments, options: options, registry: .rederive, console: Console(quiet: quiet))
             if result.exitCode != 0 { throw ExitCode(result.exitCode) }
         }
