@@ -43,7 +43,7 @@ case "$command" in
     figures)
         install_missing
         swift build -c release --product rederive
-        .build/release/rederive make Pipelines/previous-token.yaml "$@"
+        .build/release/rederive make Pipelines/previous-token.yaml -j "$(nproc)" "$@"
         ;;
     test)
         install_missing

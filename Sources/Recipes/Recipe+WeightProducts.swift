@@ -44,7 +44,8 @@ extension Recipe {
             if best == i { diagonalWins += 1 }
         }
         let v = entries.first { $0.kind == .v }, k = entries.first { $0.kind == .k }, q = entries.first { $0.kind == .q }
-        var caption = "Layer \(lastLayer)'s OV circuit copies tokens: for \(RecipeSupport.percent(Double(diagonalWins) / Double(n - 1))) of tokens the attended token's own logit is the largest."
+        var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(RecipeSupport.percent(Double(diagonalWins) / Double(n - 1))) of tokens " +
+            "(chance \(RecipeSupport.percent(1 / Double(n - 1))))."
         if let q, let k, let v {
             caption += " Composition of layer 0 into layer 1: Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
         }
