@@ -132,8 +132,10 @@ public enum PipelineCommands {
     }
 
     /// `rederive dag`: the stage graph as text or Graphviz dot.
+    /// `rederive dag`: the graph as text or dot (returned), or drawn to `output` as PNG or PDF
+    /// (then the returned text says where).
     public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
-                           directory: String? = nil) throws(PipelineError) -> String {
+                           output: String? = nil, directory: String? = nil) throws(PipelineError) -> String {
         let (project, targets) = try locate(arguments, directory: directory)
         let pipeline = try project.load(overrides: overrides)
         let selected = try pipeline.selection(for: targets)
@@ -141,8 +143,14 @@ public enum PipelineCommands {
         case .text: return DagRenderer.text(pipeline, selected: selected)
         case .dot: return DagRenderer.dot(pipeline, selected: selected)
         case .png, .pdf:
-            throw PipelineError(.io, at: nil, "dag --format \(format.rawValue) needs the Plot module's graph renderer, which is not in this build",
-                                hint: "use --format dot, and Graphviz if installed: rederive dag --format dot | dot -T\(format.rawValue) -o dag.\(format.rawValue)")
+            let path = output ?? "dag.\(format.rawValue)"
+            let figure = DagFigure.figure(pipeline, selected: selected)
+            do {
+                if format == .png { try figure.writePNG(to: path, source: "rederive dag \(project.name)") } else { try figure.writePDF(to: path) }
+            } catch {
+                throw PipelineError(.io, at: nil, "cannot draw the graph to \(path): \(error)")
+            }
+            return "wrote \(path)\n"
         }
     }
 

@@ -78,7 +78,6 @@ extension Recipe {
         switch (parts.count > 2 ? parts[parts.count - 2] : "", hook) {
         case ("ln1", "scale"): what = "LN1"
         case ("ln2", "scale"): what = "LN2"
-        case ("ln_final", "scale"), (_, "scale") where parts.first == "ln_final": what = "LN"
         case ("attn", let h): what = h
         case ("mlp", let h): what = "mlp " + h
         case (_, "attn_out"): what = "attn"
