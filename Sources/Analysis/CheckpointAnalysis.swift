@@ -266,7 +266,7 @@ public struct CheckpointAnalysis {
                                lossMask: Array(repeating: evalBatch.lossMask.prefix(rows), count: blocks).flatMap { $0 })
         let blockOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, 1 + $0) })
         let positionBlocks = 1 + names.count
-        let run = model.run(tiled, cache: .none) { hook, activation in
+        let run = model.run(tiled, cache: .none, hooking: Set(names + ["blocks.0.hook_attn_out"])) { hook, activation in
             let perSequence = activation.count / (blocks * sequences)
             if let block = blockOf[hook], let mean = means[hook] {
                 let start = block * sequences * perSequence

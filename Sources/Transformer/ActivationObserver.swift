@@ -9,15 +9,22 @@ import Tensor
 final class ActivationObserver {
     let cacheNames: Set<String>?
     let hook: ((String, inout Tensor) -> Void)?
+    /// The hook points `hook` is called at; nil for all of them.
+    let hookNames: Set<String>?
     var cache: [String: Tensor] = [:]
 
-    init(cacheNames: Set<String>?, hook: ((String, inout Tensor) -> Void)?) {
-        self.cacheNames = cacheNames; self.hook = hook
+    init(cacheNames: Set<String>?, hook: ((String, inout Tensor) -> Void)?, hookNames: Set<String>? = nil) {
+        self.cacheNames = cacheNames; self.hook = hook; self.hookNames = hookNames
+    }
+
+    /// Whether `hook` is called at `name`.
+    func hooks(_ name: String) -> Bool {
+        hook != nil && hookNames.map { $0.contains(name) } ?? true
     }
 
     /// Whether the forward must materialise `name` (e.g. `hook_result`, which training skips).
     func wants(_ name: String) -> Bool {
-        hook != nil || cacheNames.map { $0.contains(name) } ?? true
+        hooks(name) || cacheNames.map { $0.contains(name) } ?? true
     }
 
     /// Visits the activation `name` stored at `base` as rows of `width` floats, `stride` apart.
@@ -35,7 +42,7 @@ final class ActivationObserver {
         }
         var tensor = Tensor(shape: shape, scalars: scalars)
         var changed = false
-        if let hook {
+        if let hook, hooks(name) {
             hook(name, &tensor)
             precondition(tensor.shape == shape, "hook changed the shape of \(name) from \(shape) to \(tensor.shape)")
             if tensor.scalars != scalars {

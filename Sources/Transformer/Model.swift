@@ -60,7 +60,10 @@ public struct Model: Sendable, Equatable {
     /// Runs the forward on `batch` (sequences up to `n_ctx` long), keeping the activations
     /// `cache` selects and letting `hook` rewrite any of them. Uses the same kernels as
     /// training, so without a hook the logits are those the trainer saw.
-    public func run(_ batch: TokenBatch, cache: CacheSelection = .all,
+    ///
+    /// `hooking` limits the hook to those hook points (nil: every one), so that a forward that
+    /// rewrites one activation does not copy all the others.
+    public func run(_ batch: TokenBatch, cache: CacheSelection = .all, hooking: Set<String>? = nil,
                     hook: ((String, inout Tensor) -> Void)? = nil) -> ForwardResult {
         let ws = Workspace(config: config, batch: batch.batch, length: batch.length)
         ws.load(batch)
@@ -71,7 +74,7 @@ public struct Model: Sendable, Equatable {
         case .names(let set): names = set
         }
         let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
-        let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook) : nil
+        let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil
         var storage = parameters.storage
         let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
             let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
