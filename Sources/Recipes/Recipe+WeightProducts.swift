@@ -21,15 +21,17 @@ extension Recipe {
         let earlier = Array(Set(entries.map { "L\($0.earlierLayer)H\($0.earlierHead)" })).sorted()
         let later = Array(Set(entries.map { "L\($0.laterLayer)H\($0.laterHead)" })).sorted()
         let kinds = ["q", "k", "v"]
-        let columns = later.flatMap { head in kinds.map { "\(head) \($0.uppercased())" } }
-        if !entries.isEmpty {
+        // With one later head the columns are just Q, K, V (the axis label names the head).
+        let columns = later.flatMap { head in kinds.map { later.count == 1 ? $0.uppercased() : "\(head) \($0.uppercased())" } }
+        // One pair of heads has three numbers, which the caption states; a table shows more.
+        if earlier.count * later.count > 1 {
             var values = [Double](repeating: .nan, count: earlier.count * columns.count)
             for entry in entries {
                 let row = earlier.firstIndex(of: "L\(entry.earlierLayer)H\(entry.earlierHead)")!
                 let column = later.firstIndex(of: "L\(entry.laterLayer)H\(entry.laterHead)")! * 3 + kinds.firstIndex(of: entry.kind.rawValue)!
                 values[row * columns.count + column] = entry.score
             }
-            panels.append(Panel(title: "Composition scores", xLabel: "later head", yLabel: "earlier head",
+            panels.append(Panel(title: "Composition scores", xLabel: later.count == 1 ? "composition into \(later[0])" : "later head", yLabel: "earlier head",
                                 marks: [.heatmap(Matrix(rows: earlier.count, columns: columns.count, values: values),
                                                  scale: ColorScale(.magma, norm: .linear(min: 0)), annotate: true,
                                                  rowLabels: earlier, columnLabels: columns)],
@@ -47,8 +49,8 @@ extension Recipe {
         var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(RecipeSupport.percent(Double(diagonalWins) / Double(n - 1))) of tokens " +
             "(chance \(RecipeSupport.percent(1 / Double(n - 1))))."
         if let q, let k, let v {
-            caption += " Composition of layer 0 into layer 1: Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
+            caption += " Composition scores of layer 0 into layer 1, ‖W_A W_B‖ / (‖W_A‖ ‖W_B‖): Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
         }
-        return RecipeOutput(figure: Figure(size: .inches(14, 4.4), grid: [panels]), caption: caption)
+        return RecipeOutput(figure: Figure(size: .inches(panels.count == 2 ? 10 : 14, 4.4), grid: [panels]), caption: caption)
     }
 }
