@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Watches (and may rewrite) activations at TransformerLens hook points during a forward.
@@ -36,19 +37,22 @@ final class ActivationObserver {
         let width = width ?? count
         let stride = stride ?? width
         let rows = width == 0 ? 0 : count / width
-        var scalars = [Float](repeating: 0, count: count)
-        for r in 0..<rows {
-            for j in 0..<width { scalars[r * width + j] = base[r * stride + j] }
+        // One copy out, the hook edits it in place (the tensor is uniquely owned, so no
+        // copy-on-write), then the rows are compared with the buffer and written back if changed.
+        var tensor = Tensor(shape: shape)
+        tensor.scalars.withUnsafeMutableBufferPointer { out in
+            guard let out = out.baseAddress else { return }
+            for r in 0..<rows { (out + r * width).update(from: base + r * stride, count: width) }
         }
-        var tensor = Tensor(shape: shape, scalars: scalars)
         var changed = false
         if let hook, hooks(name) {
             hook(name, &tensor)
             precondition(tensor.shape == shape, "hook changed the shape of \(name) from \(shape) to \(tensor.shape)")
-            if tensor.scalars != scalars {
-                changed = true
-                for r in 0..<rows {
-                    for j in 0..<width { base[r * stride + j] = tensor.scalars[r * width + j] }
+            tensor.scalars.withUnsafeBufferPointer { edited in
+                guard let edited = edited.baseAddress else { return }
+                for r in 0..<rows where memcmp(edited + r * width, base + r * stride, width * MemoryLayout<Float>.size) != 0 {
+                    changed = true
+                    (base + r * stride).update(from: edited + r * width, count: width)
                 }
             }
         }
