@@ -31,7 +31,7 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
 
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Transformer", dependencies: ["Tensor", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Transformer", dependencies: ["Tensor", "CBLAS", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer"]),
         .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
