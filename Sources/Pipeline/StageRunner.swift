@@ -95,15 +95,7 @@ public final class StageLog: Sendable {
     }
 
     public func write(_ text: String) {
-        var copy = text
-        copy.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                offset += n
-            }
-        }
+        Console.write(fileDescriptor, text)
     }
 
     deinit { close(fileDescriptor) }
