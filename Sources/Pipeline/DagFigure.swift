@@ -34,16 +34,11 @@ enum DagFigure {
         marks.append(.scatter(x: selected.map { point($0).x }, y: selected.map { point($0).y }, color: .gray(0.2), size: 4))
         for i in selected {
             let (x, y) = point(i)
-            marks.append(.text(" " + escape(pipeline.stages[i].name), x: x, y: y, anchor: .left, size: 7))
+            marks.append(.text(" " + Markup.escape(pipeline.stages[i].name), x: x, y: y, anchor: .left, size: 7))
         }
-        let panel = Panel(title: "\(escape(pipeline.name)): \(selected.count) stages", marks: marks,
+        let panel = Panel(title: "\(Markup.escape(pipeline.name)): \(selected.count) stages", marks: marks,
                           xLimits: -0.1...(Double(columns) - 0.1), yLimits: (-Double(rows) + 0.5)...0.5,
                           xTicks: .hidden, yTicks: .hidden, legend: .hidden, frame: false)
         return Figure(panel, size: .inches(max(4, columnWidth * Double(columns)), max(2, 0.16 * Double(rows) + 0.8)))
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

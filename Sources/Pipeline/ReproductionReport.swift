@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 
 /// The HTML page `rederive check` writes: one row per committed file with its verdict, RMS and,
 /// for a mismatch, the baseline | new | difference image.
@@ -17,16 +18,16 @@ enum ReproductionReport {
             case .unreadable(let why): ("unreadable: \(why)", "fail")
             }
             let rms = c.rms.map { String(format: "%.3f", $0) } ?? "–"
-            let image = c.diffImage.map { "<a href=\"\(escape($0))\"><img src=\"\(escape($0))\" alt=\"baseline, new and difference of \(escape(c.path))\"></a>" } ?? ""
-            rows += "<tr class=\"\(css)\"><td><code>\(escape(c.path))</code></td><td>\(css == "pass" ? "pass" : "FAIL")</td><td>\(escape(label))</td><td>\(rms)</td><td>\(image)</td></tr>\n"
+            let image = c.diffImage.map { "<a href=\"\(Markup.escape($0))\"><img src=\"\(Markup.escape($0))\" alt=\"baseline, new and difference of \(Markup.escape(c.path))\"></a>" } ?? ""
+            rows += "<tr class=\"\(css)\"><td><code>\(Markup.escape(c.path))</code></td><td>\(css == "pass" ? "pass" : "FAIL")</td><td>\(Markup.escape(label))</td><td>\(rms)</td><td>\(image)</td></tr>\n"
         }
-        let build = result.buildFailure.map { "<p class=\"fail\">The regeneration failed: \(escape($0))</p>\n" } ?? ""
+        let build = result.buildFailure.map { "<p class=\"fail\">The regeneration failed: \(Markup.escape($0))</p>\n" } ?? ""
         return """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
-        <title>rederive check: \(escape(pipeline))</title>
+        <title>rederive check: \(Markup.escape(pipeline))</title>
         <style>
         body { font-family: sans-serif; margin: 2em; }
         table { border-collapse: collapse; }
@@ -37,8 +38,8 @@ enum ReproductionReport {
         </style>
         </head>
         <body>
-        <h1>rederive check: \(escape(pipeline))</h1>
-        <p>\(result.comparisons.count) files compared, \(failed) failed; mode \(escape(mode)). Difference images show the committed figure, the regenerated one, and their difference amplified ten times (red).</p>
+        <h1>rederive check: \(Markup.escape(pipeline))</h1>
+        <p>\(result.comparisons.count) files compared, \(failed) failed; mode \(Markup.escape(mode)). Difference images show the committed figure, the regenerated one, and their difference amplified ten times (red).</p>
         \(build)<table>
         <thead><tr><th>file</th><th>result</th><th>detail</th><th>RMS</th><th>baseline | new | difference</th></tr></thead>
         <tbody>
@@ -48,10 +49,5 @@ enum ReproductionReport {
         </html>
 
         """
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

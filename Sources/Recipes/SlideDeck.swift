@@ -14,8 +14,7 @@ enum SlideDeck {
     static func page(_ figure: Figure, title: String, caption: String) -> Figure {
         var page = figure.styled(.talk)
         page.suptitle = title
-        page.caption = caption.replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        page.caption = Markup.escape(caption)
         return page
     }
 }
