@@ -95,7 +95,8 @@ public struct ReproductionCheck {
             comparisons += compareArrays(of: pipeline, newRoot: scratch)
         } else {
             // Same machine, same seeds: the lock file must come out byte-identical too.
-            comparisons.append(compareBytes(relative(project.lockPath), baselineRoot: project.root, newRoot: scratch))
+            let lock = relative(project.lockPath)
+            comparisons.append(compareBytes(lock, baseline: project.root + "/" + lock, new: scratch + "/" + lock))
         }
         let result = Result(comparisons: comparisons, reportPath: report + "/index.html", buildFailure: buildFailure)
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)
@@ -151,7 +152,7 @@ public struct ReproductionCheck {
         switch (path as NSString).pathExtension.lowercased() {
         case "png":
             do {
-                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report, bytesEqual: nil)
+                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
@@ -161,7 +162,7 @@ public struct ReproductionCheck {
                 return Comparison(path: path, verdict: same ? .match : .differs("the PDF bytes differ"))
             }
             do {
-                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report, bytesEqual: same)
+                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
@@ -170,7 +171,7 @@ public struct ReproductionCheck {
         }
     }
 
-    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String, bytesEqual: Bool?) -> Comparison {
+    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String) -> Comparison {
         guard baseline.count == new.count else {
             return Comparison(path: path, verdict: .differs("\(baseline.count) pages committed, \(new.count) regenerated"))
         }
@@ -202,8 +203,8 @@ public struct ReproductionCheck {
         return result
     }
 
-    func compareBytes(_ path: String, baselineRoot: String, newRoot: String) -> Comparison {
-        let (baseline, new) = (baselineRoot + "/" + path, newRoot + "/" + path)
+    /// `path` (project-relative, for the report) compared byte for byte at `baseline` and `new`.
+    func compareBytes(_ path: String, baseline: String, new: String) -> Comparison {
         guard FileManager.default.fileExists(atPath: baseline) else { return Comparison(path: path, verdict: .missingBaseline) }
         guard FileManager.default.fileExists(atPath: new) else { return Comparison(path: path, verdict: .missingRegenerated) }
         return Comparison(path: path, verdict: FileManager.default.contentsEqual(atPath: baseline, andPath: new) ? .match : .differs("the bytes differ"))
@@ -213,8 +214,7 @@ public struct ReproductionCheck {
     func compareText(_ path: String, baseline: String, new: String) -> Comparison {
         guard let a = try? String(contentsOfFile: baseline, encoding: .utf8),
               let b = try? String(contentsOfFile: new, encoding: .utf8) else {
-            return compareBytes(path, baselineRoot: (baseline as NSString).deletingLastPathComponent,
-                                newRoot: (new as NSString).deletingLastPathComponent)
+            return compareBytes(path, baseline: baseline, new: new)
         }
         if a == b { return Comparison(path: path, verdict: .match) }
         if options.exact { return Comparison(path: path, verdict: .differs("the text differs")) }

@@ -107,6 +107,23 @@ final class ReproductionCheckTests: XCTestCase {
         XCTAssert(message.contains(project.root + "/Figures/heat.png") && message.contains("not a readable PNG"), message)
     }
 
+    /// Committed files that are not text (here two bytes that are not UTF-8) are compared byte
+    /// for byte at their own paths.
+    func testNonTextFilesAreComparedByBytes() throws {
+        let binary = try TestProject("""
+            stages:
+              raw:
+                cmd: printf '\\377\\376' > "$OUT"
+                outputs: [Figures/raw.bin]
+            """)
+        XCTAssertEqual(try binary.make().exitCode, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: binary.root + "/Figures/raw.bin")), Data([0xFF, 0xFE]))
+        let located = try XCTUnwrap(try Project.locate(binary.pipelinePath, from: binary.root))
+        let result = try ReproductionCheck(project: located, options: ReproductionCheck.Options())
+            .run(registry: binary.registry, console: Console(interactive: false, quiet: true))
+        XCTAssertEqual(verdict(result, "Figures/raw.bin")?.verdict, .match)
+    }
+
     /// The report is a well-formed page whose images exist (a structural check: every tag closes
     /// in order, and every `img` points at a file in the report folder).
     func testTheReportIsWellFormedHTML() throws {
