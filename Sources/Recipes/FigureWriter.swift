@@ -19,12 +19,18 @@ public enum FigureWriter {
         return output.caption
     }
 
+    /// Every recipe drawn from `runs`, in order: what the deck and the gallery both show.
+    public static func draw(_ recipes: [Recipe], runs: StudyRuns) throws(RecipeError) -> [(recipe: Recipe, output: RecipeOutput)] {
+        var drawn = [(recipe: Recipe, output: RecipeOutput)]()
+        for recipe in recipes { drawn.append((recipe, try recipe.make(runs))) }
+        return drawn
+    }
+
     /// A 16:9 deck in the talk style: a title page, then one page per recipe with its title and caption.
-    public static func writeSlides(_ recipes: [Recipe], runs: StudyRuns, title: String, subtitle: String,
+    public static func writeSlides(_ drawn: [(recipe: Recipe, output: RecipeOutput)], title: String, subtitle: String,
                                    to path: String) throws(RecipeError) {
         var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
-        for recipe in recipes {
-            let output = try recipe.make(runs)
+        for (recipe, output) in drawn {
             pages.append(SlideDeck.page(output.figure, title: recipe.title, caption: output.caption))
         }
         do { try writePDF(pages, to: path, title: title) } catch {
@@ -33,10 +39,9 @@ public enum FigureWriter {
     }
 
     /// A Markdown gallery of the recipes' figures with their captions, as `Figures/README.md`.
-    public static func gallery(_ recipes: [Recipe], runs: StudyRuns) throws(RecipeError) -> String {
+    public static func gallery(_ drawn: [(recipe: Recipe, output: RecipeOutput)]) -> String {
         var text = "# Figures\n\nRendered by `rederive make` from the study's analyses; captions quote this project's own numbers.\n"
-        for recipe in recipes {
-            let output = try recipe.make(runs)
+        for (recipe, output) in drawn {
             text += "\n## \(recipe.title)\n\n![\(recipe.title)](\(recipe.name).png)\n\n\(output.caption)\n\n[PDF](\(recipe.name).pdf)\n"
         }
         return text

@@ -35,12 +35,12 @@ struct Slides: ParsableCommand {
             return
         }
         do {
-            let runs = try StudyRuns(folders: from)
-            try FigureWriter.writeSlides(Recipe.all, runs: runs, title: "Re-deriving position",
+            let drawn = try FigureWriter.draw(Recipe.all, runs: StudyRuns(folders: from))
+            try FigureWriter.writeSlides(drawn, title: "Re-deriving position",
                                          subtitle: "A transformer without positional embeddings learns to predict the previous token",
                                          to: pdf)
             if let gallery {
-                let text = try FigureWriter.gallery(Recipe.all, runs: runs)
+                let text = FigureWriter.gallery(drawn)
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: gallery), options: .atomic) } catch {
                     throw RecipeError.render(recipe: "gallery", reason: "cannot write \(gallery): \(error.localizedDescription)")
                 }
