@@ -24,7 +24,7 @@ public struct ToolStageRunner: StageRunner {
         let executable = try ToolStageRunner.executablePath()
         let status = try CommandStageRunner.spawnAndWait(
             [executable] + arguments(context),
-            environment: ["REDERIVE_PROGRESS": context.progressFile, "REDERIVE_THREADS": String(context.threads)],
+            environment: ["REDERIVE_PROGRESS": context.progressFile],
             output: context.log.fileDescriptor, cancellation: context.cancellation)
         guard status == 0 else {
             throw StageFailure(message: status > 0 ? "rederive \(kind) exited with status \(status)" : "rederive \(kind) killed by signal \(-status)")
