@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Starts a single-node Slurm on this machine, for `rederive make --executor slurm` and its
 # integration test: installs slurm-wlm and munge from Debian (when missing), writes a one-node
 # slurm.conf (no accounting, proctrack/linuxproc, task/none), starts munged, slurmctld and
@@ -9,6 +9,17 @@
 set -u
 
 say() { printf 'slurm-local: %s\n' "$*" >&2; }
+
+# Runs a daemon with only stdin, stdout and stderr open. A daemon keeps whatever else it inherits,
+# and a caller that waits for one of its own descriptors to close (Foundation's Process does, for
+# the socket it hands each child) would otherwise wait for as long as the daemon runs.
+detached() (
+    for fd in /proc/self/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec "$@"
+)
 die() { say "error: $*"; exit 1; }
 
 CONF=/etc/slurm/slurm.conf
@@ -78,7 +89,7 @@ fi
 mkdir -p /run/munge /var/lib/munge /var/log/munge
 chown -R munge:munge /run/munge /var/lib/munge /var/log/munge /etc/munge 2>/dev/null || true
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
-    munged --force 2>/dev/null || munged --force -F >/dev/null 2>&1 &
+    detached munged --force 2>/dev/null || detached munged --force -F >/dev/null 2>&1 &
     i=0
     until munge -n 2>/dev/null | unmunge >/dev/null 2>&1; do
         i=$((i + 1)); [ $i -le 50 ] || die "munged did not start; see /var/log/munge/munged.log"
@@ -101,8 +112,8 @@ if ! cmp -s "$NEW" "$CONF" 2>/dev/null; then
         fi
     done
 fi
-running /run/slurmctld.pid || slurmctld || die "slurmctld did not start; see $LOGS/slurmctld.log"
-running /run/slurmd.pid || slurmd -N "$NODE" || die "slurmd did not start; see $LOGS/slurmd.log"
+running /run/slurmctld.pid || detached slurmctld || die "slurmctld did not start; see $LOGS/slurmctld.log"
+running /run/slurmd.pid || detached slurmd -N "$NODE" || die "slurmd did not start; see $LOGS/slurmd.log"
 
 i=0
 while :; do

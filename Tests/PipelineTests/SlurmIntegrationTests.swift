@@ -25,7 +25,7 @@ final class SlurmIntegrationTests: XCTestCase {
         // Without root the script still succeeds when Slurm is already up; otherwise it says why.
         let script = packageRoot + "/Scripts/slurm-local.sh"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script]
         let pipe = Pipe()
         process.standardOutput = pipe
