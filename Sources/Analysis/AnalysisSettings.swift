@@ -10,6 +10,9 @@ public struct AnalysisSettings: Sendable {
     /// Sequences (the first of the evaluation batch) on which ablations are run; they are
     /// tiled once per ablation (about 20 + n_ctx times) into one forward pass.
     public var ablationSequences = 32
+    /// Sequences per ablation forward (whole blocks of `ablationSequences`): one forward of all
+    /// the blocks would touch over a gigabyte of fresh memory.
+    public var ablationSequencesPerForward = 128
     public var probes = PositionProbes.Settings()
 
     public init() {}

@@ -70,14 +70,13 @@ public struct CheckpointAnalysis {
         try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), "tokens.npy")
 
         let heads = try attentionAndCircuits(cache: cache, output: output)
-        var probes = [ResidualStreamReport](), pcas = [AnalysisSummary.PCA]()
+        var probeJobs = [(stream: String, residual: Tensor, normalized: Bool)](), pcas = [AnalysisSummary.PCA]()
         for stream in streams {
             let residual = try activation(cache, stream)
-            for normalized in [false, true] {
-                probes.append(try PositionProbes.report(stream: stream, residual: residual, normalized: normalized, settings: settings.probes))
-            }
+            probeJobs += [(stream, residual, false), (stream, residual, true)]
             pcas.append(try principalComponents(stream: stream, residual: residual, output: output))
         }
+        let probes = try PositionProbes.reports(probeJobs, settings: settings.probes, threads: ComputeThreads.count)
         let composition = try circuits.compositionScores()
         let dla = try logitAttribution(cache: cache)
         try output.write(.float32(dla.meanByPosition), "dla.npy")
@@ -248,9 +247,10 @@ public struct CheckpointAnalysis {
         return names
     }
 
-    /// Mean ablations, all in one forward: the first `ablationSequences` of the batch are tiled
-    /// into blocks, one intact (the baseline), one per ablated activation and one per position
-    /// of layer 0's attention output; the hook rewrites only its own block's rows.
+    /// Mean ablations. The first `ablationSequences` of the batch are tiled into blocks, one
+    /// intact (the baseline), one per ablated activation and one per position of layer 0's
+    /// attention output; a few blocks go through each forward, where the hook rewrites only
+    /// each block's own rows.
     private func ablate(cache: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> (Double, [AnalysisSummary.Ablation]) {
         let sequences = min(settings.ablationSequences, evalBatch.batch)
         let length = evalBatch.length, d = config.dModel
@@ -259,37 +259,48 @@ public struct CheckpointAnalysis {
         var means = [String: Tensor]()
         for name in names + ["blocks.0.hook_attn_out"] { means[name] = try activation(cache, name).meanOverFirstAxis() }
         let blocks = 1 + names.count + length
-        let rows = sequences * length
-        let tiled = TokenBatch(batch: blocks * sequences, length: length,
-                               tokens: Array(repeating: evalBatch.tokens.prefix(rows), count: blocks).flatMap { $0 },
-                               targets: Array(repeating: evalBatch.targets.prefix(rows), count: blocks).flatMap { $0 },
-                               lossMask: Array(repeating: evalBatch.lossMask.prefix(rows), count: blocks).flatMap { $0 })
         let blockOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, 1 + $0) })
         let positionBlocks = 1 + names.count
-        let run = model.run(tiled, cache: .none, hooking: Set(names + ["blocks.0.hook_attn_out"])) { hook, activation in
-            let perSequence = activation.count / (blocks * sequences)
-            if let block = blockOf[hook], let mean = means[hook] {
-                let start = block * sequences * perSequence
-                for i in 0..<(sequences * perSequence) { activation.scalars[start + i] = mean.scalars[i % mean.count] }
-            }
-            if hook == "blocks.0.hook_attn_out", let mean = means[hook] {
-                for position in 0..<length {
-                    for s in 0..<sequences {
-                        let row = ((positionBlocks + position) * sequences + s) * length + position
-                        for j in 0..<d { activation.scalars[row * d + j] = mean.scalars[position * d + j] }
+        let rows = sequences * length
+        func tiled(_ count: Int) -> TokenBatch {
+            TokenBatch(batch: count * sequences, length: length,
+                       tokens: Array(repeating: evalBatch.tokens.prefix(rows), count: count).flatMap { $0 },
+                       targets: Array(repeating: evalBatch.targets.prefix(rows), count: count).flatMap { $0 },
+                       lossMask: Array(repeating: evalBatch.lossMask.prefix(rows), count: count).flatMap { $0 })
+        }
+        let blocksPerForward = min(blocks, max(1, settings.ablationSequencesPerForward / max(1, sequences)))
+        let forwards = (blocks + blocksPerForward - 1) / blocksPerForward
+        let threads = ParallelJobs.workers(for: forwards, threads: ComputeThreads.count)
+        let runners = (0..<threads).map { _ in ForwardRunner(model: model, capacity: blocksPerForward * sequences, length: length) }
+        let hooked = Set(names + ["blocks.0.hook_attn_out"])
+        let losses = try ParallelJobs.map(forwards, threads: threads) { index, worker in
+            let first = index * blocksPerForward, count = min(blocksPerForward, blocks - first)
+            let batch = tiled(count)
+            let run = runners[worker].run(batch, cache: .none, hooking: hooked) { hook, activation in
+                let perSequence = activation.count / (count * sequences)
+                if let block = blockOf[hook], (first..<(first + count)).contains(block), let mean = means[hook] {
+                    let start = (block - first) * sequences * perSequence
+                    for i in 0..<(sequences * perSequence) { activation.scalars[start + i] = mean.scalars[i % mean.count] }
+                }
+                if hook == "blocks.0.hook_attn_out", let mean = means[hook] {
+                    for position in 0..<length where (first..<(first + count)).contains(positionBlocks + position) {
+                        for s in 0..<sequences {
+                            let row = ((positionBlocks + position - first) * sequences + s) * length + position
+                            for j in 0..<d { activation.scalars[row * d + j] = mean.scalars[position * d + j] }
+                        }
                     }
                 }
             }
-        }
-        // Mean loss of each block over its masked-in positions.
-        let losses = (0..<blocks).map { block -> Double in
-            var total = 0.0, count = 0.0
-            for i in (block * rows)..<((block + 1) * rows) where tiled.lossMask[i] > 0 {
-                total += Double(run.lossPerPosition.scalars[i]) * Double(tiled.lossMask[i])
-                count += Double(tiled.lossMask[i])
+            // Mean loss of each block over its masked-in positions.
+            return (0..<count).map { block -> Double in
+                var total = 0.0, weight = 0.0
+                for i in (block * rows)..<((block + 1) * rows) where batch.lossMask[i] > 0 {
+                    total += Double(run.lossPerPosition.scalars[i]) * Double(batch.lossMask[i])
+                    weight += Double(batch.lossMask[i])
+                }
+                return weight > 0 ? total / weight : 0
             }
-            return count > 0 ? total / count : 0
-        }
+        }.flatMap { $0 }
         try output.write(.float32(Tensor(shape: [length], scalars: losses[positionBlocks...].map(Float.init))),
                          "ablation.attn0_by_position.npy")
         return (losses[0], names.enumerated().map { .init(activation: $1, loss: losses[1 + $0]) })

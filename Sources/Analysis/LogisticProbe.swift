@@ -38,38 +38,57 @@ public struct LogisticProbe: Sendable {
         featureScale = variance.map { let std = ($0 / Double(n)).squareRoot(); return std > 1e-12 ? Float(1 / std) : 0 }
         let x = Self.standardise(features, mean: featureMean, scale: featureScale)
 
-        var w = Tensor.zeros([d, c]), b = [Float](repeating: 0, count: c)
-        var mW = Tensor.zeros([d, c]), vW = Tensor.zeros([d, c])
-        var mB = [Float](repeating: 0, count: c), vB = [Float](repeating: 0, count: c)
-        var probabilities = Tensor.zeros([n, c])
+        (weights, bias) = Self.fit(x.scalars, labels: labels, rows: n, features: d, classes: c, settings: settings)
+    }
+
+    /// Full-batch Adam from zero on the mean cross-entropy plus `l2`; returns W `[d, c]` and b.
+    /// Every buffer is made before the loop.
+    static func fit(_ x: [Float], labels: [Int], rows n: Int, features d: Int, classes c: Int,
+                    settings: Settings) -> (Tensor, [Float]) {
+        var w = [Float](repeating: 0, count: d * c), b = [Float](repeating: 0, count: c)
+        var mW = w, vW = w, gradW = w, mB = b, vB = b
+        // Probabilities, then the loss gradient with respect to the logits.
+        var p = [Float](repeating: 0, count: n * c)
+        var gradB = [Double](repeating: 0, count: c)
         let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-8)
-        for step in 1...max(settings.iterations, 1) {
-            // Forward: softmax(xW + b); the gradient of the mean cross-entropy is (p - onehot) / n.
-            probabilities = x.matmul(w).addingRowVector(Tensor(shape: [c], scalars: b))
-            Self.softmaxRows(&probabilities)
-            probabilities.scalars.withUnsafeMutableBufferPointer { p in
-                for row in 0..<n { p[row * c + labels[row]] -= 1 }
-                for i in 0..<p.count { p[i] /= Float(n) }
-            }
-            var gradW = x.matmul(probabilities, transposeSelf: true)
-            gradW += w * settings.l2
-            let gradB = probabilities.meanOverFirstAxis() * Float(n)
-            let correction1 = 1 - Float(Double(beta1).power(step)), correction2 = 1 - Float(Double(beta2).power(step))
-            for i in 0..<(d * c) {
-                let g = gradW.scalars[i]
-                mW.scalars[i] = beta1 * mW.scalars[i] + (1 - beta1) * g
-                vW.scalars[i] = beta2 * vW.scalars[i] + (1 - beta2) * g * g
-                w.scalars[i] -= settings.learningRate * (mW.scalars[i] / correction1) / ((vW.scalars[i] / correction2).squareRoot() + epsilon)
-            }
-            for i in 0..<c {
-                let g = gradB.scalars[i]
-                mB[i] = beta1 * mB[i] + (1 - beta1) * g
-                vB[i] = beta2 * vB[i] + (1 - beta2) * g * g
-                b[i] -= settings.learningRate * (mB[i] / correction1) / ((vB[i] / correction2).squareRoot() + epsilon)
+        let (rate, l2, inverseN) = (settings.learningRate, settings.l2, 1 / Float(n))
+        x.withUnsafeBufferPointer { x in
+            let x = x.baseAddress!
+            for step in 1...max(settings.iterations, 1) {
+                let correction1 = 1 - Float(Double(beta1).power(step)), correction2 = 1 - Float(Double(beta2).power(step))
+                p.withUnsafeMutableBufferPointer { p in
+                    let p = p.baseAddress!
+                    // p = softmax(x W + b); then (p - onehot) / n.
+                    for row in 0..<n { (p + row * c).update(from: b, count: c) }
+                    BLAS.gemm(m: n, n: c, k: d, a: x, lda: d, b: w, ldb: c, beta: 1, c: p, ldc: c)
+                    for row in 0..<n {
+                        let r = p + row * c
+                        let total = VectorMath.expShifted(r, c, shift: VectorMath.max(r, c))
+                        VectorMath.scale(r, c, by: 1 / total)
+                        r[labels[row]] -= 1
+                        VectorMath.scale(r, c, by: inverseN)
+                    }
+                    // gradW = x^T p + l2 W; gradB = column sums of p.
+                    for i in 0..<(d * c) { gradW[i] = w[i] * l2 }
+                    BLAS.gemm(transposeA: true, m: d, n: c, k: n, a: x, lda: d, b: p, ldb: c, beta: 1, c: &gradW, ldc: c)
+                    for j in 0..<c { gradB[j] = 0 }
+                    for row in 0..<n { for j in 0..<c { gradB[j] += Double(p[row * c + j]) } }
+                }
+                for i in 0..<(d * c) {
+                    let g = gradW[i]
+                    mW[i] = beta1 * mW[i] + (1 - beta1) * g
+                    vW[i] = beta2 * vW[i] + (1 - beta2) * g * g
+                    w[i] -= rate * (mW[i] / correction1) / ((vW[i] / correction2).squareRoot() + epsilon)
+                }
+                for j in 0..<c {
+                    let g = Float(gradB[j])
+                    mB[j] = beta1 * mB[j] + (1 - beta1) * g
+                    vB[j] = beta2 * vB[j] + (1 - beta2) * g * g
+                    b[j] -= rate * (mB[j] / correction1) / ((vB[j] / correction2).squareRoot() + epsilon)
+                }
             }
         }
-        weights = w
-        bias = b
+        return (Tensor(shape: [d, c], scalars: w), b)
     }
 
     /// The most likely class of each row of `features`.
@@ -102,20 +121,6 @@ public struct LogisticProbe: Sendable {
             for i in 0..<values.count { values[i] *= scale[i % d] }
         }
         return x
-    }
-
-    static func softmaxRows(_ logits: inout Tensor) {
-        let c = logits.shape[1]
-        logits.scalars.withUnsafeMutableBufferPointer { values in
-            for row in 0..<(values.count / c) {
-                let base = row * c
-                var largest = -Float.infinity
-                for j in 0..<c { largest = max(largest, values[base + j]) }
-                var total: Float = 0
-                for j in 0..<c { let e = expf(values[base + j] - largest); values[base + j] = e; total += e }
-                for j in 0..<c { values[base + j] /= total }
-            }
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Position probes and PCA of one residual stream: where the model keeps position.
@@ -41,6 +42,14 @@ public enum PositionProbes {
         let accuracy = logistic.accuracy(features: rows(test), labels: positions(test))
         return ResidualStreamReport(stream: stream, normalized: normalized, ridgeR2: r2,
                                     logisticAccuracy: accuracy.exact, logisticAccuracyWithin1: accuracy.withinTolerance)
+    }
+
+    /// `report` for each of `jobs`, on `threads` threads.
+    public static func reports(_ jobs: [(stream: String, residual: Tensor, normalized: Bool)], settings: Settings = Settings(),
+                               threads: Int) throws(AnalysisError) -> [ResidualStreamReport] {
+        try ParallelJobs.map(jobs.count, threads: threads) { i, _ throws(AnalysisError) in
+            try report(stream: jobs[i].stream, residual: jobs[i].residual, normalized: jobs[i].normalized, settings: settings)
+        }
     }
 
     /// Each vector centred and divided by its RMS (LayerNorm without weight and bias, eps 1e-5).

@@ -39,11 +39,12 @@ final class ActivationObserver {
         let rows = width == 0 ? 0 : count / width
         // One copy out, the hook edits it in place (the tensor is uniquely owned, so no
         // copy-on-write), then the rows are compared with the buffer and written back if changed.
-        var tensor = Tensor(shape: shape)
-        tensor.scalars.withUnsafeMutableBufferPointer { out in
-            guard let out = out.baseAddress else { return }
-            for r in 0..<rows { (out + r * width).update(from: base + r * stride, count: width) }
-        }
+        var tensor = Tensor(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            if let out = out.baseAddress {
+                for r in 0..<rows { (out + r * width).initialize(from: base + r * stride, count: width) }
+            }
+            initialized = count
+        })
         var changed = false
         if let hook, hooks(name) {
             hook(name, &tensor)

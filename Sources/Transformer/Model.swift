@@ -65,29 +65,8 @@ public struct Model: Sendable, Equatable {
     /// rewrites one activation does not copy all the others.
     public func run(_ batch: TokenBatch, cache: CacheSelection = .all, hooking: Set<String>? = nil,
                     hook: ((String, inout Tensor) -> Void)? = nil) -> ForwardResult {
-        let ws = Workspace(config: config, batch: batch.batch, length: batch.length)
-        ws.load(batch)
-        let names: Set<String>?
-        switch cache {
-        case .none: names = []
-        case .all: names = nil
-        case .names(let set): names = set
-        }
-        let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
-        let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil
-        var storage = parameters.storage
-        let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
-            let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
-            Propagation.forward(w, ws, observer: observer)
-            return Loss.crossEntropy(ws)
-        }
-        let n = ws.rows
-        return ForwardResult(
-            logits: Tensor(shape: [batch.batch, batch.length, config.dVocab],
-                           scalars: Array(UnsafeBufferPointer(start: ws.logits, count: n * config.dVocab))),
-            lossPerPosition: Tensor(shape: [batch.batch, batch.length],
-                                    scalars: Array(UnsafeBufferPointer(start: ws.rowLoss, count: n))),
-            loss: loss, cache: observer?.cache ?? [:])
+        ForwardRunner(model: self, capacity: batch.batch, length: batch.length)
+            .run(batch, cache: cache, hooking: hooking, hook: hook)
     }
 
     /// The mean loss on `batch` and its gradient with respect to every parameter, in the

@@ -32,6 +32,7 @@ enum Propagation {
 
     /// Expects the loss gradient in `ws.logits`; writes every parameter's gradient into `g`.
     static func backward(_ w: ModelWeights, _ g: ModelWeights, _ ws: Workspace) {
+        precondition(ws.hasGradients, "backward on a workspace built without gradient buffers")
         let c = ws.config
         Unembed.backward(w, g, ws)
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {

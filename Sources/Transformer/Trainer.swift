@@ -81,7 +81,7 @@ public final class Trainer {
         }
 
         let length = c.model.nCtx
-        let evalWorkspace = Workspace(config: c.model, batch: c.evalBatch, length: length)
+        let evalWorkspace = Workspace(config: c.model, batch: c.evalBatch, length: length, gradients: false)
         var evalGenerator = RandomGenerator(seed: c.seed, stream: 2)
         evalWorkspace.load(task.makeBatch(batch: c.evalBatch, length: length, vocabulary: c.model.dVocab,
                                           generator: &evalGenerator))

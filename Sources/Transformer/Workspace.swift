@@ -32,11 +32,18 @@ final class Workspace {
     }
 
     let config: ModelConfig
-    let batch: Int
+    /// Sequences the buffers hold.
+    let capacity: Int
+    /// Sequences of the current batch: `capacity`, or fewer for the last of several forwards
+    /// through one workspace (`ForwardRunner`).
+    private(set) var batch: Int
     let length: Int
     var rows: Int { batch * length }
     /// Worker slots for scratch buffers (the thread count when it was built).
     let parts: Int
+    /// Whether the backward buffers exist; an inference workspace (`Model.run`) has none, which
+    /// halves the memory a large analysis forward touches.
+    let hasGradients: Bool
 
     let tokens: UnsafeMutablePointer<Int32>
     let targets: UnsafeMutablePointer<Int32>
@@ -50,7 +57,7 @@ final class Workspace {
     /// Cross-entropy at each position (0 where the mask is 0).
     let rowLoss: UnsafeMutablePointer<Float>
 
-    // Backward buffers.
+    // Backward buffers (one float each without `hasGradients`).
     let dResid: UnsafeMutablePointer<Float>
     let dNormOut: UnsafeMutablePointer<Float>
     let dQKV: UnsafeMutablePointer<Float>
@@ -68,9 +75,10 @@ final class Workspace {
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
     private var intAllocations: [UnsafeMutablePointer<Int32>] = []
 
-    init(config c: ModelConfig, batch: Int, length: Int, parts: Int = Parallel.threads) {
+    init(config c: ModelConfig, batch: Int, length: Int, parts: Int = Parallel.threads, gradients: Bool = true) {
         precondition(length >= 1 && length <= c.nCtx, "sequence length \(length) must be in 1...\(c.nCtx)")
-        self.config = c; self.batch = batch; self.length = length; self.parts = max(1, parts)
+        self.config = c; self.capacity = batch; self.batch = batch; self.length = length; self.parts = max(1, parts)
+        hasGradients = gradients
         let n = batch * length, d = c.dModel, a = c.attentionWidth
         var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -99,16 +107,17 @@ final class Workspace {
         lnFinal = norm(input: resid[2 * c.nLayers])
         logits = buffer(n * c.dVocab)
         rowLoss = buffer(n)
-        dResid = buffer(n * d)
-        dNormOut = buffer(n * d)
-        dQKV = buffer(n * 3 * a)
-        dZ = buffer(n * a)
-        dHidden = c.dMLP.map { buffer(n * $0) }
-        dPackedQKV = buffer(d * 3 * a)
+        let g = gradients ? 1 : 0
+        dResid = buffer(g * n * d)
+        dNormOut = buffer(g * n * d)
+        dQKV = buffer(g * n * 3 * a)
+        dZ = buffer(g * n * a)
+        dHidden = c.dMLP.map { buffer(g * n * $0) }
+        dPackedQKV = buffer(g * d * 3 * a)
         scratchStride = max(length * length, d)
-        dPatternScratch = buffer(self.parts * scratchStride)
-        ones = buffer(n)
-        ones.update(repeating: 1, count: n)
+        dPatternScratch = buffer(g * self.parts * scratchStride)
+        ones = buffer(g * n)
+        ones.update(repeating: 1, count: g * n)
         reductionScratch = buffer(Parallel.reductionChunks * max(c.dVocab, 3 * a, c.dMLP ?? 0, 2 * d))
         self.allocations = allocations
         intAllocations = [tokens, targets]
@@ -117,6 +126,14 @@ final class Workspace {
     deinit {
         for (p, count) in allocations { p.deinitialize(count: max(count, 1)); p.deallocate() }
         for p in intAllocations { p.deallocate() }
+    }
+
+    /// Makes `batch` (at most `capacity` sequences of `length`) the current batch.
+    func loadWhole(_ batch: TokenBatch) {
+        precondition(batch.length == length && batch.batch <= capacity,
+                     "batch \(batch.batch) x \(batch.length) does not fit a workspace of \(capacity) x \(length)")
+        self.batch = batch.batch
+        load(batch)
     }
 
     /// Copies a batch's tokens, targets and mask into the workspace, starting at sequence

@@ -19,11 +19,11 @@ struct Analyze: ParsableCommand {
     var out: String
     @Option(help: "Sequences in the evaluation batch.")
     var sequences: Int = AnalysisSettings().evalSequences
-    @Option(help: "Threads for BLAS.")
+    @Option(help: "Threads for BLAS and the row-parallel loops.")
     var threads: Int = 2
 
     func run() throws {
-        BLAS.threadCount = threads
+        ComputeThreads.count = threads
         var settings = AnalysisSettings()
         settings.evalSequences = sequences
         let progress = Progress.automatic()
@@ -47,11 +47,11 @@ struct BenchAnalyze: ParsableCommand {
     var checkpoint: String?
     @Option(help: "Timed repetitions.")
     var repeats: Int = 3
-    @Option(help: "Threads for BLAS.")
+    @Option(help: "Threads for BLAS and the row-parallel loops.")
     var threads: Int = 2
 
     func run() throws {
-        BLAS.threadCount = threads
+        ComputeThreads.count = threads
         let folder = NSTemporaryDirectory() + "rederive-bench-analyze-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

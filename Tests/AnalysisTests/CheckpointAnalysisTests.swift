@@ -113,6 +113,33 @@ final class CheckpointAnalysisTests: XCTestCase {
         XCTAssertEqual(decoded, summary)
     }
 
+    /// Probes and ablations run as independent jobs on several threads, and the ablation blocks
+    /// go through the model a few at a time: neither the thread count nor the grouping may
+    /// change a byte of the output.
+    func testOutputDoesNotDependOnThreadsOrAblationGrouping() throws {
+        let config = ModelConfig(nLayers: 2, dModel: 16, nHeads: 2, dHead: 8, dMLP: 32, dVocab: 13, nCtx: 6)
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.count = saved }
+        func analyse(threads: Int, sequencesPerForward: Int, into name: String) throws -> (AnalysisSummary, Data) {
+            ComputeThreads.count = threads
+            var settings = smallSettings
+            settings.ablationSequencesPerForward = sequencesPerForward
+            let summary = try CheckpointAnalysis(checkpoint: checkpoint(config), path: "random", settings: settings)
+                .write(to: scratch + "/" + name)
+            return (summary, try Data(contentsOf: URL(fileURLWithPath: scratch + "/\(name)/ablation.attn0_by_position.npy")))
+        }
+        // One forward of all 1 + 19 + 6 blocks on one thread, against one block per forward on two.
+        let (whole, wholeByPosition) = try analyse(threads: 1, sequencesPerForward: 1000, into: "whole")
+        let (split, splitByPosition) = try analyse(threads: 2, sequencesPerForward: 4, into: "split")
+        XCTAssertEqual(split.ablations, whole.ablations)
+        XCTAssertEqual(split.ablationBaselineLoss, whole.ablationBaselineLoss)
+        XCTAssertEqual(splitByPosition, wholeByPosition)
+        XCTAssertEqual(split.probes, whole.probes)
+        // The ablations did something: mean-ablating the embedding costs loss.
+        let embed = try XCTUnwrap(whole.ablations.first { $0.activation == "hook_embed" })
+        XCTAssertNotEqual(embed.loss, whole.ablationBaselineLoss)
+    }
+
     func testRunFolderAnalysisWritesOneRowPerCheckpoint() throws {
         let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: 16, dVocab: 9, nCtx: 5)
         let run = RunFolder(scratch + "/run")

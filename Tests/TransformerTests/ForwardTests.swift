@@ -87,4 +87,24 @@ final class ForwardTests: XCTestCase {
         }
         XCTAssertEqual(Double(result.loss), total / 20, accuracy: 1e-5)
     }
+
+    /// A runner's buffers outlive each forward: a smaller batch after a larger one (and a hooked
+    /// forward before a plain one) must give exactly what a fresh `Model.run` gives.
+    func testRunnerReusingItsBuffersMatchesFreshForwards() {
+        let config = tinyConfig()
+        let model = randomizedModel(config, seed: 5)
+        let large = batch(config, size: 5, seed: 6), small = batch(config, size: 2, seed: 7)
+        let runner = ForwardRunner(model: model, capacity: 5, length: config.nCtx)
+        let zeroed = runner.run(large, cache: .none) { name, t in
+            if name == "blocks.0.hook_mlp_out" { t = Tensor(shape: t.shape) }
+        }
+        XCTAssertNotEqual(zeroed.logits, model.run(large, cache: .none).logits, "the hook had an effect")
+        let reused = runner.run(small, cache: .all)
+        let fresh = model.run(small, cache: .all)
+        XCTAssertEqual(reused.logits, fresh.logits)
+        XCTAssertEqual(reused.lossPerPosition, fresh.lossPerPosition)
+        XCTAssertEqual(reused.loss, fresh.loss)
+        XCTAssertEqual(reused.cache, fresh.cache)
+        XCTAssertEqual(runner.run(large, cache: .none).logits, model.run(large, cache: .none).logits)
+    }
 }

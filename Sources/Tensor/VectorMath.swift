@@ -1,14 +1,14 @@
-/// Row reductions in 16-wide SIMD. Float sums do not vectorise on their own (the compiler may
-/// not reorder them); these fix one order (16 lanes, then the lanes, then the tail), which is the
-/// same on every run.
-enum VectorMath {
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+/// Row reductions and e^x in 16-wide SIMD, for the hot loops of training and analysis. Float
+/// sums do not vectorise on their own (the compiler may not reorder them); these fix one order
+/// (16 lanes, then the lanes, then the tail), which is the same on every run.
+public enum VectorMath {
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    @inline(__always)
-    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= n { acc += load(p + i); i += 16 }
@@ -17,8 +17,8 @@ enum VectorMath {
         return s
     }
 
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= n { acc += load(a + i) * load(b + i); i += 16 }
@@ -28,8 +28,8 @@ enum VectorMath {
     }
 
     /// Σ (p[i] - c)^2
-    @inline(__always)
-    static func centeredSquares(_ p: UnsafePointer<Float>, _ n: Int, center c: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func centeredSquares(_ p: UnsafePointer<Float>, _ n: Int, center c: Float) -> Float {
         var acc = SIMD16<Float>()
         let center = SIMD16<Float>(repeating: c)
         var i = 0
@@ -39,8 +39,8 @@ enum VectorMath {
         return s
     }
 
-    @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD16<Float>(repeating: -.infinity)
         var i = 0
         while i + 16 <= n { let x = load(p + i); acc.replace(with: x, where: x .> acc); i += 16 }
@@ -52,16 +52,16 @@ enum VectorMath {
 }
 
 extension VectorMath {
-    @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    @inlinable @inline(__always)
+    public static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
     /// e^x, 16 lanes at a time (Cephes' expf: x = k ln2 + r, a degree-6 polynomial in r, times
     /// 2^k). About 1 ulp; inputs below -87.3 give ~1e-38 instead of 0, which the softmax and
     /// cross-entropy (inputs are x - max <= 0) do not notice.
-    @inline(__always)
-    static func exp(_ input: SIMD16<Float>) -> SIMD16<Float> {
+    @inlinable @inline(__always)
+    public static func exp(_ input: SIMD16<Float>) -> SIMD16<Float> {
         var x = input.replacing(with: -87.3, where: input .< -87.3)
         x.replace(with: 88.3, where: x .> 88.3)
         // Round x / ln2 to an integer with the 1.5 * 2^23 trick: its low mantissa bits are k.
@@ -82,8 +82,8 @@ extension VectorMath {
     }
 
     /// row[j] = exp(row[j] - shift) for j < n; returns their sum (fixed order).
-    @inline(__always)
-    static func expShifted(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func expShifted(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
         var acc = SIMD16<Float>()
         let s = SIMD16<Float>(repeating: shift)
         var i = 0
@@ -103,8 +103,8 @@ extension VectorMath {
     }
 
     /// row[j] *= factor
-    @inline(__always)
-    static func scale(_ row: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+    @inlinable @inline(__always)
+    public static func scale(_ row: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
         var i = 0
         while i + 16 <= n { store(load(row + i) * factor, row + i); i += 16 }
         while i < n { row[i] *= factor; i += 1 }

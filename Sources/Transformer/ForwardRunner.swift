@@ -1,0 +1,46 @@
+import Tensor
+
+/// Runs many forwards of one model through one set of buffers.
+///
+/// `Model.run` builds its buffers for each call. A sweep of many forwards (the ablations, say)
+/// would then touch fresh memory every time, and at analysis sizes the kernel's zeroing of
+/// those pages costs more than the forward itself. A runner allocates once, for `capacity`
+/// sequences, and takes any batch of that length up to that size.
+public final class ForwardRunner {
+    public let model: Model
+    let workspace: Workspace
+
+    public init(model: Model, capacity: Int, length: Int) {
+        self.model = model
+        workspace = Workspace(config: model.config, batch: capacity, length: length, gradients: false)
+    }
+
+    /// `Model.run` on these buffers; `batch` must have the runner's length and at most its
+    /// capacity of sequences.
+    public func run(_ batch: TokenBatch, cache: Model.CacheSelection = .all, hooking: Set<String>? = nil,
+                    hook: ((String, inout Tensor) -> Void)? = nil) -> Model.ForwardResult {
+        let ws = workspace, config = model.config, parameters = model.parameters
+        ws.loadWhole(batch)
+        let names: Set<String>?
+        switch cache {
+        case .none: names = []
+        case .all: names = nil
+        case .names(let set): names = set
+        }
+        let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
+        let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil
+        var storage = parameters.storage
+        let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
+            let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
+            Propagation.forward(w, ws, observer: observer)
+            return Loss.crossEntropy(ws)
+        }
+        let n = ws.rows
+        return Model.ForwardResult(
+            logits: Tensor(shape: [batch.batch, batch.length, config.dVocab],
+                           scalars: Array(UnsafeBufferPointer(start: ws.logits, count: n * config.dVocab))),
+            lossPerPosition: Tensor(shape: [batch.batch, batch.length],
+                                    scalars: Array(UnsafeBufferPointer(start: ws.rowLoss, count: n))),
+            loss: loss, cache: observer?.cache ?? [:])
+    }
+}
