@@ -94,10 +94,14 @@ extension VectorMath {
             i += 16
         }
         if i < n {
+            // The last 1...15 values go through a 16-float stack buffer: inserting them into the
+            // vector lane by lane costs more than the exponentials. Lanes past the row add 0.
+            let count = n - i
             var tail = SIMD16<Float>(repeating: -.infinity)
-            for j in i..<n { tail[j - i] = row[j] }
+            withUnsafeMutableBytes(of: &tail) { ($0.baseAddress!.assumingMemoryBound(to: Float.self)).update(from: row + i, count: count) }
             let e = exp(tail - s)
-            for j in i..<n { row[j] = e[j - i]; acc[j - i] += e[j - i] }
+            withUnsafeBytes(of: e) { (row + i).update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: count) }
+            acc += e.replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(count))
         }
         return acc.sum()
     }

@@ -30,7 +30,7 @@ enum Attention {
                 let s = pattern + (b * h + head) * t * t
                 BLAS.gemm(transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: width, b: k, ldb: width,
                           c: s, ldc: t)
-                for i in 0..<t { for j in (i + 1)..<max(i + 1, t) { s[i * t + j] = -.infinity } }
+                for i in 0..<(t - 1) { (s + i * t + i + 1).update(repeating: -.infinity, count: t - 1 - i) }
             }
         }
         observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
@@ -105,7 +105,7 @@ enum Attention {
                     let pr = p + i * t, gr = dP + i * t
                     let dot = VectorMath.dot(pr, gr, i + 1)
                     for j in 0...i { gr[j] = pr[j] * (gr[j] - dot) * scale }
-                    for j in (i + 1)..<max(i + 1, t) { gr[j] = 0 }
+                    (gr + i + 1).update(repeating: 0, count: t - 1 - i)
                 }
                 // dq = dS k; dk = dS^T q
                 BLAS.gemm(m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
@@ -171,7 +171,9 @@ enum Attention {
     /// the full softmax.
     @inline(__always)
     static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, query i: Int, count: Int) {
-        for j in (i + 1)..<max(i + 1, count) where row[j] != -.infinity {
+        var future = i + 1
+        while future < count && row[future] == -.infinity { future += 1 }
+        if future < count {
             softmaxRow(row, count: count)
             return
         }
