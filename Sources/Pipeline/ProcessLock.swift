@@ -42,7 +42,7 @@ public final class ProcessLock {
         var buffer = [CChar](repeating: 0, count: 32)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 31, 0) }
         guard n > 0 else { return nil }
-        let text = String(cString: buffer).trimmingSpaces.split(separator: "\n").first.map(String.init)
+        let text = String(nulTerminated: buffer).trimmingSpaces.split(separator: "\n").first.map(String.init)
         return text.flatMap { Int($0) != nil ? $0 : nil }
     }
 

@@ -86,7 +86,7 @@ public struct Project: Sendable {
     static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buffer, buffer.count) != nil else { return "." }
-        return String(cString: buffer)
+        return String(nulTerminated: buffer)
     }
 
     /// Reads, parses and expands the pipeline.

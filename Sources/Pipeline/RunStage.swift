@@ -62,7 +62,7 @@ extension PipelineCommands {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
         let job = environment["SLURM_JOB_ID"].map { " as Slurm job \(environment["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? $0)" } ?? ""
-        log.write("# rederive: stage \(stage.name) (\(stage.kind)) by run-stage on \(String(cString: host))\(job)\n")
+        log.write("# rederive: stage \(stage.name) (\(stage.kind)) by run-stage on \(String(nulTerminated: host))\(job)\n")
 
         let threads = environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         let cancellation = Cancellation()

@@ -249,7 +249,7 @@ final class FakeSlurm: SlurmClient, @unchecked Sendable {
         process.arguments = [script]
         process.currentDirectoryURL = URL(fileURLWithPath: chdir)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: output) else { return 127 }
         defer { try? handle.close() }
         process.standardOutput = handle

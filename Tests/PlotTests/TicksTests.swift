@@ -116,7 +116,8 @@ final class TicksTests: XCTestCase {
 
 final class ExtremeRangeTests: XCTestCase {
     func testExtremeRangesDoNotTrap() throws {
-        for (lo, hi) in [(-1e308, 1e308), (1e-320, 2e-320), (1.0, 1.0 + 1e-15), (1e300, 1e300 * (1 + 1e-12)), (5e-324, 5e-324)] {
+        let tiny = Double.leastNonzeroMagnitude   // 5e-324, the smallest subnormal
+        for (lo, hi) in [(-1e308, 1e308), (tiny * 2024, tiny * 4048), (1.0, 1.0 + 1e-15), (1e300, 1e300 * (1 + 1e-12)), (tiny, tiny)] {
             let ticks = try Ticks.linear(lower: lo, upper: hi, maxCount: 9)
             XCTAssertFalse(ticks.isEmpty, "[\(lo), \(hi)]")
             XCTAssertTrue(ticks.allSatisfy { $0.value.isFinite })
