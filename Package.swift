@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Data flows one way: Tensor <- Transformer <- Analysis; Plot stands alone;
@@ -7,7 +8,10 @@ import PackageDescription
 // The numeric modules' SIMD16 loops (softmax, LayerNorm, AdamW) compile for this machine's vector
 // units instead of baseline SSE2. Floating-point results do not change: Swift never fuses a
 // multiply and an add on its own, and the lanes compute the same operations in the same order.
-let numericSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"], .when(platforms: [.linux]))]
+// REDERIVE_PORTABLE=1 leaves the flag out: for a binary that must run on other CPUs, or for a
+// package that depends on these libraries by version (SwiftPM refuses unsafe flags there).
+let portable = ProcessInfo.processInfo.environment["REDERIVE_PORTABLE"] == "1"
+let numericSettings: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"], .when(platforms: [.linux]))]
 let package = Package(
     name: "Rederive",
     platforms: [.macOS(.v13)],
