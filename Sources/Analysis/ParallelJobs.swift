@@ -18,7 +18,7 @@ enum ParallelJobs {
         let queue = JobQueue<Value>(count: count)
         withoutActuallyEscaping(body) { body in
             let work = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { worker in
+            DispatchQueue.concurrentPerform(iterations: workers(for: count, threads: threads)) { worker in
                 while let job = queue.take() {
                     queue.finish(job, Result { () throws(AnalysisError) in try work.value(job, worker) })
                 }
@@ -27,6 +27,7 @@ enum ParallelJobs {
         return try queue.results.map { result throws(AnalysisError) in try result!.get() }
     }
 
+    /// How many workers `map` starts: no more than there are jobs.
     static func workers(for count: Int, threads: Int) -> Int { max(1, min(threads, count)) }
 }
 

@@ -42,6 +42,7 @@ final class ActivationObserver {
         var tensor = Tensor(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { out, initialized in
             if let out = out.baseAddress {
                 for r in 0..<rows { (out + r * width).initialize(from: base + r * stride, count: width) }
+                (out + rows * width).initialize(repeating: 0, count: count - rows * width)
             }
             initialized = count
         })

@@ -9,10 +9,14 @@ import Tensor
 public final class ForwardRunner {
     public let model: Model
     let workspace: Workspace
+    /// The runner's own copy of the weights: the kernels take a mutable pointer (training shares
+    /// them), and borrowing the model's array that way would copy it at every forward.
+    private var storage: [Float]
 
     public init(model: Model, capacity: Int, length: Int) {
         self.model = model
         workspace = Workspace(config: model.config, batch: capacity, length: length, gradients: false)
+        storage = model.parameters.storage
     }
 
     /// `Model.run` on these buffers; `batch` must have the runner's length and at most its
@@ -29,7 +33,6 @@ public final class ForwardRunner {
         }
         let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
         let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil
-        var storage = parameters.storage
         let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
             let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
             Propagation.forward(w, ws, observer: observer)
