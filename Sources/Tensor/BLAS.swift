@@ -5,6 +5,9 @@ import CBLAS
 /// The pointer form is for hot loops (the training step): it allocates nothing and accumulates
 /// with `beta`. The `Tensor` forms below are for everything else.
 public enum BLAS {
+    /// While set, every `gemm` call adds its shape here (for the benchmark's sgemm floor).
+    nonisolated(unsafe) public static var recorder: GemmRecorder?
+
     /// `C = alpha * op(A) * op(B) + beta * C` for row-major matrices, where `op(A)` is
     /// `[m, k]`, `op(B)` is `[k, n]` and `C` is `[m, n]`. Leading dimensions are those of the
     /// matrices as stored (before any transpose).
@@ -19,6 +22,10 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        if let recorder {
+            recorder.record(GemmShape(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      lda: lda, ldb: ldb, ldc: ldc))
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

@@ -68,6 +68,24 @@ public enum TrainingBenchmark {
                       peakRSSMegabytes: peakRSSMegabytes(), finalLoss: loss)
     }
 
+    /// A floor for the step time: the sgemm calls of one step, recorded, then timed one shape at a
+    /// time with operands warm in cache on single-threaded BLAS (as each shard runs them), divided
+    /// among the shards. The step can only beat it by doing fewer products. In milliseconds.
+    public static func sgemmFloorMilliseconds(_ config: TrainingConfig, threads: Int) -> Double {
+        ComputeThreads.count = threads
+        let parameters = Parameters(config: config.model, seed: 0)
+        let state = TrainingStep(config: config, parameters: parameters,
+                                 optimizer: AdamW(layout: parameters.layout, betas: config.betas, weightDecay: config.weightDecay),
+                                 generator: RandomGenerator(seed: 0, stream: 1))
+        let recorder = GemmRecorder()
+        BLAS.recorder = recorder
+        _ = state.run(lr: config.lr)
+        BLAS.recorder = nil
+        BLAS.threadCount = 1
+        defer { BLAS.threadCount = threads }
+        return recorder.isolatedSeconds() / Double(state.shards.count) * 1e3
+    }
+
     /// GFLOP/s of a square `size` sgemm (best of `repeats`), the reference for "fraction of peak".
     public static func sgemmPeak(size: Int = 2048, repeats: Int = 5, threads: Int) -> Double {
         BLAS.threadCount = threads

@@ -15,7 +15,10 @@ struct BenchTrain: ParsableCommand {
     var warmup: Int = 10
     @Option(help: "Threads.")
     var threads: Int = 2
-    @Flag(help: "Also measure the sgemm peak (2048^3) and report each preset's fraction of it.")
+    @Flag(help: """
+        Also measure the sgemm peak (2048^3) and report each preset's fraction of it, and its sgemm \
+        floor: the step's products timed one at a time, warm, which no step can beat.
+        """)
     var sgemm = false
 
     func run() throws {
@@ -32,7 +35,11 @@ struct BenchTrain: ParsableCommand {
             }
             let result = TrainingBenchmark.run(config, preset: name, steps: steps, warmup: warmup, threads: threads)
             var line = result.json
-            if let peak { line = String(line.dropLast()) + ", \"fraction_of_sgemm_peak\": \(String(format: "%.3f", result.gflops / peak))}" }
+            if let peak {
+                let floor = TrainingBenchmark.sgemmFloorMilliseconds(config, threads: threads)
+                line = String(line.dropLast()) + ", \"fraction_of_sgemm_peak\": \(String(format: "%.3f", result.gflops / peak)), "
+                    + "\"sgemm_floor_ms\": \(String(format: "%.2f", floor))}"
+            }
             print(line)
         }
     }

@@ -69,4 +69,23 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(broadcast.shape, [2, 3, 3, 2])
         XCTAssertLessThan(broadcast.reshaped([18, 2]).maxAbsDifference(naiveProduct(a.reshaped([18, 4]), w, ta: false, tb: false)), 1e-5)
     }
+
+    /// The benchmark's sgemm floor rests on the recorder seeing every product, once per call,
+    /// with its transposes and leading dimensions.
+    func testGemmRecorderCountsEachShapeAndTimesThem() {
+        let a = Tensor(shape: [3, 4], generating: { Float($0) })
+        let b = Tensor(shape: [4, 5], generating: { Float($0) * 0.5 })
+        let recorder = GemmRecorder()
+        BLAS.recorder = recorder
+        _ = a.matmul(b)
+        _ = a.matmul(b)
+        _ = a.matmul(a, transposeOther: true)
+        BLAS.recorder = nil
+        _ = a.matmul(b)   // not recorded
+        XCTAssertEqual(recorder.calls, [
+            GemmShape(transposeA: false, transposeB: false, m: 3, n: 5, k: 4, lda: 4, ldb: 5, ldc: 5): 2,
+            GemmShape(transposeA: false, transposeB: true, m: 3, n: 3, k: 4, lda: 4, ldb: 4, ldc: 3): 1,
+        ])
+        XCTAssertGreaterThan(recorder.isolatedSeconds(repeats: 1), 0)
+    }
 }
