@@ -15,7 +15,7 @@ import Yams
 /// batch by thread), so it is part of the stage's recipe, and `-j` only decides how many run
 /// at once.
 public enum StudyStages {
-    public static let train = ToolStageRunner(kind: "train", version: 1) { context in
+    public static let train = ToolStageRunner(kind: "train", version: 2) { context in
         let config = try input(context, "config")
         let run = try output(context, "run")
         // The run folder keeps the exact config it was trained with.

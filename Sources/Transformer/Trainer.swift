@@ -22,6 +22,9 @@ public final class Trainer {
     /// Whether `log.csv` records tokens/s. Off, identical runs give byte-identical run folders
     /// (pipelines turn it off; the throughput still shows in the progress output).
     public var recordsThroughput = true
+    /// The most memory one shard of the batch may take (see `TrainingStep`); the checkpoints
+    /// depend on it, as on the thread count.
+    public var shardBytes = TrainingStep.defaultShardBytes
 
     public struct Summary: Sendable, Equatable {
         public var step: Int
@@ -85,7 +88,8 @@ public final class Trainer {
         var evalGenerator = RandomGenerator(seed: c.seed, stream: 2)
         evalWorkspace.load(task.makeBatch(batch: c.evalBatch, length: length, vocabulary: c.model.dVocab,
                                           generator: &evalGenerator))
-        let state = TrainingStep(config: c, parameters: parameters, optimizer: optimizer, generator: generator)
+        let state = TrainingStep(config: c, parameters: parameters, optimizer: optimizer, generator: generator,
+                                 shardBytes: shardBytes)
         let schedule = LearningRateSchedule(c)
 
         func save(step: Int, loss: Float, isModel: Bool) throws(TrainingError) -> String {

@@ -3,18 +3,26 @@ import Tensor
 /// One optimiser step, with every buffer it needs made once: the workspaces, the gradients and
 /// the batch. The trainer and the benchmark both drive it.
 ///
-/// With several threads the batch is split into one contiguous shard per thread. Each thread
-/// runs forward and backward on its shard with single-threaded BLAS into its own gradient
-/// buffer; the buffers are then added in shard order. Threads meet once per step instead of at
-/// every product, which keeps throughput up when the machine is busy (threaded OpenBLAS spins
-/// and collapses when another process holds a core), and the result depends only on the thread
-/// count.
+/// The batch is split into contiguous shards, a few per thread. Each thread runs forward and
+/// backward on its shards one after another, with single-threaded BLAS, each into its own
+/// gradient buffer; the buffers are then added in shard order. Threads meet once per step
+/// instead of at every product, which keeps throughput up when the machine is busy (threaded
+/// OpenBLAS spins and collapses when another process holds a core). A shard's buffers are kept
+/// to about `shardBytes`, so that its activations stay in the cache between one product and the
+/// next (the study's step is 9% faster than with one shard per thread). The shard count
+/// depends only on the config, the thread count and `shardBytes`, and so do the result's bytes.
 final class TrainingStep {
+    /// A share of a typical L3 cache. A constant, not the machine's cache size, so that
+    /// checkpoints do not depend on the CPU.
+    static let defaultShardBytes = 16 << 20
+
     let config: TrainingConfig
     let layout: ParameterLayout
     let task: any Task
     /// One workspace per shard: `(first sequence, workspace)`.
     let shards: [(first: Int, workspace: Workspace)]
+    /// Threads running the shards; thread `t` runs a contiguous range of them.
+    let workers: Int
     var parameters: Parameters
     var optimizer: AdamW
     var generator: RandomGenerator
@@ -25,12 +33,17 @@ final class TrainingStep {
     var batch: TokenBatch
 
     init(config: TrainingConfig, parameters: Parameters, optimizer: AdamW, generator: RandomGenerator,
-         threads: Int = Parallel.threads) {
+         threads: Int = Parallel.threads, shardBytes: Int = defaultShardBytes) {
         self.config = config
         layout = parameters.layout
         task = config.task.task
         let length = config.model.nCtx
-        let count = max(1, min(threads, config.batch))
+        workers = max(1, min(threads, config.batch))
+        let sequenceBytes = Workspace(config: config.model, batch: 1, length: length, parts: 1).floatCount * MemoryLayout<Float>.size
+        let perWorker = (config.batch + workers - 1) / workers
+        let shardBytes = max(1, shardBytes)
+        let shardsPerWorker = max(1, (perWorker * sequenceBytes + shardBytes - 1) / shardBytes)
+        let count = min(config.batch, workers * shardsPerWorker)
         shards = (0..<count).map { s in
             let first = config.batch * s / count, end = config.batch * (s + 1) / count
             return (first, Workspace(config: config.model, batch: end - first, length: length, parts: count == 1 ? threads : 1))
@@ -92,14 +105,19 @@ final class TrainingStep {
             gradient.withUnsafeMutableBufferPointer { g0 in
                 let sum = g0.baseAddress!
                 shardLosses.withUnsafeMutableBufferPointer { losses in
-                    Parallel.forEach(count) { s in
-                        losses[s] = lossAndGradient(shards[s].workspace, p.baseAddress!, s == 0 ? sum : rest[s - 1],
-                                                    maskTotal: maskTotal)
+                    let workers = self.workers
+                    Parallel.forEach(workers) { w in
+                        for s in (count * w / workers)..<(count * (w + 1) / workers) {
+                            losses[s] = lossAndGradient(shards[s].workspace, p.baseAddress!, s == 0 ? sum : rest[s - 1],
+                                                        maskTotal: maskTotal)
+                        }
                     }
                 }
-                // Add the shards' gradients in shard order.
-                for part in rest {
-                    for i in 0..<total { sum[i] += part[i] }
+                // Add the shards' gradients in shard order (each thread a range of parameters).
+                Parallel.forRanges(total, parts: workers) { range in
+                    for part in rest {
+                        for i in range { sum[i] += part[i] }
+                    }
                 }
             }
         }

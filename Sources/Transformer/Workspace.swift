@@ -123,6 +123,9 @@ final class Workspace {
         intAllocations = [tokens, targets]
     }
 
+    /// Floats in all the buffers.
+    var floatCount: Int { allocations.reduce(0) { $0 + $1.1 } }
+
     deinit {
         for (p, count) in allocations { p.deinitialize(count: max(count, 1)); p.deallocate() }
         for p in intAllocations { p.deallocate() }

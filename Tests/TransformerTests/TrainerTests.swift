@@ -22,8 +22,9 @@ final class TrainerTests: XCTestCase {
     func bytes(_ path: String) -> [UInt8] { (try? AtomicFile.read(path)) ?? [] }
 
     func train(_ folder: String, threads: Int = 2, stopAt: Int? = nil, resume: Bool = false,
-               config: TrainingConfig? = nil) throws -> Trainer.Summary {
+               config: TrainingConfig? = nil, shardBytes: Int? = nil) throws -> Trainer.Summary {
         let trainer = Trainer(config: config ?? self.config, folder: folder, threads: threads, progress: Progress(style: .silent))
+        if let shardBytes { trainer.shardBytes = shardBytes }
         if let stopAt {
             var calls = 0
             trainer.shouldStop = { defer { calls += 1 }; return calls == stopAt }
@@ -65,6 +66,20 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-3)
         XCTAssertEqual(a.log.rows.map(\.loss).count, b.log.rows.count)
         for (x, y) in zip(a.log.rows, b.log.rows) { XCTAssertEqual(x.loss, y.loss, accuracy: 1e-4) }
+    }
+
+    /// With a tiny shard budget every sequence is its own shard, several per thread: the result
+    /// still equals one thread's up to rounding, and repeats byte for byte.
+    func testSeveralShardsPerThreadMatchOneThreadAndRepeat() throws {
+        let one = temporaryFolder(), small = temporaryFolder(), again = temporaryFolder()
+        let a = try train(one, threads: 1)
+        let b = try train(small, threads: 2, shardBytes: 1)
+        _ = try train(again, threads: 2, shardBytes: 1)
+        XCTAssertEqual(a.loss, b.loss, accuracy: 1e-4)
+        let wa = try Checkpoint.load(one).model.parameters.storage, wb = try Checkpoint.load(small).model.parameters.storage
+        XCTAssertLessThan(zip(wa, wb).map { abs($0 - $1) }.max() ?? .infinity, 1e-3)
+        XCTAssertNotEqual(wa, wb, "eight shards add the gradients in another order than one")
+        XCTAssertEqual(bytes(RunFolder(small).modelPath), bytes(RunFolder(again).modelPath))
     }
 
     func testInterruptedAndResumedRunEndsIdentical() throws {
