@@ -70,7 +70,7 @@ public enum TrainingBenchmark {
 
     /// A floor for the step time: the sgemm calls of one step, recorded, then timed one shape at a
     /// time with operands warm in cache on single-threaded BLAS (as each shard runs them), divided
-    /// among the shards. The step can only beat it by doing fewer products. In milliseconds.
+    /// among the threads. The step can only beat it by doing fewer products. In milliseconds.
     public static func sgemmFloorMilliseconds(_ config: TrainingConfig, threads: Int) -> Double {
         ComputeThreads.count = threads
         let parameters = Parameters(config: config.model, seed: 0)
@@ -83,7 +83,7 @@ public enum TrainingBenchmark {
         BLAS.recorder = nil
         BLAS.threadCount = 1
         defer { BLAS.threadCount = threads }
-        return recorder.isolatedSeconds() / Double(state.shards.count) * 1e3
+        return recorder.isolatedSeconds() / Double(state.workers) * 1e3
     }
 
     /// GFLOP/s of a square `size` sgemm (best of `repeats`), the reference for "fraction of peak".
