@@ -64,32 +64,6 @@ public struct KubernetesManifest: Sendable {
         return String(memory.dropLast()) + (last.uppercased() == "K" ? "Ki" : last.uppercased() + "i")
     }
 
-    /// Slurm time (`30`, `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`) in seconds.
-    public static func seconds(time: String) -> Int? {
-        var days = 0
-        var rest = Substring(time)
-        if let dash = rest.firstIndex(of: "-") {
-            guard let d = Int(rest[..<dash]) else { return nil }
-            days = d
-            rest = rest[rest.index(after: dash)...]
-        }
-        let parts = rest.split(separator: ":").map { Int($0) }
-        guard !parts.contains(where: { $0 == nil }) else { return nil }
-        let n = parts.map { $0! }
-        let hasDays = time.contains("-")
-        let seconds: Int
-        switch (hasDays, n.count) {
-        case (false, 1): seconds = n[0] * 60
-        case (false, 2): seconds = n[0] * 60 + n[1]
-        case (false, 3): seconds = n[0] * 3600 + n[1] * 60 + n[2]
-        case (true, 1): seconds = n[0] * 3600
-        case (true, 2): seconds = n[0] * 3600 + n[1] * 60
-        case (true, 3): seconds = n[0] * 3600 + n[1] * 60 + n[2]
-        default: return nil
-        }
-        return days * 86400 + seconds
-    }
-
     public var command: [String] {
         var command = [options.executable, "run-stage", pipelinePath]
         for text in overrides { command += ["-S", text] }
@@ -129,7 +103,7 @@ public struct KubernetesManifest: Sendable {
             ("parallelism", Node(String(min(job.resources.parallel ?? job.stages.count, job.stages.count)), Tag(.int))),
             ("backoffLimit", Node("0", Tag(.int))),
         ]
-        if let time = job.resources.time, let seconds = KubernetesManifest.seconds(time: time) {
+        if let time = job.resources.time, let seconds = SlurmTime.seconds(time) {
             spec.append(("activeDeadlineSeconds", Node(String(seconds), Tag(.int))))
         }
         spec.append(("template", map([

@@ -50,7 +50,7 @@ public enum SlurmQueue {
                 jobId: jobId, arrayJobId: fields["ArrayJobId"],
                 arrayTasks: fields["ArrayTaskId"].flatMap(parseTaskIds),
                 state: state, reason: fields["Reason"] ?? "", exitCode: fields["ExitCode"] ?? "",
-                runSeconds: fields["RunTime"].flatMap(parseDuration),
+                runSeconds: fields["RunTime"].flatMap(SlurmTime.seconds).map(Double.init),
                 standardOutput: fields["StdOut"]))
         }
         return records
@@ -86,23 +86,6 @@ public enum SlurmQueue {
             ids += stride(from: low, through: high, by: step)
         }
         return ids.isEmpty ? nil : ids
-    }
-
-    /// `[D-]HH:MM:SS` (or `MM:SS`) in seconds.
-    public static func parseDuration(_ text: String) -> Double? {
-        var days = 0.0
-        var rest = Substring(text)
-        if let dash = rest.firstIndex(of: "-") {
-            guard let d = Double(rest[..<dash]) else { return nil }
-            days = d
-            rest = rest[rest.index(after: dash)...]
-        }
-        var seconds = 0.0
-        for part in rest.split(separator: ":") {
-            guard let n = Double(part) else { return nil }
-            seconds = seconds * 60 + n
-        }
-        return days * 86400 + seconds
     }
 
     /// The job id from `sbatch --parsable` (`12` or `12;cluster`).

@@ -84,10 +84,10 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(KubernetesManifest.quantity(memory: "4G"), "4Gi")
         XCTAssertEqual(KubernetesManifest.quantity(memory: "512k"), "512Ki")
         XCTAssertEqual(KubernetesManifest.quantity(memory: "4096"), "4096Mi")
-        XCTAssertEqual(KubernetesManifest.seconds(time: "30"), 1800)
-        XCTAssertEqual(KubernetesManifest.seconds(time: "01:00:00"), 3600)
-        XCTAssertEqual(KubernetesManifest.seconds(time: "1-12"), 129600)
-        XCTAssertEqual(KubernetesManifest.seconds(time: "2:30"), 150)
+        XCTAssertEqual(SlurmTime.seconds("30"), 1800)
+        XCTAssertEqual(SlurmTime.seconds("01:00:00"), 3600)
+        XCTAssertEqual(SlurmTime.seconds("1-12"), 129600)
+        XCTAssertEqual(SlurmTime.seconds("2:30"), 150)
     }
 
     func testEmitSlurmWritesScriptsAndASubmitScriptInDependencyOrder() throws {

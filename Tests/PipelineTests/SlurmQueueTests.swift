@@ -47,9 +47,9 @@ final class SlurmQueueTests: XCTestCase {
         XCTAssertEqual(SlurmQueue.parseTaskIds("0-8:4"), [0, 4, 8])
         XCTAssertNil(SlurmQueue.parseTaskIds("x"))
         XCTAssertNil(SlurmQueue.parseTaskIds("5-2"))
-        XCTAssertEqual(SlurmQueue.parseDuration("00:00:07"), 7)
-        XCTAssertEqual(SlurmQueue.parseDuration("02:03"), 123)
-        XCTAssertNil(SlurmQueue.parseDuration("soon"))
+        XCTAssertEqual(SlurmTime.seconds("00:00:07"), 7)
+        XCTAssertEqual(SlurmTime.seconds("02:03"), 123)
+        XCTAssertNil(SlurmTime.seconds("soon"))
     }
 
     func testSubmissionId() {
