@@ -19,7 +19,7 @@ public struct GemmShape: Hashable, Sendable {
     }
 }
 
-/// Collects the shapes of the `BLAS.gemm` calls made while it is `BLAS.recorder`, from any thread.
+/// Collects the shapes of the `BLAS.gemm` calls made while it is `Gemm.recorder`, from any thread.
 public final class GemmRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [GemmShape: Int] = [:]
@@ -38,7 +38,7 @@ public final class GemmRecorder: @unchecked Sendable {
     /// `repeats`, operands warm in cache), summed over all calls: the time the products alone
     /// would take, in seconds.
     public func isolatedSeconds(repeats: Int = 5) -> Double {
-        precondition(BLAS.recorder !== self, "stop recording before timing the recorded shapes")
+        precondition(Gemm.recorder !== self, "stop recording before timing the recorded shapes")
         var total = 0.0
         for (shape, count) in calls {
             let (sa, sb, sc) = shape.extents
@@ -51,7 +51,7 @@ public final class GemmRecorder: @unchecked Sendable {
                 let start = DispatchTime.now().uptimeNanoseconds
                 a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
                     for _ in 0..<batch {
-                        BLAS.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
+                        Gemm.product(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
                                   a: a.baseAddress!, lda: shape.lda, b: b.baseAddress!, ldb: shape.ldb,
                                   c: c.baseAddress!, ldc: shape.ldc)
                     }
