@@ -125,7 +125,7 @@ public struct LogisticProbe: Sendable {
 }
 
 extension Double {
-    fileprivate func power(_ exponent: Int) -> Double { Foundation.pow(self, Double(exponent)) }
+    fileprivate func power(_ exponent: Int) -> Double { ReproducibleMath.power(self, exponent) }
 }
 
 import Foundation

@@ -5,9 +5,13 @@
 // three paths (portable C, AVX2, AVX-512) differ only in how many outputs they compute side by
 // side; none splits k, reassociates a sum or fuses anything else (contraction is off below).
 //
-// The driver packs A a block of MR rows at a time into [k][MR] (rows past the end repeat the
-// last row; their results are never stored) and reads B in panels of NR columns, straight from
-// memory when they are contiguous, else packed into [k][NR] with zero padding.
+// The driver blocks as GotoBLAS and BLIS do: k in blocks of KC, A in blocks of MC rows read
+// MR rows at a time (a ragged last micro-panel is packed, its missing rows repeating the last
+// row, never stored), B packed as NR-column panels ([kc][NR], zero past the last column)
+// unless few rows reuse it. When k spans
+// several blocks, the running sums are stored in C between blocks as floats, so each output is
+// still one unbroken chain; that needs beta == 0 (C free to hold them), and with beta != 0
+// the whole k is one block.
 
 #include "CKernels.h"
 #include <math.h>
@@ -77,13 +81,21 @@ typedef struct {
     const float *b; long b_row, b_step;   // B(p, j) = b[p * b_row + j * b_step]
     long m, n, k;
     float alpha, beta;
+    const float *bias;                    // added to every row at the end, or NULL
     float *c; long ldc;
 } operands;
 
-// One micro-kernel call: an MR x NR tile of C from `ap` ([k][MR]) and `bp` (row p at p * bstride).
-// Only the first mr rows and nr columns are stored.
-typedef void (*micro_kernel)(long k, const float *ap, const float *bp, long bstride,
-                             float *c, long ldc, float alpha, float beta, int mr, int nr);
+// How a micro-kernel call starts and ends its chains: from 0 or from the running sums stored
+// in C, and with the final alpha/beta step or by storing the running sums.
+enum { CHAIN_STARTS = 1, CHAIN_ENDS = 2 };
+
+// One micro-kernel call: an MR x NR tile of C from A's rows (element (r, p) at
+// ap[r * ars + p * aps]: a packed micro-panel, or A itself) and NR columns of B (row p at
+// bp + p * bps: a packed panel, or B itself). Only the first mr rows and nr columns of C are
+// read or written; A must have all MR rows and B all NR columns readable.
+typedef void (*micro_kernel)(long k, const float *ap, long ars, long aps, const float *bp, long bps,
+                             float *c, long ldc, float alpha, float beta, const float *bias,
+                             int mr, int nr, int chain);
 
 // Per-thread scratch that only grows; the hot path allocates nothing once warm.
 static _Thread_local float *scratch_a, *scratch_b;
@@ -98,14 +110,25 @@ static float *grow(float **buffer, size_t *count, size_t needed) {
     return *buffer;
 }
 
-// Stores the accumulators of a tile: alpha * acc, plus beta * C when beta is not 0. The same two
-// rounded operations as the vector stores of the full tiles.
+// Loads the running sums of a ragged tile from C (zeros elsewhere).
+static void load_tile(float *acc, int tile_mr, int tile_nr, const float *c, long ldc, int mr, int nr) {
+    for (int r = 0; r < tile_mr; r++)
+        for (int j = 0; j < tile_nr; j++) acc[r * tile_nr + j] = r < mr && j < nr ? c[r * ldc + j] : 0;
+}
+
+// Stores a ragged tile: the running sums as they are, or at the chain's end alpha * acc, plus
+// beta * C when beta is not 0, plus the bias. The same rounded operations as the vector stores
+// of full tiles.
 static void store_tile(const float *acc, int tile_nr, float *c, long ldc, float alpha, float beta,
-                       int mr, int nr) {
+                       const float *bias, int mr, int nr, int chain) {
     for (int r = 0; r < mr; r++) {
         for (int j = 0; j < nr; j++) {
-            float v = alpha * acc[r * tile_nr + j];
-            if (beta != 0) v = v + beta * c[r * ldc + j];
+            float v = acc[r * tile_nr + j];
+            if (chain & CHAIN_ENDS) {
+                v = alpha * v;
+                if (beta != 0) v = v + beta * c[r * ldc + j];
+                if (bias) v = v + bias[j];
+            }
             c[r * ldc + j] = v;
         }
     }
@@ -141,145 +164,163 @@ static inline float fma_by_round_to_odd(float a, float b, float c) {
 #endif
 }
 
-static void kernel_portable(long k, const float *ap, const float *bp, long bstride,
-                            float *c, long ldc, float alpha, float beta, int mr, int nr) {
+static void kernel_portable(long k, const float *ap, long ars, long aps, const float *bp, long bps,
+                            float *c, long ldc, float alpha, float beta, const float *bias,
+                            int mr, int nr, int chain) {
     float acc[PORTABLE_MR * PORTABLE_NR] = {0};
+    if (!(chain & CHAIN_STARTS)) load_tile(acc, PORTABLE_MR, PORTABLE_NR, c, ldc, mr, nr);
     for (long p = 0; p < k; p++) {
-        const float *brow = bp + p * bstride, *arow = ap + p * PORTABLE_MR;
+        const float *brow = bp + p * bps, *acol = ap + p * aps;
         for (int r = 0; r < PORTABLE_MR; r++) {
-            float ar = arow[r];
+            float ar = acol[r * ars];
             for (int j = 0; j < PORTABLE_NR; j++)
                 acc[r * PORTABLE_NR + j] = fma_by_round_to_odd(ar, brow[j], acc[r * PORTABLE_NR + j]);
         }
     }
-    store_tile(acc, PORTABLE_NR, c, ldc, alpha, beta, mr, nr);
+    store_tile(acc, PORTABLE_NR, c, ldc, alpha, beta, bias, mr, nr, chain);
 }
 
 #if RD_X86
-enum { AVX2_MR = 6, AVX2_NR = 16 };
+// A vector micro-kernel of MR rows by NR = 2 vectors of W lanes, written once for both widths.
+// acc[r][h] holds columns h*W..h*W+W-1 of row r.
+#define RD_VECTOR_KERNEL(NAME, TARGET, MR_, W, VEC, ZERO, LOADU, STOREU, SET1, FMADD, MUL, ADD)        \
+    __attribute__((target(TARGET)))                                                                \
+    static void NAME(long k, const float *ap, long ars, long aps, const float *bp, long bps,       \
+                     float *c, long ldc, float alpha, float beta, const float *bias,               \
+                     int mr, int nr, int chain) {                                                  \
+        enum { MR = MR_, NR = 2 * W };                                                             \
+        int full = mr == MR && nr == NR;                                                           \
+        float tile[MR * NR];                                                                       \
+        VEC acc[MR][2];                                                                            \
+        if (chain & CHAIN_STARTS) {                                                                \
+            for (int r = 0; r < MR; r++) { acc[r][0] = ZERO(); acc[r][1] = ZERO(); }               \
+        } else if (full) {                                                                         \
+            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(c + r * ldc); acc[r][1] = LOADU(c + r * ldc + W); } \
+        } else {                                                                                   \
+            load_tile(tile, MR, NR, c, ldc, mr, nr);                                               \
+            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(tile + r * NR); acc[r][1] = LOADU(tile + r * NR + W); } \
+        }                                                                                          \
+        for (long p = 0; p < k; p++) {                                                             \
+            VEC b0 = LOADU(bp + p * bps), b1 = LOADU(bp + p * bps + W);                            \
+            const float *acol = ap + p * aps;                                                      \
+            for (int r = 0; r < MR; r++) {                                                         \
+                VEC ar = SET1(acol[r * ars]);                                                      \
+                acc[r][0] = FMADD(ar, b0, acc[r][0]);                                              \
+                acc[r][1] = FMADD(ar, b1, acc[r][1]);                                              \
+            }                                                                                      \
+        }                                                                                          \
+        if (!full) {                                                                               \
+            for (int r = 0; r < MR; r++) { STOREU(tile + r * NR, acc[r][0]); STOREU(tile + r * NR + W, acc[r][1]); } \
+            store_tile(tile, NR, c, ldc, alpha, beta, bias, mr, nr, chain);                        \
+            return;                                                                                \
+        }                                                                                          \
+        VEC va = SET1(alpha), vb = SET1(beta);                                                     \
+        for (int r = 0; r < MR; r++) {                                                             \
+            for (int h = 0; h < 2; h++) {                                                          \
+                VEC v = acc[r][h];                                                                 \
+                if (chain & CHAIN_ENDS) {                                                          \
+                    v = MUL(va, v);                                                                \
+                    if (beta != 0) v = ADD(v, MUL(vb, LOADU(c + r * ldc + W * h)));                \
+                    if (bias) v = ADD(v, LOADU(bias + W * h));                                     \
+                }                                                                                  \
+                STOREU(c + r * ldc + W * h, v);                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }
 
-__attribute__((target("avx2,fma")))
-static void kernel_avx2(long k, const float *ap, const float *bp, long bstride,
-                        float *c, long ldc, float alpha, float beta, int mr, int nr) {
-    __m256 acc[AVX2_MR][2];
-    for (int r = 0; r < AVX2_MR; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
-    for (long p = 0; p < k; p++) {
-        const float *brow = bp + p * bstride, *arow = ap + p * AVX2_MR;
-        __m256 b0 = _mm256_loadu_ps(brow), b1 = _mm256_loadu_ps(brow + 8);
-        for (int r = 0; r < AVX2_MR; r++) {
-            __m256 ar = _mm256_broadcast_ss(arow + r);
-            acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
-            acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
-        }
-    }
-    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
-    if (mr == AVX2_MR && nr == AVX2_NR) {
-        for (int r = 0; r < AVX2_MR; r++) {
-            for (int h = 0; h < 2; h++) {
-                __m256 v = _mm256_mul_ps(va, acc[r][h]);
-                if (beta != 0) v = _mm256_add_ps(v, _mm256_mul_ps(vb, _mm256_loadu_ps(c + r * ldc + 8 * h)));
-                _mm256_storeu_ps(c + r * ldc + 8 * h, v);
-            }
-        }
-        return;
-    }
-    float tile[AVX2_MR * AVX2_NR];
-    for (int r = 0; r < AVX2_MR; r++) { _mm256_storeu_ps(tile + r * AVX2_NR, acc[r][0]); _mm256_storeu_ps(tile + r * AVX2_NR + 8, acc[r][1]); }
-    store_tile(tile, AVX2_NR, c, ldc, alpha, beta, mr, nr);
-}
+enum { AVX2_MR = 6, AVX2_NR = 16, AVX512_MR = 8, AVX512_NR = 32 };
 
-enum { AVX512_MR = 8, AVX512_NR = 32 };
-
-__attribute__((target("avx512f,avx2,fma")))
-static void kernel_avx512(long k, const float *ap, const float *bp, long bstride,
-                          float *c, long ldc, float alpha, float beta, int mr, int nr) {
-    __m512 acc[AVX512_MR][2];
-    for (int r = 0; r < AVX512_MR; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); }
-    for (long p = 0; p < k; p++) {
-        const float *brow = bp + p * bstride, *arow = ap + p * AVX512_MR;
-        __m512 b0 = _mm512_loadu_ps(brow), b1 = _mm512_loadu_ps(brow + 16);
-        for (int r = 0; r < AVX512_MR; r++) {
-            __m512 ar = _mm512_set1_ps(arow[r]);
-            acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
-        }
-    }
-    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    if (mr == AVX512_MR && nr == AVX512_NR) {
-        for (int r = 0; r < AVX512_MR; r++) {
-            for (int h = 0; h < 2; h++) {
-                __m512 v = _mm512_mul_ps(va, acc[r][h]);
-                if (beta != 0) v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_loadu_ps(c + r * ldc + 16 * h)));
-                _mm512_storeu_ps(c + r * ldc + 16 * h, v);
-            }
-        }
-        return;
-    }
-    float tile[AVX512_MR * AVX512_NR];
-    for (int r = 0; r < AVX512_MR; r++) { _mm512_storeu_ps(tile + r * AVX512_NR, acc[r][0]); _mm512_storeu_ps(tile + r * AVX512_NR + 16, acc[r][1]); }
-    store_tile(tile, AVX512_NR, c, ldc, alpha, beta, mr, nr);
-}
+RD_VECTOR_KERNEL(kernel_avx2, "avx2,fma", 6, 8, __m256, _mm256_setzero_ps, _mm256_loadu_ps,
+                 _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps)
+RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+                 _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps)
 #endif
 
 // ---------------------------------------------------------------------------------------------
 // Driver
 
-// Packs rows i0..i0+MR-1 of A (clamped to the last row) as [k][MR].
-static void pack_a(const operands *g, long i0, int mr_max, float *out) {
-    const float *rows[16];
+// Blocking: k in blocks of KC; A in blocks of MC rows (a multiple of MR).
+enum { KC = 256, MC_PANELS = 16 };
+
+// Packs the ragged micro-panel of rows first.. (clamped to the last row of A), k range
+// p0..p0+kc-1, as [kc][MR].
+static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, float *panel) {
     for (int r = 0; r < mr_max; r++) {
-        long i = i0 + r < g->m ? i0 + r : g->m - 1;
-        rows[r] = g->a + i * g->a_row;
-    }
-    if (g->a_step == 1) {
-        for (int r = 0; r < mr_max; r++) {
-            const float *row = rows[r];
-            for (long p = 0; p < g->k; p++) out[p * mr_max + r] = row[p];
-        }
-    } else {
-        for (long p = 0; p < g->k; p++) {
-            for (int r = 0; r < mr_max; r++) out[p * mr_max + r] = rows[r][p * g->a_step];
-        }
+        long i = first + r < g->m ? first + r : g->m - 1;
+        const float *row = g->a + i * g->a_row + p0 * g->a_step;
+        for (long p = 0; p < kc; p++) panel[p * mr_max + r] = row[p * g->a_step];
     }
 }
 
-// Packs columns j0..j0+NR-1 of B as [k][NR], zero past the last column.
-static void pack_b(const operands *g, long j0, int nr_max, float *out) {
-    long nr = g->n - j0 < nr_max ? g->n - j0 : nr_max;
-    for (long p = 0; p < g->k; p++) {
-        float *row = out + p * nr_max;
-        for (long j = 0; j < nr; j++) row[j] = g->b[p * g->b_row + (j0 + j) * g->b_step];
-        for (long j = nr; j < nr_max; j++) row[j] = 0;
+// Packs columns from..to-1 (from a multiple of NR) of the k range p0..p0+kc-1 of B as NR-column
+// panels, each [kc][NR], zero past the last column. Each loop reads its source in memory order.
+static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, long to, float *out) {
+    for (long j0 = from; j0 < to; j0 += nr_max) {
+        float *panel = out + (j0 - from) * kc;
+        long nr = to - j0 < nr_max ? to - j0 : nr_max;
+        if (g->b_step == 1) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = g->b + (p0 + p) * g->b_row + j0;
+                float *dst = panel + p * nr_max;
+                for (long j = 0; j < nr; j++) dst[j] = src[j];
+                for (long j = nr; j < nr_max; j++) dst[j] = 0;
+            }
+        } else {
+            // B transposed: column j of op(B) is a contiguous row of B.
+            for (long j = 0; j < nr_max; j++) {
+                if (j < nr) {
+                    const float *src = g->b + (j0 + j) * g->b_step + p0;
+                    for (long p = 0; p < kc; p++) panel[p * nr_max + j] = src[p];
+                } else {
+                    for (long p = 0; p < kc; p++) panel[p * nr_max + j] = 0;
+                }
+            }
+        }
     }
 }
 
 static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel) {
-    long panels = (g->n + nr_max - 1) / nr_max;
-    int direct = g->b_step == 1;
-    // Packed B: every panel when B is transposed, else only a ragged last one.
-    long packed_panels = direct ? (g->n % nr_max ? 1 : 0) : panels;
-    float *bpack = grow(&scratch_b, &scratch_b_count, (size_t)(packed_panels * g->k * nr_max) + 1);
-    float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(g->k * mr_max) + 1);
+    // Several k blocks keep running sums in C, which beta == 0 leaves free.
+    long kc_max = g->beta == 0 && g->k > KC ? KC : (g->k > 0 ? g->k : 1);
+    long mc_max = (long)mr_max * MC_PANELS;
+    long n_padded = (g->n + nr_max - 1) / nr_max * nr_max;
+    // B is read in place when its rows are contiguous and few row blocks reuse it; packing
+    // pays when many do. A is read in place but for a ragged last micro-panel.
+    int b_direct = g->b_step == 1 && g->m <= mc_max;
+    float *bpack = grow(&scratch_b, &scratch_b_count, (size_t)(kc_max * (b_direct ? nr_max : n_padded)));
+    float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(kc_max * mr_max));
     if (!bpack || !apack) return 0;
-    if (direct) {
-        if (packed_panels) pack_b(g, (panels - 1) * nr_max, nr_max, bpack);
-    } else {
-        for (long jp = 0; jp < panels; jp++) pack_b(g, jp * nr_max, nr_max, bpack + jp * g->k * nr_max);
-    }
-    for (long i0 = 0; i0 < g->m; i0 += mr_max) {
-        int mr = g->m - i0 < mr_max ? (int)(g->m - i0) : mr_max;
-        pack_a(g, i0, mr_max, apack);
-        for (long jp = 0; jp < panels; jp++) {
-            long j0 = jp * nr_max;
-            int nr = g->n - j0 < nr_max ? (int)(g->n - j0) : nr_max;
-            const float *bp;
-            long bstride;
-            if (direct && nr == nr_max) { bp = g->b + j0; bstride = g->b_row; }
-            else if (direct) { bp = bpack; bstride = nr_max; }
-            else { bp = bpack + jp * g->k * nr_max; bstride = nr_max; }
-            kernel(g->k, apack, bp, bstride, g->c + i0 * g->ldc + j0, g->ldc, g->alpha, g->beta, mr, nr);
+    long p0 = 0;
+    do {
+        long kc = g->k - p0 < kc_max ? g->k - p0 : kc_max;
+        int chain = (p0 == 0 ? CHAIN_STARTS : 0) | (p0 + kc >= g->k ? CHAIN_ENDS : 0);
+        if (!b_direct) pack_b(g, p0, kc, nr_max, 0, g->n, bpack);
+        else if (g->n % nr_max) pack_b(g, p0, kc, nr_max, g->n / nr_max * nr_max, g->n, bpack);
+        for (long i0 = 0; i0 < g->m; i0 += mc_max) {
+            long rows = g->m - i0 < mc_max ? g->m - i0 : mc_max;
+            for (long j0 = 0; j0 < g->n; j0 += nr_max) {
+                int nr = g->n - j0 < nr_max ? (int)(g->n - j0) : nr_max;
+                const float *bias = g->bias ? g->bias + j0 : NULL;
+                const float *bp;
+                long bps;
+                if (!b_direct) { bp = bpack + j0 * kc; bps = nr_max; }
+                else if (nr < nr_max) { bp = bpack; bps = nr_max; }
+                else { bp = g->b + p0 * g->b_row + j0; bps = g->b_row; }
+                for (long r0 = 0; r0 < rows; r0 += mr_max) {
+                    int mr = rows - r0 < mr_max ? (int)(rows - r0) : mr_max;
+                    float *c = g->c + (i0 + r0) * g->ldc + j0;
+                    if (mr == mr_max) {
+                        const float *ap = g->a + (i0 + r0) * g->a_row + p0 * g->a_step;
+                        kernel(kc, ap, g->a_row, g->a_step, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                    } else {
+                        pack_a(g, i0 + r0, p0, kc, mr_max, apack);
+                        kernel(kc, apack, 1, mr_max, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                    }
+                }
+            }
         }
-    }
+        p0 += kc;
+    } while (p0 < g->k);
     return 1;
 }
 
@@ -292,18 +333,20 @@ static void drive_unpacked(const operands *g) {
                 acc = fma_by_round_to_odd(g->a[i * g->a_row + p * g->a_step], g->b[p * g->b_row + j * g->b_step], acc);
             float v = g->alpha * acc;
             if (g->beta != 0) v = v + g->beta * g->c[i * g->ldc + j];
+            if (g->bias) v = v + g->bias[j];
             g->c[i * g->ldc + j] = v;
         }
     }
 }
 
 void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+              const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
+              float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     operands g = {
         .a = a, .a_row = transpose_a ? 1 : lda, .a_step = transpose_a ? lda : 1,
         .b = b, .b_row = transpose_b ? 1 : ldb, .b_step = transpose_b ? ldb : 1,
-        .m = m, .n = n, .k = k < 0 ? 0 : k, .alpha = alpha, .beta = beta, .c = c, .ldc = ldc,
+        .m = m, .n = n, .k = k < 0 ? 0 : k, .alpha = alpha, .beta = beta, .bias = bias, .c = c, .ldc = ldc,
     };
     int done = 0;
     switch (rd_kernel_path_selected()) {

@@ -18,9 +18,10 @@ public enum Gemm {
     /// Below this many multiply-adds a product is not worth splitting across threads.
     public static let parallelThreshold = 1 << 21
 
-    /// `C = alpha * op(A) * op(B) + beta * C` for row-major matrices, where `op(A)` is
-    /// `[m, k]`, `op(B)` is `[k, n]` and `C` is `[m, n]`. Leading dimensions are those of the
-    /// matrices as stored (before any transpose). With `beta` 0, `C` is not read.
+    /// `C = alpha * op(A) * op(B) + beta * C + bias` for row-major matrices, where `op(A)` is
+    /// `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]` and `bias` (if any) has `n` entries, added
+    /// to every row. Leading dimensions are those of the matrices as stored (before any
+    /// transpose). With `beta` 0, `C` is not read.
     @inlinable
     public static func product(
         transposeA: Bool = false, transposeB: Bool = false,
@@ -29,6 +30,7 @@ public enum Gemm {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
+        bias: UnsafePointer<Float>? = nil,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
@@ -38,11 +40,11 @@ public enum Gemm {
         }
         let threads = threadCount
         if threads <= 1 || m * n * k < parallelThreshold {
-            rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
             return
         }
         splitProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, bias: bias, c: c, ldc: ldc, threads: threads)
     }
 
     /// Splits C into `threads` blocks of whole rows (or of columns, when C is wide), each a
@@ -50,23 +52,24 @@ public enum Gemm {
     @usableFromInline
     static func splitProduct(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+                             beta: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             threads: Int) {
         let byRows = m >= n
         let (extent, granule) = byRows ? (m, 16) : (n, 32)
         let blocks = (extent + granule - 1) / granule
         let parts = max(1, min(threads, blocks))
-        let operands = UncheckedOperands(a: a, b: b, c: c)
+        let operands = UncheckedOperands(a: a, b: b, bias: bias, c: c)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let lo = blocks * part / parts * granule, hi = min(extent, blocks * (part + 1) / parts * granule)
             guard lo < hi else { return }
             if byRows {
                 let aBlock = operands.a + (transposeA ? lo : lo * lda)
                 rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, hi - lo, n, k, alpha, aBlock, lda,
-                         operands.b, ldb, beta, operands.c + lo * ldc, ldc)
+                         operands.b, ldb, beta, operands.bias, operands.c + lo * ldc, ldc)
             } else {
                 let bBlock = operands.b + (transposeB ? lo * ldb : lo)
                 rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, hi - lo, k, alpha, operands.a, lda,
-                         bBlock, ldb, beta, operands.c + lo, ldc)
+                         bBlock, ldb, beta, operands.bias.map { $0 + lo }, operands.c + lo, ldc)
             }
         }
     }
@@ -74,9 +77,10 @@ public enum Gemm {
     /// Raw operand pointers handed to worker threads, which write disjoint blocks of `c`.
     @usableFromInline
     struct UncheckedOperands: @unchecked Sendable {
-        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
-        @usableFromInline init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
-            self.a = a; self.b = b; self.c = c
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
+        @usableFromInline init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               c: UnsafeMutablePointer<Float>) {
+            self.a = a; self.b = b; self.bias = bias; self.c = c
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The shape of one `BLAS.gemm` call.
+/// The shape of one `Gemm.product` call.
 public struct GemmShape: Hashable, Sendable {
     public var transposeA: Bool, transposeB: Bool
     public var m: Int, n: Int, k: Int
@@ -19,7 +19,7 @@ public struct GemmShape: Hashable, Sendable {
     }
 }
 
-/// Collects the shapes of the `BLAS.gemm` calls made while it is `Gemm.recorder`, from any thread.
+/// Collects the shapes of the `Gemm.product` calls made while it is `Gemm.recorder`, from any thread.
 public final class GemmRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [GemmShape: Int] = [:]
@@ -34,7 +34,7 @@ public final class GemmRecorder: @unchecked Sendable {
     /// How many times each shape was called.
     public var calls: [GemmShape: Int] { lock.withLock { counts } }
 
-    /// The recorded calls timed one shape at a time on the calling thread's BLAS (best of
+    /// The recorded calls timed one shape at a time on the calling thread (best of
     /// `repeats`, operands warm in cache), summed over all calls: the time the products alone
     /// would take, in seconds.
     public func isolatedSeconds(repeats: Int = 5) -> Double {

@@ -13,9 +13,8 @@ enum Attention {
         let t = ws.length, width = 3 * a
         pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c)
         // qkv = ln1(x) [n, d] x packed [d, 3a] + bias
-        Kernels.fillRows(buffers.qkv, rows: n, width: width, bias: buffers.packedQKVBias, parts: ws.parts)
         Gemm.product(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
-                  beta: 1, c: buffers.qkv, ldc: width)
+                     bias: buffers.packedQKVBias, c: buffers.qkv, ldc: width)
         if let observer {
             for (i, part) in ["q", "k", "v"].enumerated() {
                 observer.visit("\(name).hook_\(part)", buffers.qkv + i * a, shape: [ws.batch, t, h, e], width: a, stride: width)
@@ -48,8 +47,7 @@ enum Attention {
         }
         observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
         // out = z [n, a] x W_O [a, d] + b_O
-        Kernels.fillRows(buffers.attnOut, rows: n, width: d, bias: w.bo, parts: ws.parts)
-        Gemm.product(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, beta: 1, c: buffers.attnOut, ldc: d)
+        Gemm.product(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, bias: w.bo, c: buffers.attnOut, ldc: d)
         if let observer, observer.wants("\(name).hook_result") {
             // result[b, t, head] = z[b, t, head] W_O[head]; only for analysis.
             var result = [Float](repeating: 0, count: n * h * d)

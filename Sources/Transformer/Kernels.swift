@@ -1,19 +1,7 @@
 import Tensor
 
-/// Small building blocks shared by the layers: bias broadcast and column sums.
+/// Small building blocks shared by the layers: column sums and elementwise addition.
 enum Kernels {
-    /// Sets every row of `out` (`rows x width`, row stride `stride`) to `bias`, ready for a
-    /// product accumulated on top with beta = 1.
-    static func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-                         bias: UnsafePointer<Float>, parts: Int) {
-        let stride = stride ?? width
-        Parallel.forRanges(rows, parts: parts) { range in
-            for r in range {
-                (out + r * stride).update(from: bias, count: width)
-            }
-        }
-    }
-
     /// `out[j] = Σ_r x[r, j]`, each column summed from row 0 down, 16 columns at a time (a bias
     /// gradient). One chain of additions per column, so the bits depend only on the input.
     static func columnSum(_ x: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>,

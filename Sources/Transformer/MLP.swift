@@ -8,8 +8,7 @@ enum MLP {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
-        Kernels.fillRows(pre, rows: n, width: m, bias: w.bin, parts: ws.parts)
-        Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, beta: 1, c: pre, ldc: m)
+        Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, bias: w.bin, c: pre, ldc: m)
         observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
         Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
@@ -25,8 +24,7 @@ enum MLP {
             }
         }
         observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
-        Kernels.fillRows(out, rows: n, width: d, bias: w.bout, parts: ws.parts)
-        Gemm.product(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, beta: 1, c: out, ldc: d)
+        Gemm.product(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, bias: w.bout, c: out, ldc: d)
     }
 
     /// Given the residual gradient (the MLP output's gradient), writes the MLP's and ln2's

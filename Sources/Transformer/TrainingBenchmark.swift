@@ -69,7 +69,7 @@ public enum TrainingBenchmark {
     }
 
     /// A floor for the step time: the sgemm calls of one step, recorded, then timed one shape at a
-    /// time with operands warm in cache on single-threaded BLAS (as each shard runs them), divided
+    /// time with operands warm in cache on one thread (as each shard runs them), divided
     /// among the threads. The step can only beat it by doing fewer products. In milliseconds.
     public static func sgemmFloorMilliseconds(_ config: TrainingConfig, threads: Int) -> Double {
         ComputeThreads.count = threads

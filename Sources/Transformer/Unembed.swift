@@ -4,8 +4,8 @@ import Tensor
 enum Unembed {
     static func forward(_ w: ModelWeights, _ ws: Workspace) {
         let n = ws.rows, d = ws.config.dModel, v = ws.config.dVocab
-        Kernels.fillRows(ws.logits, rows: n, width: v, bias: w.unembedBias, parts: ws.parts)
-        Gemm.product(m: n, n: v, k: d, a: ws.lnFinal.out, lda: d, b: w.unembed, ldb: v, beta: 1, c: ws.logits, ldc: v)
+        Gemm.product(m: n, n: v, k: d, a: ws.lnFinal.out, lda: d, b: w.unembed, ldb: v, bias: w.unembedBias,
+                     c: ws.logits, ldc: v)
     }
 
     /// Expects the logits' gradient in `ws.logits` (see `Loss.crossEntropyGradient`).

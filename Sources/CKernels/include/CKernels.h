@@ -21,13 +21,15 @@ int rd_has_hardware_fma(void);
 void rd_kernel_path_select(rd_kernel_path path);
 rd_kernel_path rd_kernel_path_selected(void);
 
-/// C = alpha * op(A) op(B) + beta * C, row-major, single-threaded. op(A) is m x k, op(B) k x n.
+/// C = alpha * op(A) op(B) + beta * C + bias, row-major, single-threaded. op(A) is m x k,
+/// op(B) k x n, bias (or NULL) has n entries, added to every row.
 ///
 /// Each output is `acc = 0; for p in 0..<k: acc = fma(A[i,p], B[p,j], acc)`, then
-/// `alpha * acc`, then `+ beta * C[i,j]` when beta is not 0 (C is not read when beta is 0).
-/// No step is reassociated, so the result depends only on the inputs.
+/// `alpha * acc`, then `+ beta * C[i,j]` when beta is not 0 (C is not read when beta is 0),
+/// then `+ bias[j]`. No step is reassociated, so the result depends only on the inputs.
 void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+              const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
+              float *c, long ldc);
 
 /// Runs `iterations` rounds of independent fused multiply-adds in registers on the selected
 /// path, with no memory traffic: the core's FMA peak, which no product can beat. Returns the
