@@ -35,12 +35,15 @@ let package = Package(
         // Our own matrix-product kernels (portable, AVX2, AVX-512), chosen at run time.
         .target(name: "CKernels", path: "Sources/CKernels"),
 
-        .target(name: "Tensor", dependencies: ["CKernels"]),
-        .target(name: "Transformer", dependencies: ["Tensor", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Analysis", dependencies: ["Tensor", "Transformer"]),
-        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
+        // exp, log, erf and powers from IEEE operations alone: the same bits on every CPU.
+        .target(name: "Reproducible"),
+
+        .target(name: "Tensor", dependencies: ["CKernels", "Reproducible"]),
+        .target(name: "Transformer", dependencies: ["Tensor", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
+        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
+        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor", "Plot",
             .product(name: "Yams", package: "Yams"),

@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// Summaries of attention patterns: the mean pattern and the standard head scores.

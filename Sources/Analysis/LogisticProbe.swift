@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// A multinomial logistic-regression probe: which of `classCount` positions a residual vector

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Reproducible
 import Tensor
 
 /// One analysed run, as `rederive analyze` wrote it: `summary.json`, the `.npy` arrays,

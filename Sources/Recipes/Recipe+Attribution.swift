@@ -1,6 +1,6 @@
 import Foundation
 import Plot
-import Tensor
+import Reproducible
 
 extension Recipe {
     /// Direct logit attribution to the correct token, by position.

@@ -1,6 +1,6 @@
 import Foundation
 import Plot
-import Tensor
+import Reproducible
 
 extension Recipe {
     /// Training loss of every design on the main recipe (mean over seeds with a min–max band, by

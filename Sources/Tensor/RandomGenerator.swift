@@ -1,3 +1,4 @@
+import Reproducible
 /// A seeded random generator whose streams are fixed forever: PCG64 (PCG-XSL-RR 128/64, the
 /// generator behind NumPy's `PCG64`) plus documented derivations of integers and normals.
 ///

@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// AdamW with `torch.optim.AdamW`'s semantics (the single-tensor CPU path):

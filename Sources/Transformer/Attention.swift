@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// Causal multi-head attention, as TransformerLens computes it:

@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// Cross-entropy of the logits against the targets, averaged over positions whose mask is 1.

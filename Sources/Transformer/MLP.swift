@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// The MLP block: `pre = ln2(x) W_in + b_in` (hook_pre), `post = act(pre)` (hook_post),

@@ -71,8 +71,7 @@ final class ReproducibilityTests: XCTestCase {
     }
 
     /// The smoke pipeline's two configs (a third of their steps), trained and analysed through
-    /// every supported kernel path at 1, 2 and 3 threads. The portable path runs at 2 threads
-    /// only: without vector FMA it is about 60 times slower here.
+    /// every supported kernel path at 1, 2 and 3 threads.
     func testSmokeConfigsGiveIdenticalBytesOnEveryKernelPathAndThreadCount() throws {
         var settings = AnalysisSettings()
         settings.evalSequences = 64
@@ -81,7 +80,7 @@ final class ReproducibilityTests: XCTestCase {
             config.steps = 100
             var reference: (label: String, hashes: [String: String])?
             for path in KernelPath.supported {
-                for threads in path == .portable ? [2] : [1, 2, 3] {
+                for threads in [1, 2, 3] {
                     let label = "\(name) on \(path.rawValue) with \(threads) threads"
                     let hashes = try trainAndAnalyse(config, path: path, threads: threads, into: scratchFolder(), settings: settings)
                     XCTAssertGreaterThan(hashes.count, 20, label)

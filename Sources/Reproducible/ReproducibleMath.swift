@@ -80,6 +80,20 @@ public enum ReproducibleMath {
         return x < 0 ? -value : value
     }
 
+    /// The base-10 logarithm, exact at exact powers of ten (tick positions rely on that).
+    public static func log10(_ x: Double) -> Double {
+        let value = log(x) / 2.302585092994046
+        let nearest = value.rounded()
+        if Swift.abs(value - nearest) < 1e-9, Swift.abs(nearest) < 300, power(10, Int(nearest)) == x { return nearest }
+        return value
+    }
+
+    /// `base` to a real power, as e^(y ln x), for x > 0 (x = 0 gives 0 for y > 0).
+    public static func pow(_ x: Double, _ y: Double) -> Double {
+        if x == 0 { return y > 0 ? 0 : .infinity }
+        return exp(y * log(x))
+    }
+
     /// `base` to an integer power by repeated squaring.
     public static func power(_ base: Double, _ exponent: Int) -> Double {
         var result = 1.0, factor = base, n = exponent.magnitude
