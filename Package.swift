@@ -52,7 +52,10 @@ let package = Package(
         ]),
         .target(name: "Stages", dependencies: [
             "Pipeline", .product(name: "Yams", package: "Yams"),
-        ]),
+        ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
+        // Stage code versions: a hash of the source each stage kind is built from.
+        .executableTarget(name: "CodeFingerprintTool"),
+        .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
             "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

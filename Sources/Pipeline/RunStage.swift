@@ -50,7 +50,7 @@ extension PipelineCommands {
         // The controller submits a stage downstream of one that runs; if that one rewrote
         // identical bytes, this stage is up to date now (early cut-off).
         if !options.force {
-            let check = try Fingerprint.check(stage, entry: scheduler.lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
+            let check = try Fingerprint.check(stage, lock: scheduler.lock, runner: runner,
                                               hasher: scheduler.hasher, allReasons: false)
             if check.isUpToDate {
                 log.write(RunStageOptions.upToDateMarker + ": its inputs, params, code and outputs match the lock\n")

@@ -80,8 +80,7 @@ public final class Scheduler {
             if force { reasons.append(.forced) }
             if let d = stage.dependencies.first(where: willRun.contains) { reasons.append(.upstreamWillRun(pipeline.stages[d].name)) }
             if reasons.isEmpty || allReasons {
-                let version = registry.runner(for: stage.kind)?.codeVersion(for: stage)
-                let check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: version, hasher: hasher, allReasons: allReasons)
+                let check = try Fingerprint.check(stage, lock: lock, runner: registry.runner(for: stage.kind), hasher: hasher, allReasons: allReasons)
                 // An input an upstream stage will (re)write is not "missing" yet.
                 reasons += check.reasons.filter { reason in
                     if case .inputMissing(let path) = reason, stage.inputs.contains(where: { $0.path == path && $0.producer.map(willRun.contains) == true }) { return false }
@@ -201,8 +200,7 @@ public final class Scheduler {
             let runner = registry.runner(for: stage.kind)!
             let check: Fingerprint
             do {
-                check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
-                                              hasher: hasher, allReasons: false)
+                check = try Fingerprint.check(stage, lock: lock, runner: runner, hasher: hasher, allReasons: false)
             } catch {
                 return fail(i, error.description, log: nil)
             }
@@ -318,9 +316,11 @@ public final class Scheduler {
 
     /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
     func record(_ stage: Stage, inputs: [String: String], outputs: [String: String], duration: Double) {
-        var entry = LockEntry(kind: stage.kind.description,
-                              codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
+        guard let runner = registry.runner(for: stage.kind) else { return }
+        var entry = LockEntry(kind: stage.kind.description, codeVersion: runner.codeVersion(for: stage),
                               params: stage.params, inputs: inputs, outputs: outputs, durationSeconds: duration)
+        let sources = runner.codeSources(for: stage)
+        if !sources.isEmpty { lock.sources[entry.codeVersion] = sources }
         // The same build rebuilt (e.g. a fresh clone regenerating its intermediates) keeps the
         // recorded duration, so the lock file stays byte-identical.
         if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {

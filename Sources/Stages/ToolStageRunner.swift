@@ -6,18 +6,31 @@ import Pipeline
 /// several side by side without sharing process-wide state, and Ctrl-C stops each child the way
 /// it stops `rederive train` at a terminal (a checkpoint, then exit).
 ///
-/// Code versions are explicit and bumped by hand with the code they cover (see
-/// `Pipeline/StageRunner.swift`): a change to plotting code bumps `figure` only, never `train`.
+/// Code versions follow the code: `train@<hash>` covers the source files listed for the kind in
+/// `CodeSources.txt` (for `figure`, per recipe), hashed at build time without comments and
+/// whitespace, so a change to plotting code reruns figures, never `train`.
 public struct ToolStageRunner: StageRunner {
     public let kind: String
-    /// `kind/version`, or `figure <recipe>/version`.
-    let version: Int
     /// The child's arguments after the executable, from the stage's context.
     let arguments: @Sendable (StageContext) throws -> [String]
 
+    init(kind: String, arguments: @escaping @Sendable (StageContext) throws -> [String]) {
+        self.kind = kind
+        self.arguments = arguments
+    }
+
     public func codeVersion(for stage: Stage) -> String {
-        if let argument = stage.kind.argument { return "\(kind) \(argument)/\(version)" }
-        return "\(kind)/\(version)"
+        CodeSources.version(key: codeKey(stage), sources: codeSources(for: stage))
+    }
+
+    public func codeSources(for stage: Stage) -> [String: String] {
+        GeneratedCodeSources.groups[codeKey(stage)] ?? GeneratedCodeSources.groups[kind] ?? [:]
+    }
+
+    /// `train`, or `figure loss_curves`: the group in `CodeSources.txt`.
+    func codeKey(_ stage: Stage) -> String {
+        if let argument = stage.kind.argument, GeneratedCodeSources.groups[kind + " " + argument] != nil { return kind + " " + argument }
+        return kind
     }
 
     public func run(_ context: StageContext) throws {
