@@ -5,7 +5,10 @@ public struct MakeOptions: Sendable {
     public var targets: [String] = []
     public var jobs: Int = 1
     public var dryRun = false
+    /// Rerun the stages the targets name (every stage without targets), even if up to date.
     public var force = false
+    /// With `force`: also rerun every stage the targets depend on.
+    public var forceUpstream = false
     public var overrides: [ParamOverride] = []
     /// Wait for another `make` of the same pipeline instead of refusing.
     public var waitForLock = false
@@ -70,14 +73,16 @@ public final class Scheduler {
 
     /// Every selected stage with its reasons to run (empty when up to date), in order. A stage
     /// downstream of one that will run is listed with `upstreamWillRun`.
-    public func plan(targets: [String], force: Bool, allReasons: Bool) throws(PipelineError) -> [(stage: Int, reasons: [OutOfDateReason])] {
+    public func plan(targets: [String], force: Bool, forceUpstream: Bool = false,
+                     allReasons: Bool) throws(PipelineError) -> [(stage: Int, reasons: [OutOfDateReason])] {
         let selected = try pipeline.selection(for: targets)
+        let forced = force ? try pipeline.forced(by: targets, upstream: forceUpstream) : []
         var willRun = Set<Int>()
         var result = [(stage: Int, reasons: [OutOfDateReason])]()
         for i in selected {
             let stage = pipeline.stages[i]
             var reasons = [OutOfDateReason]()
-            if force { reasons.append(.forced) }
+            if forced.contains(i) { reasons.append(.forced) }
             if let d = stage.dependencies.first(where: willRun.contains) { reasons.append(.upstreamWillRun(pipeline.stages[d].name)) }
             if reasons.isEmpty || allReasons {
                 let check = try Fingerprint.check(stage, lock: lock, runner: registry.runner(for: stage.kind), hasher: hasher, allReasons: allReasons)
@@ -110,13 +115,14 @@ public final class Scheduler {
     public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
         var result = MakeResult()
         if options.dryRun {
-            for (i, reasons) in try plan(targets: options.targets, force: options.force, allReasons: false) {
+            for (i, reasons) in try plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false) {
                 if reasons.isEmpty { result.upToDate.append(pipeline.stages[i].name) } else { result.plan.append((pipeline.stages[i].name, reasons)) }
             }
             return result
         }
 
         let selected = try pipeline.selection(for: options.targets)
+        let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
         for i in selected where registry.runner(for: pipeline.stages[i].kind) == nil {
             let stage = pipeline.stages[i]
             throw PipelineError(.missingRunner, at: stage.kindLocation,
@@ -189,7 +195,9 @@ public final class Scheduler {
                 result.blocked.append(pipeline.stages[i].name)
                 console.line("stopped \(pipeline.stages[i].name)")
             } else {
-                result.failed.append((pipeline.stages[i].name, message, log?.path))
+                // The cause is usually in the stage's own output (a bad config, a full disk).
+                let tail = log.map { StageLog.tail(of: $0.path).map { "\n  | " + $0 }.joined() } ?? ""
+                result.failed.append((pipeline.stages[i].name, message + tail, log?.path))
                 console.line("FAILED \(pipeline.stages[i].name): \(message)" + (log.map { "\n       log: \(project.relativeDisplay($0.path))" } ?? ""))
             }
         }
@@ -204,7 +212,7 @@ public final class Scheduler {
             } catch {
                 return fail(i, error.description, log: nil)
             }
-            if check.isUpToDate && !options.force {
+            if check.isUpToDate && !forced.contains(i) {
                 state[i] = .succeeded
                 doneCount += 1
                 result.upToDate.append(stage.name)

@@ -50,7 +50,8 @@ public final class SlurmExecutor {
     /// The stages of `targets` that are out of date, in order, and the result's up-to-date and
     /// failed (an input nothing will produce) entries. Dependents of a failed stage are blocked.
     func stagesToRun(_ makeOptions: MakeOptions, into result: inout MakeResult) throws(PipelineError) -> [Int] {
-        let plan = try scheduler.plan(targets: makeOptions.targets, force: makeOptions.force, allReasons: false)
+        let plan = try scheduler.plan(targets: makeOptions.targets, force: makeOptions.force,
+                                      forceUpstream: makeOptions.forceUpstream, allReasons: false)
         for (i, _) in plan where scheduler.registry.runner(for: pipeline.stages[i].kind) == nil {
             let stage = pipeline.stages[i]
             throw PipelineError(.missingRunner, at: stage.kindLocation,

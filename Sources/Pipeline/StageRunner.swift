@@ -127,6 +127,17 @@ public final class StageLog: Sendable {
         Console.write(fileDescriptor, text)
     }
 
+    /// The last `count` lines a stage wrote to its log (the engine's own `# rederive:` lines
+    /// left out), read from at most the last 16 KB.
+    public static func tail(of path: String, lines count: Int = 10) -> [String] {
+        guard let bytes = try? AtomicFileIO.readIfExists(path) else { return [] }
+        let text = String(decoding: bytes.suffix(16384), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { String($0.replacingOccurrences(of: "\r", with: "").prefix(300)) }
+            .filter { !$0.hasPrefix("# rederive:") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return Array(lines.suffix(count))
+    }
+
     deinit { close(fileDescriptor) }
 }
 

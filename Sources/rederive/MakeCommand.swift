@@ -23,8 +23,11 @@ struct Make: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Show what would run and why; run nothing.")
     var dryRun = false
 
-    @Flag(help: "Rerun every selected stage, even if up to date.")
+    @Flag(help: "Rerun the TARGETS (every stage without TARGETS), even if up to date; not what they depend on.")
     var force = false
+
+    @Flag(help: "With --force: also rerun every stage the TARGETS depend on.")
+    var forceUpstream = false
 
     @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S train.lr=3e-4.", valueName: "key=value"))
     var set: [String] = []
@@ -61,7 +64,8 @@ struct Make: ParsableCommand {
             var options = MakeOptions()
             options.jobs = jobs
             options.dryRun = dryRun
-            options.force = force
+            options.force = force || forceUpstream
+            options.forceUpstream = forceUpstream
             options.waitForLock = wait
             options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
             var slurm = SlurmOptions(executable: currentExecutablePath())

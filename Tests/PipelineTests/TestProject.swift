@@ -45,8 +45,10 @@ final class TestProject {
     }
 
     @discardableResult
-    func make(_ targets: [String] = [], set overrides: [String] = [], force: Bool = false, dryRun: Bool = false, jobs: Int = 1) throws -> MakeResult {
+    func make(_ targets: [String] = [], set overrides: [String] = [], force: Bool = false, forceUpstream: Bool = false,
+              dryRun: Bool = false, jobs: Int = 1) throws -> MakeResult {
         var options = MakeOptions()
+        options.forceUpstream = forceUpstream
         options.jobs = jobs
         options.force = force
         options.dryRun = dryRun
@@ -74,14 +76,20 @@ final class RunLog: @unchecked Sendable {
 }
 
 /// An in-process runner standing in for `train`/`figure`: writes its params to each output.
+/// With `sources`, its code version is built from them as the study's kinds' are.
 struct FakeRunner: StageRunner {
     var kind: String
     var version: String
     var log: RunLog
+    var sources: [String: [String: String]] = [:]
+    var params: [ParamSpec]? = nil
 
     func codeVersion(for stage: Stage) -> String {
-        stage.kind.argument.map { "\(kind) \($0)/\(version)" } ?? "\(kind)/\(version)"
+        if !sources.isEmpty { return CodeSources.version(key: kind, sources: codeSources(for: stage)) }
+        return stage.kind.argument.map { "\(kind) \($0)/\(version)" } ?? "\(kind)/\(version)"
     }
+
+    func codeSources(for stage: Stage) -> [String: String] { sources[stage.kind.argument ?? kind] ?? [:] }
 
     func run(_ context: StageContext) throws {
         log.record(context.stage.name)
