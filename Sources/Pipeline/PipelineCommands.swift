@@ -78,7 +78,7 @@ public enum PipelineCommands {
     }
 
     static func printSummary(_ result: MakeResult, project: Project, options: MakeOptions, console: Console) {
-        if options.dryRun && result.noOpStageCount == nil {
+        if options.dryRun && result.noOpStageCount == nil && result.failed.isEmpty {
             for (stage, reasons) in result.plan {
                 console.line("would run \(stage): \(reasons.map(\.description).joined(separator: "; "))")
             }
@@ -111,6 +111,8 @@ public enum PipelineCommands {
         let pipeline = try project.load(overrides: overrides)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
+        let missing = try PipelineCheck.missingInputs(pipeline, selected: plan.map(\.stage), hasher: scheduler.hasher)
+        if let error = PipelineCheck.combined(missing.map(\.error)) { throw error }
         let width = min(48, plan.map { pipeline.stages[$0.stage].name.count }.max() ?? 0)
         var outOfDate = 0
         for (i, reasons) in plan {

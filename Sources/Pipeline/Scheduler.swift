@@ -76,6 +76,7 @@ public final class Scheduler {
     public func plan(targets: [String], force: Bool, forceUpstream: Bool = false,
                      allReasons: Bool) throws(PipelineError) -> [(stage: Int, reasons: [OutOfDateReason])] {
         let selected = try pipeline.selection(for: targets)
+        try checkParams(selected)
         let forced = force ? try pipeline.forced(by: targets, upstream: forceUpstream) : []
         var willRun = Set<Int>()
         var result = [(stage: Int, reasons: [OutOfDateReason])]()
@@ -112,23 +113,40 @@ public final class Scheduler {
         var progressFile: String
     }
 
-    public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
-        var result = MakeResult()
-        if options.dryRun {
-            for (i, reasons) in try plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false) {
-                if reasons.isEmpty { result.upToDate.append(pipeline.stages[i].name) } else { result.plan.append((pipeline.stages[i].name, reasons)) }
-            }
-            return result
-        }
-
-        let selected = try pipeline.selection(for: options.targets)
-        let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
+    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs.
+    func checkParams(_ selected: [Int]) throws(PipelineError) {
         for i in selected where registry.runner(for: pipeline.stages[i].kind) == nil {
             let stage = pipeline.stages[i]
             throw PipelineError(.missingRunner, at: stage.kindLocation,
                                 "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
                                 hint: "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
         }
+        if let error = PipelineCheck.combined(PipelineCheck.errors(pipeline, selected: selected, registry: registry)) { throw error }
+    }
+
+    /// Inputs nothing produces that do not exist, found before anything runs: each such stage
+    /// fails, and every other selected stage is not run. Returns whether there were any.
+    func failMissingInputs(_ selected: [Int], into result: inout MakeResult) throws(PipelineError) -> Bool {
+        let missing = try PipelineCheck.missingInputs(pipeline, selected: selected, hasher: hasher)
+        guard !missing.isEmpty else { return false }
+        let failed = Set(missing.map(\.stage))
+        for (i, error) in missing { result.failed.append((pipeline.stages[i].name, error.description, nil)) }
+        result.blocked = selected.filter { !failed.contains($0) }.map { pipeline.stages[$0].name }
+        return true
+    }
+
+    public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
+        var result = MakeResult()
+        let selected = try pipeline.selection(for: options.targets)
+        try checkParams(selected)
+        if try failMissingInputs(selected, into: &result) { return result }
+        if options.dryRun {
+            for (i, reasons) in try plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false) {
+                if reasons.isEmpty { result.upToDate.append(pipeline.stages[i].name) } else { result.plan.append((pipeline.stages[i].name, reasons)) }
+            }
+            return result
+        }
+        let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
         let jobs = max(1, options.jobs)
         let threadsPerStage = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
         let dependents = pipeline.dependents()

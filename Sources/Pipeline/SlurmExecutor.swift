@@ -70,12 +70,17 @@ public final class SlurmExecutor {
             } else if let missing = try firstMissingSource(stage) {
                 // Like a local run: an input no stage produces must exist before anything is submitted.
                 unusable.insert(i)
-                let message = "input \(missing.path) does not exist (declared at \(missing.location))"
+                let message = "\(missing.location): error: input \(missing.path) does not exist"
                 result.failed.append((stage.name, message, nil))
                 console.line("FAILED \(stage.name): \(message)")
             } else {
                 toRun.append(i)
             }
+        }
+        // A mistake in the pipeline is found before anything runs: then nothing is submitted.
+        if !result.failed.isEmpty {
+            result.blocked += toRun.map { pipeline.stages[$0].name }
+            return []
         }
         return toRun
     }

@@ -11,13 +11,21 @@ import Pipeline
 /// whitespace, so a change to plotting code reruns figures, never `train`.
 public struct ToolStageRunner: StageRunner {
     public let kind: String
+    public let params: [ParamSpec]?
+    /// The kind's own checks before anything runs (see `StageRunner.validate`).
+    let check: @Sendable (Stage, String) -> [PipelineError]
     /// The child's arguments after the executable, from the stage's context.
     let arguments: @Sendable (StageContext) throws -> [String]
 
-    init(kind: String, arguments: @escaping @Sendable (StageContext) throws -> [String]) {
+    init(kind: String, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },
+         arguments: @escaping @Sendable (StageContext) throws -> [String]) {
         self.kind = kind
+        self.params = params
+        self.check = check
         self.arguments = arguments
     }
+
+    public func validate(_ stage: Stage, root: String) -> [PipelineError] { check(stage, root) }
 
     public func codeVersion(for stage: Stage) -> String {
         CodeSources.version(key: codeKey(stage), sources: codeSources(for: stage))
@@ -60,13 +68,31 @@ public struct StageFailure: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// The training config's schema, from the module that reads configs (Transformer), so that a
+/// `train` stage's params are checked as config keys before anything runs.
+public struct TrainConfigSchema: Sendable {
+    /// Every key a training config may set.
+    public var keys: [String]
+    /// Reads a whole config (YAML text; `source` labels it): nil if valid, else why not.
+    public var check: @Sendable (_ yaml: String, _ source: String) -> String?
+
+    public init(keys: [String], check: @escaping @Sendable (_ yaml: String, _ source: String) -> String?) {
+        self.keys = keys
+        self.check = check
+    }
+}
+
 extension StageRegistry {
-    /// `cmd` plus the study's kinds.
-    public static var study: StageRegistry {
+    /// `cmd` plus the study's kinds; `train` params are checked against `trainConfig` if given.
+    public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
-        for runner in [StudyStages.train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
+        let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
+        for runner in [train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
             registry.register(runner)
         }
         return registry
     }
+
+    /// `cmd` plus the study's kinds, `train` params unchecked.
+    public static var study: StageRegistry { study() }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Pipeline
 import Stages
+import Transformer
 
 /// `rederive make [PIPELINE] [TARGETS...]`: bring outputs up to date.
 struct Make: ParsableCommand {
@@ -83,8 +84,18 @@ struct Make: ParsableCommand {
 }
 
 extension StageRegistry {
-    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds.
-    static var rederive: StageRegistry { .study }
+    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds, `train`
+    /// params checked against the training config's schema.
+    static var rederive: StageRegistry {
+        .study(trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
+            do {
+                _ = try ConfigLoader.load(yaml: yaml, source: source)
+                return nil
+            } catch {
+                return (error as? ConfigError)?.message ?? "\(error)"
+            }
+        })
+    }
 }
 
 /// Prints a `PipelineError` (file:line:column, message, hint) without a stack of noise and exits
