@@ -169,6 +169,7 @@ public final class Scheduler {
 
         InterruptSignal.install()
         defer { InterruptSignal.uninstall() }
+        _ = OrphanGuard.shared
 
         func release(_ i: Int) {
             for j in dependents[i] {

@@ -8,18 +8,6 @@ final class CodeVersionTests: XCTestCase {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// The tool SwiftPM built for the plugin (debug or release, whichever this test runs in).
-    func toolPath() throws -> String {
-        let build = Self.packageRoot + "/.build"
-        let candidates = ["debug", "release"].flatMap { ["\(build)/\($0)/CodeFingerprintTool-tool", "\(build)/\($0)/CodeFingerprintTool"] }
-        let existing = candidates.filter { FileManager.default.isExecutableFile(atPath: $0) }
-        let newest = existing.max { a, b in
-            let date = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date) ?? .distantPast }
-            return date(a) < date(b)
-        }
-        return try XCTUnwrap(newest, "CodeFingerprintTool was not built (looked in \(build))")
-    }
-
     /// Copies the Swift sources and the manifest to a temporary tree; returns its root.
     func copySources() throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-code-\(UUID().uuidString)").path
@@ -42,7 +30,7 @@ final class CodeVersionTests: XCTestCase {
                        "Plot=Sources/Plot:", "Recipes=Sources/Recipes:Tensor,Analysis,Plot", "Pipeline=Sources/Pipeline:Tensor,Plot",
                        "Stages=Sources/Stages:Pipeline", "rederive=Sources/rederive:Tensor,Transformer,Analysis,Plot,Recipes,Pipeline,Stages"]
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try toolPath())
+        process.executableURL = URL(fileURLWithPath: try builtExecutable("CodeFingerprintTool-tool", "CodeFingerprintTool"))
         process.arguments = [root, root + "/Sources/Stages/CodeSources.txt", output] + modules
         try process.run()
         process.waitUntilExit()

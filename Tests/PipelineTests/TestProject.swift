@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import XCTest
 
 /// A throwaway project folder with `Pipelines/p.yaml`, for end-to-end tests of `make`.
 final class TestProject {
@@ -103,4 +104,17 @@ struct FakeRunner: StageRunner {
             }
         }
     }
+}
+
+/// An executable this package builds (the newest of the debug and release builds), for tests
+/// that need a separate process: the `rederive` CLI, the code fingerprint tool.
+func builtExecutable(_ names: String...) throws -> String {
+    let build = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/.build"
+    let candidates = ["debug", "release"].flatMap { config in names.map { "\(build)/\(config)/\($0)" } }
+    func modified(_ path: String) -> Date {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+    }
+    let newest = candidates.filter { FileManager.default.isExecutableFile(atPath: $0) }.max { modified($0) < modified($1) }
+    return try XCTUnwrap(newest, "\(names[0]) was not built (looked in \(build))")
 }
