@@ -47,9 +47,12 @@ let package = Package(
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor", "Plot",
+            "Tensor",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // What the pipeline tools draw or compare as pictures: `check`'s image and array
+        // comparisons, the drawn stage graph.
+        .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
             "Pipeline", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
@@ -57,7 +60,7 @@ let package = Package(
         .executableTarget(name: "CodeFingerprintTool"),
         .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "PipelineGraphics", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +69,6 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Plot"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

@@ -133,29 +133,6 @@ public enum PipelineCommands {
         case text, dot, png, pdf
     }
 
-    /// `rederive dag`: the stage graph as text or Graphviz dot.
-    /// `rederive dag`: the graph as text or dot (returned), or drawn to `output` as PNG or PDF
-    /// (then the returned text says where).
-    public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
-                           output: String? = nil, directory: String? = nil) throws(PipelineError) -> String {
-        let (project, targets) = try locate(arguments, directory: directory)
-        let pipeline = try project.load(overrides: overrides)
-        let selected = try pipeline.selection(for: targets)
-        switch format {
-        case .text: return DagRenderer.text(pipeline, selected: selected)
-        case .dot: return DagRenderer.dot(pipeline, selected: selected)
-        case .png, .pdf:
-            let path = output ?? "dag.\(format.rawValue)"
-            let figure = DagFigure.figure(pipeline, selected: selected)
-            do {
-                if format == .png { try figure.writePNG(to: path, source: "rederive dag \(project.name)") } else { try figure.writePDF(to: path) }
-            } catch {
-                throw PipelineError(.io, at: nil, "cannot draw the graph to \(path): \(error)")
-            }
-            return "wrote \(path)\n"
-        }
-    }
-
     /// `rederive clean`: removes the pipeline's outputs inside the artifacts folder (committed
     /// outputs such as `Figures/` only with `includeCommitted`), stale temporaries, its logs and
     /// its hash cache. The lock file stays, so the next `make` rebuilds exactly what was removed.
@@ -197,8 +174,8 @@ public enum PipelineCommands {
 }
 
 /// Text and Graphviz renderings of the stage graph.
-enum DagRenderer {
-    static func text(_ pipeline: Pipeline, selected: [Int]) -> String {
+public enum DagRenderer {
+    public static func text(_ pipeline: Pipeline, selected: [Int]) -> String {
         var out = "pipeline \(pipeline.name): \(selected.count) stage(s)\n"
         for i in selected {
             let stage = pipeline.stages[i]
@@ -211,7 +188,7 @@ enum DagRenderer {
         return out
     }
 
-    static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
+    public static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
         func quoted(_ s: String) -> String {
             var out = ""
             JSONText.writeString(s, into: &out)
