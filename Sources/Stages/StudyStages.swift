@@ -156,3 +156,19 @@ extension ParamValue {
         }
     }
 }
+
+extension StageRegistry {
+    /// `cmd` plus the study's kinds (a new kind is defined above and listed here); `train`
+    /// params are checked against `trainConfig` if given.
+    public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
+        var registry = StageRegistry.standard
+        let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
+        for runner in [train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
+            registry.register(runner)
+        }
+        return registry
+    }
+
+    /// `cmd` plus the study's kinds, `train` params unchecked.
+    public static var study: StageRegistry { study() }
+}

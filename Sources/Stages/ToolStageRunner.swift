@@ -67,32 +67,3 @@ public struct StageFailure: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
-
-/// The training config's schema, from the module that reads configs (Transformer), so that a
-/// `train` stage's params are checked as config keys before anything runs.
-public struct TrainConfigSchema: Sendable {
-    /// Every key a training config may set.
-    public var keys: [String]
-    /// Reads a whole config (YAML text; `source` labels it): nil if valid, else why not.
-    public var check: @Sendable (_ yaml: String, _ source: String) -> String?
-
-    public init(keys: [String], check: @escaping @Sendable (_ yaml: String, _ source: String) -> String?) {
-        self.keys = keys
-        self.check = check
-    }
-}
-
-extension StageRegistry {
-    /// `cmd` plus the study's kinds; `train` params are checked against `trainConfig` if given.
-    public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
-        var registry = StageRegistry.standard
-        let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
-        for runner in [train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
-            registry.register(runner)
-        }
-        return registry
-    }
-
-    /// `cmd` plus the study's kinds, `train` params unchecked.
-    public static var study: StageRegistry { study() }
-}
