@@ -28,8 +28,14 @@ public struct ToolStageRunner: StageRunner {
     public func validate(_ stage: Stage, root: String) -> [PipelineError] { check(stage, root) }
 
     public func codeVersion(for stage: Stage) -> String {
-        CodeSources.version(key: codeKey(stage), sources: codeSources(for: stage))
+        let key = codeKey(stage)
+        return ToolStageRunner.versions[key] ?? CodeSources.version(key: key, sources: [:])
     }
+
+    /// Each group's code version, computed once.
+    static let versions = Dictionary(uniqueKeysWithValues: GeneratedCodeSources.groups.map { key, sources in
+        (key, CodeSources.version(key: key, sources: sources))
+    })
 
     public func codeSources(for stage: Stage) -> [String: String] {
         GeneratedCodeSources.groups[codeKey(stage)] ?? GeneratedCodeSources.groups[kind] ?? [:]
