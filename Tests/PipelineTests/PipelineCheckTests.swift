@@ -69,3 +69,60 @@ final class PipelineCheckTests: XCTestCase {
                     line: 4, column: 22, ["configs/b.yaml does not exist"])
     }
 }
+
+/// The study's own kinds, through the `rederive` CLI: a train stage's params are the training
+/// config's keys, checked against its schema; a figure names a recipe this build knows.
+final class StudyKindCheckTests: XCTestCase {
+    func dryRun(_ stages: String) throws -> (status: Int32, stderr: String) {
+        let project = try TestProject("stages:\n" + stages, files: ["configs/c.yaml": "steps: 10\nd_model: 8\n"])
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: try builtExecutable("rederive"))
+        make.arguments = ["make", "p", "--dry-run"]
+        make.currentDirectoryURL = URL(fileURLWithPath: project.root)
+        let errors = Pipe()
+        make.standardOutput = FileHandle.nullDevice
+        make.standardError = errors
+        try make.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        make.waitUntilExit()
+        return (make.terminationStatus, text)
+    }
+
+    let train = """
+      train:
+        kind: train
+        inputs: {config: configs/c.yaml}
+        params: PARAMS
+        outputs: {run: artifacts/run/}
+
+    """
+
+    func testTrainParamsAreCheckedAgainstTheConfigSchema() throws {
+        let typo = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{stpes: 10}"))
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("Pipelines/p.yaml:5:21: error: stage 'train' (train) takes no param 'stpes'"), typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("did you mean 'steps'?"), typo.stderr)
+
+        let negative = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{steps: -3}"))
+        XCTAssertEqual(negative.status, 2)
+        XCTAssertTrue(negative.stderr.contains("Pipelines/p.yaml:5:21: error: stage 'train': the training config is not valid: 'steps' must be"), negative.stderr)
+
+        let threads = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{threads: 0}"))
+        XCTAssertTrue(threads.stderr.contains("param 'threads' must be in 1...1024, found 0"), threads.stderr)
+
+        XCTAssertEqual(try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{steps: 5, threads: 2}")).status, 0)
+    }
+
+    func testAFigureMustNameAKnownRecipe() throws {
+        let result = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{}") + """
+          pca:
+            kind: figure residual_pcx
+            inputs: ["stage:train"]
+            outputs: [Figures/pca.png]
+
+        """)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains(":8:11: error: stage 'pca': no figure recipe named 'residual_pcx'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("did you mean 'residual_pca'?"), result.stderr)
+    }
+}
