@@ -33,7 +33,7 @@ final class OrphanGuard: Sendable {
     """
 
     private init() {
-        // Started before any stage (`Scheduler.make`), so no spawn on another thread can
+        // Started before any stage (`Builder.run`), so no spawn on another thread can
         // inherit the pipe between its creation and close-on-exec.
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { writeEnd = -1; return }
