@@ -10,7 +10,8 @@ public struct LockFile: Sendable, Equatable {
     public var pipeline: String
     public var stages: [String: LockEntry]
     /// Code version -> source file -> hash: the files each recorded code version was built from,
-    /// so `status` can name the file that changed. Only versions some entry uses are written.
+    /// so `status` can name the file that changed. Only versions some entry uses are written,
+    /// one line each.
     public var sources: [String: [String: String]]
 
     public init(pipeline: String, stages: [String: LockEntry] = [:], sources: [String: [String: String]] = [:]) {
@@ -100,15 +101,10 @@ public struct LockFile: Sendable, Equatable {
             for (i, version) in used.enumerated() {
                 out += i == 0 ? "\n    " : ",\n    "
                 JSONText.writeString(version, into: &out)
-                out += ": {"
-                let files = sources[version]!
-                for (j, file) in files.keys.sorted().enumerated() {
-                    out += j == 0 ? "\n      " : ",\n      "
-                    JSONText.writeString(file, into: &out)
-                    out += ": "
-                    JSONText.writeString(files[file]!, into: &out)
-                }
-                out += "\n    }"
+                // One line per version: a changed file changes the version itself, so its whole
+                // table is replaced anyway.
+                out += ": "
+                JSONText.write(.map(sources[version]!.mapValues { .string($0) }), into: &out, indent: nil, level: 0)
             }
             out += "\n  }"
         }

@@ -108,7 +108,7 @@ final class CodeVersionTests: XCTestCase {
         XCTAssertEqual(try project.make().ran.count, 3)
         let lock = try XCTUnwrap(project.read("Pipelines/p.lock"))
         XCTAssertTrue(lock.contains("\"sources\""), lock)
-        XCTAssertTrue(lock.contains("\"Sources/Recipes/Recipe+A.swift\": \"10\""), lock)
+        XCTAssertTrue(lock.contains("\"Sources/Recipes/Recipe+A.swift\":\"10\""), lock)
 
         register(a: "11", b: "20")
         let plan = try project.make(dryRun: true).plan
