@@ -112,7 +112,8 @@ public final class Scheduler {
             let stage = pipeline.stages[i]
             throw PipelineError(.missingRunner, at: stage.kindLocation,
                                 "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
-                                hint: "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
+                                hint: NameSuggestion.hint(for: stage.kind.name, in: registry.kinds)
+                                    + "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
         }
         if let error = PipelineCheck.combined(PipelineCheck.errors(pipeline, selected: selected, registry: registry)) { throw error }
     }

@@ -27,7 +27,7 @@ struct Make: ParsableCommand {
     @Flag(help: "Rerun the TARGETS (every stage without TARGETS), even if up to date; not what they depend on.")
     var force = false
 
-    @Flag(help: "With --force: also rerun every stage the TARGETS depend on.")
+    @Flag(help: "Like --force, and also rerun every stage the TARGETS depend on.")
     var forceUpstream = false
 
     @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S train.lr=3e-4.", valueName: "key=value"))
