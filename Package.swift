@@ -45,14 +45,20 @@ let package = Package(
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor", "Plot",
+            "Tensor",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // What the pipeline tools draw or compare as pictures: `check`'s image and array
+        // comparisons, the drawn stage graph.
+        .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
             "Pipeline", .product(name: "Yams", package: "Yams"),
-        ]),
+        ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
+        // Stage code versions: a hash of the source each stage kind is built from.
+        .executableTarget(name: "CodeFingerprintTool"),
+        .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "PipelineGraphics", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -61,6 +67,6 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Plot"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

@@ -15,7 +15,8 @@ import Darwin
 /// - `PARAM_<NAME>` for each param (lists and maps as JSON).
 /// - `REDERIVE_STAGE`, `REDERIVE_ROOT`, `REDERIVE_THREADS`, and `REDERIVE_PROGRESS`: a file to
 ///   write progress lines to (`echo "40% epoch 2" >> "$REDERIVE_PROGRESS"`), shown on a terminal.
-/// The child runs in its own process group so Ctrl-C reaches the engine, which stops it.
+/// The child runs in its own process group so Ctrl-C reaches the engine, which stops it; it dies
+/// with the engine if the engine is killed (`OrphanGuard`).
 public struct CommandStageRunner: StageRunner {
     public init() {}
 
@@ -119,8 +120,12 @@ public struct CommandStageRunner: StageRunner {
         guard result == 0 else {
             throw CommandStageError(message: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
         }
+        OrphanGuard.shared.watch(pid)
         if !cancellation.register(child: pid) { kill(-pid, SIGTERM) }
-        defer { cancellation.unregister(child: pid) }
+        defer {
+            cancellation.unregister(child: pid)
+            OrphanGuard.shared.release(pid)
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { throw CommandStageError(message: "waitpid failed: \(String(cString: strerror(errno)))") }

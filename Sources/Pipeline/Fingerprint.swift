@@ -5,6 +5,8 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
     case noRunner(kind: String)
     case kindChanged(from: String, to: String)
     case codeChanged(from: String, to: String)
+    /// The code version changed because these source files did (added, removed or edited).
+    case sourcesChanged([String])
     case paramsChanged([String])
     case inputChanged(String)
     case inputMissing(String)
@@ -22,7 +24,8 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
         case .neverBuilt: "never built"
         case .noRunner(let kind): "no runner registered for kind '\(kind)'"
         case .kindChanged(let a, let b): "kind changed (\(a) -> \(b))"
-        case .codeChanged(let a, let b): "code version changed (\(a) -> \(b))"
+        case .codeChanged(let a, let b): "code changed (code version \(a) -> \(b))"
+        case .sourcesChanged(let files): "code changed: \(files.prefix(3).joined(separator: ", "))" + (files.count > 3 ? " and \(files.count - 3) more" : "")
         case .paramsChanged(let keys): "params changed: \(keys.joined(separator: ", "))"
         case .inputChanged(let path): "input changed: \(path)"
         case .inputMissing(let path): "input missing: \(path)"
@@ -49,9 +52,11 @@ public struct Fingerprint: Sendable {
     public var reasons: [OutOfDateReason]
     public var isUpToDate: Bool { reasons.isEmpty }
 
-    /// Compares `stage` with `entry`. Stops hashing at the first reason unless `allReasons`.
-    static func check(_ stage: Stage, entry: LockEntry?, codeVersion: String?, hasher: FileHasher,
+    /// Compares `stage` with its entry in `lock`. Stops hashing at the first reason unless `allReasons`.
+    static func check(_ stage: Stage, lock: LockFile, runner: (any StageRunner)?, hasher: FileHasher,
                       allReasons: Bool) throws(PipelineError) -> Fingerprint {
+        let entry = lock.stages[stage.name]
+        let codeVersion = runner?.codeVersion(for: stage)
         var result = Fingerprint(inputs: [:], reasons: [])
         for input in stage.inputs {
             if let sha = try hasher.hash(input.path) { result.inputs[input.path] = sha }
@@ -65,7 +70,11 @@ public struct Fingerprint: Sendable {
             return result
         }
         if entry.kind != stage.kind.description { result.reasons.append(.kindChanged(from: entry.kind, to: stage.kind.description)) }
-        if entry.codeVersion != codeVersion { result.reasons.append(.codeChanged(from: entry.codeVersion, to: codeVersion)) }
+        if entry.codeVersion != codeVersion {
+            let current = runner?.codeSources(for: stage) ?? [:]
+            let changed = lock.sources[entry.codeVersion].map { CodeSources.changedFiles($0, current) } ?? []
+            result.reasons.append(changed.isEmpty ? .codeChanged(from: entry.codeVersion, to: codeVersion) : .sourcesChanged(changed))
+        }
         if entry.params != stage.params {
             let keys = Set(entry.params.keys).union(stage.params.keys).filter { entry.params[$0] != stage.params[$0] }.sorted()
             result.reasons.append(.paramsChanged(keys))

@@ -4,14 +4,20 @@
 /// with sorted keys, paths sorted, durations rounded to milliseconds. So a rerun of one stage
 /// changes only that stage's lines, and merges of different stages do not conflict.
 public struct LockFile: Sendable, Equatable {
-    public static let formatVersion = 1
+    /// 2: code versions built from source hashes, listed under `sources`.
+    public static let formatVersion = 2
 
     public var pipeline: String
     public var stages: [String: LockEntry]
+    /// Code version -> source file -> hash: the files each recorded code version was built from,
+    /// so `status` can name the file that changed. Only versions some entry uses are written,
+    /// one line each.
+    public var sources: [String: [String: String]]
 
-    public init(pipeline: String, stages: [String: LockEntry] = [:]) {
+    public init(pipeline: String, stages: [String: LockEntry] = [:], sources: [String: [String: String]] = [:]) {
         self.pipeline = pipeline
         self.stages = stages
+        self.sources = sources
     }
 
     /// Reads a lock file; a missing file is an empty lock (nothing built yet).
@@ -40,6 +46,11 @@ public struct LockFile: Sendable, Equatable {
             throw corrupt("format \(version) is newer than this rederive understands (\(formatVersion))", nil)
         }
         var lock = LockFile(pipeline: pipeline)
+        for case (let version, .map(let files)) in top["sources"]?.mapValue ?? [:] {
+            var table = [String: String]()
+            for case (let file, .string(let hash)) in files { table[file] = hash }
+            lock.sources[version] = table
+        }
         for (name, value) in stageMap {
             guard case .map(let fields) = value else { throw corrupt("stage \(name) is not an object", nil) }
             func strings(_ key: String) -> [String: String] {
@@ -83,8 +94,21 @@ public struct LockFile: Sendable, Equatable {
             let millis = (entry.durationSeconds * 1000).rounded()
             out += ",\n      \"duration_s\": \(ParamValue.format(millis / 1000))\n    }"
         }
-        out += stages.isEmpty ? "}\n}\n" : "\n  }\n}\n"
-        return out
+        out += stages.isEmpty ? "}" : "\n  }"
+        let used = Set(stages.values.map(\.codeVersion)).filter { !(sources[$0]?.isEmpty ?? true) }.sorted()
+        if !used.isEmpty {
+            out += ",\n  \"sources\": {"
+            for (i, version) in used.enumerated() {
+                out += i == 0 ? "\n    " : ",\n    "
+                JSONText.writeString(version, into: &out)
+                // One line per version: a changed file changes the version itself, so its whole
+                // table is replaced anyway.
+                out += ": "
+                JSONText.write(.map(sources[version]!.mapValues { .string($0) }), into: &out, indent: nil, level: 0)
+            }
+            out += "\n  }"
+        }
+        return out + "\n}\n"
     }
 
     /// Writes atomically (temporary file, fsync, rename): a crash leaves the old or the new lock.

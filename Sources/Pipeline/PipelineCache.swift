@@ -5,7 +5,7 @@ import Foundation
 /// to a data file, not to the pipeline, skips YAML parsing and expansion. It is a cache: any
 /// mismatch or unreadable content means parsing again.
 enum PipelineCache {
-    static let format = 1
+    static let format = 2
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).pipeline" }
 
@@ -43,6 +43,7 @@ enum PipelineCache {
                 "l": location(s.location), "kl": location(s.kindLocation),
             ]
             if let description = s.description { fields["desc"] = .string(description) }
+            if !s.paramLocations.isEmpty { fields["pl"] = .map(s.paramLocations.mapValues(location)) }
             return .map(fields)
         }
         return .map(["key": .string(key), "name": .string(p.name), "file": .string(p.file), "root": .string(p.root),
@@ -68,6 +69,7 @@ enum PipelineCache {
             let kind: StageKind = kindName == "cmd" ? .command(optional(argument) ?? "") : .builtin(name: kindName, argument: optional(argument))
             var stage = Stage(name: stageName, baseName: base, matrix: [], kind: kind, params: stageParams, inputs: [], outputs: [],
                               dependencies: [], location: stageLocation, kindLocation: kindLocation, description: f["desc"].flatMap(optional))
+            for (param, at) in f["pl"]?.mapValue ?? [:] { stage.paramLocations[param] = location(at) }
             for binding in matrix {
                 guard case .list(let pair) = binding, pair.count == 2, case .string(let variable) = pair[0] else { return nil }
                 stage.matrix.append((variable, pair[1]))

@@ -78,7 +78,7 @@ public enum PipelineCommands {
     }
 
     static func printSummary(_ result: MakeResult, project: Project, options: MakeOptions, console: Console) {
-        if options.dryRun && result.noOpStageCount == nil {
+        if options.dryRun && result.noOpStageCount == nil && result.failed.isEmpty {
             for (stage, reasons) in result.plan {
                 console.line("would run \(stage): \(reasons.map(\.description).joined(separator: "; "))")
             }
@@ -111,6 +111,8 @@ public enum PipelineCommands {
         let pipeline = try project.load(overrides: overrides)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
+        let missing = try PipelineCheck.missingInputs(pipeline, selected: plan.map(\.stage), hasher: scheduler.hasher)
+        if let error = PipelineCheck.combined(missing.map(\.error)) { throw error }
         let width = min(48, plan.map { pipeline.stages[$0.stage].name.count }.max() ?? 0)
         var outOfDate = 0
         for (i, reasons) in plan {
@@ -129,29 +131,6 @@ public enum PipelineCommands {
 
     public enum DagFormat: String, Sendable, CaseIterable {
         case text, dot, png, pdf
-    }
-
-    /// `rederive dag`: the stage graph as text or Graphviz dot.
-    /// `rederive dag`: the graph as text or dot (returned), or drawn to `output` as PNG or PDF
-    /// (then the returned text says where).
-    public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
-                           output: String? = nil, directory: String? = nil) throws(PipelineError) -> String {
-        let (project, targets) = try locate(arguments, directory: directory)
-        let pipeline = try project.load(overrides: overrides)
-        let selected = try pipeline.selection(for: targets)
-        switch format {
-        case .text: return DagRenderer.text(pipeline, selected: selected)
-        case .dot: return DagRenderer.dot(pipeline, selected: selected)
-        case .png, .pdf:
-            let path = output ?? "dag.\(format.rawValue)"
-            let figure = DagFigure.figure(pipeline, selected: selected)
-            do {
-                if format == .png { try figure.writePNG(to: path, source: "rederive dag \(project.name)") } else { try figure.writePDF(to: path) }
-            } catch {
-                throw PipelineError(.io, at: nil, "cannot draw the graph to \(path): \(error)")
-            }
-            return "wrote \(path)\n"
-        }
     }
 
     /// `rederive clean`: removes the pipeline's outputs inside the artifacts folder (committed
@@ -195,8 +174,8 @@ public enum PipelineCommands {
 }
 
 /// Text and Graphviz renderings of the stage graph.
-enum DagRenderer {
-    static func text(_ pipeline: Pipeline, selected: [Int]) -> String {
+public enum DagRenderer {
+    public static func text(_ pipeline: Pipeline, selected: [Int]) -> String {
         var out = "pipeline \(pipeline.name): \(selected.count) stage(s)\n"
         for i in selected {
             let stage = pipeline.stages[i]
@@ -209,7 +188,7 @@ enum DagRenderer {
         return out
     }
 
-    static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
+    public static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
         func quoted(_ s: String) -> String {
             var out = ""
             JSONText.writeString(s, into: &out)

@@ -40,51 +40,8 @@ public enum PipelineExpander {
 
         // Resolve references and path-matched inputs into edges.
         for i in stages.indices {
-            var inputs = [StageInput]()
-            var deps = Set<Int>()
-            var referenceSlot = 0
-            let references = pendingReferences[i]
-            for (slot, input) in stages[i].inputs.enumerated() {
-                if referenceSlot < references.count, references[referenceSlot].input == slot {
-                    let reference = references[referenceSlot].reference
-                    referenceSlot += 1
-                    let targets = try resolve(reference, at: input.location, from: stages[i], stages: stages, index: index, expansionsOfBase: expansionsOfBase)
-                    for target in targets {
-                        var outputs = stages[target].outputs
-                        if let wanted = reference.output {
-                            outputs = outputs.filter { $0.name == wanted || $0.path == wanted }
-                            if outputs.isEmpty {
-                                let names = stages[target].outputs.map { $0.name ?? $0.path }
-                                throw PipelineError(.missingStage, at: input.location,
-                                                    "stage '\(stages[target].name)' has no output '\(wanted)'",
-                                                    hint: "its outputs: \(names.joined(separator: ", "))")
-                            }
-                        }
-                        for output in outputs {
-                            inputs.append(StageInput(name: input.name, path: output.path, isDirectory: output.isDirectory,
-                                                     producer: target, location: input.location))
-                        }
-                        deps.insert(target)
-                    }
-                } else {
-                    var resolved = input
-                    resolved.producer = producer(of: input.path, in: producers)
-                    if let p = resolved.producer {
-                        deps.insert(p)
-                        if stages[p].outputs.contains(where: { $0.path == input.path && $0.isDirectory }) { resolved.isDirectory = true }
-                    } else {
-                        // A folder input holding other stages' outputs depends on all of them.
-                        let prefix = input.path + "/"
-                        var k = lowerBound(prefix, in: sortedOutputs)
-                        while k < sortedOutputs.count, sortedOutputs[k].hasPrefix(prefix) {
-                            deps.insert(producers[sortedOutputs[k]]!.0)
-                            resolved.isDirectory = true
-                            k += 1
-                        }
-                    }
-                    inputs.append(resolved)
-                }
-            }
+            let (inputs, deps) = try resolveInputs(of: i, stages: stages, references: pendingReferences[i], index: index,
+                                                   expansionsOfBase: expansionsOfBase, producers: producers, sortedOutputs: sortedOutputs)
             if deps.contains(i) {
                 throw PipelineError(.cycle, at: stages[i].location, "stage '\(stages[i].name)' reads its own output",
                                     hint: "a stage's inputs and outputs must differ")
@@ -92,23 +49,79 @@ public enum PipelineExpander {
             stages[i].inputs = inputs
             stages[i].dependencies = deps.sorted()
         }
+        return try sortedPipeline(stages, file: file, root: root)
+    }
 
-        let order = try topologicalOrder(stages)
-        var position = [Int](repeating: 0, count: stages.count)
-        for (newIndex, oldIndex) in order.enumerated() { position[oldIndex] = newIndex }
-        var sorted = order.map { stages[$0] }
-        for i in sorted.indices {
-            sorted[i].dependencies = sorted[i].dependencies.map { position[$0] }.sorted()
-            for j in sorted[i].inputs.indices { sorted[i].inputs[j].producer = sorted[i].inputs[j].producer.map { position[$0] } }
+    /// Stage `i`'s inputs with references resolved to the outputs they name, and the stages it
+    /// depends on (by reference, by path, or as a folder holding other stages' outputs).
+    static func resolveInputs(of i: Int, stages: [Stage], references: [(input: Int, reference: Reference)], index: [String: Int],
+                              expansionsOfBase: [String: [Int]], producers: [String: (Int, StageOutput)],
+                              sortedOutputs: [String]) throws(PipelineError) -> ([StageInput], Set<Int>) {
+        var inputs = [StageInput]()
+        var deps = Set<Int>()
+        var referenceSlot = 0
+        for (slot, input) in stages[i].inputs.enumerated() {
+            if referenceSlot < references.count, references[referenceSlot].input == slot {
+                let reference = references[referenceSlot].reference
+                referenceSlot += 1
+                let targets = try resolve(reference, at: input.location, from: stages[i], stages: stages, index: index, expansionsOfBase: expansionsOfBase)
+                for target in targets {
+                    var outputs = stages[target].outputs
+                    if let wanted = reference.output {
+                        outputs = outputs.filter { $0.name == wanted || $0.path == wanted }
+                        if outputs.isEmpty {
+                            let names = stages[target].outputs.map { $0.name ?? $0.path }
+                            throw PipelineError(.missingStage, at: input.location,
+                                                "stage '\(stages[target].name)' has no output '\(wanted)'",
+                                                hint: "its outputs: \(names.joined(separator: ", "))")
+                        }
+                    }
+                    for output in outputs {
+                        inputs.append(StageInput(name: input.name, path: output.path, isDirectory: output.isDirectory,
+                                                 producer: target, location: input.location))
+                    }
+                    deps.insert(target)
+                }
+            } else {
+                var resolved = input
+                resolved.producer = producer(of: input.path, in: producers)
+                if let p = resolved.producer {
+                    deps.insert(p)
+                    if stages[p].outputs.contains(where: { $0.path == input.path && $0.isDirectory }) { resolved.isDirectory = true }
+                } else {
+                    // A folder input holding other stages' outputs depends on all of them.
+                    let prefix = input.path + "/"
+                    var k = lowerBound(prefix, in: sortedOutputs)
+                    while k < sortedOutputs.count, sortedOutputs[k].hasPrefix(prefix) {
+                        deps.insert(producers[sortedOutputs[k]]!.0)
+                        resolved.isDirectory = true
+                        k += 1
+                    }
+                }
+                inputs.append(resolved)
+            }
         }
-        var finalIndex = [String: Int]()
-        var finalProducers = [String: Int]()
-        for (i, stage) in sorted.enumerated() {
-            finalIndex[stage.name] = i
-            for output in stage.outputs { finalProducers[output.path] = i }
-        }
-        return Pipeline(name: file.name, file: file.path, root: root, artifacts: file.artifacts, params: file.params,
-                        stages: sorted, index: finalIndex, producers: finalProducers)
+        return (inputs, deps)
+    }
+
+    /// The stages in topological order, with dependencies and producers renumbered.
+    static func sortedPipeline(_ stages: [Stage], file: PipelineFile, root: String) throws(PipelineError) -> Pipeline {
+    let order = try topologicalOrder(stages)
+    var position = [Int](repeating: 0, count: stages.count)
+    for (newIndex, oldIndex) in order.enumerated() { position[oldIndex] = newIndex }
+    var sorted = order.map { stages[$0] }
+    for i in sorted.indices {
+        sorted[i].dependencies = sorted[i].dependencies.map { position[$0] }.sorted()
+        for j in sorted[i].inputs.indices { sorted[i].inputs[j].producer = sorted[i].inputs[j].producer.map { position[$0] } }
+    }
+    var finalIndex = [String: Int]()
+    var finalProducers = [String: Int]()
+    for (i, stage) in sorted.enumerated() {
+        finalIndex[stage.name] = i
+        for output in stage.outputs { finalProducers[output.path] = i }
+    }
+    return Pipeline(name: file.name, file: file.path, root: root, artifacts: file.artifacts, params: file.params,
+                    stages: sorted, index: finalIndex, producers: finalProducers)
     }
 
     struct Reference {
@@ -179,7 +192,8 @@ public enum PipelineExpander {
         }
         let stage = Stage(name: name, baseName: declaration.name, matrix: bindings.map { (name: $0.0, value: $0.1) }, kind: kind,
                           params: params, inputs: inputs, outputs: outputs, dependencies: [], location: declaration.location,
-                          kindLocation: declaration.kindLocation, description: declaration.description)
+                          kindLocation: declaration.kindLocation, description: declaration.description,
+                          paramLocations: Dictionary(declaration.params.map { ($0.name, $0.value.location) }, uniquingKeysWith: { a, _ in a }))
         return (stage, references)
     }
 

@@ -50,7 +50,7 @@ extension PipelineCommands {
         // The controller submits a stage downstream of one that runs; if that one rewrote
         // identical bytes, this stage is up to date now (early cut-off).
         if !options.force {
-            let check = try Fingerprint.check(stage, entry: scheduler.lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
+            let check = try Fingerprint.check(stage, lock: scheduler.lock, runner: runner,
                                               hasher: scheduler.hasher, allReasons: false)
             if check.isUpToDate {
                 log.write(RunStageOptions.upToDateMarker + ": its inputs, params, code and outputs match the lock\n")
@@ -64,6 +64,30 @@ extension PipelineCommands {
         let job = environment["SLURM_JOB_ID"].map { " as Slurm job \(environment["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? $0)" } ?? ""
         log.write("# rederive: stage \(stage.name) (\(stage.kind)) by run-stage on \(String(nulTerminated: host))\(job)\n")
 
+        let started = AtomicFileIO.monotonicSeconds()
+        var failure = run(runner, stage: stage, slots: slots, log: log, project: project, environment: environment)
+        AtomicFileIO.remove(log.path + ".progress")
+        var outputs = [String: String]()
+        if failure == nil {
+            do { outputs = try scheduler.commitOutputs(stage, slots: slots) } catch { failure = error.description }
+        }
+        if let failure {
+            for slot in slots { AtomicFileIO.remove(slot.temporaryPath) }
+            log.write("# rederive: stage failed: \(failure)\n")
+            console.error("error: stage \(stage.name) failed: \(failure)\n  log: \(log.path)")
+            return 1
+        }
+        let duration = AtomicFileIO.monotonicSeconds() - started
+        if options.recordInLock {
+            try record(stage, in: project, pipeline: pipeline, registry: registry, outputs: outputs, duration: duration, console: console)
+        }
+        console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
+        return 0
+    }
+
+    /// Runs the stage here; scancel's SIGTERM stops its children. Returns why it failed, if it did.
+    private static func run(_ runner: any StageRunner, stage: Stage, slots: [StageOutputSlot], log: StageLog, project: Project,
+                            environment: [String: String]) -> String? {
         let threads = environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         let cancellation = Cancellation()
         // scancel sends SIGTERM: stop the stage's children and discard its temporaries.
@@ -81,7 +105,6 @@ extension PipelineCommands {
                                    inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
                                    outputs: slots, log: log, progress: { _, _ in }, cancellation: cancellation,
                                    threads: max(1, threads), progressFile: log.path + ".progress")
-        let started = AtomicFileIO.monotonicSeconds()
         var failure: String?
         do {
             try runner.run(context)
@@ -89,30 +112,20 @@ extension PipelineCommands {
         } catch {
             failure = InterruptSignal.pending() != 0 ? "interrupted" : String(describing: error)
         }
-        AtomicFileIO.remove(context.progressFile)
-        var outputs = [String: String]()
-        if failure == nil {
-            do { outputs = try scheduler.commitOutputs(stage, slots: slots) } catch { failure = error.description }
-        }
-        if let failure {
-            for slot in slots { AtomicFileIO.remove(slot.temporaryPath) }
-            log.write("# rederive: stage failed: \(failure)\n")
-            console.error("error: stage \(stage.name) failed: \(failure)\n  log: \(log.path)")
-            return 1
-        }
-        let duration = AtomicFileIO.monotonicSeconds() - started
-        if options.recordInLock {
-            let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
-                                              pipeline: project.name, wait: true)
-            let fresh = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-            var inputs = [String: String]()
-            for input in stage.inputs { if let sha = try fresh.hasher.hash(input.path) { inputs[input.path] = sha } }
-            fresh.record(stage, inputs: inputs, outputs: outputs, duration: duration)
-            try fresh.lock.write(to: project.lockPath)
-            withExtendedLifetime(processLock) {}
-        }
-        console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
-        return 0
+        return failure
+    }
+
+    /// `--record`: the stage in the lock file, under the pipeline's process lock.
+    private static func record(_ stage: Stage, in project: Project, pipeline: Pipeline, registry: StageRegistry,
+                               outputs: [String: String], duration: Double, console: Console) throws(PipelineError) {
+        let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
+                                          pipeline: project.name, wait: true)
+        let fresh = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
+        var inputs = [String: String]()
+        for input in stage.inputs { if let sha = try fresh.hasher.hash(input.path) { inputs[input.path] = sha } }
+        fresh.record(stage, inputs: inputs, outputs: outputs, duration: duration)
+        try fresh.lock.write(to: project.lockPath)
+        withExtendedLifetime(processLock) {}
     }
 
     /// The one stage name to run: the only one given, or the one the index variable selects.

@@ -5,7 +5,10 @@ public struct MakeOptions: Sendable {
     public var targets: [String] = []
     public var jobs: Int = 1
     public var dryRun = false
+    /// Rerun the stages the targets name (every stage without targets), even if up to date.
     public var force = false
+    /// With `force`: also rerun every stage the targets depend on.
+    public var forceUpstream = false
     public var overrides: [ParamOverride] = []
     /// Wait for another `make` of the same pipeline instead of refusing.
     public var waitForLock = false
@@ -35,7 +38,10 @@ public struct MakeResult: Sendable {
     public var exitCode: Int32 { interrupted ? 130 : (failed.isEmpty ? 0 : 1) }
 }
 
-/// Decides what is out of date and runs it, dependencies first, up to `jobs` at a time.
+/// A make of one pipeline, shaped like ninja's: the plan (`plan`, for `--dry-run` and `status`)
+/// says what is out of date and why; the `Builder` runs the selected stages, dependencies first,
+/// through an `Executor` (here, or Slurm's controller, which shares the lock writing and failure
+/// reports), which it asks for work.
 ///
 /// Each stage is checked only when every stage it depends on has finished, so its inputs are
 /// hashed as they are now: a stage that reran but wrote identical bytes leaves its dependents up
@@ -47,12 +53,13 @@ public final class Scheduler {
     let project: Project
     let pipeline: Pipeline
     let registry: StageRegistry
-    let executor: any Executor
+    /// Where stages run; a `LocalExecutor` with `make -j`'s count when nil.
+    let executor: (any Executor)?
     let console: Console
     let hasher: FileHasher
     var lock: LockFile
 
-    public init(project: Project, pipeline: Pipeline, registry: StageRegistry, executor: any Executor = LocalExecutor(),
+    public init(project: Project, pipeline: Pipeline, registry: StageRegistry, executor: (any Executor)? = nil,
                 console: Console = Console()) throws(PipelineError) {
         self.project = project
         self.pipeline = pipeline
@@ -70,18 +77,20 @@ public final class Scheduler {
 
     /// Every selected stage with its reasons to run (empty when up to date), in order. A stage
     /// downstream of one that will run is listed with `upstreamWillRun`.
-    public func plan(targets: [String], force: Bool, allReasons: Bool) throws(PipelineError) -> [(stage: Int, reasons: [OutOfDateReason])] {
+    public func plan(targets: [String], force: Bool, forceUpstream: Bool = false,
+                     allReasons: Bool) throws(PipelineError) -> [(stage: Int, reasons: [OutOfDateReason])] {
         let selected = try pipeline.selection(for: targets)
+        try checkParams(selected)
+        let forced = force ? try pipeline.forced(by: targets, upstream: forceUpstream) : []
         var willRun = Set<Int>()
         var result = [(stage: Int, reasons: [OutOfDateReason])]()
         for i in selected {
             let stage = pipeline.stages[i]
             var reasons = [OutOfDateReason]()
-            if force { reasons.append(.forced) }
+            if forced.contains(i) { reasons.append(.forced) }
             if let d = stage.dependencies.first(where: willRun.contains) { reasons.append(.upstreamWillRun(pipeline.stages[d].name)) }
             if reasons.isEmpty || allReasons {
-                let version = registry.runner(for: stage.kind)?.codeVersion(for: stage)
-                let check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: version, hasher: hasher, allReasons: allReasons)
+                let check = try Fingerprint.check(stage, lock: lock, runner: registry.runner(for: stage.kind), hasher: hasher, allReasons: allReasons)
                 // An input an upstream stage will (re)write is not "missing" yet.
                 reasons += check.reasons.filter { reason in
                     if case .inputMissing(let path) = reason, stage.inputs.contains(where: { $0.path == path && $0.producer.map(willRun.contains) == true }) { return false }
@@ -97,230 +106,52 @@ public final class Scheduler {
 
     // MARK: Running
 
-    private enum State { case pending, running, succeeded, failed, blocked }
-
-    private struct Running {
-        var started: Double
-        var inputs: [String: String]
-        var cancellation: Cancellation
-        var log: StageLog
-        var outputs: [StageOutputSlot]
-        var progressFile: String
-    }
-
-    public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
-        var result = MakeResult()
-        if options.dryRun {
-            for (i, reasons) in try plan(targets: options.targets, force: options.force, allReasons: false) {
-                if reasons.isEmpty { result.upToDate.append(pipeline.stages[i].name) } else { result.plan.append((pipeline.stages[i].name, reasons)) }
-            }
-            return result
-        }
-
-        let selected = try pipeline.selection(for: options.targets)
+    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs.
+    func checkParams(_ selected: [Int]) throws(PipelineError) {
         for i in selected where registry.runner(for: pipeline.stages[i].kind) == nil {
             let stage = pipeline.stages[i]
             throw PipelineError(.missingRunner, at: stage.kindLocation,
                                 "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
-                                hint: "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
+                                hint: NameSuggestion.hint(for: stage.kind.name, in: registry.kinds)
+                                    + "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
         }
-        let jobs = max(1, options.jobs)
-        let threadsPerStage = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-        let dependents = pipeline.dependents()
-        var state = [State](repeating: .blocked, count: pipeline.stages.count)
-        for i in selected { state[i] = .pending }
-        var remaining = pipeline.stages.map { $0.dependencies.count }
-        var ready = PipelineExpander.Heap()
-        for i in selected where remaining[i] == 0 { ready.push(i) }
-        var running = [Int: Running]()
-        let progress = LockedState([Int: (Double?, String?)]())
-        let events = EventQueue()
-        let logFolder = project.logFolder(artifacts: pipeline.artifacts)
-        var lockDirty = false
-        var lastLockWrite = AtomicFileIO.monotonicSeconds()
-        var interruptedAt: Double?
-        var killed = false
-        var doneCount = 0
-        var lockWriteFailed = false
-        let total = selected.count
+        if let error = PipelineCheck.combined(PipelineCheck.errors(pipeline, selected: selected, registry: registry)) { throw error }
+    }
 
-        InterruptSignal.install()
-        defer { InterruptSignal.uninstall() }
+    /// Inputs nothing produces that do not exist, found before anything runs: each such stage
+    /// fails, and every other selected stage is not run. Returns whether there were any.
+    func failMissingInputs(_ selected: [Int], into result: inout MakeResult) throws(PipelineError) -> Bool {
+        let missing = try PipelineCheck.missingInputs(pipeline, selected: selected, hasher: hasher)
+        guard !missing.isEmpty else { return false }
+        let failed = Set(missing.map(\.stage))
+        for (i, error) in missing { result.failed.append((pipeline.stages[i].name, error.description, nil)) }
+        result.blocked = selected.filter { !failed.contains($0) }.map { pipeline.stages[$0].name }
+        return true
+    }
 
-        func release(_ i: Int) {
-            for j in dependents[i] {
-                remaining[j] -= 1
-                if remaining[j] == 0 && state[j] == .pending { ready.push(j) }
+    public func make(_ options: MakeOptions) throws(PipelineError) -> MakeResult {
+        var result = MakeResult()
+        let selected = try pipeline.selection(for: options.targets)
+        try checkParams(selected)
+        if try failMissingInputs(selected, into: &result) { return result }
+        if options.dryRun {
+            for (i, reasons) in try plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false) {
+                if reasons.isEmpty { result.upToDate.append(pipeline.stages[i].name) } else { result.plan.append((pipeline.stages[i].name, reasons)) }
             }
+            return result
         }
-
-        func persistLock(force: Bool) throws(PipelineError) {
-            guard lockDirty else { return }
-            let now = AtomicFileIO.monotonicSeconds()
-            if !force && now - lastLockWrite < 1 { return }
-            try lock.write(to: project.lockPath)
-            hasher.save()
-            lockDirty = false
-            lastLockWrite = now
-        }
-
-        func drawLive() {
-            guard console.isInteractive else { return }
-            let now = AtomicFileIO.monotonicSeconds()
-            let snapshot = progress.withLock { $0 }
-            var lines = ["[\(doneCount)/\(total)] \(running.count) running" + (interruptedAt != nil ? " - interrupted, stopping..." : "")]
-            for i in running.keys.sorted() {
-                let elapsed = now - running[i]!.started
-                var text = "  \u{25B8} \(pipeline.stages[i].name)  \(String(format: "%.1fs", elapsed))"
-                if let (fraction, message) = snapshot[i] ?? Scheduler.readProgressFile(running[i]!.progressFile) {
-                    if let fraction { text += String(format: "  %3.0f%%", fraction * 100) }
-                    if let message { text += "  " + message }
-                }
-                lines.append(text)
-            }
-            console.live(lines)
-        }
-
-        /// A stage that could not start or did not finish.
-        func fail(_ i: Int, _ message: String, log: StageLog?) {
-            state[i] = .failed
-            doneCount += 1
-            log?.write("# rederive: stage failed: \(message)\n")
-            if interruptedAt != nil {
-                result.blocked.append(pipeline.stages[i].name)
-                console.line("stopped \(pipeline.stages[i].name)")
-            } else {
-                result.failed.append((pipeline.stages[i].name, message, log?.path))
-                console.line("FAILED \(pipeline.stages[i].name): \(message)" + (log.map { "\n       log: \(project.relativeDisplay($0.path))" } ?? ""))
-            }
-        }
-
-        /// Checks a ready stage against the lock: skips it when up to date, otherwise starts it.
-        func launch(_ i: Int) {
-            let stage = pipeline.stages[i]
-            let runner = registry.runner(for: stage.kind)!
-            let check: Fingerprint
-            do {
-                check = try Fingerprint.check(stage, entry: lock.stages[stage.name], codeVersion: runner.codeVersion(for: stage),
-                                              hasher: hasher, allReasons: false)
-            } catch {
-                return fail(i, error.description, log: nil)
-            }
-            if check.isUpToDate && !options.force {
-                state[i] = .succeeded
-                doneCount += 1
-                result.upToDate.append(stage.name)
-                release(i)
-                return
-            }
-            if let missing = stage.inputs.first(where: { check.inputs[$0.path] == nil }) {
-                return fail(i, "input \(missing.path) does not exist (declared at \(missing.location))", log: nil)
-            }
-            let log: StageLog
-            let slots: [StageOutputSlot]
-            do {
-                log = try StageLog(path: logFolder + "/" + stage.name + ".log")
-                slots = try prepareOutputs(stage)
-            } catch {
-                return fail(i, error.description, log: nil)
-            }
-            let reasons = check.reasons.isEmpty ? [OutOfDateReason.forced] : check.reasons
-            log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")
-            let cancellation = Cancellation()
-            let progressFile = log.path + ".progress"
-            AtomicFileIO.remove(progressFile)
-            let context = StageContext(stage: stage, projectRoot: project.root,
-                                       inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
-                                       outputs: slots, log: log,
-                                       progress: { fraction, message in progress.withLock { $0[i] = (fraction, message) } },
-                                       cancellation: cancellation, threads: threadsPerStage, progressFile: progressFile)
-            running[i] = Running(started: AtomicFileIO.monotonicSeconds(), inputs: check.inputs, cancellation: cancellation,
-                                 log: log, outputs: slots, progressFile: progressFile)
-            state[i] = .running
-            if !console.isInteractive { console.line("run    \(stage.name)") }
-            executor.start(StageJob(index: i, runner: runner, context: context)) { index, outcome in events.push(index, outcome) }
-        }
-
-        /// A job ended: move its outputs into place and record it, or discard them.
-        func finish(_ i: Int, _ outcome: StageJobOutcome) {
-            guard let r = running.removeValue(forKey: i) else { return }
-            AtomicFileIO.remove(r.progressFile)
-            progress.withLock { _ = $0.removeValue(forKey: i) }
-            let stage = pipeline.stages[i]
-            let duration = AtomicFileIO.monotonicSeconds() - r.started
-            var failure: String?
-            if case .failed(let message) = outcome { failure = message }
-            if failure == nil {
-                do {
-                    let outputs = try commitOutputs(stage, slots: r.outputs)
-                    record(stage, inputs: r.inputs, outputs: outputs, duration: duration)
-                    lockDirty = true
-                    state[i] = .succeeded
-                    doneCount += 1
-                    result.ran.append(stage.name)
-                    console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
-                    release(i)
-                    return
-                } catch {
-                    failure = error.description
-                }
-            }
-            for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
-            fail(i, failure ?? "failed", log: r.log)
-        }
-
-        while true {
-            if interruptedAt == nil && InterruptSignal.pending() != 0 {
-                interruptedAt = AtomicFileIO.monotonicSeconds()
-                result.interrupted = true
-                console.error("interrupted: stopping \(running.count) running stage(s); finished stages are kept")
-                for (_, r) in running { r.cancellation.cancel() }
-            }
-            if let at = interruptedAt, !killed, AtomicFileIO.monotonicSeconds() - at > options.terminationGrace {
-                for (_, r) in running { r.cancellation.cancel(force: true) }
-                killed = true
-            }
-            // An in-process runner that ignores cancellation cannot be killed; stop waiting for it
-            // (its temporaries are removed, its lock entry untouched) and let the process exit.
-            if let at = interruptedAt, AtomicFileIO.monotonicSeconds() - at > options.terminationGrace + 3 {
-                for (i, r) in running {
-                    for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
-                    result.blocked.append(pipeline.stages[i].name)
-                    console.line("abandoned \(pipeline.stages[i].name) (it did not stop)")
-                }
-                running.removeAll()
-                break
-            }
-
-            while interruptedAt == nil, running.count < jobs, let i = ready.pop() {
-                launch(i)
-            }
-
-            if running.isEmpty && (ready.items.isEmpty || interruptedAt != nil) { break }
-            drawLive()
-            for (i, outcome) in events.wait(timeout: 0.1) { finish(i, outcome) }
-            do {
-                try persistLock(force: false)
-            } catch {
-                // Keep going (running stages must still be collected); the final write reports it.
-                if !lockWriteFailed { console.error("warning: \(error.description)") }
-                lockWriteFailed = true
-            }
-        }
-        console.endLive()
-        PhaseTimer.shared.mark("check/run stages")
-        if dropUndeclaredLockEntries() { lockDirty = true }
-        try persistLock(force: true)
-        hasher.save()
-        for i in selected where state[i] == .pending { result.blocked.append(pipeline.stages[i].name) }
-        return result
+        let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
+        return try Builder(self, executor: executor ?? LocalExecutor(jobs: options.jobs), options: options,
+                           selected: selected, forced: forced).run()
     }
 
     /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
     func record(_ stage: Stage, inputs: [String: String], outputs: [String: String], duration: Double) {
-        var entry = LockEntry(kind: stage.kind.description,
-                              codeVersion: registry.runner(for: stage.kind)!.codeVersion(for: stage),
+        guard let runner = registry.runner(for: stage.kind) else { return }
+        var entry = LockEntry(kind: stage.kind.description, codeVersion: runner.codeVersion(for: stage),
                               params: stage.params, inputs: inputs, outputs: outputs, durationSeconds: duration)
+        let sources = runner.codeSources(for: stage)
+        if !sources.isEmpty { lock.sources[entry.codeVersion] = sources }
         // The same build rebuilt (e.g. a fresh clone regenerating its intermediates) keeps the
         // recorded duration, so the lock file stays byte-identical.
         if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {
@@ -401,28 +232,5 @@ public final class Scheduler {
             hashes[output.path] = try hasher.hash(output.path) ?? ""
         }
         return hashes
-    }
-}
-
-/// Finished jobs, handed from executor threads to the scheduler's loop.
-final class EventQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events = [(Int, StageJobOutcome)]()
-
-    func push(_ index: Int, _ outcome: StageJobOutcome) {
-        condition.lock()
-        events.append((index, outcome))
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Waits up to `timeout` seconds for at least one event, then takes all of them.
-    func wait(timeout: Double) -> [(Int, StageJobOutcome)] {
-        condition.lock()
-        defer { condition.unlock() }
-        if events.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: timeout)) }
-        let taken = events
-        events.removeAll()
-        return taken
     }
 }

@@ -17,6 +17,8 @@ public struct Stage: Sendable {
     public var location: SourceLocation
     public var kindLocation: SourceLocation
     public var description: String?
+    /// Where each param's value was written (stage params only), for errors about it.
+    public var paramLocations: [String: SourceLocation] = [:]
 }
 
 public struct StageInput: Sendable, Hashable {

@@ -84,6 +84,23 @@ extension Pipeline {
     /// depend on, as sorted indices; all stages when `targets` is empty.
     public func selection(for targets: [String]) throws(PipelineError) -> [Int] {
         if targets.isEmpty { return Array(stages.indices) }
+        var selected = Set<Int>()
+        var stack = try named(by: targets)
+        while let i = stack.popLast() {
+            if selected.insert(i).inserted { stack += stages[i].dependencies }
+        }
+        return selected.sorted()
+    }
+
+    /// The stages `make --force TARGETS` reruns: those the targets name (every stage when there
+    /// are none), or with `upstream` everything they depend on too.
+    public func forced(by targets: [String], upstream: Bool) throws(PipelineError) -> Set<Int> {
+        if targets.isEmpty { return Set(stages.indices) }
+        return Set(upstream ? try selection(for: targets) : try named(by: targets))
+    }
+
+    /// The stages the targets name themselves: stage names, base names, or output paths.
+    func named(by targets: [String]) throws(PipelineError) -> [Int] {
         var wanted = [Int]()
         for target in targets {
             var trimmed = target
@@ -96,11 +113,6 @@ extension Pipeline {
             throw PipelineError(.unknownTarget, at: nil, "no stage or output named '\(target)' in pipeline '\(name)'",
                                 hint: similar.isEmpty ? "see `rederive dag \(name)` for the stages" : "did you mean: \(Array(Set(similar)).sorted().joined(separator: ", "))?")
         }
-        var selected = Set<Int>()
-        var stack = wanted
-        while let i = stack.popLast() {
-            if selected.insert(i).inserted { stack += stages[i].dependencies }
-        }
-        return selected.sorted()
+        return wanted
     }
 }

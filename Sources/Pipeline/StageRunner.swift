@@ -9,21 +9,50 @@ import Foundation
 /// `train`, `analyze`, `figure` and `slides` come from the modules that own that code.
 ///
 /// The code version: a string that changes exactly when the runner's outputs could change for the
-/// same params and inputs. For built-in kinds it is an explicit constant per kind (for `figure`,
-/// per recipe), bumped by hand with the code it covers: e.g. `train/1`, `figure loss-curve/3`.
-/// It is deliberately not the rederive version or a hash of all sources, so a change to plotting
-/// code bumps only figure versions and never retrains a model. For `cmd` it is a hash of the
-/// command text after interpolation. A stage whose lock entry has another code version reruns.
+/// same params and inputs. For the study's kinds it follows the code: `train@<hash>` over the
+/// hashes of the source files that implement the kind (for `figure`, per recipe), computed at
+/// build time with comments and whitespace removed (`codeSources(for:)` lists them, so `status`
+/// can name the file that changed). For `cmd` it is a hash of the command text after
+/// interpolation. A stage whose lock entry has another code version reruns.
 public protocol StageRunner: Sendable {
     /// The kind name this runner serves (`cmd`, `train`, `figure`, ...).
     var kind: String { get }
     /// The version of the code that produces `stage`'s outputs (see above).
     func codeVersion(for stage: Stage) -> String
+    /// Source file -> hash of its normalised text, for each file the code version covers; empty
+    /// when the version is not built from files (`cmd`).
+    func codeSources(for stage: Stage) -> [String: String]
+    /// The params this kind takes, checked before anything runs; nil accepts any.
+    var params: [ParamSpec]? { get }
+    /// Further checks of a stage before anything runs (e.g. a train stage's config keys):
+    /// returns errors located in the pipeline file.
+    func validate(_ stage: Stage, root: String) -> [PipelineError]
     /// Produces every output at its `temporaryPath`; the engine renames them into place only if
     /// this returns without throwing. Errors come from many modules, so any `Error` is accepted
     /// and reported with the stage's name and log. Long runners should call
     /// `context.progress` and poll `context.cancellation.isCancelled`.
     func run(_ context: StageContext) throws
+}
+
+extension StageRunner {
+    public func codeSources(for stage: Stage) -> [String: String] { [:] }
+    public var params: [ParamSpec]? { nil }
+    public func validate(_ stage: Stage, root: String) -> [PipelineError] { [] }
+}
+
+/// Code versions built from source files.
+public enum CodeSources {
+    /// `key@` and the first 16 hex digits of the SHA-256 of the sorted `path hash` lines.
+    public static func version(key: String, sources: [String: String]) -> String {
+        var text = ""
+        for path in sources.keys.sorted() { text += path + " " + sources[path]! + "\n" }
+        return key + "@" + SHA256.hex(text).prefix(16)
+    }
+
+    /// The files whose hash differs between two tables (added or removed ones too), sorted.
+    public static func changedFiles(_ old: [String: String], _ new: [String: String]) -> [String] {
+        Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+    }
 }
 
 /// The runners known to a `make`, by kind name.
@@ -96,6 +125,17 @@ public final class StageLog: Sendable {
 
     public func write(_ text: String) {
         Console.write(fileDescriptor, text)
+    }
+
+    /// The last `count` lines a stage wrote to its log (the engine's own `# rederive:` lines
+    /// left out), read from at most the last 16 KB.
+    public static func tail(of path: String, lines count: Int = 10) -> [String] {
+        guard let bytes = try? AtomicFileIO.readIfExists(path) else { return [] }
+        let text = String(decoding: bytes.suffix(16384), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { String($0.replacingOccurrences(of: "\r", with: "").prefix(300)) }
+            .filter { !$0.hasPrefix("# rederive:") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return Array(lines.suffix(count))
     }
 
     deinit { close(fileDescriptor) }

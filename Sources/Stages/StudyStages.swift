@@ -14,7 +14,25 @@ import Yams
 /// the machine `make -j` gives them, and `-j` only decides how many run at once. The results do
 /// not depend on the thread count; a long run may simply be given more.
 public enum StudyStages {
-    public static let train = ToolStageRunner(kind: "train", version: 3) { context in
+    /// `threads`: the thread count (results do not depend on it); 1 by default.
+    static let threads = ParamSpec("threads", .int(1...1024))
+
+    /// Any params (config keys) unchecked; see `train(checkedBy:)`.
+    public static let train = train(params: nil, check: { _, _ in [] })
+
+    /// Params are `threads` and the config keys of `schema`, and the config with them applied
+    /// must be valid.
+    public static func train(checkedBy schema: TrainConfigSchema) -> ToolStageRunner {
+        train(params: [threads] + schema.keys.map { ParamSpec($0, .any) }) { stage, root in
+            checkMergedConfig(stage, root: root, schema: schema)
+        }
+    }
+
+    static func train(params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError]) -> ToolStageRunner {
+        ToolStageRunner(kind: "train", params: params, check: check, arguments: trainArguments)
+    }
+
+    @Sendable static func trainArguments(_ context: StageContext) throws -> [String] {
         let config = try input(context, "config")
         let run = try output(context, "run")
         // The run folder keeps the exact config it was trained with.
@@ -24,11 +42,30 @@ public enum StudyStages {
         return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
     }
 
-    public static let analyze = ToolStageRunner(kind: "analyze", version: 2) { context in
+    /// The stage's config with its params applied, read as `train` will read it: an error at
+    /// the param it names (else at the config input) if it is not valid.
+    static func checkMergedConfig(_ stage: Stage, root: String, schema: TrainConfigSchema) -> [PipelineError] {
+        guard let input = stage.inputs.first(where: { $0.name == "config" }) ?? (stage.inputs.count == 1 ? stage.inputs.first : nil),
+              input.producer == nil else { return [] }
+        let path = input.path.hasPrefix("/") ? input.path : root + "/" + input.path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }  // a missing input is reported as such
+        // Unknown keys are reported as unknown params already.
+        let overrides = stage.params.filter { schema.keys.contains($0.key) }
+        let merged: String
+        do { merged = try mergedConfig(text, source: input.path, overrides: overrides) } catch {
+            return [PipelineError(.wrongType, at: input.location, "\(error)")]
+        }
+        guard let problem = schema.check(merged, input.path + " with the stage's params") else { return [] }
+        let key = overrides.keys.sorted().first { problem.contains("'\($0)'") }
+        return [PipelineError(.wrongType, at: key.flatMap { stage.paramLocations[$0] } ?? input.location,
+                              "stage '\(stage.baseName)': the training config is not valid: \(problem)")]
+    }
+
+    public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
     }
 
-    public static let figure = ToolStageRunner(kind: "figure", version: 3) { context in
+    public static let figure = ToolStageRunner(kind: "figure", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
         guard let recipe = context.stage.kind.argument else {
             throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
         }
@@ -40,7 +77,16 @@ public enum StudyStages {
         return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }
 
-    public static let slides = ToolStageRunner(kind: "slides", version: 3) { context in
+    /// A figure's recipe must be one the build knows (each has its code version).
+    static func checkRecipe(_ stage: Stage) -> [PipelineError] {
+        guard let recipe = stage.kind.argument else { return [] }
+        let known = GeneratedCodeSources.groups.keys.filter { $0.hasPrefix("figure ") }.map { String($0.dropFirst(7)) }.sorted()
+        if known.contains(recipe) { return [] }
+        return [PipelineError(.unknownKey, at: stage.kindLocation, "stage '\(stage.baseName)': no figure recipe named '\(recipe)'",
+                              hint: NameSuggestion.hint(for: recipe, in: known) + "recipes: \(known.joined(separator: ", "))")]
+    }
+
+    public static let slides = ToolStageRunner(kind: "slides", params: []) { context in
         ["slides", "--from"] + context.inputs.map(\.path)
             + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath,
                "--gallery", try outputWithExtension(context, ".md").temporaryPath]
@@ -81,12 +127,17 @@ public enum StudyStages {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw StageFailure(message: "\(path): cannot read the training config")
         }
+        let merged = try mergedConfig(text, source: path, overrides: overrides)
+        try Data(merged.utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
+    }
+
+    /// Config YAML text with `overrides` applied to its top-level keys, as YAML.
+    static func mergedConfig(_ text: String, source: String, overrides: [String: ParamValue]) throws -> String {
         guard var config = try Yams.load(yaml: text) as? [String: Any] else {
-            throw StageFailure(message: "\(path): a training config must be a YAML mapping of keys to values")
+            throw StageFailure(message: "\(source): a training config must be a YAML mapping of keys to values")
         }
         for (key, value) in overrides { config[key] = value.yamlValue }
-        let merged = try Yams.dump(object: config, sortKeys: true)
-        try Data(merged.utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
+        return try Yams.dump(object: config, sortKeys: true)
     }
 }
 
@@ -103,4 +154,20 @@ extension ParamValue {
         case .map(let entries): entries.mapValues(\.yamlValue)
         }
     }
+}
+
+extension StageRegistry {
+    /// `cmd` plus the study's kinds (a new kind is defined above and listed here); `train`
+    /// params are checked against `trainConfig` if given.
+    public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
+        var registry = StageRegistry.standard
+        let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
+        for runner in [train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
+            registry.register(runner)
+        }
+        return registry
+    }
+
+    /// `cmd` plus the study's kinds, `train` params unchecked.
+    public static var study: StageRegistry { study() }
 }

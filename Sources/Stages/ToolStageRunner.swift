@@ -6,18 +6,45 @@ import Pipeline
 /// several side by side without sharing process-wide state, and Ctrl-C stops each child the way
 /// it stops `rederive train` at a terminal (a checkpoint, then exit).
 ///
-/// Code versions are explicit and bumped by hand with the code they cover (see
-/// `Pipeline/StageRunner.swift`): a change to plotting code bumps `figure` only, never `train`.
+/// Code versions follow the code: `train@<hash>` covers the source files listed for the kind in
+/// `CodeSources.txt` (for `figure`, per recipe), hashed at build time without comments and
+/// whitespace, so a change to plotting code reruns figures, never `train`.
 public struct ToolStageRunner: StageRunner {
     public let kind: String
-    /// `kind/version`, or `figure <recipe>/version`.
-    let version: Int
+    public let params: [ParamSpec]?
+    /// The kind's own checks before anything runs (see `StageRunner.validate`).
+    let check: @Sendable (Stage, String) -> [PipelineError]
     /// The child's arguments after the executable, from the stage's context.
     let arguments: @Sendable (StageContext) throws -> [String]
 
+    init(kind: String, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },
+         arguments: @escaping @Sendable (StageContext) throws -> [String]) {
+        self.kind = kind
+        self.params = params
+        self.check = check
+        self.arguments = arguments
+    }
+
+    public func validate(_ stage: Stage, root: String) -> [PipelineError] { check(stage, root) }
+
     public func codeVersion(for stage: Stage) -> String {
-        if let argument = stage.kind.argument { return "\(kind) \(argument)/\(version)" }
-        return "\(kind)/\(version)"
+        let key = codeKey(stage)
+        return ToolStageRunner.versions[key] ?? CodeSources.version(key: key, sources: [:])
+    }
+
+    /// Each group's code version, computed once.
+    static let versions = Dictionary(uniqueKeysWithValues: GeneratedCodeSources.groups.map { key, sources in
+        (key, CodeSources.version(key: key, sources: sources))
+    })
+
+    public func codeSources(for stage: Stage) -> [String: String] {
+        GeneratedCodeSources.groups[codeKey(stage)] ?? GeneratedCodeSources.groups[kind] ?? [:]
+    }
+
+    /// `train`, or `figure loss_curves`: the group in `CodeSources.txt`.
+    func codeKey(_ stage: Stage) -> String {
+        if let argument = stage.kind.argument, GeneratedCodeSources.groups[kind + " " + argument] != nil { return kind + " " + argument }
+        return kind
     }
 
     public func run(_ context: StageContext) throws {
@@ -45,15 +72,4 @@ public struct ToolStageRunner: StageRunner {
 public struct StageFailure: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
-}
-
-extension StageRegistry {
-    /// `cmd` plus the study's kinds.
-    public static var study: StageRegistry {
-        var registry = StageRegistry.standard
-        for runner in [StudyStages.train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
-            registry.register(runner)
-        }
-        return registry
-    }
 }

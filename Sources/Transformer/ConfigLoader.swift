@@ -154,7 +154,7 @@ public enum ConfigLoader {
         return config
     }
 
-    static let knownKeys = ["n_layers", "d_model", "n_heads", "d_head", "d_mlp", "act_fn", "d_vocab", "n_ctx",
+    public static let knownKeys = ["n_layers", "d_model", "n_heads", "d_head", "d_mlp", "act_fn", "d_vocab", "n_ctx",
                             "normalization", "positional", "init_std", "eps", "task", "batch", "steps", "lr",
                             "betas", "weight_decay", "grad_clip", "warmup_steps", "seed", "checkpoint_every",
                             "log_every", "lr_schedule", "eval_batch"]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Pipeline
+import PipelineGraphics
 
 /// `rederive check`: do the committed figures still reproduce?
 struct Check: ParsableCommand {

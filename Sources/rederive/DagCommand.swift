@@ -1,5 +1,6 @@
 import ArgumentParser
 import Pipeline
+import PipelineGraphics
 
 extension PipelineCommands.DagFormat: ExpressibleByArgument {}
 

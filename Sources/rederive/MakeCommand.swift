@@ -1,6 +1,7 @@
 import ArgumentParser
 import Pipeline
 import Stages
+import Transformer
 
 /// `rederive make [PIPELINE] [TARGETS...]`: bring outputs up to date.
 struct Make: ParsableCommand {
@@ -23,8 +24,11 @@ struct Make: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Show what would run and why; run nothing.")
     var dryRun = false
 
-    @Flag(help: "Rerun every selected stage, even if up to date.")
+    @Flag(help: "Rerun the TARGETS (every stage without TARGETS), even if up to date; not what they depend on.")
     var force = false
+
+    @Flag(help: "Like --force, and also rerun every stage the TARGETS depend on.")
+    var forceUpstream = false
 
     @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S train.lr=3e-4.", valueName: "key=value"))
     var set: [String] = []
@@ -61,7 +65,8 @@ struct Make: ParsableCommand {
             var options = MakeOptions()
             options.jobs = jobs
             options.dryRun = dryRun
-            options.force = force
+            options.force = force || forceUpstream
+            options.forceUpstream = forceUpstream
             options.waitForLock = wait
             options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
             var slurm = SlurmOptions(executable: currentExecutablePath())
@@ -79,8 +84,18 @@ struct Make: ParsableCommand {
 }
 
 extension StageRegistry {
-    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds.
-    static var rederive: StageRegistry { .study }
+    /// The stage kinds this build of rederive can run: `cmd` and the study's kinds, `train`
+    /// params checked against the training config's schema.
+    static var rederive: StageRegistry {
+        .study(trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
+            do {
+                _ = try ConfigLoader.load(yaml: yaml, source: source)
+                return nil
+            } catch {
+                return (error as? ConfigError)?.message ?? "\(error)"
+            }
+        })
+    }
 }
 
 /// Prints a `PipelineError` (file:line:column, message, hint) without a stack of noise and exits

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Pipeline
+import PipelineGraphics
 
 /// `make` end to end, with `cmd:` stages and in-process runners in temporary projects.
 final class MakeTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import PipelineGraphics
 import Plot
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import XCTest
 
 /// A throwaway project folder with `Pipelines/p.yaml`, for end-to-end tests of `make`.
 final class TestProject {
@@ -45,8 +46,10 @@ final class TestProject {
     }
 
     @discardableResult
-    func make(_ targets: [String] = [], set overrides: [String] = [], force: Bool = false, dryRun: Bool = false, jobs: Int = 1) throws -> MakeResult {
+    func make(_ targets: [String] = [], set overrides: [String] = [], force: Bool = false, forceUpstream: Bool = false,
+              dryRun: Bool = false, jobs: Int = 1) throws -> MakeResult {
         var options = MakeOptions()
+        options.forceUpstream = forceUpstream
         options.jobs = jobs
         options.force = force
         options.dryRun = dryRun
@@ -74,14 +77,20 @@ final class RunLog: @unchecked Sendable {
 }
 
 /// An in-process runner standing in for `train`/`figure`: writes its params to each output.
+/// With `sources`, its code version is built from them as the study's kinds' are.
 struct FakeRunner: StageRunner {
     var kind: String
     var version: String
     var log: RunLog
+    var sources: [String: [String: String]] = [:]
+    var params: [ParamSpec]? = nil
 
     func codeVersion(for stage: Stage) -> String {
-        stage.kind.argument.map { "\(kind) \($0)/\(version)" } ?? "\(kind)/\(version)"
+        if !sources.isEmpty { return CodeSources.version(key: kind, sources: codeSources(for: stage)) }
+        return stage.kind.argument.map { "\(kind) \($0)/\(version)" } ?? "\(kind)/\(version)"
     }
+
+    func codeSources(for stage: Stage) -> [String: String] { sources[stage.kind.argument ?? kind] ?? [:] }
 
     func run(_ context: StageContext) throws {
         log.record(context.stage.name)
@@ -95,4 +104,17 @@ struct FakeRunner: StageRunner {
             }
         }
     }
+}
+
+/// An executable this package builds (the newest of the debug and release builds), for tests
+/// that need a separate process: the `rederive` CLI, the code fingerprint tool.
+func builtExecutable(_ names: String...) throws -> String {
+    let build = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/.build"
+    let candidates = ["debug", "release"].flatMap { config in names.map { "\(build)/\(config)/\($0)" } }
+    func modified(_ path: String) -> Date {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+    }
+    let newest = candidates.filter { FileManager.default.isExecutableFile(atPath: $0) }.max { modified($0) < modified($1) }
+    return try XCTUnwrap(newest, "\(names[0]) was not built (looked in \(build))")
 }

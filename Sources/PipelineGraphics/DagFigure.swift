@@ -1,3 +1,4 @@
+import Pipeline
 import Plot
 
 /// The stage graph as a figure, for `rederive dag --format png|pdf`: stages in columns by depth
