@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
+        .target(name: "Report", dependencies: ["Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor", "Plot",
             .product(name: "Yams", package: "Yams"),
@@ -54,7 +55,7 @@ let package = Package(
             "Pipeline", .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Plot"]),
     ]
 )

@@ -1,0 +1,119 @@
+import Foundation
+import Analysis
+import Tensor
+
+extension ReportData {
+    /// Every candidate finding, unranked (see `Finding` for the rule that ranks them).
+    public func candidateFindings() throws(AnalysisError) -> [Finding] {
+        var findings = [Finding]()
+        let uniform = summary.uniformLoss
+        findings.append(Finding(
+            "The model's mean loss on the evaluation batch is \(Self.loss(summary.loss)) nats, against \(Self.fixed(uniform)) for uniform guessing over \(model.dVocab - 1) tokens.",
+            salience: 0.5 * (1 - summary.loss / uniform)))
+        findings += try headRoles()
+        findings += probeFindings()
+        findings += ablationFindings()
+        findings += try attributionFindings()
+        if let best = summary.composition.max(by: { $0.score < $1.score }) {
+            let mean = summary.composition.map(\.score).reduce(0, +) / Double(summary.composition.count)
+            findings.append(Finding(
+                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(Self.fixed(best.score)); mean over all pairs and kinds \(Self.fixed(mean))).",
+                salience: best.score))
+        }
+        for head in summary.heads where head.layer == 0 && head.scores.bos >= 0.3 && head.bosFit.a.isFinite {
+            findings.append(Finding(
+                "\(Self.headName(head.layer, head.head))'s attention to BOS follows a/(a + i) with a = \(Self.fixed(head.bosFit.a, 1)) (RMS error \(Self.fixed(head.bosFit.rmse, 3))): the share on BOS encodes the position.",
+                salience: head.scores.bos * (1 - min(1, 10 * head.bosFit.rmse))))
+        }
+        for layer in summary.mlp where layer.deadNeurons > 0 {
+            let width = model.dMLP ?? 1
+            let fraction = Double(layer.deadNeurons) / Double(width)
+            findings.append(Finding("\(layer.deadNeurons) of MLP \(layer.layer)'s \(width) neurons never fire on the evaluation batch; the rest fire on \(Self.percent(layer.firingRate)) of (token, neuron) pairs.",
+                                    salience: 0.5 * fraction))
+        }
+        if let pca = summary.pca.max(by: { Self.firstTwo($0.positionMeanExplainedVarianceRatio) < Self.firstTwo($1.positionMeanExplainedVarianceRatio) }) {
+            let share = Self.firstTwo(pca.positionMeanExplainedVarianceRatio)
+            findings.append(Finding("The per-position mean of \(pca.stream) is nearly two-dimensional: PC1 and PC2 explain \(Self.percent(share)) of its variance across positions.",
+                                    salience: 0.5 * share))
+        }
+        if let training, let first = training.first, let last = training.last, training.count > 1 {
+            findings.append(Finding("Over training the loss fell from \(Self.loss(first.loss)) at step \(first.step) to \(Self.loss(last.loss)) at step \(last.step).",
+                                    salience: 0.5 * (1 - last.loss / max(first.loss, 1e-9))))
+        }
+        return findings
+    }
+
+    /// The strongest role of each head, when it takes at least 40% of the attention.
+    func headRoles() throws(AnalysisError) -> [Finding] {
+        let patterns = try patterns()
+        var scores = [(name: String, role: String, key: String, values: [Double])]()
+        let kinds: [(role: String, key: String, k: Int?)] = [
+            ("previous-token", "i−1", 1), ("current-token", "i", 0), ("BOS", "BOS", nil), ("\(kBack)-back", "i−\(kBack)", kBack),
+        ]
+        for kind in kinds {
+            var values = [Double]()
+            for l in 0..<model.nLayers {
+                for h in 0..<model.nHeads {
+                    let pattern = patterns[l][slice: h]
+                    values.append(kind.k.map { Self.offsetScore(pattern, k: $0) } ?? summary.heads[l * model.nHeads + h].scores.bos)
+                }
+            }
+            scores.append((kind.role, kind.role, kind.key, values))
+        }
+        var findings = [Finding]()
+        let heads = model.nLayers * model.nHeads
+        for index in 0..<heads {
+            guard let best = scores.indices.max(by: { scores[$0].values[index] < scores[$1].values[index] }) else { continue }
+            let value = scores[best].values[index]
+            guard value >= 0.4 else { continue }
+            let name = Self.headName(index / model.nHeads, index % model.nHeads)
+            var sentence = "\(name) is a \(scores[best].role) head: \(Self.percent(value)) of its attention on \(scores[best].key)"
+            if let other = (0..<heads).filter({ $0 != index }).max(by: { scores[best].values[$0] < scores[best].values[$1] }) {
+                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(Self.percent(scores[best].values[other])))"
+            }
+            findings.append(Finding(sentence + ".", salience: value))
+        }
+        return findings
+    }
+
+    func probeFindings() -> [Finding] {
+        let raw = summary.probes.filter { !$0.normalized }
+        guard let embedding = raw.first, let best = raw.max(by: { $0.ridgeR2 < $1.ridgeR2 }), best.stream != embedding.stream else { return [] }
+        return [Finding(
+            "Position is linearly readable from \(best.stream) (held-out R² \(Self.fixed(best.ridgeR2)), position classified exactly for \(Self.percent(best.logisticAccuracy)) of tokens), not from the embedding (R² \(Self.fixed(embedding.ridgeR2))).",
+            salience: best.ridgeR2 - max(embedding.ridgeR2, 0))]
+    }
+
+    func ablationFindings() -> [Finding] {
+        let base = summary.ablationBaselineLoss
+        let ranked = summary.ablations.sorted { $0.loss > $1.loss }.prefix(3)
+        let ordinals = ["the largest single effect", "the second largest", "the third largest"]
+        return ranked.enumerated().compactMap { index, ablation in
+            guard ablation.loss > base else { return nil }
+            return Finding("Mean-ablating \(ablation.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(ablation.loss)), \(ordinals[index]).",
+                           salience: (ablation.loss - base) / summary.uniformLoss)
+        }
+    }
+
+    func attributionFindings() throws(AnalysisError) -> [Finding] {
+        let dla = try array("dla.npy")   // [components, n_ctx]
+        let n = dla.shape[1]
+        let means = summary.dlaComponents.indices.map { c in (1..<n).map { Double(dla[c, $0]) }.reduce(0, +) / Double(max(n - 1, 1)) }
+        let candidates = summary.dlaComponents.indices.filter { summary.dlaComponents[$0] != "bias" }
+        let total = candidates.map { abs(means[$0]) }.reduce(0, +)
+        guard total > 0, let top = candidates.max(by: { abs(means[$0]) < abs(means[$1]) }) else { return [] }
+        var sentence = "\(summary.dlaComponents[top]) writes the most to the correct token's logit directly: \(Self.signed(means[top])) on average over positions"
+        if let next = candidates.filter({ $0 != top }).max(by: { abs(means[$0]) < abs(means[$1]) }) {
+            sentence += " (next: \(summary.dlaComponents[next]), \(Self.signed(means[next])))"
+        }
+        return [Finding(sentence + ".", salience: abs(means[top]) / total)]
+    }
+
+    // MARK: Number formats
+
+    static func fixed(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+    static func signed(_ x: Double) -> String { String(format: "%+.2f", x) }
+    static func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
+    static func loss(_ x: Double) -> String { x >= 0.01 || x == 0 ? String(format: "%.3f", x) : String(format: "%.1e", x) }
+    static func firstTwo(_ ratios: [Float]) -> Double { Double(ratios.prefix(2).reduce(0, +)) }
+}
