@@ -60,39 +60,50 @@ extension ReportData {
             }
             scores.append((kind.role, kind.role, kind.key, values))
         }
-        var findings = [Finding]()
+        // Each head's strongest role, grouped: one finding per role that some head plays.
         let heads = model.nLayers * model.nHeads
+        var members = [[Int]](repeating: [], count: scores.count)
         for index in 0..<heads {
-            guard let best = scores.indices.max(by: { scores[$0].values[index] < scores[$1].values[index] }) else { continue }
-            let value = scores[best].values[index]
-            guard value >= 0.4 else { continue }
-            let name = Self.headName(index / model.nHeads, index % model.nHeads)
-            var sentence = "\(name) is a \(scores[best].role) head: \(Self.percent(value)) of its attention on \(scores[best].key)"
-            if let other = (0..<heads).filter({ $0 != index }).max(by: { scores[best].values[$0] < scores[best].values[$1] }) {
-                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(Self.percent(scores[best].values[other])))"
+            guard let best = scores.indices.max(by: { scores[$0].values[index] < scores[$1].values[index] }),
+                  scores[best].values[index] >= 0.4 else { continue }
+            members[best].append(index)
+        }
+        var findings = [Finding]()
+        for (kind, group) in zip(scores, members) where !group.isEmpty {
+            let sorted = group.sorted { kind.values[$0] > kind.values[$1] }
+            let names = sorted.map { Self.headName($0 / model.nHeads, $0 % model.nHeads) }
+            let shares = sorted.map { Self.percent(kind.values[$0]) }
+            var sentence = sorted.count == 1
+                ? "\(names[0]) is a \(kind.role) head: \(shares[0]) of its attention on \(kind.key)"
+                : "\(Self.list(names)) are \(kind.role) heads: \(Self.list(shares)) of their attention on \(kind.key)"
+            if let other = (0..<heads).filter({ !group.contains($0) }).max(by: { kind.values[$0] < kind.values[$1] }) {
+                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(Self.percent(kind.values[other])))"
             }
-            findings.append(Finding(sentence + ".", salience: value))
+            findings.append(Finding(sentence + ".", salience: kind.values[sorted[0]]))
         }
         return findings
     }
 
     func probeFindings() -> [Finding] {
         let raw = summary.probes.filter { !$0.normalized }
-        guard let embedding = raw.first, let best = raw.max(by: { $0.ridgeR2 < $1.ridgeR2 }), best.stream != embedding.stream else { return [] }
+        guard let embedding = raw.first, let best = raw.max(by: { $0.ridgeR2 < $1.ridgeR2 }) else { return [] }
+        if best.stream == embedding.stream {
+            return [Finding("Position is linearly readable already from the embedding (held-out R² \(Self.fixed(best.ridgeR2))), more than from any later stream.",
+                            salience: 0.5 * best.ridgeR2)]
+        }
         return [Finding(
             "Position is linearly readable from \(best.stream) (held-out R² \(Self.fixed(best.ridgeR2)), position classified exactly for \(Self.percent(best.logisticAccuracy)) of tokens), not from the embedding (R² \(Self.fixed(embedding.ridgeR2))).",
             salience: best.ridgeR2 - max(embedding.ridgeR2, 0))]
     }
 
+    /// The largest mean-ablation effect, with the runner-up for scale.
     func ablationFindings() -> [Finding] {
         let base = summary.ablationBaselineLoss
-        let ranked = summary.ablations.sorted { $0.loss > $1.loss }.prefix(3)
-        let ordinals = ["the largest single effect", "the second largest", "the third largest"]
-        return ranked.enumerated().compactMap { index, ablation in
-            guard ablation.loss > base else { return nil }
-            return Finding("Mean-ablating \(ablation.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(ablation.loss)), \(ordinals[index]).",
-                           salience: (ablation.loss - base) / summary.uniformLoss)
-        }
+        let ranked = summary.ablations.sorted { $0.loss > $1.loss }
+        guard let top = ranked.first, top.loss > base else { return [] }
+        var sentence = "Mean-ablating \(top.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(top.loss)), the largest single effect"
+        if ranked.count > 1 { sentence += " (next: \(ranked[1].activation), \(Self.loss(ranked[1].loss)))" }
+        return [Finding(sentence + ".", salience: (top.loss - base) / summary.uniformLoss)]
     }
 
     func attributionFindings() throws(AnalysisError) -> [Finding] {
@@ -114,6 +125,10 @@ extension ReportData {
     static func fixed(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
     static func signed(_ x: Double) -> String { String(format: "%+.2f", x) }
     static func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
-    static func loss(_ x: Double) -> String { x >= 0.01 || x == 0 ? String(format: "%.3f", x) : String(format: "%.1e", x) }
+    static func loss(_ x: Double) -> String { String(format: "%.3g", x) }
+    /// "a, b and c".
+    static func list(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+    }
     static func firstTwo(_ ratios: [Float]) -> Double { Double(ratios.prefix(2).reduce(0, +)) }
 }

@@ -188,23 +188,28 @@ extension ReportData {
             figure: gridFigure(grid, panelWidth: 3.3), caption: lines.joined(separator: "; ") + ".")
     }
 
+    /// Earlier heads (layers 0 to L − 2) down, later heads (layers 1 to L − 1) across.
     func compositionSection() -> ReportSection {
-        let names = headNames, count = names.count
+        let h = model.nHeads
+        let writers = Array(headNames.prefix((model.nLayers - 1) * h)), readers = Array(headNames.dropFirst(h))
+        // Many heads: label only each layer's first column, so that labels do not overlap.
+        let columnLabels = readers.count > 12 ? readers.enumerated().map { $0.offset % h == 0 ? $0.element : "" } : readers
         var panels = [Panel]()
         for kind in CompositionScore.Kind.allCases {
-            var values = [Double](repeating: .nan, count: count * count)
+            var values = [Double](repeating: .nan, count: writers.count * readers.count)
             for entry in summary.composition where entry.kind == kind {
-                values[(entry.earlierLayer * model.nHeads + entry.earlierHead) * count + entry.laterLayer * model.nHeads + entry.laterHead] = entry.score
+                let row = entry.earlierLayer * h + entry.earlierHead, column = (entry.laterLayer - 1) * h + entry.laterHead
+                values[row * readers.count + column] = entry.score
             }
             panels.append(Panel(title: "\(kind.rawValue.uppercased())-composition", xLabel: "later head (reads)", yLabel: "earlier head (writes)",
-                                marks: [.heatmap(Matrix(rows: count, columns: count, values: values), scale: ColorScale(.viridis, norm: .linear(min: 0)),
-                                                 annotate: count <= 8, decimals: 2, rowLabels: names, columnLabels: names)]))
+                                marks: [.heatmap(Matrix(rows: writers.count, columns: readers.count, values: values), scale: ColorScale(.viridis, norm: .linear(min: 0)),
+                                                 annotate: readers.count <= 8, decimals: 2, rowLabels: writers, columnLabels: columnLabels)]))
         }
         panels[2].colorbar = Colorbar(label: "score")
-        let side = min(max(Double(count) * 0.45 + 1.6, 3), 5.2)
+        let side = min(max(Double(readers.count) * 0.5 + 1.6, 3), 5.2)
         return ReportSection(title: "Composition scores", explanation:
-            "How much each later head reads what each earlier head writes, through its query (Q), key (K) or value (V): ‖W_OV W‖_F / (‖W_OV‖_F ‖W‖_F). Blank cells are pairs with no earlier-to-later order.",
-            figure: Figure(size: .inches(3 * side + 0.6, side), dpi: 100, grid: [panels]))
+            "How much each later head reads what each earlier head writes, through its query (Q), key (K) or value (V): ‖W_OV W‖_F / (‖W_OV‖_F ‖W‖_F). Blank cells are pairs in the wrong order.",
+            figure: Figure(size: .inches(3 * side + 0.8, side * Double(writers.count) / Double(readers.count) + 1), dpi: 100, grid: [panels]))
     }
 
     func attributionSection() throws(AnalysisError) -> ReportSection {

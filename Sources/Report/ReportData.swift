@@ -28,13 +28,9 @@ public struct ReportData {
     /// into `analysisFolder` and gathers the rest.
     public static func gather(source: String, analysisFolder: String, settings: AnalysisSettings,
                               progress: (String) -> Void) throws(AnalysisError) -> ReportData {
-        var notes = [String]()
-        let summary = try RunAnalysis.run(source, into: analysisFolder, settings: settings) { message in
-            if !message.hasPrefix("analysing") && !message.hasPrefix("checkpoint ") { notes.append(message) }
-            progress(message)
-        }
+        let summary = try RunAnalysis.run(source, into: analysisFolder, settings: settings, progress: progress)
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: source, isDirectory: &isFolder)
+        _ = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder)
         let modelPath = isFolder.boolValue ? RunFolder(source).modelPath : source
         let analysis = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings)
         let run = analysis.checkpoint.model.run(analysis.evalBatch, cache: .none)
@@ -58,7 +54,7 @@ public struct ReportData {
         }
         return ReportData(analysisFolder: analysisFolder, summary: summary, model: analysis.checkpoint.config.model,
                           task: analysis.checkpoint.config.task, lossByPosition: lossByPosition,
-                          training: training, notes: notes)
+                          training: training, notes: analysis.checkpoint.notes)
     }
 
     /// An array of the analysis folder.
