@@ -97,11 +97,15 @@ extension ReportData {
 
     func lossSection() -> ReportSection {
         let positions = (0..<lossByPosition.count).map(Double.init)
+        let finite = lossByPosition.enumerated().filter { $0.element.isFinite && $0.element > 0 }
+        let (low, high) = (finite.map(\.element).min() ?? 1, max(summary.uniformLoss, finite.map(\.element).max() ?? 1))
+        // A trained model's loss sits orders of magnitude below uniform guessing: a log axis shows both.
+        let logarithmic = low < high / 50
         let panel = Panel(xLabel: "position", yLabel: "loss (nats)",
-                          marks: [.line(x: positions, y: lossByPosition, label: "model"),
+                          marks: [.line(x: positions, y: lossByPosition, label: "model", marker: .circle),
                                   Mark.hline(summary.uniformLoss, color: .gray(0.5), width: 1, label: "uniform guess")],
-                          yLimits: 0...(max(summary.uniformLoss, lossByPosition.filter(\.isFinite).max() ?? 0) * 1.08), xTicks: positionTicks)
-        let finite = lossByPosition.enumerated().filter { $0.element.isFinite }
+                          yScale: logarithmic ? .log : .linear,
+                          yLimits: logarithmic ? (low / 2)...(high * 2) : 0...(high * 1.08), xTicks: positionTicks)
         let worst = finite.max { $0.element < $1.element }
         return ReportSection(title: "Loss by position", explanation:
             "Cross-entropy of the prediction at each position, averaged over the evaluation batch; the dashed line is uniform guessing, ln(d_vocab − 1).",
@@ -260,18 +264,21 @@ extension ReportData {
         let steps = rows.map { Double($0.step) }
         let loss = Panel(title: "loss", xLabel: "step", yLabel: "loss (nats)", marks: [.line(x: steps, y: rows.map(\.loss), marker: .circle)],
                          yLimits: 0...(max(rows.map(\.loss).max() ?? 1, 0.1) * 1.05))
-        var headMarks = [Mark]()
-        for (index, name) in headNames.enumerated() {
-            headMarks.append(.line(x: steps, y: rows.map { $0.heads.indices.contains(index) ? $0.heads[index].previousToken : .nan }, label: name))
+        func headPanel(_ title: String, _ label: String, _ score: (AnalysisSummary.Head.Scores) -> Double) -> Panel {
+            let marks = headNames.indices.map { index in
+                Mark.line(x: steps, y: rows.map { $0.heads.indices.contains(index) ? score($0.heads[index]) : .nan }, label: headNames[index])
+            }
+            return Panel(title: title, xLabel: "step", yLabel: label, marks: marks, yLimits: 0...1.05, legend: headNames.count <= 8 ? .best : .hidden)
         }
-        let heads = Panel(title: "previous-token score", xLabel: "step", yLabel: "attention on i−1", marks: headMarks, yLimits: 0...1.05,
-                          legend: headNames.count <= 8 ? .best : .hidden)
+        let previous = headPanel("previous-token score", "attention on i−1", \.previousToken)
+        let current = headPanel("current-token score", "attention on i", \.currentToken)
+        let bos = headPanel("BOS score", "attention on BOS", \.bos)
         let streams = rows.last?.probes.map(\.stream) ?? []
         let probeMarks = streams.map { s in Mark.line(x: steps, y: rows.map { $0.probes.first { $0.stream == s }?.ridgeR2 ?? .nan }, label: Self.shortStream(s)) }
         let probes = Panel(title: "position probe", xLabel: "step", yLabel: "held-out R²", marks: probeMarks, yLimits: -0.05...1.05)
         return ReportSection(title: "Over training", explanation:
-            "The loss, each head's previous-token score and each stream's position probe at every saved checkpoint (on \(AnalysisSettings.overTraining.evalSequences) sequences).",
-            figure: Figure(size: .inches(13, 3.8), dpi: 100, grid: [[loss, heads, probes]]))
+            "The loss, each head's scores and each stream's position probe at every saved checkpoint (on \(AnalysisSettings.overTraining.evalSequences) sequences).",
+            figure: Figure(size: .inches(13, 7), dpi: 100, grid: [[loss, previous, current], [bos, probes]]))
     }
 
     /// `blocks.0.hook_resid_post` as `resid_post 0`; the embedding as `embed`.
