@@ -7,7 +7,7 @@ extension ReportData {
     /// Every section of the report, in reading order.
     public func sections() throws(AnalysisError) -> [ReportSection] {
         var sections = [try attentionSection(), try headScoreSection(), lossSection(), probeSection(), try pcaSection(),
-                        try qkSection(), try ovSection()]
+                        try qkSection(), try tokenQKSection(), try ovSection()]
         if model.nLayers > 1 { sections.append(compositionSection()) }
         sections.append(try attributionSection())
         if model.hasMLP { sections.append(try neuronSection()) }
@@ -168,7 +168,18 @@ extension ReportData {
                          colorbar: Colorbar(label: "score"))
         }
         return ReportSection(title: "QK circuits (positional)", explanation:
-            "The attention score each head gives between the mean residual stream (after LayerNorm) at a query position and at a key position, before the causal mask: the positional part of its QK circuit. The token part, W_E W_Q W_Kᵀ W_Eᵀ, is in the analysis folder as circuits.LlHh.qk_tokens.npy.",
+            "The attention score each head gives between the mean residual stream (after LayerNorm) at a query position and at a key position, before the causal mask: the positional part of its QK circuit.",
+            figure: gridFigure(grid, panelWidth: 3.3))
+    }
+
+    func tokenQKSection() throws(AnalysisError) -> ReportSection {
+        let grid = try headGrid { l, h throws(AnalysisError) in
+            Panel(title: Self.headName(l, h), xLabel: "key token", yLabel: "query token",
+                  marks: [.heatmap(Self.matrix(try array("circuits.L\(l)H\(h).qk_tokens.npy")), scale: .diverging)],
+                  colorbar: Colorbar(label: "score"))
+        }
+        return ReportSection(title: "QK circuits (tokens)", explanation:
+            "The token part of each head's QK circuit, W_E W_Q W_Kᵀ W_Eᵀ: how much a query token wants to attend to a key token, whatever their positions.",
             figure: gridFigure(grid, panelWidth: 3.3))
     }
 
