@@ -9,7 +9,8 @@ import Analysis
 /// - a head's role (previous-token, current-token, BOS, k-back): the fraction of its attention on
 ///   that key (shown when ≥ 0.4);
 /// - position readable from a residual stream: the held-out ridge R² gained over the embedding;
-/// - a mean ablation: the loss it adds, as a fraction of the uniform-guess loss ln(d_vocab − 1);
+/// - the largest mean ablation (the token embedding aside): the loss it adds, as a fraction of the
+///   uniform-guess loss ln(d_vocab − 1);
 /// - direct logit attribution: the top component's share of all components' |attribution|;
 /// - composition: the strongest score between two heads;
 /// - a BOS position code (a/(a + i) fit): the BOS score times (1 − 10 × RMS error);

@@ -96,10 +96,11 @@ extension ReportData {
             salience: best.ridgeR2 - max(embedding.ridgeR2, 0))]
     }
 
-    /// The largest mean-ablation effect, with the runner-up for scale.
+    /// The largest mean-ablation effect, with the runner-up for scale. The token embedding is left
+    /// out: it carries the tokens themselves, so ablating it always ruins the loss and says nothing.
     func ablationFindings() -> [Finding] {
         let base = summary.ablationBaselineLoss
-        let ranked = summary.ablations.sorted { $0.loss > $1.loss }
+        let ranked = summary.ablations.filter { $0.activation != "hook_embed" }.sorted { $0.loss > $1.loss }
         guard let top = ranked.first, top.loss > base else { return [] }
         var sentence = "Mean-ablating \(top.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(top.loss)), the largest single effect"
         if ranked.count > 1 { sentence += " (next: \(ranked[1].activation), \(Self.loss(ranked[1].loss)))" }
