@@ -51,18 +51,16 @@ enum TransformerLensImport {
         }
         var parameters = Parameters(zerosFor: model)
         // LNPre (TransformerLens's LayerNorm with the weights folded away) stores no ln tensors.
-        let lnPre = model.hasLayerNorm && !contents.arrays.keys.contains { $0.hasPrefix("ln_final.") || $0.contains(".ln1.") }
+        let lnPre = model.hasLayerNorm && !contents.arrays.keys.contains(where: isLayerNormParameter)
         for entry in parameters.layout.entries {
             let range = entry.offset..<entry.offset + entry.count
-            if lnPre, entry.name.hasSuffix(".w"), entry.name.contains("ln") {
-                parameters.storage.replaceSubrange(range, with: repeatElement(1, count: entry.count))
+            if lnPre, isLayerNormParameter(entry.name) {
+                if entry.name.hasSuffix(".w") { parameters.storage.replaceSubrange(range, with: repeatElement(1, count: entry.count)) }
                 continue
             }
-            if lnPre, entry.name.hasSuffix(".b"), entry.name.contains("ln") { continue }
-            let tensor: Tensor
-            do { tensor = try contents.tensor(entry.name, path: path) } catch {
-                throw contents.arrays[entry.name] == nil ? .missingTensor(path: path, name: entry.name)
-                    : .unsupported(path: path, what: "tensor '\(entry.name)' of dtype \(contents.arrays[entry.name]!.dtype.safetensorsName)", expected: "F32")
+            guard let array = contents.arrays[entry.name] else { throw .missingTensor(path: path, name: entry.name) }
+            guard let tensor = array.tensor else {
+                throw .unsupported(path: path, what: "tensor '\(entry.name)' has dtype \(array.dtype.safetensorsName)", expected: "F32")
             }
             guard tensor.shape == entry.shape else {
                 throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
@@ -82,6 +80,10 @@ enum TransformerLensImport {
     }
 
     static func isBuffer(_ name: String) -> Bool { name.hasSuffix(".attn.mask") || name.hasSuffix(".attn.IGNORE") }
+
+    static func isLayerNormParameter(_ name: String) -> Bool {
+        name.hasPrefix("ln_final.") || name.contains(".ln1.") || name.contains(".ln2.")
+    }
 
     /// The config the tensors' shapes imply. The activation function cannot be seen (relu is
     /// assumed), nor LNPre (it stores no weights; read as no normalisation).

@@ -88,6 +88,8 @@ final class ReportTests: XCTestCase {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // A hung browser must not hang the suite.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if process.isRunning { process.terminate() } }
             process.waitUntilExit()
             XCTAssertEqual(process.terminationStatus, 0, "chromium failed")
             return try Raster.readPNG(shot)
