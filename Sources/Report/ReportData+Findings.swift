@@ -43,23 +43,35 @@ extension ReportData {
         return findings
     }
 
-    /// The strongest role of each head, when it takes at least 40% of the attention.
-    func headRoles() throws(AnalysisError) -> [Finding] {
+    /// One score for every head (layer-major): the mean attention on one key.
+    public struct HeadScore: Sendable {
+        /// "previous-token", "current-token", "BOS", "k-back".
+        public var role: String
+        /// The key, as a reader writes it: "i−1", "i", "BOS", "i−k".
+        public var key: String
+        public var values: [Double]
+    }
+
+    /// Previous-token, current-token, BOS and k-back scores of every head.
+    public func headScores() throws(AnalysisError) -> [HeadScore] {
         let patterns = try patterns()
-        var scores = [(name: String, role: String, key: String, values: [Double])]()
         let kinds: [(role: String, key: String, k: Int?)] = [
             ("previous-token", "i−1", 1), ("current-token", "i", 0), ("BOS", "BOS", nil), ("\(kBack)-back", "i−\(kBack)", kBack),
         ]
-        for kind in kinds {
+        return kinds.map { kind in
             var values = [Double]()
             for l in 0..<model.nLayers {
                 for h in 0..<model.nHeads {
-                    let pattern = patterns[l][slice: h]
-                    values.append(kind.k.map { Self.offsetScore(pattern, k: $0) } ?? summary.heads[l * model.nHeads + h].scores.bos)
+                    values.append(kind.k.map { Self.offsetScore(patterns[l][slice: h], k: $0) } ?? summary.heads[l * model.nHeads + h].scores.bos)
                 }
             }
-            scores.append((kind.role, kind.role, kind.key, values))
+            return HeadScore(role: kind.role, key: kind.key, values: values)
         }
+    }
+
+    /// The strongest role of each head, when it takes at least 40% of the attention.
+    func headRoles() throws(AnalysisError) -> [Finding] {
+        let scores = try headScores()
         // Each head's strongest role, grouped: one finding per role that some head plays.
         let heads = model.nLayers * model.nHeads
         var members = [[Int]](repeating: [], count: scores.count)

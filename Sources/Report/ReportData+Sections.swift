@@ -66,25 +66,17 @@ extension ReportData {
     }
 
     func headScoreSection() throws(AnalysisError) -> ReportSection {
-        let patterns = try patterns()
-        let kinds: [(String, (Tensor, Int, Int) -> Double)] = [
-            ("previous token (i−1)", { p, _, _ in Self.offsetScore(p, k: 1) }),
-            ("current token (i)", { p, _, _ in Self.offsetScore(p, k: 0) }),
-            ("BOS", { _, l, h in self.summary.heads[l * self.model.nHeads + h].scores.bos }),
-            ("\(kBack)-back (i−\(kBack))", { p, _, _ in Self.offsetScore(p, k: self.kBack) }),
-        ]
         var panels = [Panel]()
         var lines = [String]()
-        for (label, score) in kinds {
-            var values = [Double]()
-            for l in 0..<model.nLayers { for h in 0..<model.nHeads { values.append(score(patterns[l][slice: h], l, h)) } }
+        for score in try headScores() {
+            let label = "\(score.role) (\(score.key))"
             panels.append(Panel(title: label, xLabel: "head", yLabel: "layer",
-                                marks: [.heatmap(Matrix(rows: model.nLayers, columns: model.nHeads, values: values),
+                                marks: [.heatmap(Matrix(rows: model.nLayers, columns: model.nHeads, values: score.values),
                                                  scale: ColorScale(.viridis, norm: .linear(min: 0, max: 1)),
                                                  annotate: model.nHeads <= 8, decimals: 2,
                                                  rowLabels: (0..<model.nLayers).map { "L\($0)" }, columnLabels: (0..<model.nHeads).map { "H\($0)" })]))
-            if let top = values.indices.max(by: { values[$0] < values[$1] }) {
-                lines.append("\(label): highest \(headNames[top]) \(Self.percent(values[top]))")
+            if let top = score.values.indices.max(by: { score.values[$0] < score.values[$1] }) {
+                lines.append("\(label): highest \(headNames[top]) \(Self.percent(score.values[top]))")
             }
         }
         panels[panels.count - 1].colorbar = Colorbar(label: "mean attention")
