@@ -44,6 +44,7 @@ let package = Package(
         .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
+        .target(name: "Report", dependencies: ["Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor",
             .product(name: "Yams", package: "Yams"),
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(name: "CodeFingerprintTool"),
         .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "PipelineGraphics", "Stages",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

@@ -47,6 +47,7 @@ case "$command" in
         .build/release/rederive make Pipelines/previous-token.yaml -j "$(nproc)" "$@"
         ;;
     test)
+        PACKAGES+=(chromium)   # the report test renders the HTML page in headless Chromium
         install_missing
         swift build -c release --build-tests
         # The Slurm integration tests need a running single-node Slurm; as root, set one up here

@@ -1,3 +1,5 @@
+import Transformer
+
 /// What `CheckpointAnalysis` computes on, fixed by default so that every checkpoint of every run
 /// is measured on the same tokens.
 public struct AnalysisSettings: Sendable {
@@ -14,6 +16,11 @@ public struct AnalysisSettings: Sendable {
     /// the blocks would touch over a gigabyte of fresh memory.
     public var ablationSequencesPerForward = 128
     public var probes = PositionProbes.Settings()
+    /// How to open checkpoints Rederive did not write (a TransformerLens config, the task).
+    public var checkpoint = CheckpointOptions()
+    /// Tokens to evaluate on instead of the task's generator (see `TokenFile`): the paths of the
+    /// tokens and, optionally, the targets.
+    public var tokensFile: (tokens: String, targets: String?)?
 
     public init() {}
 

@@ -31,20 +31,24 @@ public struct CheckpointAnalysis {
 
     public init(checkpointPath: String, settings: AnalysisSettings = AnalysisSettings()) throws(AnalysisError) {
         let loaded: Checkpoint
-        do { loaded = try Checkpoint.load(checkpointPath) } catch {
+        do { loaded = try Checkpoint.load(checkpointPath, options: settings.checkpoint) } catch {
             throw .badCheckpoint(path: checkpointPath, reason: "\(error)")
         }
-        self.init(checkpoint: loaded, path: checkpointPath, settings: settings)
+        try self.init(checkpoint: loaded, path: checkpointPath, settings: settings)
     }
 
-    public init(checkpoint: Checkpoint, path: String, settings: AnalysisSettings = AnalysisSettings()) {
+    public init(checkpoint: Checkpoint, path: String, settings: AnalysisSettings = AnalysisSettings()) throws(AnalysisError) {
         self.checkpoint = checkpoint
         self.checkpointPath = path
         self.settings = settings
         let model = checkpoint.config.model
-        var generator = RandomGenerator(seed: settings.evalSeed)
-        evalBatch = checkpoint.config.task.task.makeBatch(
-            batch: settings.evalSequences, length: model.nCtx, vocabulary: model.dVocab, generator: &generator)
+        if let file = settings.tokensFile {
+            evalBatch = try TokenFile.batch(tokens: file.tokens, targets: file.targets, model: model)
+        } else {
+            var generator = RandomGenerator(seed: settings.evalSeed)
+            evalBatch = checkpoint.config.task.task.makeBatch(
+                batch: settings.evalSequences, length: model.nCtx, vocabulary: model.dVocab, generator: &generator)
+        }
     }
 
     var config: ModelConfig { checkpoint.config.model }

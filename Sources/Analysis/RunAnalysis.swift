@@ -18,14 +18,19 @@ public enum RunAnalysis {
         let run = RunFolder(path)
         let modelPath = isFolder.boolValue ? run.modelPath : path
         progress("analysing \(modelPath)")
-        let summary = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings).write(to: folder)
+        let analysis = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings)
+        analysis.checkpoint.notes.forEach(progress)
+        let summary = try analysis.write(to: folder)
         guard isFolder.boolValue else { return summary }
+        var overTraining = AnalysisSettings.overTraining
+        overTraining.checkpoint = settings.checkpoint
+        overTraining.tokensFile = settings.tokensFile
 
         var rows = [TrainingMetrics]()
         let steps = run.checkpointSteps
         for (index, step) in steps.enumerated() {
             progress("checkpoint \(index + 1)/\(steps.count) (step \(step))")
-            rows.append(try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: .overTraining).metrics())
+            rows.append(try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: overTraining).metrics())
         }
         let output = try OutputFolder(folder)
         try output.writeJSON(rows, "training.json")

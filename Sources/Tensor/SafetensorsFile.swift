@@ -9,6 +9,9 @@ import Foundation
 public struct SafetensorsFile: Equatable, Sendable {
     public var arrays: [String: NDArray]
     public var metadata: [String: String]
+    /// Names of BOOL tensors (PyTorch's attention-mask buffers), skipped when reading: no
+    /// model parameter is boolean.
+    public var skippedBoolTensors: [String] = []
 
     public init(arrays: [String: NDArray] = [:], metadata: [String: String] = [:]) {
         self.arrays = arrays
@@ -111,6 +114,7 @@ public struct SafetensorsFile: Equatable, Sendable {
                   let offsetValues = info["data_offsets"] as? [Any], offsetValues.count == 2 else {
                 throw .badHeader(path: path, reason: "tensor '\(name)' needs dtype, shape and two data_offsets")
             }
+            if dtypeName == "BOOL" { file.skippedBoolTensors.append(name); continue }
             guard let dtype = DType.allCases.first(where: { $0.safetensorsName == dtypeName }) else {
                 throw .unknownDType(path: path, dtype: dtypeName)
             }

@@ -15,20 +15,27 @@ public struct Checkpoint: Sendable {
     public var loss: Float
     /// File name (in the same folder) of the optimizer state that resumes this run, if any.
     public var optimizerFile: String?
+    /// What loading skipped or inferred (a foreign checkpoint's buffers, an inferred config),
+    /// for the command to print once; empty for Rederive's own checkpoints.
+    public var notes: [String] = []
 
     public init(model: Model, config: TrainingConfig, step: Int, loss: Float, optimizerFile: String?) {
         self.model = model; self.config = config; self.step = step; self.loss = loss
         self.optimizerFile = optimizerFile
     }
 
-    /// Reads a checkpoint file, or a run folder's `model.safetensors`.
-    public static func load(_ path: String) throws(CheckpointError) -> Checkpoint {
+    /// Reads a checkpoint file, or a run folder's `model.safetensors`. A file without Rederive's
+    /// config in its metadata (or with `options.configFile`) is read as a TransformerLens state
+    /// dict (see `CheckpointOptions`).
+    public static func load(_ path: String, options: CheckpointOptions = CheckpointOptions()) throws(CheckpointError) -> Checkpoint {
         var isFolder: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
             ? RunFolder(path).modelPath : path
         let contents: SafetensorsFile
         do { contents = try SafetensorsFile.read(file) } catch { throw .file(error) }
-        guard let json = contents.metadata["config"] else { throw .missingMetadata(path: file, key: "config") }
+        guard options.configFile == nil, let json = contents.metadata["config"], !TransformerLensConfig.isTransformerLens(json: json) else {
+            return try TransformerLensImport.checkpoint(contents, path: file, options: options)
+        }
         let config: TrainingConfig
         do { config = try ConfigLoader.load(json: json, source: file + " (metadata 'config')") } catch { throw .badConfig(error) }
         var parameters = Parameters(zerosFor: config.model)

@@ -10,6 +10,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
     case noCheckpoint(folder: String)
     case configMismatch(folder: String, checkpoint: String)
+    /// A foreign checkpoint asks for what Rederive does not run or cannot read.
+    case unsupported(path: String, what: String, expected: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "\(path): tensor '\(name)' has shape \(found), the config needs \(expected)"
         case .noCheckpoint(let folder):
             "\(folder): no checkpoints/step-NNNNNN.safetensors with its optimizer state to resume from; start without --resume"
+        case .unsupported(let path, let what, let expected): "\(path): \(what); expected \(expected)"
         case .configMismatch(let folder, let checkpoint):
             "\(folder): the model in --config differs from the one in \(checkpoint); resume with the run's own config or use a new --out folder"
         }

@@ -13,19 +13,18 @@ struct Analyze: ParsableCommand {
             model is analysed in full and every checkpoint's scalar metrics go to training.json.
             """)
 
-    @Argument(help: "A run folder written by `rederive train`, or a checkpoint .safetensors.")
+    @Argument(help: "A run folder written by `rederive train`, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
     var source: String
     @Option(help: "The output folder.")
     var out: String
-    @Option(help: "Sequences in the evaluation batch.")
-    var sequences: Int = AnalysisSettings().evalSequences
+    @OptionGroup var model: ModelSourceOptions
     @Option(help: "Threads. The outputs are byte-identical at any count.")
     var threads: Int = 2
 
     func run() throws {
         ComputeThreads.count = threads
         var settings = AnalysisSettings()
-        settings.evalSequences = sequences
+        model.apply(to: &settings)
         let progress = Progress.automatic()
         do {
             let summary = try RunAnalysis.run(source, into: out, settings: settings) { progress.message($0) }

@@ -10,7 +10,7 @@ struct Rederive: AsyncParsableCommand {
         commandName: "rederive",
         abstract: "Regenerate, make-style, every figure of a toy-transformer interpretability study.",
         version: "0.1.0",
-        subcommands: [Train.self, Logits.self, Analyze.self, FigureCommand.self,
+        subcommands: [Train.self, Logits.self, Analyze.self, ReportCommand.self, FigureCommand.self,
                       Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
     )
 

@@ -1,0 +1,147 @@
+import Foundation
+import Analysis
+import Tensor
+
+extension ReportData {
+    /// Every candidate finding, unranked (see `Finding` for the rule that ranks them).
+    public func candidateFindings() throws(AnalysisError) -> [Finding] {
+        var findings = [Finding]()
+        let uniform = summary.uniformLoss
+        findings.append(Finding(
+            "The model's mean loss on the evaluation batch is \(Self.loss(summary.loss)) nats, against \(Self.fixed(uniform)) for uniform guessing over \(model.dVocab - 1) tokens.",
+            salience: 0.5 * (1 - summary.loss / uniform)))
+        findings += try headRoles()
+        findings += probeFindings()
+        findings += ablationFindings()
+        findings += try attributionFindings()
+        if let best = summary.composition.max(by: { $0.score < $1.score }) {
+            let mean = summary.composition.map(\.score).reduce(0, +) / Double(summary.composition.count)
+            findings.append(Finding(
+                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(Self.fixed(best.score)); mean over all pairs and kinds \(Self.fixed(mean))).",
+                salience: best.score))
+        }
+        for head in summary.heads where head.layer == 0 && head.scores.bos >= 0.3 && head.bosFit.a.isFinite {
+            findings.append(Finding(
+                "\(Self.headName(head.layer, head.head))'s attention to BOS follows a/(a + i) with a = \(Self.fixed(head.bosFit.a, 1)) (RMS error \(Self.fixed(head.bosFit.rmse, 3))): the share on BOS encodes the position.",
+                salience: head.scores.bos * (1 - min(1, 10 * head.bosFit.rmse))))
+        }
+        for layer in summary.mlp where layer.deadNeurons > 0 {
+            let width = model.dMLP ?? 1
+            let fraction = Double(layer.deadNeurons) / Double(width)
+            findings.append(Finding("\(layer.deadNeurons) of MLP \(layer.layer)'s \(width) neurons never fire on the evaluation batch; the rest fire on \(Self.percent(layer.firingRate)) of (token, neuron) pairs.",
+                                    salience: 0.5 * fraction))
+        }
+        if let pca = summary.pca.max(by: { Self.firstTwo($0.positionMeanExplainedVarianceRatio) < Self.firstTwo($1.positionMeanExplainedVarianceRatio) }) {
+            let share = Self.firstTwo(pca.positionMeanExplainedVarianceRatio)
+            findings.append(Finding("The per-position mean of \(pca.stream) is nearly two-dimensional: PC1 and PC2 explain \(Self.percent(share)) of its variance across positions.",
+                                    salience: 0.5 * share))
+        }
+        if let training, let first = training.first, let last = training.last, training.count > 1 {
+            findings.append(Finding("Over training the loss fell from \(Self.loss(first.loss)) at step \(first.step) to \(Self.loss(last.loss)) at step \(last.step).",
+                                    salience: 0.5 * (1 - last.loss / max(first.loss, 1e-9))))
+        }
+        return findings
+    }
+
+    /// One score for every head (layer-major): the mean attention on one key.
+    public struct HeadScore: Sendable {
+        /// "previous-token", "current-token", "BOS", "k-back".
+        public var role: String
+        /// The key, as a reader writes it: "i−1", "i", "BOS", "i−k".
+        public var key: String
+        public var values: [Double]
+    }
+
+    /// Previous-token, current-token, BOS and k-back scores of every head.
+    public func headScores() throws(AnalysisError) -> [HeadScore] {
+        let patterns = try patterns()
+        let kinds: [(role: String, key: String, k: Int?)] = [
+            ("previous-token", "i−1", 1), ("current-token", "i", 0), ("BOS", "BOS", nil), ("\(kBack)-back", "i−\(kBack)", kBack),
+        ]
+        return kinds.map { kind in
+            var values = [Double]()
+            for l in 0..<model.nLayers {
+                for h in 0..<model.nHeads {
+                    values.append(kind.k.map { Self.offsetScore(patterns[l][slice: h], k: $0) } ?? summary.heads[l * model.nHeads + h].scores.bos)
+                }
+            }
+            return HeadScore(role: kind.role, key: kind.key, values: values)
+        }
+    }
+
+    /// The strongest role of each head, when it takes at least 40% of the attention.
+    func headRoles() throws(AnalysisError) -> [Finding] {
+        let scores = try headScores()
+        // Each head's strongest role, grouped: one finding per role that some head plays.
+        let heads = model.nLayers * model.nHeads
+        var members = [[Int]](repeating: [], count: scores.count)
+        for index in 0..<heads {
+            guard let best = scores.indices.max(by: { scores[$0].values[index] < scores[$1].values[index] }),
+                  scores[best].values[index] >= 0.4 else { continue }
+            members[best].append(index)
+        }
+        var findings = [Finding]()
+        for (kind, group) in zip(scores, members) where !group.isEmpty {
+            let sorted = group.sorted { kind.values[$0] > kind.values[$1] }
+            let names = sorted.map { Self.headName($0 / model.nHeads, $0 % model.nHeads) }
+            let shares = sorted.map { Self.percent(kind.values[$0]) }
+            var sentence = sorted.count == 1
+                ? "\(names[0]) is a \(kind.role) head: \(shares[0]) of its attention on \(kind.key)"
+                : "\(Self.list(names)) are \(kind.role) heads: \(Self.list(shares)) of their attention on \(kind.key)"
+            if let other = (0..<heads).filter({ !group.contains($0) }).max(by: { kind.values[$0] < kind.values[$1] }) {
+                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(Self.percent(kind.values[other])))"
+            }
+            findings.append(Finding(sentence + ".", salience: kind.values[sorted[0]]))
+        }
+        return findings
+    }
+
+    func probeFindings() -> [Finding] {
+        let raw = summary.probes.filter { !$0.normalized }
+        guard let embedding = raw.first, let best = raw.max(by: { $0.ridgeR2 < $1.ridgeR2 }) else { return [] }
+        if best.stream == embedding.stream {
+            return [Finding("Position is linearly readable already from the embedding (held-out R² \(Self.fixed(best.ridgeR2))), more than from any later stream.",
+                            salience: 0.5 * best.ridgeR2)]
+        }
+        return [Finding(
+            "Position is linearly readable from \(best.stream) (held-out R² \(Self.fixed(best.ridgeR2)), position classified exactly for \(Self.percent(best.logisticAccuracy)) of tokens), not from the embedding (R² \(Self.fixed(embedding.ridgeR2))).",
+            salience: best.ridgeR2 - max(embedding.ridgeR2, 0))]
+    }
+
+    /// The largest mean-ablation effect, with the runner-up for scale. The token embedding is left
+    /// out: it carries the tokens themselves, so ablating it always ruins the loss and says nothing.
+    func ablationFindings() -> [Finding] {
+        let base = summary.ablationBaselineLoss
+        let ranked = summary.ablations.filter { $0.activation != "hook_embed" }.sorted { $0.loss > $1.loss }
+        guard let top = ranked.first, top.loss > base else { return [] }
+        var sentence = "Mean-ablating \(top.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(top.loss)), the largest single effect"
+        if ranked.count > 1 { sentence += " (next: \(ranked[1].activation), \(Self.loss(ranked[1].loss)))" }
+        return [Finding(sentence + ".", salience: (top.loss - base) / summary.uniformLoss)]
+    }
+
+    func attributionFindings() throws(AnalysisError) -> [Finding] {
+        let dla = try array("dla.npy")   // [components, n_ctx]
+        let n = dla.shape[1]
+        let means = summary.dlaComponents.indices.map { c in (1..<n).map { Double(dla[c, $0]) }.reduce(0, +) / Double(max(n - 1, 1)) }
+        let candidates = summary.dlaComponents.indices.filter { summary.dlaComponents[$0] != "bias" }
+        let total = candidates.map { abs(means[$0]) }.reduce(0, +)
+        guard total > 0, let top = candidates.max(by: { abs(means[$0]) < abs(means[$1]) }) else { return [] }
+        var sentence = "\(summary.dlaComponents[top]) writes the most to the correct token's logit directly: \(Self.signed(means[top])) on average over positions"
+        if let next = candidates.filter({ $0 != top }).max(by: { abs(means[$0]) < abs(means[$1]) }) {
+            sentence += " (next: \(summary.dlaComponents[next]), \(Self.signed(means[next])))"
+        }
+        return [Finding(sentence + ".", salience: abs(means[top]) / total)]
+    }
+
+    // MARK: Number formats
+
+    static func fixed(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+    static func signed(_ x: Double) -> String { String(format: "%+.2f", x) }
+    static func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
+    static func loss(_ x: Double) -> String { String(format: "%.3g", x) }
+    /// "a, b and c".
+    static func list(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+    }
+    static func firstTwo(_ ratios: [Float]) -> Double { Double(ratios.prefix(2).reduce(0, +)) }
+}

@@ -1,0 +1,43 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Report
+import Transformer
+
+/// `rederive report`: every analysis of one model on one page, opening with what sticks.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Analyse one model and write report.html (self-contained) and report.pdf, opening with the salient findings.",
+        discussion: """
+            Accepts a run folder or checkpoint written by `rederive train`, or a TransformerLens \
+            HookedTransformer state dict saved with safetensors.torch.save_file (its config from \
+            --config, the file's metadata, or inferred from the tensor shapes). Writes DIR/analysis/ \
+            (the files of `rederive analyze`), DIR/report.html, DIR/report.pdf and DIR/findings.txt, \
+            and prints the findings.
+            """)
+
+    @Argument(help: "A run folder, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
+    var source: String
+    @Option(help: "The output folder.")
+    var out: String
+    @OptionGroup var model: ModelSourceOptions
+    @Option(help: "Threads for the row-parallel loops.")
+    var threads: Int = 2
+
+    func run() throws {
+        ComputeThreads.count = threads
+        var settings = AnalysisSettings()
+        model.apply(to: &settings)
+        let progress = Progress.automatic()
+        do {
+            let findings = try ModelReport.write(source: source, out: out, settings: settings) { progress.message($0) }
+            progress.message("wrote \(out)/report.html and \(out)/report.pdf")
+            print("What sticks:")
+            for (index, finding) in findings.enumerated() { print("\(index + 1). \(finding.sentence)") }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+import Analysis
+import Tensor
+import Transformer
+
+/// Our forward, attention patterns, residual streams and direct logit attribution against
+/// TransformerLens 3.9's own `run_with_cache` on the same weights and tokens. The fixtures and
+/// the script that made them are in Tests/Fixtures/TransformerLens; no Python runs here.
+final class TransformerLensAgreementTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/TransformerLens").path
+    static let models = ["study", "heads4_gelu", "attn_only"]
+
+    private func folder(_ name: String) -> String { Self.fixtures + "/" + name }
+
+    private func batch(_ name: String, model: ModelConfig) throws -> TokenBatch {
+        try TokenFile.batch(tokens: folder(name) + "/tokens.npy", targets: folder(name) + "/targets.npy", model: model)
+    }
+
+    /// Within `tolerance` of the reference, scaled by its largest magnitude when that exceeds 1
+    /// (float32 sums of logits near 40 differ from PyTorch's order of summation in the 6th digit).
+    private func assertClose(_ ours: Tensor, _ path: String, tolerance: Float = 1e-4, file: StaticString = #filePath, line: UInt = #line) throws {
+        let reference = try NumpyFile.readTensor(path)
+        XCTAssertEqual(ours.shape, reference.shape, path, file: file, line: line)
+        guard ours.shape == reference.shape else { return }
+        let worst = zip(ours.scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
+        let bound = tolerance * max(1, reference.scalars.map(abs).max() ?? 0)
+        XCTAssertLessThanOrEqual(worst, bound, "\(path): max |ours − TransformerLens| = \(worst)", file: file, line: line)
+    }
+
+    func testForwardPatternsAndResidualsMatchTransformerLens() throws {
+        for name in Self.models {
+            let checkpoint = try Checkpoint.load(folder(name) + "/model.safetensors",
+                                                 options: CheckpointOptions(configFile: folder(name) + "/config.json"))
+            let model = checkpoint.config.model
+            let run = checkpoint.model.run(try batch(name, model: model), cache: .all)
+            try assertClose(run.logits, folder(name) + "/logits.npy")
+            var streams = ["blocks.0.hook_resid_pre"]
+            for l in 0..<model.nLayers {
+                try assertClose(try XCTUnwrap(run.cache["blocks.\(l).attn.hook_pattern"]), folder(name) + "/blocks.\(l).attn.hook_pattern.npy")
+                if model.hasMLP { streams.append("blocks.\(l).hook_resid_mid") }
+                streams.append("blocks.\(l).hook_resid_post")
+            }
+            for stream in streams { try assertClose(try XCTUnwrap(run.cache[stream]), folder(name) + "/\(stream).npy") }
+        }
+    }
+
+    /// The analysis on the fixture's tokens (`--tokens`/`--targets`): its mean patterns and its
+    /// direct logit attribution agree with TransformerLens's cache.
+    func testAnalysisOnFixtureTokensMatchesTransformerLens() throws {
+        for name in Self.models {
+            let out = NSTemporaryDirectory() + "rederive-tl-\(name)-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            var settings = AnalysisSettings()
+            settings.checkpoint = CheckpointOptions(configFile: folder(name) + "/config.json")
+            settings.tokensFile = (folder(name) + "/tokens.npy", folder(name) + "/targets.npy")
+            settings.ablationSequences = 2
+            settings.probes.logistic.iterations = 5
+            let summary = try CheckpointAnalysis(checkpointPath: folder(name) + "/model.safetensors", settings: settings).write(to: out)
+            try assertClose(try NumpyFile.readTensor(out + "/dla.npy"), folder(name) + "/dla.npy")
+            for l in 0..<summary.heads.map(\.layer).max()! + 1 {
+                let perSequence = try NumpyFile.readTensor(folder(name) + "/blocks.\(l).attn.hook_pattern.npy")
+                try XCTAssertEqual(NumpyFile.readTensor(out + "/attention.L\(l).pattern.npy").shape, Array(perSequence.shape.dropFirst()))
+                let mean = perSequence.meanOverFirstAxis()
+                let ours = try NumpyFile.readTensor(out + "/attention.L\(l).pattern.npy")
+                XCTAssertLessThanOrEqual(zip(ours.scalars, mean.scalars).map { abs($0 - $1) }.max() ?? 1, 1e-4, "\(name) L\(l)")
+            }
+        }
+    }
+
+    /// Without --config or metadata the config is inferred from the shapes, and the forward is
+    /// the same (these models use relu, or have no MLP, which inference assumes or sees).
+    func testInferredConfigGivesTheSameForward() throws {
+        for name in ["study", "attn_only"] {
+            let inferred = try Checkpoint.load(folder(name) + "/model.safetensors")
+            XCTAssertTrue(inferred.notes.contains { $0.contains("inferred from the tensor shapes") }, "\(inferred.notes)")
+            XCTAssertTrue(inferred.notes.contains { $0.contains("skipped") && $0.contains("attn.mask") }, "\(inferred.notes)")
+            let run = inferred.model.run(try batch(name, model: inferred.config.model), cache: .none)
+            try assertClose(run.logits, folder(name) + "/logits.npy")
+        }
+    }
+}
