@@ -6,7 +6,9 @@ import Foundation
 /// labels, title and colorbar; columns take the widest left and right decorations of their
 /// panels and rows the tallest top and bottom, and the plot areas share what is left equally.
 /// Tick counts depend on the plot size and label widths on the ticks, so the pass runs three
-/// times, each from the previous sizes.
+/// times, each from the previous sizes, and again while a legend that found no clear place
+/// inside its plot moves outside: to the right, or below (in as many columns as fit under the
+/// plot) when it would take more than a third of the plot's width and fits under it.
 public enum Layout {
     public static func figure(_ figure: Figure, measurer: TextMeasuring) throws -> FigureLayout {
         let style = figure.style
@@ -55,7 +57,15 @@ public enum Layout {
         let guessH = (size.height - top) / Double(rows) * 0.7
         var plotSizes = Array(repeating: Size(width: guessW, height: guessH), count: prepared.count)
         var layouts: [PanelLayout] = []
-        for _ in 0..<3 {
+        var round = 0
+        while round < 3 || (round < 3 + prepared.count && layouts.contains(where: \.legendWantsOutside)) {
+            for (i, l) in layouts.enumerated() where l.legendWantsOutside {
+                let width = l.legend?.rect.width ?? 0
+                let below = LegendContent.below(panel: l.panel, markColors: l.markColors, style: style, measurer: measurer,
+                                                width: l.plot.width)
+                prepared[i].legendSide = width > l.plot.width / 3 && (below?.size.width ?? .infinity) <= l.plot.width ? .below : .right
+            }
+            round += 1
             let decorated = try prepared.indices.map { i in
                 try PanelDecorator(prepared: prepared[i], style: style, measurer: measurer, plotSize: plotSizes[i])
             }

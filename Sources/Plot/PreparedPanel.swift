@@ -22,6 +22,8 @@ struct PreparedPanel {
     var showYTickLabels = true
     var showXLabel = true
     var showYLabel = true
+    /// Set when the legend goes outside the plot (asked for, or no inside place is clear).
+    var legendSide: LegendSide?
 
     init(row: Int, column: Int, panel: Panel, style: Style) throws {
         self.row = row
@@ -113,6 +115,7 @@ struct PreparedPanel {
             norms.append(norm)
         }
         markColors = colors
+        legendSide = panel.legend == .outsideRight ? .right : panel.legend == .outsideBelow ? .below : nil
         markNorms = norms
         aspectEqual = panel.aspectEqual ?? heatmap
         yInverted = panel.yInverted ?? heatmap
@@ -198,4 +201,9 @@ struct Extent {
         upper = max(upper, hi)
         sticky += [lo, hi]
     }
+}
+
+/// Which side of the plot an outside legend takes.
+enum LegendSide: Equatable {
+    case right, below
 }

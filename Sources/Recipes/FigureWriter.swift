@@ -31,11 +31,34 @@ public enum FigureWriter {
                                    to path: String) throws(RecipeError) {
         var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
         for (recipe, output) in drawn {
-            pages.append(SlideDeck.page(output.figure, title: recipe.title, caption: output.caption))
+            pages += SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
         }
         do { try writePDF(pages, to: path, title: title) } catch {
             throw .render(recipe: "slides", reason: "\(error)")
         }
+    }
+
+    /// The forms a recipe's figure is emitted in, each laid out for the layout audit: the
+    /// figure itself (its PNG and PDF share one layout), the figure in the talk style, and its
+    /// slide pages.
+    public static func forms(_ recipe: Recipe, _ output: RecipeOutput) -> [(form: String, figure: Figure)] {
+        let slides = SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
+        return [("figure", output.figure), ("talk style", output.figure.styled(.talk))]
+            + slides.enumerated().map { ("slide \($0.offset + 1) of \(slides.count)", $0.element) }
+    }
+
+    /// The layout audit's findings for every form of a drawn recipe, as warnings naming the
+    /// figure and the form ("figure 'mean_ablation' (talk style): …"); empty when all is clear.
+    public static func audit(_ recipe: Recipe, _ output: RecipeOutput) throws(RecipeError) -> [String] {
+        var warnings: [String] = []
+        for (form, figure) in forms(recipe, output) {
+            do {
+                warnings += try Renderer.layout(figure).findings.map { "figure '\(recipe.name)' (\(form)): \($0)" }
+            } catch {
+                throw .render(recipe: recipe.name, reason: "\(form): \(error)")
+            }
+        }
+        return warnings
     }
 
     /// A Markdown gallery of the recipes' figures with their captions, as `Figures/README.md`.

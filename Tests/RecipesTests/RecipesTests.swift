@@ -126,3 +126,17 @@ final class RecipesTests: XCTestCase {
 enum RecipeSupportProbe {
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 }
+
+/// The layout audit over every recipe in every form the project emits.
+final class RecipeLayoutAuditTests: XCTestCase {
+    func testEveryFormOfEveryRecipeAuditsClean() throws {
+        let folders = ProcessInfo.processInfo.environment["REDERIVE_AUDIT_ANALYSES"].map { $0.split(separator: ":").map(String.init) }
+        guard let folders else { throw XCTSkip("no analyses") }
+        let runs = try StudyRuns(folders: folders)
+        for recipe in Recipe.all {
+            guard let output = try? recipe.make(runs) else { continue }
+            let warnings = try FigureWriter.audit(recipe, output)
+            for w in warnings { print("AUDIT", w) }
+        }
+    }
+}
