@@ -5,10 +5,13 @@ import Tensor
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
     /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
-    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption.
+    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption. Hands each
+    /// layout audit finding, over every form of the figure, to `warn`.
     @discardableResult
-    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String) throws(RecipeError) -> String {
+    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String,
+                             warn: (String) -> Void = { _ in }) throws(RecipeError) -> String {
         let output = try recipe.make(runs)
+        try audit(recipe, output).forEach(warn)
         do {
             try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
             try output.figure.writePDF(to: prefix + ".pdf")
@@ -26,14 +29,22 @@ public enum FigureWriter {
         return drawn
     }
 
-    /// A 16:9 deck in the talk style: a title page, then one page per recipe with its title and caption.
+    /// A 16:9 deck in the talk style: a title page, then a page per recipe (or per row of a
+    /// figure too tall for one, see `SlideDeck`) with its title and caption. Hands each layout
+    /// audit finding to `warn`, naming the page.
     public static func writeSlides(_ drawn: [(recipe: Recipe, output: RecipeOutput)], title: String, subtitle: String,
-                                   to path: String) throws(RecipeError) {
+                                   to path: String, warn: (String) -> Void = { _ in }) throws(RecipeError) {
         var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
         for (recipe, output) in drawn {
             pages += SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
         }
-        do { try writePDF(pages, to: path, title: title) } catch {
+        do {
+            for (number, page) in pages.enumerated() {
+                let name = "slides page \(number + 1)" + (page.suptitle.map { " '\($0)'" } ?? "")
+                try Renderer.layout(page).findings.forEach { warn("\(name): \($0)") }
+            }
+            try writePDF(pages, to: path, title: title)
+        } catch {
             throw .render(recipe: "slides", reason: "\(error)")
         }
     }

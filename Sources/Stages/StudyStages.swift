@@ -29,7 +29,7 @@ public enum StudyStages {
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
     }
 
-    public static let figure = ToolStageRunner(kind: "figure", version: 2) { context in
+    public static let figure = ToolStageRunner(kind: "figure", version: 3) { context in
         guard let recipe = context.stage.kind.argument else {
             throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
         }
@@ -41,7 +41,7 @@ public enum StudyStages {
         return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }
 
-    public static let slides = ToolStageRunner(kind: "slides", version: 2) { context in
+    public static let slides = ToolStageRunner(kind: "slides", version: 3) { context in
         ["slides", "--from"] + context.inputs.map(\.path)
             + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath,
                "--gallery", try outputWithExtension(context, ".md").temporaryPath]
