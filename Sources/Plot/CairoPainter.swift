@@ -366,6 +366,9 @@ struct CairoPainter {
                 }
             case let .marker(color, size):
                 setColor(color)
+                // A fresh path: drawing the previous entry's text leaves a current point, from
+                // which the arc would otherwise draw a line.
+                cairo_new_path(cr)
                 cairo_arc(cr, s.midX, s.midY, size / 2, 0, 2 * .pi)
                 cairo_fill(cr)
             case let .patch(color):
