@@ -57,9 +57,12 @@ public enum Layout {
         let guessH = (size.height - top) / Double(rows) * 0.7
         var plotSizes = Array(repeating: Size(width: guessW, height: guessH), count: prepared.count)
         var layouts: [PanelLayout] = []
-        var round = 0
-        while round < 3 || (round < 3 + prepared.count && layouts.contains(where: \.legendWantsOutside)) {
-            for (i, l) in layouts.enumerated() where l.legendWantsOutside {
+        // Legends move outside only once sizes have settled (from the third round), and each
+        // move is followed by two more rounds so that ticks and room follow the smaller plot.
+        var round = 0, lastMove = 0
+        while round < max(3, lastMove + 2) && round < 3 + 2 * prepared.count {
+            for (i, l) in layouts.enumerated() where l.legendWantsOutside && round >= 2 {
+                lastMove = round
                 let width = l.legend?.rect.width ?? 0
                 let below = LegendContent.below(panel: l.panel, markColors: l.markColors, style: style, measurer: measurer,
                                                 width: l.plot.width)
