@@ -17,8 +17,9 @@ struct PanelDecorator {
     var colorbarTicks: [Tick] = []
     var colorbarWidth = 0.0
     var colorbarPad = 0.0
-    /// Room right of the plot taken by the colorbar and its labels.
-    var colorbarRoom = 0.0
+    /// Room right of the plot taken by the colorbar and its labels, or by x tick labels that
+    /// stick out: an outside legend starts after it.
+    var besideRoom = 0.0
     var legend: LegendContent?
     var left = 0.0, right = 0.0, top = 0.0, bottom = 0.0
 
@@ -115,15 +116,15 @@ struct PanelDecorator {
             if let label = colorbarLabel {
                 room += style.labelPad + measurer.measure(label, style: labelStyle).height
             }
-            colorbarRoom = room
             right = max(right, room)
             let overhang = (widths.map(\.height).max() ?? 0) / 2
             top = max(top, overhang)
             bottom = max(bottom, overhang)
         }
+        besideRoom = right
         if p.legendSide == .right {
             legend = LegendContent(panel: panel, markColors: p.markColors, style: style, measurer: measurer)
-            if let legend { right = max(right, colorbarRoom) + legendPad + legend.size.width }
+            if let legend { right += legendPad + legend.size.width }
         } else if p.legendSide == .below {
             legend = LegendContent.below(panel: panel, markColors: p.markColors, style: style, measurer: measurer,
                                          width: plotSize.width)
@@ -288,7 +289,7 @@ struct PanelDecorator {
         if let legend {
             switch p.legendSide {
             case .right:
-                layout.legend = legend.layout(x: plot.maxX + colorbarRoom + legendPad, y: plot.minY)
+                layout.legend = legend.layout(x: plot.maxX + besideRoom + legendPad, y: plot.minY)
             case .below:
                 let above = ([layout.x.label].compactMap { $0 } + layout.x.tickLabels).map(\.bounds.maxY).max() ?? plot.maxY
                 layout.legend = legend.layout(x: plot.midX - legend.size.width / 2, y: max(above, plot.maxY + style.tickLength) + legendPad)
