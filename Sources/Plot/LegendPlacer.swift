@@ -7,11 +7,15 @@ struct LegendContent {
     var size: Size
     let style: Style
 
-    var pad: Double { 0.4 * style.legendSize }
-    var swatchWidth: Double { 2 * style.legendSize }
-    var gap: Double { 0.6 * style.legendSize }
-    var rowGap: Double { 0.3 * style.legendSize }
-    var columnGap: Double { style.legendSize }
+    /// Spacing in ems of the legend's text: padding, swatch width, swatch-to-text gap, and the
+    /// gaps between rows and between columns.
+    static let padEm = 0.4, swatchEm = 2.0, gapEm = 0.6, rowGapEm = 0.3, columnGapEm = 1.0
+
+    var pad: Double { Self.padEm * style.legendSize }
+    var swatchWidth: Double { Self.swatchEm * style.legendSize }
+    var gap: Double { Self.gapEm * style.legendSize }
+    var rowGap: Double { Self.rowGapEm * style.legendSize }
+    var columnGap: Double { Self.columnGapEm * style.legendSize }
 
     /// The entries of `panel`'s labelled marks, in `columns` columns; nil if none has a label.
     init?(panel: Panel, markColors: [Color], style: Style, measurer: TextMeasuring, columns: Int = 1) {
@@ -37,10 +41,10 @@ struct LegendContent {
         self.items = items
         self.columns = max(1, min(columns, items.count))
         rowHeight = max(items.map(\.extent.height).max() ?? em, em)
-        columnWidth = 2 * em + 0.6 * em + (items.map(\.extent.width).max() ?? 0)
+        columnWidth = (Self.swatchEm + Self.gapEm) * em + (items.map(\.extent.width).max() ?? 0)
         let rows = (items.count + self.columns - 1) / self.columns
-        size = Size(width: 0.8 * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * em,
-                    height: 0.8 * em + Double(rows) * rowHeight + Double(rows - 1) * 0.3 * em)
+        size = Size(width: 2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
+                    height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
     }
 
     /// As many columns as fit in `width` (at least one): a legend below a plot.
