@@ -26,8 +26,9 @@ enum SlideDeck {
         var text = Markup.escape(caption)
         var whole = page(figure, title: title, caption: text)
         // The caption's lines on an empty page of the same size and style.
-        if let lines = try? Renderer.layout(Figure(style: .talk, grid: []).captioned(text)).caption.count,
-           lines > maximumCaptionLines {
+        var empty = Figure(style: .talk, grid: [])
+        empty.caption = text
+        if let lines = try? Renderer.layout(empty).caption.count, lines > maximumCaptionLines {
             text = Markup.escape(numbered(caption))
             whole.caption = text
         }
@@ -55,13 +56,5 @@ enum SlideDeck {
         let sentences = caption.components(separatedBy: ". ").map { $0.hasSuffix(".") ? $0 : $0 + "." }
         let kept = sentences.filter { $0.contains(where: \.isNumber) }
         return kept.isEmpty ? caption : kept.joined(separator: " ")
-    }
-}
-
-extension Figure {
-    fileprivate func captioned(_ caption: String) -> Figure {
-        var copy = self
-        copy.caption = caption
-        return copy
     }
 }

@@ -90,6 +90,9 @@ final class RecipesTests: XCTestCase {
         XCTAssertEqual(probes.map(\.figure.grid.count), [1, 1])
         XCTAssertEqual(probes.map { $0.figure.suptitle ?? "" }, ["Where position is linearly readable (1/2)", "Where position is linearly readable (2/2)"])
         XCTAssert(probes.allSatisfy { $0.figure.resolvedSize == Size(width: 960, height: 540) && $0.figure.style == .talk })
+        // The four-line caption keeps only its sentences with numbers on a slide.
+        let caption = try XCTUnwrap(probes[0].figure.caption)
+        XCTAssert(caption.hasPrefix("In the study model a linear regression recovers") && !caption.contains("Bars:"), caption)
         for page in probes {
             XCTAssert(try Renderer.layout(page.figure).panels.allSatisfy { $0.plot.height >= 150 }, "a reflowed slide's plots are at least 150 pt tall")
         }
