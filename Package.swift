@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

@@ -199,6 +199,10 @@ final class Builder {
                 doneCount += 1
                 result.ran.append(stage.name)
                 console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
+                for warning in r.log.warnings() {
+                    result.warnings.append(warning)
+                    console.error(warning)
+                }
                 release(i)
                 return
             } catch {

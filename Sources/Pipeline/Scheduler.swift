@@ -28,6 +28,9 @@ public struct MakeResult: Sendable {
     public var failed: [(stage: String, message: String, log: String?)] = []
     /// Stages not run because a stage they depend on failed (or the run was interrupted).
     public var blocked: [String] = []
+    /// "warning: " lines from the logs of stages that ran (a figure's layout audit findings),
+    /// also printed as each stage finishes.
+    public var warnings: [String] = []
     /// For a dry run: stage and why it would run.
     public var plan: [(stage: String, reasons: [OutOfDateReason])] = []
     public var interrupted = false

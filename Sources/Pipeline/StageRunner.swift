@@ -138,6 +138,13 @@ public final class StageLog: Sendable {
         return Array(lines.suffix(count))
     }
 
+    /// The log's lines that start with "warning: " (e.g. a figure's layout audit findings),
+    /// which `make` repeats on the console.
+    public func warnings() -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.map(String.init)
+    }
+
     deinit { close(fileDescriptor) }
 }
 

@@ -41,12 +41,10 @@ struct CairoPainter {
             case .line(let m): drawLine(m, color: color, in: p, style: style)
             case .scatter(let m): drawScatter(m, color: color, norm: p.markNorms[i], in: p, style: style)
             case .rule(let m): drawRule(m, color: color, in: p, style: style)
-            case .text(let m):
-                let textStyle = TextStyle(size: m.size ?? style.annotationSize)
-                setColor(color)
-                text.drawLocked(m.text, style: textStyle, cairo: cr, x: p.px(m.x), y: p.py(m.y), anchor: m.anchor)
+            case .text: break   // Placed by the layout, drawn below with the cell numbers.
             }
         }
+        for t in p.markTexts { drawText(t) }
         cairo_restore(cr)
         if p.panel.frame { drawAxes(p, style: style) }
         if let c = p.colorbar { drawColorbar(c, style: style) }
@@ -227,23 +225,6 @@ struct CairoPainter {
             cairo_restore(cr)
             cairo_surface_destroy(image)
         }
-        if m.annotate {
-            let cw = (x1 - x0) / Double(cols), ch = (y1 - y0) / Double(rows)
-            // Shrink the numbers to fit small cells: 0.6 em per character, 1.3 em per line.
-            let widest = Double(m.matrix.values.map { Ticks.fixed($0, decimals: m.decimals).count }.max() ?? 1)
-            let size = min(style.annotationSize, abs(cw) / (0.6 * widest + 0.4), abs(ch) / 1.3)
-            let textStyle = TextStyle(size: size)
-            for r in 0..<rows {
-                for c in 0..<cols {
-                    let value = m.matrix[r, c]
-                    guard value.isFinite else { continue }
-                    setColor(colors[r * cols + c].contrastingText)
-                    let label = Ticks.fixed(value, decimals: m.decimals)
-                    text.drawLocked(label, style: textStyle, cairo: cr, x: x0 + (Double(c) + 0.5) * cw,
-                                    y: y0 + (Double(r) + 0.5) * ch, anchor: .center)
-                }
-            }
-        }
     }
 
     func drawBars(_ m: BarMark, color: Color, in p: PanelLayout, style: Style) {
@@ -385,6 +366,9 @@ struct CairoPainter {
                 }
             case let .marker(color, size):
                 setColor(color)
+                // A fresh path: drawing the previous entry's text leaves a current point, from
+                // which the arc would otherwise draw a line.
+                cairo_new_path(cr)
                 cairo_arc(cr, s.midX, s.midY, size / 2, 0, 2 * .pi)
                 cairo_fill(cr)
             case let .patch(color):

@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// An sRGB colour with straight (not premultiplied) alpha, components in 0...1.
 public struct Color: Hashable, Sendable {
@@ -37,7 +38,7 @@ public struct Color: Hashable, Sendable {
     /// WCAG relative luminance; used to pick readable text on coloured cells.
     public var luminance: Double {
         func linear(_ c: Double) -> Double {
-            c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+            c <= 0.04045 ? c / 12.92 : ReproducibleMath.pow((c + 0.055) / 1.055, 2.4)
         }
         return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// How data values map to 0...1 before a colormap lookup. Bounds left nil come from the data
 /// (finite values only).
@@ -67,7 +68,7 @@ public struct ResolvedNorm: Equatable, Sendable {
     public func normalize(_ value: Double) -> Double {
         if isLog {
             guard value > 0 else { return .nan }
-            return (Foundation.log10(value) - Foundation.log10(lower)) / (Foundation.log10(upper) - Foundation.log10(lower))
+            return (ReproducibleMath.log10(value) - ReproducibleMath.log10(lower)) / (ReproducibleMath.log10(upper) - ReproducibleMath.log10(lower))
         }
         return (value - lower) / (upper - lower)
     }

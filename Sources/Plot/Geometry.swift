@@ -8,6 +8,16 @@ public struct Size: Equatable, Sendable {
     }
 }
 
+/// A point on the page in points, y growing downwards.
+public struct Point: Equatable, Sendable {
+    public var x: Double
+    public var y: Double
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
 /// An axis-aligned rectangle in points, origin at the top-left, y growing downwards (Cairo's
 /// convention, so the drawing pass needs no flips).
 public struct Rect: Equatable, Sendable, CustomStringConvertible {
@@ -37,6 +47,24 @@ public struct Rect: Equatable, Sendable, CustomStringConvertible {
 
     public func contains(x px: Double, y py: Double) -> Bool {
         px >= minX && px <= maxX && py >= minY && py <= maxY
+    }
+
+    /// The smallest rectangle holding every point.
+    public init(around points: [Point]) {
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let minX = xs.min() ?? 0, minY = ys.min() ?? 0
+        self.init(x: minX, y: minY, width: (xs.max() ?? 0) - minX, height: (ys.max() ?? 0) - minY)
+    }
+
+    /// The overlap of two rectangles (zero size where they do not meet).
+    public func intersection(_ other: Rect) -> Rect {
+        let x0 = max(minX, other.minX), y0 = max(minY, other.minY)
+        let x1 = min(maxX, other.maxX), y1 = min(maxY, other.maxY)
+        return Rect(x: x0, y: y0, width: max(0, x1 - x0), height: max(0, y1 - y0))
+    }
+
+    public var corners: [Point] {
+        [Point(x: minX, y: minY), Point(x: maxX, y: minY), Point(x: maxX, y: maxY), Point(x: minX, y: maxY)]
     }
 
     public func insetBy(dx: Double, dy: Double) -> Rect {

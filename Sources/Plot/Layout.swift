@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// The pure layout pass: a `Figure` and a text measurer in, a `FigureLayout` out.
 ///
@@ -6,7 +7,9 @@ import Foundation
 /// labels, title and colorbar; columns take the widest left and right decorations of their
 /// panels and rows the tallest top and bottom, and the plot areas share what is left equally.
 /// Tick counts depend on the plot size and label widths on the ticks, so the pass runs three
-/// times, each from the previous sizes.
+/// times, each from the previous sizes, and again while a legend that found no clear place
+/// inside its plot moves outside: to the right, or below (in as many columns as fit under the
+/// plot) when it would take more than a third of the plot's width and fits under it.
 public enum Layout {
     public static func figure(_ figure: Figure, measurer: TextMeasuring) throws -> FigureLayout {
         let style = figure.style
@@ -55,7 +58,18 @@ public enum Layout {
         let guessH = (size.height - top) / Double(rows) * 0.7
         var plotSizes = Array(repeating: Size(width: guessW, height: guessH), count: prepared.count)
         var layouts: [PanelLayout] = []
-        for _ in 0..<3 {
+        // Legends move outside only once sizes have settled (from the third round), and each
+        // move is followed by two more rounds so that ticks and room follow the smaller plot.
+        var round = 0, lastMove = 0
+        while round < max(3, lastMove + 2) && round < 3 + 2 * prepared.count {
+            for (i, l) in layouts.enumerated() where l.legendWantsOutside && round >= 2 {
+                lastMove = round
+                let width = l.legend?.rect.width ?? 0
+                let below = LegendContent.below(panel: l.panel, markColors: l.markColors, style: style, measurer: measurer,
+                                                width: l.plot.width)
+                prepared[i].legendSide = width > l.plot.width / 3 && (below?.size.width ?? .infinity) <= l.plot.width ? .below : .right
+            }
+            round += 1
             let decorated = try prepared.indices.map { i in
                 try PanelDecorator(prepared: prepared[i], style: style, measurer: measurer, plotSize: plotSizes[i])
             }
@@ -114,7 +128,7 @@ public enum Layout {
     /// Shrinks `box` so that one data unit is as long on x as on y, centred in the box.
     static func equalAspect(_ box: Rect, _ p: PreparedPanel) -> Rect {
         func span(_ lo: Double, _ hi: Double, _ scale: AxisScale) -> Double {
-            scale == .log ? abs(Foundation.log10(hi) - Foundation.log10(lo)) : abs(hi - lo)
+            scale == .log ? abs(ReproducibleMath.log10(hi) - ReproducibleMath.log10(lo)) : abs(hi - lo)
         }
         let ratio = span(p.xLower, p.xUpper, p.panel.xScale) / span(p.yLower, p.yUpper, p.panel.yScale)
         guard ratio.isFinite, ratio > 0 else { return box }

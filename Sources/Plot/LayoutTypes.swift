@@ -1,7 +1,10 @@
 import Foundation
+import Reproducible
 
 /// A text with its final position: drawn with its box's `anchor` at `point`, rotated by `angle`
-/// (0, or −π/2 for text reading upwards). `bounds` is the rotated box, for overlap checks.
+/// radians about that point (0 reads left to right; −π/2 reads upwards, −π/4 up and to the right).
+/// `corners` are the rotated box's four corners, for exact overlap checks; `bounds` is the
+/// axis-aligned rectangle around them.
 public struct PlacedText: Equatable, Sendable {
     public var markup: String
     public var style: TextStyle
@@ -10,26 +13,37 @@ public struct PlacedText: Equatable, Sendable {
     public var y: Double
     public var anchor: Anchor
     public var angle: Double
+    public var corners: [Point]
     public var bounds: Rect
 
     init(_ markup: String, style: TextStyle, color: Color, x: Double, y: Double, anchor: Anchor,
          extent: TextExtent, rotated: Bool = false) {
+        self.init(markup, style: style, color: color, x: x, y: y, anchor: anchor, extent: extent,
+                  angle: rotated ? -Double.pi / 2 : 0)
+    }
+
+    init(_ markup: String, style: TextStyle, color: Color, x: Double, y: Double, anchor: Anchor,
+         extent: TextExtent, angle: Double) {
         self.markup = markup
         self.style = style
         self.color = color
         self.x = x
         self.y = y
         self.anchor = anchor
-        self.angle = rotated ? -Double.pi / 2 : 0
+        self.angle = angle
+        corners = Self.corners(x: x, y: y, anchor: anchor, extent: extent, angle: angle)
+        bounds = Rect(around: corners)
+    }
+
+    /// The corners of a box of `extent` whose `anchor` sits at (x, y), turned by `angle` about it.
+    static func corners(x: Double, y: Double, anchor: Anchor, extent: TextExtent, angle: Double) -> [Point] {
         let (fx, fy) = anchor.fractions
-        if rotated {
-            // Rotated −90°: the text's width runs up the page, its height across.
-            bounds = Rect(x: x - fy * extent.height, y: y - (1 - fx) * extent.width,
-                          width: extent.height, height: extent.width)
-        } else {
-            bounds = Rect(x: x - fx * extent.width, y: y - fy * extent.height,
-                          width: extent.width, height: extent.height)
-        }
+        let left = -fx * extent.width, top = -fy * extent.height
+        // Quarter turns are exact, so that boxes at right angles line up to the last bit.
+        let (c, s): (Double, Double) = angle == 0 ? (1, 0) : angle == -Double.pi / 2 ? (0, -1)
+            : { let t = ReproducibleMath.sinCos(angle); return (t.cos, t.sin) }()
+        return [(left, top), (left + extent.width, top), (left + extent.width, top + extent.height), (left, top + extent.height)]
+            .map { dx, dy in Point(x: x + dx * c - dy * s, y: y + dx * s + dy * c) }
     }
 }
 
@@ -52,7 +66,7 @@ public struct AxisLayout: Equatable, Sendable {
             return (value - lower) / (upper - lower)
         case .log:
             guard value > 0 else { return .nan }
-            return (Foundation.log10(value) - Foundation.log10(lower)) / (Foundation.log10(upper) - Foundation.log10(lower))
+            return (ReproducibleMath.log10(value) - ReproducibleMath.log10(lower)) / (ReproducibleMath.log10(upper) - ReproducibleMath.log10(lower))
         }
     }
 }
@@ -108,6 +122,10 @@ public struct PanelLayout: Equatable, Sendable {
     public var markColors: [Color]
     /// The resolved norm of each colour-mapped mark (nil for others).
     public var markNorms: [ResolvedNorm?]
+    /// Text marks and heatmap cell annotations, placed; drawn inside the plot.
+    public var markTexts: [PlacedText] = []
+    /// The legend had to go inside over data: the layout pass moves it outside next round.
+    var legendWantsOutside = false
 
     /// Data x to page x in points.
     @inline(__always)
@@ -120,7 +138,12 @@ public struct PanelLayout: Equatable, Sendable {
         return yInverted ? plot.minY + f * plot.height : plot.maxY - f * plot.height
     }
 
-    /// Every text box of this panel.
+    /// Every text of this panel: axes, title, colorbar, legend entries and mark texts.
+    public var allTexts: [PlacedText] {
+        texts + (legend?.entries.map(\.text) ?? []) + markTexts
+    }
+
+    /// Every text box of this panel's axes, title and colorbar.
     public var texts: [PlacedText] {
         var all = x.tickLabels + y.tickLabels
         if let t = x.label { all.append(t) }

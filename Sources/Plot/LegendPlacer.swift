@@ -1,98 +1,114 @@
-/// Builds a panel's legend from its labelled marks and puts it in the inside corner that covers
-/// the fewest data points (matplotlib's "best"), or where the panel asks.
-enum LegendPlacer {
-    static func place(_ layout: PanelLayout, style: Style, measurer: TextMeasuring) -> LegendLayout? {
-        let panel = layout.panel
-        guard panel.legend != .hidden else { return nil }
+/// A panel's legend before it is placed: its entries and the size of its box.
+struct LegendContent {
+    var items: [(swatch: LegendSwatch, label: String, extent: TextExtent)]
+    var columns: Int
+    var rowHeight: Double
+    var columnWidth: Double
+    var size: Size
+    let style: Style
+
+    /// Spacing in ems of the legend's text: padding, swatch width, swatch-to-text gap, and the
+    /// gaps between rows and between columns.
+    static let padEm = 0.4, swatchEm = 2.0, gapEm = 0.6, rowGapEm = 0.3, columnGapEm = 1.0
+
+    var pad: Double { Self.padEm * style.legendSize }
+    var swatchWidth: Double { Self.swatchEm * style.legendSize }
+    var gap: Double { Self.gapEm * style.legendSize }
+    var rowGap: Double { Self.rowGapEm * style.legendSize }
+    var columnGap: Double { Self.columnGapEm * style.legendSize }
+
+    /// The entries of `panel`'s labelled marks, in `columns` columns; nil if none has a label.
+    init?(panel: Panel, markColors: [Color], style: Style, measurer: TextMeasuring, columns: Int = 1) {
+        self.style = style
         let textStyle = TextStyle(size: style.legendSize)
         let em = style.legendSize
-        var items: [(LegendSwatch, String)] = []
+        var items: [(swatch: LegendSwatch, label: String, extent: TextExtent)] = []
         for (i, mark) in panel.marks.enumerated() {
             guard let label = mark.label else { continue }
-            let color = layout.markColors[i]
+            let color = markColors[i]
+            let swatch: LegendSwatch
             switch mark.kind {
-            case .line(let m):
-                items.append((.line(color, width: m.width ?? style.lineWidth, dash: m.dash, marker: m.marker), label))
-            case .rule(let m):
-                items.append((.line(color, width: m.width ?? style.lineWidth * 0.8, dash: m.dash, marker: .none), label))
-            case .scatter(let m):
-                items.append((.marker(color, size: min(m.size ?? style.markerSize, em)), label))
-            case .bars:
-                items.append((.patch(color), label))
-            case .band(let m):
-                items.append((.patch(color.withAlpha(m.alpha)), label))
-            case .heatmap, .text:
-                break
+            case .line(let m): swatch = .line(color, width: m.width ?? style.lineWidth, dash: m.dash, marker: m.marker)
+            case .rule(let m): swatch = .line(color, width: m.width ?? style.lineWidth * 0.8, dash: m.dash, marker: .none)
+            case .scatter(let m): swatch = .marker(color, size: min(m.size ?? style.markerSize, em))
+            case .bars: swatch = .patch(color)
+            case .band(let m): swatch = .patch(color.withAlpha(m.alpha))
+            case .heatmap, .text: continue
             }
+            items.append((swatch, label, measurer.measure(label, style: textStyle)))
         }
         guard !items.isEmpty else { return nil }
-        let pad = 0.4 * em, swatchWidth = 2 * em, gap = 0.6 * em, rowGap = 0.3 * em
-        let extents = items.map { measurer.measure($0.1, style: textStyle) }
-        let rowHeight = max(extents.map(\.height).max() ?? em, em)
-        let width = pad * 2 + swatchWidth + gap + (extents.map(\.width).max() ?? 0)
-        let height = pad * 2 + Double(items.count) * rowHeight + Double(items.count - 1) * rowGap
-        let inset = 0.5 * em
-        let plot = layout.plot
-        let candidates: [(LegendPlacement, Rect)] = [
-            (.upperRight, Rect(x: plot.maxX - inset - width, y: plot.minY + inset, width: width, height: height)),
-            (.upperLeft, Rect(x: plot.minX + inset, y: plot.minY + inset, width: width, height: height)),
-            (.lowerLeft, Rect(x: plot.minX + inset, y: plot.maxY - inset - height, width: width, height: height)),
-            (.lowerRight, Rect(x: plot.maxX - inset - width, y: plot.maxY - inset - height, width: width, height: height)),
-        ]
-        let rect: Rect
-        if let chosen = candidates.first(where: { $0.0 == panel.legend }) {
-            rect = chosen.1
-        } else {
-            let points = dataPoints(layout)
-            var best = candidates[0].1, fewest = Int.max
-            for (_, candidate) in candidates {
-                let covered = points.reduce(0) { $0 + (candidate.contains(x: $1.0, y: $1.1) ? 1 : 0) }
-                if covered < fewest { fewest = covered; best = candidate }
-            }
-            rect = best
+        self.items = items
+        self.columns = max(1, min(columns, items.count))
+        rowHeight = max(items.map(\.extent.height).max() ?? em, em)
+        columnWidth = (Self.swatchEm + Self.gapEm) * em + (items.map(\.extent.width).max() ?? 0)
+        let rows = (items.count + self.columns - 1) / self.columns
+        size = Size(width: 2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
+                    height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
+    }
+
+    /// As many columns as fit in `width` (at least one): a legend below a plot.
+    static func below(panel: Panel, markColors: [Color], style: Style, measurer: TextMeasuring, width: Double) -> LegendContent? {
+        guard var content = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer) else { return nil }
+        let fit = Int((width - 2 * content.pad + content.columnGap) / (content.columnWidth + content.columnGap))
+        if fit > 1, let wide = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer,
+                                             columns: min(fit, content.items.count)) {
+            content = wide
         }
+        return content
+    }
+
+    /// The legend with its top-left corner at (x, y).
+    func layout(x: Double, y: Double) -> LegendLayout {
+        let rect = Rect(x: x, y: y, width: size.width, height: size.height)
+        let textStyle = TextStyle(size: style.legendSize)
         var entries: [(swatch: LegendSwatch, swatchRect: Rect, text: PlacedText)] = []
         for (i, item) in items.enumerated() {
-            let top = rect.minY + pad + Double(i) * (rowHeight + rowGap)
-            let swatch = Rect(x: rect.minX + pad, y: top, width: swatchWidth, height: rowHeight)
-            let text = PlacedText(item.1, style: textStyle, color: style.foreground, x: swatch.maxX + gap,
-                                  y: top + rowHeight / 2, anchor: .left, extent: extents[i])
-            entries.append((item.0, swatch, text))
+            let row = i / columns, column = i % columns
+            let top = rect.minY + pad + Double(row) * (rowHeight + rowGap)
+            let left = rect.minX + pad + Double(column) * (columnWidth + columnGap)
+            let swatch = Rect(x: left, y: top, width: swatchWidth, height: rowHeight)
+            let text = PlacedText(item.label, style: textStyle, color: style.foreground, x: swatch.maxX + gap,
+                                  y: top + rowHeight / 2, anchor: .left, extent: item.extent)
+            entries.append((item.swatch, swatch, text))
         }
         return LegendLayout(rect: rect, entries: entries)
     }
+}
 
-    /// Page positions of the data, sampled: line vertices, points, bar tops, band edges.
-    static func dataPoints(_ layout: PanelLayout) -> [(Double, Double)] {
-        var points: [(Double, Double)] = []
-        func add(_ xs: [Double], _ ys: [Double]) {
-            let step = max(1, xs.count / 500)
-            for i in Swift.stride(from: 0, to: min(xs.count, ys.count), by: step) {
-                let px = layout.px(xs[i]), py = layout.py(ys[i])
-                if px.isFinite && py.isFinite { points.append((px, py)) }
+/// Where a legend goes: inside the plot only where it covers no data (the panel's requested
+/// corner first, then the corners and edge middles), otherwise outside.
+enum LegendPlacer {
+    /// Inside places in order of preference, as a function of the plot and the legend's size.
+    static let insideOrder: [LegendPlacement] = [.upperRight, .upperLeft, .lowerLeft, .lowerRight]
+
+    /// The legend inside `layout.plot` at the first place whose box covers no sample of the
+    /// data; nil when every place would.
+    static func inside(_ content: LegendContent, layout: PanelLayout, samples: [Point]) -> LegendLayout? {
+        let plot = layout.plot, size = content.size, inset = 0.5 * content.style.legendSize
+        guard size.width + 2 * inset <= plot.width, size.height + 2 * inset <= plot.height else { return nil }
+        let left = plot.minX + inset, right = plot.maxX - inset - size.width
+        let top = plot.minY + inset, bottom = plot.maxY - inset - size.height
+        var places: [(Double, Double)] = []
+        var order = insideOrder
+        if let requested = order.firstIndex(of: layout.panel.legend) { order.insert(order.remove(at: requested), at: 0) }
+        for placement in order {
+            switch placement {
+            case .upperRight: places.append((right, top))
+            case .upperLeft: places.append((left, top))
+            case .lowerLeft: places.append((left, bottom))
+            case .lowerRight: places.append((right, bottom))
+            default: break
             }
         }
-        for mark in layout.panel.marks {
-            switch mark.kind {
-            case .line(let m): add(m.x, m.y)
-            case .scatter(let m): add(m.x, m.y)
-            case .bars(let m):
-                add(m.x, m.heights)
-                // Bars cover their whole height: sample down to the baseline too.
-                for f in [0.25, 0.5, 0.75] { add(m.x, m.heights.map { m.baseline + f * ($0 - m.baseline) }) }
-            case .band(let m): add(m.x, m.lower); add(m.x, m.upper)
-            case .rule(let m):
-                let samples = (0...20).map { Double($0) / 20 }
-                if m.orientation == .horizontal {
-                    let y = layout.py(m.value)
-                    if y.isFinite { points += samples.map { (layout.plot.minX + $0 * layout.plot.width, y) } }
-                } else {
-                    let x = layout.px(m.value)
-                    if x.isFinite { points += samples.map { (x, layout.plot.minY + $0 * layout.plot.height) } }
-                }
-            case .heatmap, .text: break
-            }
+        // Edge middles: above or below the data's middle, or beside it.
+        places += [((left + right) / 2, top), ((left + right) / 2, bottom), (left, (top + bottom) / 2), (right, (top + bottom) / 2)]
+        // A thin margin around the box: a line grazing its border counts as covered.
+        let margin = 0.2 * content.style.legendSize
+        for (x, y) in places {
+            let box = Rect(x: x - margin, y: y - margin, width: size.width + 2 * margin, height: size.height + 2 * margin)
+            if !samples.contains(where: { box.contains(x: $0.x, y: $0.y) }) { return content.layout(x: x, y: y) }
         }
-        return points
+        return nil
     }
 }

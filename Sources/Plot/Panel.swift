@@ -18,11 +18,16 @@ public enum TickSpec: Equatable, Sendable {
     }
 }
 
-/// Where a panel puts its legend.
+/// Where a panel puts its legend. Inside the plot a legend only goes where it covers no data:
+/// the requested corner if that is clear, else the first clear corner or edge middle, else
+/// outside (to the right, or below when it is wide), with the plot shrinking to make room.
 public enum LegendPlacement: Equatable, Sendable {
-    /// The inside corner or edge that covers the fewest data points (matplotlib's "best").
+    /// The first inside place that covers no data.
     case best
+    /// This corner if it covers no data; otherwise as `best`.
     case upperRight, upperLeft, lowerLeft, lowerRight
+    /// Outside the plot, whatever the data.
+    case outsideRight, outsideBelow
     case hidden
 }
 

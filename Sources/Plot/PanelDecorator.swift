@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// One panel's ticks and the room its decorations need around a plot of a given size, and the
 /// placement of every text once the plot's rectangle is known.
@@ -8,9 +9,19 @@ struct PanelDecorator {
     let measurer: TextMeasuring
     var xTicks: [Tick] = [], xMinor: [Double] = []
     var yTicks: [Tick] = [], yMinor: [Double] = []
+    /// The angle of the x tick labels (see `TickLabelFitter`).
+    var xAngle = TickLabelFit.level
+    /// The title, wrapped onto more lines when it is wider than the plot.
+    var title: String?
+    /// The y axis's and the colorbar's labels, wrapped when longer than the plot is high.
+    var yLabel: String?, colorbarLabel: String?
     var colorbarTicks: [Tick] = []
     var colorbarWidth = 0.0
     var colorbarPad = 0.0
+    /// Room right of the plot taken by the colorbar and its labels, or by x tick labels that
+    /// stick out: an outside legend starts after it.
+    var besideRoom = 0.0
+    var legend: LegendContent?
     var left = 0.0, right = 0.0, top = 0.0, bottom = 0.0
 
     var tickStyle: TextStyle { TextStyle(size: style.tickLabelSize) }
@@ -41,35 +52,50 @@ struct PanelDecorator {
                                           length: plotSize.height, horizontal: false, integer: p.integerY,
                                           style: style, measurer: measurer, context: "\(p.name) y axis")
         let ts = tickStyle
-        let xExtents = p.showXTickLabels ? xTicks.map { measurer.measure($0.label, style: ts) } : []
+        let xAxis = AxisLayout(scale: panel.xScale, lower: p.xLower, upper: p.xUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
+        let yAxis = AxisLayout(scale: panel.yScale, lower: p.yLower, upper: p.yUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
+        if p.showXTickLabels {
+            let fit = TickLabelFitter.x(xTicks, positions: { xAxis.fraction($0.value) * plotSize.width }, style: style, measurer: measurer)
+            xTicks = fit.ticks
+            xAngle = fit.angle
+        }
+        if p.showYTickLabels {
+            yTicks = TickLabelFitter.y(yTicks, positions: { yAxis.fraction($0.value) * plotSize.height }, style: style, measurer: measurer)
+        }
+        title = panel.title.map { Self.wrapped($0, width: plotSize.width, style: TextStyle(size: style.titleSize), measurer: measurer) }
+        yLabel = panel.yLabel.map { Self.wrapped($0, width: plotSize.height, style: TextStyle(size: style.labelSize), measurer: measurer) }
+        colorbarLabel = panel.colorbar?.label.map {
+            Self.wrapped($0, width: plotSize.height, style: TextStyle(size: style.labelSize), measurer: measurer)
+        }
         let yExtents = p.showYTickLabels ? yTicks.map { measurer.measure($0.label, style: ts) } : []
         let maxYW = yExtents.map(\.width).max() ?? 0
         let maxYH = yExtents.map(\.height).max() ?? 0
-        let maxXH = xExtents.map(\.height).max() ?? 0
+        // The x tick labels as they would sit under a plot of this size, for the room they take.
+        let guessPlot = Rect(x: 0, y: 0, width: plotSize.width, height: plotSize.height)
+        let xLabels = p.showXTickLabels ? xTickLabels(xAxis, plot: guessPlot) : []
+        let xBelow = xLabels.map { $0.bounds.maxY - guessPlot.maxY - style.tickLength }.max() ?? 0
 
         left = style.tickLength + (maxYW > 0 ? style.tickPad + maxYW : 0)
-        if p.showYLabel, let label = panel.yLabel {
+        if p.showYLabel, let label = yLabel {
             left += style.labelPad + measurer.measure(label, style: labelStyle).height
         }
-        bottom = style.tickLength + (maxXH > 0 ? style.tickPad + maxXH : 0)
+        bottom = style.tickLength + max(0, xBelow)
         if p.showXLabel, let label = panel.xLabel {
             bottom += style.labelPad + measurer.measure(label, style: labelStyle).height
         }
         top = maxYH / 2
         bottom = max(bottom, maxYH / 2)
-        if let title = panel.title {
+        if let title {
             top = max(top, style.titlePad + measurer.measure(title, style: titleStyle).height)
         }
         // First and last x tick labels may stick out past the plot's sides.
         var overflowLeft = 0.0, overflowRight = 0.0
-        let axis = AxisLayout(scale: panel.xScale, lower: p.xLower, upper: p.xUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
-        for (tick, extent) in zip(xTicks, xExtents) {
-            let at = axis.fraction(tick.value) * plotSize.width
-            overflowLeft = max(overflowLeft, extent.width / 2 - at)
-            overflowRight = max(overflowRight, at + extent.width / 2 - plotSize.width)
+        for label in xLabels {
+            overflowLeft = max(overflowLeft, -label.bounds.minX)
+            overflowRight = max(overflowRight, label.bounds.maxX - plotSize.width)
         }
         // Titles and x labels wider than the plot stick out on both sides.
-        for (text, textStyle) in [(panel.title, titleStyle), (p.showXLabel ? panel.xLabel : nil, labelStyle)] {
+        for (text, textStyle) in [(title, titleStyle), (p.showXLabel ? panel.xLabel : nil, labelStyle)] {
             guard let text else { continue }
             let spill = (measurer.measure(text, style: textStyle).width - plotSize.width) / 2
             overflowLeft = max(overflowLeft, spill)
@@ -77,7 +103,7 @@ struct PanelDecorator {
         }
         left = max(left, overflowLeft)
         right = overflowRight
-        if let bar = p.colorbar, let spec = panel.colorbar {
+        if let bar = p.colorbar, panel.colorbar != nil {
             colorbarWidth = min(max(plotSize.height / 20, 0.5 * style.tickLabelSize), 1.5 * style.tickLabelSize)
             colorbarPad = 2 * style.labelPad
             let lower = bar.norm.lower, upper = bar.norm.upper
@@ -88,7 +114,7 @@ struct PanelDecorator {
             }
             let widths = colorbarTicks.map { measurer.measure($0.label, style: ts) }
             var room = colorbarPad + colorbarWidth + style.tickLength + style.tickPad + (widths.map(\.width).max() ?? 0)
-            if let label = spec.label {
+            if let label = colorbarLabel {
                 room += style.labelPad + measurer.measure(label, style: labelStyle).height
             }
             right = max(right, room)
@@ -96,7 +122,49 @@ struct PanelDecorator {
             top = max(top, overhang)
             bottom = max(bottom, overhang)
         }
+        besideRoom = right
+        if p.legendSide == .right {
+            legend = LegendContent(panel: panel, markColors: p.markColors, style: style, measurer: measurer)
+            if let legend { right += legendPad + legend.size.width }
+        } else if p.legendSide == .below {
+            legend = LegendContent.below(panel: panel, markColors: p.markColors, style: style, measurer: measurer,
+                                         width: plotSize.width)
+            if let legend { bottom += legendPad + legend.size.height }
+        } else if panel.legend != .hidden {
+            legend = LegendContent(panel: panel, markColors: p.markColors, style: style, measurer: measurer)
+        }
         right += 2
+    }
+
+    /// The gap between a plot's decorations and an outside legend.
+    var legendPad: Double { 2 * style.labelPad }
+
+    /// `text` on as few lines (up to three, broken at spaces) as keep it within `width`.
+    static func wrapped(_ text: String, width: Double, style: TextStyle, measurer: TextMeasuring) -> String {
+        guard measurer.measure(text, style: style).width > width else { return text }
+        var best = text
+        for lines in [2, 3] {
+            best = TickLabelFitter.wrap(text, lines: lines, style: style, measurer: measurer)
+            if measurer.measure(best, style: style).width <= width { break }
+        }
+        return best
+    }
+
+    /// The x tick labels under `plot`, at the fitted angle: level labels hang centred below
+    /// their tick; turned ones end at it.
+    func xTickLabels(_ axis: AxisLayout, plot: Rect) -> [PlacedText] {
+        let top = plot.maxY + style.tickLength + style.tickPad
+        return xTicks.map { tick in
+            let extent = measurer.measure(tick.label, style: tickStyle)
+            let x = plot.minX + axis.fraction(tick.value) * plot.width
+            if xAngle == TickLabelFit.level {
+                return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: top, anchor: .top, extent: extent)
+            }
+            // Anchored at the end of the text's middle line, lowered so its top corner stays at `top`.
+            let drop = extent.height / 2 * abs(ReproducibleMath.sinCos(xAngle).cos)
+            return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: top + drop, anchor: .right,
+                              extent: extent, angle: xAngle)
+        }
     }
 
     /// How many intervals an axis of `length` points has room for (matplotlib's rule, at most 9).
@@ -167,16 +235,8 @@ struct PanelDecorator {
         var layout = PanelLayout(row: p.row, column: p.column, panel: panel, plot: plot, x: x, y: y,
                                  yInverted: p.yInverted, gridLines: p.gridLines, title: nil, colorbar: nil,
                                  legend: nil, markColors: p.markColors, markNorms: p.markNorms)
-        var maxXH = 0.0
-        if p.showXTickLabels {
-            let top = plot.maxY + style.tickLength + style.tickPad
-            x.tickLabels = xTicks.map { tick in
-                let extent = measurer.measure(tick.label, style: ts)
-                maxXH = max(maxXH, extent.height)
-                return PlacedText(tick.label, style: ts, color: style.foreground, x: layout.px(tick.value), y: top,
-                                  anchor: .top, extent: extent)
-            }
-        }
+        if p.showXTickLabels { x.tickLabels = xTickLabels(x, plot: plot) }
+        let xLabelsBottom = x.tickLabels.map(\.bounds.maxY).max()
         var maxYW = 0.0
         if p.showYTickLabels {
             let right = plot.minX - style.tickLength - style.tickPad
@@ -189,11 +249,11 @@ struct PanelDecorator {
         }
         if p.showXLabel, let label = panel.xLabel {
             let extent = measurer.measure(label, style: labelStyle)
-            let top = plot.maxY + style.tickLength + (maxXH > 0 ? style.tickPad + maxXH : 0) + style.labelPad
+            let top = max(plot.maxY + style.tickLength, xLabelsBottom ?? 0) + style.labelPad
             x.label = PlacedText(label, style: labelStyle, color: style.foreground, x: plot.midX, y: top,
                                  anchor: .top, extent: extent)
         }
-        if p.showYLabel, let label = panel.yLabel {
+        if p.showYLabel, let label = yLabel {
             let extent = measurer.measure(label, style: labelStyle)
             let right = plot.minX - style.tickLength - (maxYW > 0 ? style.tickPad + maxYW : 0) - style.labelPad
             y.label = PlacedText(label, style: labelStyle, color: style.foreground, x: right - extent.height / 2,
@@ -201,12 +261,12 @@ struct PanelDecorator {
         }
         layout.x = x
         layout.y = y
-        if let title = panel.title {
+        if let title {
             layout.title = PlacedText(title, style: titleStyle, color: style.foreground, x: plot.midX,
                                       y: plot.minY - style.titlePad, anchor: .bottom,
                                       extent: measurer.measure(title, style: titleStyle))
         }
-        if let bar = p.colorbar, let spec = panel.colorbar {
+        if let bar = p.colorbar, panel.colorbar != nil {
             let rect = Rect(x: plot.maxX + colorbarPad, y: plot.minY, width: colorbarWidth, height: plot.height)
             var guide = ColorbarLayout(rect: rect, scale: bar.scale, norm: bar.norm, ticks: colorbarTicks,
                                        tickLabels: [], label: nil)
@@ -218,7 +278,7 @@ struct PanelDecorator {
                 return PlacedText(tick.label, style: ts, color: style.foreground, x: labelX, y: guide.y(tick.value),
                                   anchor: .left, extent: extent)
             }
-            if let label = spec.label {
+            if let label = colorbarLabel {
                 let extent = measurer.measure(label, style: labelStyle)
                 guide.label = PlacedText(label, style: labelStyle, color: style.foreground,
                                          x: labelX + maxW + style.labelPad + extent.height / 2, y: rect.midY,
@@ -226,7 +286,63 @@ struct PanelDecorator {
             }
             layout.colorbar = guide
         }
-        layout.legend = LegendPlacer.place(layout, style: style, measurer: measurer)
+        layout.markTexts = markTexts(layout)
+        if let legend {
+            switch p.legendSide {
+            case .right:
+                layout.legend = legend.layout(x: plot.maxX + besideRoom + legendPad, y: plot.minY)
+            case .below:
+                let above = ([layout.x.label].compactMap { $0 } + layout.x.tickLabels).map(\.bounds.maxY).max() ?? plot.maxY
+                layout.legend = legend.layout(x: plot.midX - legend.size.width / 2, y: max(above, plot.maxY + style.tickLength) + legendPad)
+            case nil:
+                if let inside = LegendPlacer.inside(legend, layout: layout, samples: DataFootprint.samples(layout)) {
+                    layout.legend = inside
+                } else {
+                    // Drawn over the data for now; `Layout` moves it outside and lays out again.
+                    layout.legend = legend.layout(x: plot.maxX - legend.size.width, y: plot.minY)
+                    layout.legendWantsOutside = true
+                }
+            }
+        }
         return layout
+    }
+
+    /// Text marks, and each heatmap cell's value where it fits at the style's minimum size.
+    func markTexts(_ layout: PanelLayout) -> [PlacedText] {
+        var texts: [PlacedText] = []
+        for (i, mark) in layout.panel.marks.enumerated() {
+            switch mark.kind {
+            case .text(let m):
+                let textStyle = TextStyle(size: m.size ?? style.annotationSize)
+                texts.append(PlacedText(m.text, style: textStyle, color: layout.markColors[i], x: layout.px(m.x), y: layout.py(m.y),
+                                        anchor: m.anchor, extent: measurer.measure(m.text, style: textStyle)))
+            case .heatmap(let m) where m.annotate:
+                guard let norm = layout.markNorms[i] else { continue }
+                let rows = m.matrix.rows, cols = m.matrix.columns
+                let x0 = layout.px(-0.5), x1 = layout.px(Double(cols) - 0.5)
+                let y0 = layout.py(-0.5), y1 = layout.py(Double(rows) - 0.5)
+                guard x0.isFinite, x1.isFinite, y0.isFinite, y1.isFinite else { continue }
+                let cw = (x1 - x0) / Double(cols), ch = (y1 - y0) / Double(rows)
+                // Shrink the numbers to fit small cells: 0.6 em per character, 1.3 em per line.
+                let widest = Double(m.matrix.values.map { Ticks.fixed($0, decimals: m.decimals).count }.max() ?? 1)
+                let size = min(style.annotationSize, abs(cw) / (0.6 * widest + 0.4), abs(ch) / 1.3)
+                guard size >= style.minimumTextSize else { continue }
+                let textStyle = TextStyle(size: size)
+                for r in 0..<rows {
+                    for c in 0..<cols {
+                        let value = m.matrix[r, c]
+                        guard value.isFinite else { continue }
+                        let label = Ticks.fixed(value, decimals: m.decimals)
+                        let color = m.scale.colormap.color(at: norm.normalize(value)).contrastingText
+                        texts.append(PlacedText(label, style: textStyle, color: color, x: x0 + (Double(c) + 0.5) * cw,
+                                                y: y0 + (Double(r) + 0.5) * ch, anchor: .center,
+                                                extent: measurer.measure(label, style: textStyle)))
+                    }
+                }
+            default:
+                break
+            }
+        }
+        return texts
     }
 }

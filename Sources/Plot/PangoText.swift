@@ -79,6 +79,8 @@ public final class PangoText: TextMeasuring, @unchecked Sendable {
     func makeLayout(_ markup: String, style: TextStyle) -> OpaquePointer {
         let layout = pango_layout_new(context)!
         pango_layout_set_font_description(layout, description(for: style))
+        // Lines of a wrapped label are centred on one another (a single line is unaffected).
+        pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
         var error: UnsafeMutablePointer<GError>? = nil
         let markup = Self.expandScripts(markup, size: style.size)
         if pango_parse_markup(markup, -1, 0, nil, nil, nil, &error) != 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// The size-independent facts about a panel: limits, colours, norms, which labels show.
 struct PreparedPanel {
@@ -22,6 +23,8 @@ struct PreparedPanel {
     var showYTickLabels = true
     var showXLabel = true
     var showYLabel = true
+    /// Set when the legend goes outside the plot (asked for, or no inside place is clear).
+    var legendSide: LegendSide?
 
     init(row: Int, column: Int, panel: Panel, style: Style) throws {
         self.row = row
@@ -113,6 +116,7 @@ struct PreparedPanel {
             norms.append(norm)
         }
         markColors = colors
+        legendSide = panel.legend == .outsideRight ? .right : panel.legend == .outsideBelow ? .below : nil
         markNorms = norms
         aspectEqual = panel.aspectEqual ?? heatmap
         yInverted = panel.yInverted ?? heatmap
@@ -159,8 +163,8 @@ struct PreparedPanel {
             return (explicit.lowerBound, explicit.upperBound)
         }
         guard extent.lower <= extent.upper else { return log ? (1, 10) : (0, 1) }
-        let toAxis: (Double) -> Double = log ? { Foundation.log10($0) } : { $0 }
-        let fromAxis: (Double) -> Double = log ? { Foundation.pow(10, $0) } : { $0 }
+        let toAxis: (Double) -> Double = log ? { ReproducibleMath.log10($0) } : { $0 }
+        let fromAxis: (Double) -> Double = log ? { ReproducibleMath.pow(10, $0) } : { $0 }
         var lo = toAxis(extent.lower), hi = toAxis(extent.upper)
         if lo == hi {
             (lo, hi) = log ? (lo - 1, hi + 1) : Ticks.nonsingular(lo, hi)
@@ -198,4 +202,9 @@ struct Extent {
         upper = max(upper, hi)
         sticky += [lo, hi]
     }
+}
+
+/// Which side of the plot an outside legend takes.
+enum LegendSide: Equatable {
+    case right, below
 }

@@ -12,6 +12,9 @@ public struct Style: Equatable, Sendable {
     public var suptitleSize: Double
     public var legendSize: Double
     public var annotationSize: Double
+    /// No text of a figure in this style may be smaller (the layout audit checks it); heatmap
+    /// numbers that would have to shrink below it are left out.
+    public var minimumTextSize: Double
     public var lineWidth: Double
     public var axisLineWidth: Double
     public var tickLength: Double
@@ -38,7 +41,7 @@ public struct Style: Equatable, Sendable {
     public static let standard = Style(
         name: "standard", defaultSize: .inches(6.4, 4.8),
         tickLabelSize: 10, labelSize: 10, titleSize: 12, suptitleSize: 13, legendSize: 9,
-        annotationSize: 8, lineWidth: 1.5, axisLineWidth: 0.8, tickLength: 3.5, minorTickLength: 2,
+        annotationSize: 8, minimumTextSize: 6, lineWidth: 1.5, axisLineWidth: 0.8, tickLength: 3.5, minorTickLength: 2,
         tickWidth: 0.8, tickPad: 3.5, labelPad: 4, titlePad: 6, outerPad: 4, cellGap: 8,
         markerSize: 5, palette: .okabeIto, background: .white, foreground: Color(hex: 0x222222),
         gridLines: false, gridColor: Color.gray(0.88))
@@ -47,16 +50,17 @@ public struct Style: Equatable, Sendable {
     public static let paper = Style(
         name: "paper", defaultSize: .inches(3.3, 2.5),
         tickLabelSize: 7, labelSize: 8, titleSize: 9, suptitleSize: 9, legendSize: 7,
-        annotationSize: 6, lineWidth: 1.0, axisLineWidth: 0.6, tickLength: 2.5, minorTickLength: 1.5,
+        annotationSize: 6, minimumTextSize: 5, lineWidth: 1.0, axisLineWidth: 0.6, tickLength: 2.5, minorTickLength: 1.5,
         tickWidth: 0.6, tickPad: 2, labelPad: 2.5, titlePad: 4, outerPad: 2, cellGap: 6,
         markerSize: 3, palette: .okabeIto, background: .white, foreground: Color(hex: 0x222222),
         gridLines: false, gridColor: Color.gray(0.9))
 
-    /// A 16:9 slide: large text, thick lines, light grid lines.
+    /// A 16:9 slide: large text, thick lines, light grid lines; nothing under 14 pt on a
+    /// 960 × 540 pt page.
     public static let talk = Style(
         name: "talk", defaultSize: .points(960, 540),
         tickLabelSize: 18, labelSize: 20, titleSize: 24, suptitleSize: 28, legendSize: 18,
-        annotationSize: 14, lineWidth: 3, axisLineWidth: 1.5, tickLength: 7, minorTickLength: 4,
+        annotationSize: 14, minimumTextSize: 14, lineWidth: 3, axisLineWidth: 1.5, tickLength: 7, minorTickLength: 4,
         tickWidth: 1.5, tickPad: 6, labelPad: 8, titlePad: 12, outerPad: 12, cellGap: 24,
         markerSize: 9, palette: .okabeIto, background: .white, foreground: Color(hex: 0x222222),
         gridLines: true, gridColor: Color.gray(0.9))

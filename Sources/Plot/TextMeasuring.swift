@@ -25,10 +25,13 @@ public protocol TextMeasuring {
     func measure(_ markup: String, style: TextStyle) -> TextExtent
 }
 
-/// A crude measurer: every character is 0.6 em wide, lines are 1.2 em high. For tests.
+/// A crude measurer: every character is 0.6 em wide, lines (split at newlines) are 1.2 em high.
+/// For tests.
 public struct ApproximateTextMeasurer: TextMeasuring {
     public init() {}
     public func measure(_ markup: String, style: TextStyle) -> TextExtent {
-        TextExtent(width: Double(markup.count) * 0.6 * style.size, height: 1.2 * style.size)
+        let lines = markup.split(separator: "\n", omittingEmptySubsequences: false)
+        return TextExtent(width: Double(lines.map(\.count).max() ?? 0) * 0.6 * style.size,
+                          height: 1.2 * style.size * Double(lines.count))
     }
 }

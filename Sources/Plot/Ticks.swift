@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 
 /// A tick: a position in data units and its label as Pango markup.
 public struct Tick: Equatable, Sendable {
@@ -36,7 +37,7 @@ public enum Ticks {
         guard raw.isNormal, (abs(lo) / raw) < 1e15, (abs(hi) / raw) < 1e15 else {
             return [Tick(lo, format(lo)), Tick(hi, format(hi))]
         }
-        let baseExponent = Int(Foundation.log10(raw).rounded(.down))
+        let baseExponent = Int(ReproducibleMath.log10(raw).rounded(.down))
         for exponent in baseExponent...(baseExponent + 1) {
             for mantissa in [10, 20, 25, 50, 100] {
                 let step = Double(mantissa) * pow10(exponent - 1)
@@ -66,8 +67,8 @@ public enum Ticks {
         }
         var lo = min(lower, upper), hi = max(lower, upper)
         if lo == hi { lo /= 10; hi *= 10 }
-        let eLo = Int((Foundation.log10(lo) - 1e-9).rounded(.up))
-        let eHi = Int((Foundation.log10(hi) + 1e-9).rounded(.down))
+        let eLo = Int((ReproducibleMath.log10(lo) - 1e-9).rounded(.up))
+        let eHi = Int((ReproducibleMath.log10(hi) + 1e-9).rounded(.down))
         let decades = max(0, eHi - eLo + 1)
         let stride = max(1, Int((Double(decades) / Double(max(maxCount, 2))).rounded(.up)))
         var major: [Tick] = []
@@ -77,7 +78,7 @@ public enum Ticks {
                 major.append(Tick(exactValue(1, e), decadeLabel(e)))
             }
         }
-        let firstDecade = Int(Foundation.log10(lo).rounded(.down))
+        let firstDecade = Int(ReproducibleMath.log10(lo).rounded(.down))
         for e in firstDecade...max(firstDecade, eHi) {
             for m in 2...9 {
                 let v = exactValue(m, e)
@@ -134,7 +135,7 @@ public enum Ticks {
 
     /// m×10^e with up to three significant decimals in m, "10^e" when m is 1.
     static func scientific(_ value: Double) -> String {
-        var e = Int(Foundation.log10(abs(value)).rounded(.down))
+        var e = Int(ReproducibleMath.log10(abs(value)).rounded(.down))
         var m = value / pow10(e)
         if abs((m * 1000).rounded()) >= 10_000 { e += 1; m = value / pow10(e) }
         var text = String(format: "%.3f", m)
@@ -157,7 +158,7 @@ public enum Ticks {
     }
 
     static func pow10(_ e: Int) -> Double {
-        Foundation.pow(10.0, Double(e))
+        ReproducibleMath.power(10, e)
     }
 
     /// Widens an empty range so that ticks and scales stay defined.

@@ -5,10 +5,13 @@ import Tensor
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
     /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
-    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption.
+    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption. Hands each
+    /// layout audit finding, over every form of the figure, to `warn`.
     @discardableResult
-    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String) throws(RecipeError) -> String {
+    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String,
+                             warn: (String) -> Void = { _ in }) throws(RecipeError) -> String {
         let output = try recipe.make(runs)
+        try audit(recipe, output).forEach(warn)
         do {
             try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
             try output.figure.writePDF(to: prefix + ".pdf")
@@ -26,16 +29,47 @@ public enum FigureWriter {
         return drawn
     }
 
-    /// A 16:9 deck in the talk style: a title page, then one page per recipe with its title and caption.
+    /// A 16:9 deck in the talk style: a title page, then a page per recipe (or per row of a
+    /// figure too tall for one, see `SlideDeck`) with its title and caption. Hands each layout
+    /// audit finding to `warn`, naming the page.
     public static func writeSlides(_ drawn: [(recipe: Recipe, output: RecipeOutput)], title: String, subtitle: String,
-                                   to path: String) throws(RecipeError) {
+                                   to path: String, warn: (String) -> Void = { _ in }) throws(RecipeError) {
         var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
         for (recipe, output) in drawn {
-            pages.append(SlideDeck.page(output.figure, title: recipe.title, caption: output.caption))
+            pages += SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
         }
-        do { try writePDF(pages, to: path, title: title) } catch {
+        do {
+            for (number, page) in pages.enumerated() {
+                let name = "slides page \(number + 1)" + (page.suptitle.map { " '\($0)'" } ?? "")
+                try Renderer.layout(page).findings.forEach { warn("\(name): \($0)") }
+            }
+            try writePDF(pages, to: path, title: title)
+        } catch {
             throw .render(recipe: "slides", reason: "\(error)")
         }
+    }
+
+    /// The forms a recipe's figure is emitted in, each laid out for the layout audit: the
+    /// figure itself (its PNG and PDF share one layout), the figure in the talk style, and its
+    /// slide pages.
+    public static func forms(_ recipe: Recipe, _ output: RecipeOutput) -> [(form: String, figure: Figure)] {
+        let slides = SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
+        return [("figure", output.figure), ("talk style", output.figure.styled(.talk))]
+            + slides.enumerated().map { ("slide \($0.offset + 1) of \(slides.count)", $0.element) }
+    }
+
+    /// The layout audit's findings for every form of a drawn recipe, as warnings naming the
+    /// figure and the form ("figure 'mean_ablation' (talk style): …"); empty when all is clear.
+    public static func audit(_ recipe: Recipe, _ output: RecipeOutput) throws(RecipeError) -> [String] {
+        var warnings: [String] = []
+        for (form, figure) in forms(recipe, output) {
+            do {
+                warnings += try Renderer.layout(figure).findings.map { "figure '\(recipe.name)' (\(form)): \($0)" }
+            } catch {
+                throw .render(recipe: recipe.name, reason: "\(form): \(error)")
+            }
+        }
+        return warnings
     }
 
     /// A Markdown gallery of the recipes' figures with their captions, as `Figures/README.md`.

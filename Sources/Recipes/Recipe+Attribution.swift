@@ -72,7 +72,8 @@ extension Recipe {
         return RecipeOutput(figure: Figure(size: .inches(11, 7.5), grid: [[bars], [sweep]]), caption: caption)
     }
 
-    /// "blocks.0.attn.hook_pattern" -> "L0\npattern": short enough for a bar label.
+    /// "blocks.0.attn.hook_pattern" -> "L0 pattern": short enough for a bar label (the layout
+    /// wraps or turns it when the bars are narrow).
     static func shortActivationName(_ name: String) -> String {
         let parts = name.split(separator: ".").map(String.init)
         let hook = (parts.last ?? name).replacingOccurrences(of: "hook_", with: "")
@@ -86,8 +87,8 @@ extension Recipe {
         case (_, "mlp_out"): what = "mlp"
         default: what = hook
         }
-        if parts.first == "blocks", parts.count > 1 { return "L\(parts[1])\n\(what)" }
-        if parts.first == "ln_final" { return "final\nLN" }
+        if parts.first == "blocks", parts.count > 1 { return "L\(parts[1]) \(what)" }
+        if parts.first == "ln_final" { return "final LN" }
         return what
     }
 }

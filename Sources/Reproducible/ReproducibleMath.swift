@@ -20,16 +20,16 @@ public enum ReproducibleMath {
         // (the next term is below 1e-17 of the result).
         let k = (x * log2e).rounded(.toNearestOrEven)
         let r = (x - k * ln2High) - k * ln2Low
-        var p = 1.0 / 6227020800   // 1/13!
+        var p = inverseFactorials[13]
         for n in stride(from: 12, through: 1, by: -1) { p = p * r + inverseFactorials[n] }
         p = p * r + 1
         return Double(sign: .plus, exponent: Int(k), significand: p)
     }
 
-    /// 1/n! for n = 0...12.
+    /// 1/n! for n = 0...20.
     static let inverseFactorials: [Double] = {
         var values = [1.0]
-        for n in 1...12 { values.append(values[n - 1] / Double(n)) }
+        for n in 1...20 { values.append(values[n - 1] / Double(n)) }
         return values
     }()
 
@@ -92,6 +92,27 @@ public enum ReproducibleMath {
     public static func pow(_ x: Double, _ y: Double) -> Double {
         if x == 0 { return y > 0 ? 0 : .infinity }
         return exp(y * log(x))
+    }
+
+    /// sin and cos of `angle` (radians): reduced by multiples of π/2 (π split in three parts,
+    /// Cody-Waite), then Taylor series to the 19th and 20th powers on [−π/4, π/4]. For the text
+    /// angles of the layout; exact at 0 and within an ulp or two elsewhere.
+    public static func sinCos(_ angle: Double) -> (sin: Double, cos: Double) {
+        if !angle.isFinite { return (.nan, .nan) }
+        let quadrant = (angle * 0.6366197723675814).rounded(.toNearestOrEven)   // angle / (π/2)
+        let r = ((angle - quadrant * 1.5707963267341256) - quadrant * 6.077100506303966e-11)
+            - quadrant * 2.0222662487959506e-21
+        let z = r * r
+        var sine = inverseFactorials[19], cosine = inverseFactorials[20]
+        for n in stride(from: 17, through: 3, by: -2) { sine = -sine * z + inverseFactorials[n] }
+        for n in stride(from: 18, through: 2, by: -2) { cosine = -cosine * z + inverseFactorials[n] }
+        let s = r - r * z * sine, c = 1 - z * cosine
+        switch Int(quadrant.truncatingRemainder(dividingBy: 4) + 4) % 4 {
+        case 0: return (s, c)
+        case 1: return (c, -s)
+        case 2: return (-s, -c)
+        default: return (-c, s)
+        }
     }
 
     /// `base` to an integer power by repeated squaring.

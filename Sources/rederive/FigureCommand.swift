@@ -21,13 +21,18 @@ struct FigureCommand: ParsableCommand {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: out + "/" + each.name) }
+                for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: out + "/" + each.name, warn: warn) }
             } else {
-                print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out))
+                print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn))
             }
         } catch let error as RecipeError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
+}
+
+/// A layout audit finding on stderr; `rederive make` repeats these lines from a stage's log.
+func warn(_ finding: String) {
+    FileHandle.standardError.write(Data("warning: \(finding)\n".utf8))
 }

@@ -38,7 +38,7 @@ struct Slides: ParsableCommand {
             let drawn = try FigureWriter.draw(Recipe.all, runs: StudyRuns(folders: from))
             try FigureWriter.writeSlides(drawn, title: "Re-deriving position",
                                          subtitle: "A transformer without positional embeddings learns to predict the previous token",
-                                         to: pdf)
+                                         to: pdf, warn: warn)
             if let gallery {
                 let text = FigureWriter.gallery(drawn)
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: gallery), options: .atomic) } catch {

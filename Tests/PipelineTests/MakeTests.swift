@@ -188,6 +188,18 @@ final class MakeTests: XCTestCase {
         XCTAssertTrue(project.read("Pipelines/p.lock")!.contains("\"code\": \"figure loss-curve/2\""))
     }
 
+    func testWarningsInAStageLogAreReported() throws {
+        let yaml = """
+        stages:
+          fig:
+            cmd: 'echo drawing; echo "warning: figure f (figure): a overlaps b" >&2; echo x > "$OUT"'
+            outputs: [Figures/f.png]
+        """
+        let project = try TestProject(yaml)
+        XCTAssertEqual(try project.make().warnings, ["warning: figure f (figure): a overlaps b"])
+        XCTAssertEqual(try project.make().warnings, [], "a stage that does not run warns no more")
+    }
+
     func testFolderOutputsAreReplacedWholeAndHashedByContent() throws {
         let yaml = """
         stages:

@@ -70,6 +70,36 @@ final class RecipesTests: XCTestCase {
         }
     }
 
+    /// The layout audit over every recipe in every form the project emits: the figure (its PNG
+    /// and PDF share one layout), the talk style, and the slide pages.
+    func testEveryFormOfEveryRecipeAuditsClean() throws {
+        let runs = try runs()
+        for recipe in Recipe.all {
+            let output = try recipe.make(runs)
+            let forms = FigureWriter.forms(recipe, output)
+            XCTAssertGreaterThanOrEqual(forms.count, 3, recipe.name)
+            XCTAssertEqual(try FigureWriter.audit(recipe, output), [], recipe.name)
+        }
+    }
+
+    /// The reflow rule: the four-panel probe figure goes on two slides, one row each; a one-row
+    /// figure stays on one.
+    func testAFigureTooTallForASlideReflowsByRows() throws {
+        let runs = try runs()
+        let probes = FigureWriter.forms(.positionProbes, try Recipe.positionProbes.make(runs)).filter { $0.form.hasPrefix("slide") }
+        XCTAssertEqual(probes.map(\.figure.grid.count), [1, 1])
+        XCTAssertEqual(probes.map { $0.figure.suptitle ?? "" }, ["Where position is linearly readable (1/2)", "Where position is linearly readable (2/2)"])
+        XCTAssert(probes.allSatisfy { $0.figure.resolvedSize == Size(width: 960, height: 540) && $0.figure.style == .talk })
+        // The four-line caption keeps only its sentences with numbers on a slide.
+        let caption = try XCTUnwrap(probes[0].figure.caption)
+        XCTAssert(caption.hasPrefix("In the study model a linear regression recovers") && !caption.contains("Bars:"), caption)
+        for page in probes {
+            XCTAssert(try Renderer.layout(page.figure).panels.allSatisfy { $0.plot.height >= 150 }, "a reflowed slide's plots are at least 150 pt tall")
+        }
+        let pca = FigureWriter.forms(.residualPCA, try Recipe.residualPCA.make(runs)).filter { $0.form.hasPrefix("slide") }
+        XCTAssertEqual(pca.count, 1)
+    }
+
     func testRunsAreGroupedByDesignWithTheStudyFirst() throws {
         let runs = try runs()
         XCTAssertEqual(runs.variants.map(\.plainLabel), ["2 layers, MLP", "2 layers, attention-only"])
@@ -126,3 +156,4 @@ final class RecipesTests: XCTestCase {
 enum RecipeSupportProbe {
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 }
+
