@@ -150,11 +150,12 @@ public struct CheckpointAnalysis {
                     try output.write(.float32(circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0)), "\(prefix).ov_mlp0.npy")
                 }
                 let bosColumn = (0..<config.nCtx).map { pattern[$0, 0] }
+                let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
                 heads.append(AnalysisSummary.Head(
                     layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
                     bosFit: BOSAttentionFit(bosAttention: bosColumn),
                     qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
-                    ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ov.left, right: ov.right.transposed()).prefix(10))))
+                    ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10))))
             }
         }
         return heads

@@ -72,6 +72,15 @@ public struct WeightCircuits: Sendable {
         return (left.matmul(right), left, right)
     }
 
+    /// The OV circuit in the token basis as two thin factors, `E W_V` and `(W_O W_U)ᵀ` (both
+    /// `[d_vocab, d_head]`): its singular values are those of `left · rightᵀ`, found without
+    /// decomposing anything wider than d_head.
+    public func ovTokenFactors(layer: Int, head h: Int) throws(AnalysisError) -> (left: Tensor, right: Tensor) {
+        let left = try normalizedEmbedding(layer: layer).matmul(head("blocks.\(layer).attn.W_V", h))
+        let right = try head("blocks.\(layer).attn.W_O", h).matmul(weight("unembed.W_U")).transposed()
+        return (left, right)
+    }
+
     /// What a head writes, seen by the first MLP's neurons: `E W_V W_O diag(ln2.w) W_in`
     /// `[d_vocab, d_mlp]` (LN2's weight folded in; its centring and scale left out).
     public func ovIntoMLP(layer: Int, head h: Int, mlpLayer: Int) throws(AnalysisError) -> Tensor {

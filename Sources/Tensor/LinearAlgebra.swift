@@ -103,32 +103,13 @@ public enum LinearAlgebra {
         for i in 0..<m { for j in 0..<n { w[j * m + i] = Double(matrix.scalars[i * n + j]) } }
         var v = [Double](repeating: 0, count: n * n)
         for j in 0..<n { v[j * n + j] = 1 }
-        var converged = false
-        for _ in 0..<maxSweeps {
-            var rotated = false
-            for p in 0..<(n - 1) {
-                for q in (p + 1)..<n {
-                    var alpha = 0.0, beta = 0.0, gamma = 0.0
-                    for i in 0..<m {
-                        let x = w[p * m + i], y = w[q * m + i]
-                        alpha += x * x; beta += y * y; gamma += x * y
-                    }
-                    if gamma == 0 || Swift.abs(gamma) <= 1e-15 * (alpha * beta).squareRoot() { continue }
-                    rotated = true
-                    let (c, s) = rotation(alpha, beta, gamma)
-                    for i in 0..<m {
-                        let x = w[p * m + i], y = w[q * m + i]
-                        w[p * m + i] = c * x - s * y
-                        w[q * m + i] = s * x + c * y
-                    }
-                    for i in 0..<n {
-                        let x = v[p * n + i], y = v[q * n + i]
-                        v[p * n + i] = c * x - s * y
-                        v[q * n + i] = s * x + c * y
-                    }
+        let converged = w.withUnsafeMutableBufferPointer { w in
+            v.withUnsafeMutableBufferPointer { v in
+                for _ in 0..<maxSweeps {
+                    if !oneSidedJacobiSweep(w.baseAddress!, rows: m, v.baseAddress!, columns: n) { return true }
                 }
+                return false
             }
-            if !rotated { converged = true; break }
         }
         guard converged else { throw .notConverged(routine: "singular value decomposition", sweeps: maxSweeps) }
         let norms = (0..<n).map { j in (0..<m).reduce(0.0) { $0 + w[j * m + $1] * w[j * m + $1] }.squareRoot() }
@@ -151,6 +132,38 @@ public enum LinearAlgebra {
         }
         return SVD(u: Tensor(shape: [m, n], scalars: u), singularValues: order.map { Float(norms[$0]) },
                    vt: Tensor(shape: [n, n], scalars: vt))
+    }
+
+    /// One cyclic sweep of one-sided Jacobi over the column pairs of `w` (column-major, `rows`
+    /// long), applying each rotation to `v`'s columns too. Returns whether anything rotated.
+    static func oneSidedJacobiSweep(_ w: UnsafeMutablePointer<Double>, rows m: Int,
+                                    _ v: UnsafeMutablePointer<Double>, columns n: Int) -> Bool {
+        var rotated = false
+        for p in 0..<(n - 1) {
+            for q in (p + 1)..<n {
+                let wp = w + p * m, wq = w + q * m
+                var alpha = 0.0, beta = 0.0, gamma = 0.0
+                for i in 0..<m {
+                    let x = wp[i], y = wq[i]
+                    alpha += x * x; beta += y * y; gamma += x * y
+                }
+                if gamma == 0 || Swift.abs(gamma) <= 1e-15 * (alpha * beta).squareRoot() { continue }
+                rotated = true
+                let (c, s) = rotation(alpha, beta, gamma)
+                for i in 0..<m {
+                    let x = wp[i], y = wq[i]
+                    wp[i] = c * x - s * y
+                    wq[i] = s * x + c * y
+                }
+                let vp = v + p * n, vq = v + q * n
+                for i in 0..<n {
+                    let x = vp[i], y = vq[i]
+                    vp[i] = c * x - s * y
+                    vq[i] = s * x + c * y
+                }
+            }
+        }
+        return rotated
     }
 
     /// The Jacobi rotation (c, s) that zeroes the off-diagonal `gamma` of [[alpha, gamma], [gamma, beta]].
