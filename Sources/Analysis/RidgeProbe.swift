@@ -3,8 +3,7 @@ import Tensor
 /// A linear probe that regresses a scalar (the position index) on a residual vector.
 ///
 /// Closed-form ridge regression with an intercept: centre the training features and targets,
-/// then solve `(XᵀX + λI) w = Xᵀy` through the eigendecomposition of `XᵀX` (in `Double` for the
-/// solve). `λ = ridgeFraction · trace(XᵀX) / d`, i.e. relative to the features' scale, so the
+/// then solve `(XᵀX + λI) w = Xᵀy` by Cholesky (in `Double`). `λ = ridgeFraction · trace(XᵀX) / d`, i.e. relative to the features' scale, so the
 /// same setting suits every residual stream.
 public struct RidgeProbe: Sendable {
     public var weights: [Double]
@@ -24,17 +23,13 @@ public struct RidgeProbe: Sendable {
         let centeredTargets = Tensor(shape: [targets.count, 1], scalars: targets.map { Float(Double($0) - targetMean) })
         let moment = centered.matmul(centeredTargets, transposeSelf: true).scalars.map(Double.init)
 
-        let eigen: LinearAlgebra.SymmetricEigen
-        do { eigen = try LinearAlgebra.symmetricEigen(gram) } catch { throw .badInput("ridge probe: \(error)") }
         let trace = (0..<d).reduce(0.0) { $0 + Double(gram[$1, $1]) }
         let lambda = max(ridgeFraction * trace / Double(max(d, 1)), 1e-12)
-        // w = V diag(1 / (λ_i + λ)) Vᵀ b
-        var w = [Double](repeating: 0, count: d)
-        for i in 0..<d {
-            var projection = 0.0
-            for j in 0..<d { projection += Double(eigen.vectors[i, j]) * moment[j] }
-            let scale = projection / (Double(eigen.values[i]) + lambda)
-            for j in 0..<d { w[j] += scale * Double(eigen.vectors[i, j]) }
+        var system = gram.scalars.map(Double.init)
+        for i in 0..<d { system[i * d + i] += lambda }
+        let w: [Double]
+        do { w = try LinearAlgebra.solvePositiveDefinite(system, dimension: d, rightHandSide: moment) } catch {
+            throw .badInput("ridge probe: \(error)")
         }
         weights = w
         intercept = targetMean - zip(w, featureMean.scalars).reduce(0.0) { $0 + $1.0 * Double($1.1) }

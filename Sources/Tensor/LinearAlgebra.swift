@@ -39,48 +39,23 @@ public enum LinearAlgebra {
         if n == 0 { return SymmetricEigen(values: [], vectors: matrix) }
         var a = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in i..<n { a[i * n + j] = Double(matrix.scalars[i * n + j]); a[j * n + i] = a[i * n + j] } }
-        // Columns of v are the eigenvectors.
+        // Rows of v are the eigenvectors.
         var v = [Double](repeating: 0, count: n * n)
         for i in 0..<n { v[i * n + i] = 1 }
-        var converged = false
-        for _ in 0..<maxSweeps {
-            var off = 0.0, diagonal = 0.0
-            for i in 0..<n {
-                diagonal += a[i * n + i] * a[i * n + i]
-                for j in (i + 1)..<max(i + 1, n) { off += a[i * n + j] * a[i * n + j] }
-            }
-            if off <= 1e-30 * diagonal || off == 0 { converged = true; break }
-            for p in 0..<(n - 1) {
-                for q in (p + 1)..<n {
-                    let apq = a[p * n + q]
-                    if apq == 0 { continue }
-                    let (c, s) = rotation(a[p * n + p], a[q * n + q], apq)
-                    // A <- Jᵀ A J on rows and columns p, q.
-                    for k in 0..<n {
-                        let akp = a[k * n + p], akq = a[k * n + q]
-                        a[k * n + p] = c * akp - s * akq
-                        a[k * n + q] = s * akp + c * akq
-                    }
-                    for k in 0..<n {
-                        let apk = a[p * n + k], aqk = a[q * n + k]
-                        a[p * n + k] = c * apk - s * aqk
-                        a[q * n + k] = s * apk + c * aqk
-                    }
-                    a[p * n + q] = 0; a[q * n + p] = 0
-                    for k in 0..<n {
-                        let vkp = v[k * n + p], vkq = v[k * n + q]
-                        v[k * n + p] = c * vkp - s * vkq
-                        v[k * n + q] = s * vkp + c * vkq
-                    }
+        let converged = a.withUnsafeMutableBufferPointer { a in
+            v.withUnsafeMutableBufferPointer { v in
+                for _ in 0..<maxSweeps {
+                    if !jacobiSweep(a.baseAddress!, v.baseAddress!, n) { return true }
                 }
+                return false
             }
         }
         guard converged else { throw .notConverged(routine: "symmetric eigendecomposition", sweeps: maxSweeps) }
         let order = (0..<n).sorted { a[$0 * n + $0] > a[$1 * n + $1] || (a[$0 * n + $0] == a[$1 * n + $1] && $0 < $1) }
         var vectors = [Float](repeating: 0, count: n * n)
         for (row, column) in order.enumerated() {
-            let sign = signToMakeLargestPositive((0..<n).map { v[$0 * n + column] })
-            for k in 0..<n { vectors[row * n + k] = Float(sign * v[k * n + column]) }
+            let sign = signToMakeLargestPositive(Array(v[(column * n)..<(column * n + n)]))
+            for k in 0..<n { vectors[row * n + k] = Float(sign * v[column * n + k]) }
         }
         return SymmetricEigen(values: order.map { Float(a[$0 * n + $0]) }, vectors: Tensor(shape: [n, n], scalars: vectors))
     }
@@ -134,6 +109,45 @@ public enum LinearAlgebra {
                    vt: Tensor(shape: [n, n], scalars: vt))
     }
 
+    /// One cyclic sweep of two-sided Jacobi over the symmetric `a` (`n` square), accumulating
+    /// the rotations in `v`, whose rows are the eigenvectors. Returns false, without rotating, once the off-diagonal
+    /// part is negligible (below 1e-30 of the diagonal's square sum).
+    static func jacobiSweep(_ a: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
+        var off = 0.0, diagonal = 0.0
+        for i in 0..<n {
+            diagonal += a[i * n + i] * a[i * n + i]
+            for j in (i + 1)..<max(i + 1, n) { off += a[i * n + j] * a[i * n + j] }
+        }
+        if off <= 1e-30 * diagonal || off == 0 { return false }
+        for p in 0..<(n - 1) {
+            for q in (p + 1)..<n {
+                let apq = a[p * n + q]
+                if apq == 0 { continue }
+                let (c, s) = rotation(a[p * n + p], a[q * n + q], apq)
+                // A <- Jᵀ A J: columns p and q, then rows p and q.
+                for k in 0..<n {
+                    let akp = a[k * n + p], akq = a[k * n + q]
+                    a[k * n + p] = c * akp - s * akq
+                    a[k * n + q] = s * akp + c * akq
+                }
+                let rowP = a + p * n, rowQ = a + q * n
+                for k in 0..<n {
+                    let apk = rowP[k], aqk = rowQ[k]
+                    rowP[k] = c * apk - s * aqk
+                    rowQ[k] = s * apk + c * aqk
+                }
+                a[p * n + q] = 0; a[q * n + p] = 0
+                let vp = v + p * n, vq = v + q * n
+                for k in 0..<n {
+                    let x = vp[k], y = vq[k]
+                    vp[k] = c * x - s * y
+                    vq[k] = s * x + c * y
+                }
+            }
+        }
+        return true
+    }
+
     /// One cyclic sweep of one-sided Jacobi over the column pairs of `w` (column-major, `rows`
     /// long), applying each rotation to `v`'s columns too. Returns whether anything rotated.
     static func oneSidedJacobiSweep(_ w: UnsafeMutablePointer<Double>, rows m: Int,
@@ -164,6 +178,37 @@ public enum LinearAlgebra {
             }
         }
         return rotated
+    }
+
+    /// Solves `A x = b` for a symmetric positive definite `A` (row-major, `dimension` square) by
+    /// Cholesky factorisation `A = L Lᵀ`, then two triangular solves.
+    public static func solvePositiveDefinite(_ a: [Double], dimension n: Int,
+                                             rightHandSide b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        guard a.count == n * n, b.count == n else { throw .notSquare(shape: [a.count / max(n, 1), n]) }
+        if let index = a.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(shape: [n, n], index: index) }
+        var l = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            var diagonal = a[j * n + j]
+            for k in 0..<j { diagonal -= l[j * n + k] * l[j * n + k] }
+            guard diagonal > 0 else { throw .notPositiveDefinite(dimension: n) }
+            let root = diagonal.squareRoot()
+            l[j * n + j] = root
+            for i in (j + 1)..<max(j + 1, n) {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = sum / root
+            }
+        }
+        var y = b
+        for i in 0..<n {
+            for k in 0..<i { y[i] -= l[i * n + k] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for k in (i + 1)..<max(i + 1, n) { y[i] -= l[k * n + i] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        return y
     }
 
     /// The Jacobi rotation (c, s) that zeroes the off-diagonal `gamma` of [[alpha, gamma], [gamma, beta]].
@@ -214,6 +259,7 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     case notAMatrix(shape: [Int])
     case nonFinite(shape: [Int], index: Int)
     case notConverged(routine: String, sweeps: Int)
+    case notPositiveDefinite(dimension: Int)
 
     public var description: String {
         switch self {
@@ -221,6 +267,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
         case .notAMatrix(let shape): "expected a matrix, got shape \(shape)"
         case let .nonFinite(shape, index):
             "the \(shape) matrix holds a non-finite value (flat index \(index)); check the weights or activations it came from"
+        case .notPositiveDefinite(let n):
+            "the \(n) x \(n) system is not positive definite; the features may be constant or collinear"
         case let .notConverged(routine, sweeps):
             "the \(routine) did not converge in \(sweeps) Jacobi sweeps; the matrix may be badly scaled"
         }
