@@ -5,10 +5,10 @@
 // three paths (portable C, AVX2, AVX-512) differ only in how many outputs they compute side by
 // side; none splits k, reassociates a sum or fuses anything else (contraction is off below).
 //
-// The driver blocks as GotoBLAS and BLIS do: k in blocks of KC, A in blocks of MC rows read
-// MR rows at a time (a ragged last micro-panel is packed, its missing rows repeating the last
-// row, never stored), B packed as NR-column panels ([kc][NR], zero past the last column)
-// unless few rows reuse it. When k spans
+// The driver blocks as GotoBLAS and BLIS do: k in blocks of KC, A in blocks of MC rows taken
+// MR rows at a time (packed as [kc][MR] micro-panels when many column panels reuse them; the
+// missing rows of a ragged last one repeat the last row and are never stored), B packed as
+// NR-column panels ([kc][NR], zero past the last column) unless few rows reuse it. When k spans
 // several blocks, the running sums are stored in C between blocks as floats, so each output is
 // still one unbroken chain; that needs beta == 0 (C free to hold them), and with beta != 0
 // the whole k is one block.
@@ -242,9 +242,17 @@ RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzer
 // Blocking: k in blocks of KC; A in blocks of MC rows (a multiple of MR).
 enum { KC = 256, MC_PANELS = 16 };
 
-// Packs the ragged micro-panel of rows first.. (clamped to the last row of A), k range
-// p0..p0+kc-1, as [kc][MR].
+// Packs the micro-panel of rows first..first+MR-1 (clamped to the last row of A), k range
+// p0..p0+kc-1, as [kc][MR], reading A in memory order.
 static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, float *panel) {
+    if (g->a_row == 1 && first + mr_max <= g->m) {
+        // A transposed: the panel's rows are contiguous at each p.
+        for (long p = 0; p < kc; p++) {
+            const float *src = g->a + (p0 + p) * g->a_step + first;
+            for (int r = 0; r < mr_max; r++) panel[p * mr_max + r] = src[r];
+        }
+        return;
+    }
     for (int r = 0; r < mr_max; r++) {
         long i = first + r < g->m ? first + r : g->m - 1;
         const float *row = g->a + i * g->a_row + p0 * g->a_step;
@@ -285,10 +293,13 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
     long mc_max = (long)mr_max * MC_PANELS;
     long n_padded = (g->n + nr_max - 1) / nr_max * nr_max;
     // B is read in place when its rows are contiguous and few row blocks reuse it; packing
-    // pays when many do. A is read in place but for a ragged last micro-panel.
+    // pays when many do. Likewise A, which every column panel reads again: it is packed a block
+    // of rows at a time when there are more than two panels, else read in place (but for a
+    // ragged last micro-panel).
     int b_direct = g->b_step == 1 && g->m <= mc_max;
+    int a_packed = n_padded > 2 * nr_max;
     float *bpack = grow(&scratch_b, &scratch_b_count, (size_t)(kc_max * (b_direct ? nr_max : n_padded)));
-    float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(kc_max * mr_max));
+    float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(kc_max * mc_max));
     if (!bpack || !apack) return 0;
     long p0 = 0;
     do {
@@ -298,6 +309,8 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
         else if (g->n % nr_max) pack_b(g, p0, kc, nr_max, g->n / nr_max * nr_max, g->n, bpack);
         for (long i0 = 0; i0 < g->m; i0 += mc_max) {
             long rows = g->m - i0 < mc_max ? g->m - i0 : mc_max;
+            if (a_packed)
+                for (long r0 = 0; r0 < rows; r0 += mr_max) pack_a(g, i0 + r0, p0, kc, mr_max, apack + r0 * kc);
             for (long j0 = 0; j0 < g->n; j0 += nr_max) {
                 int nr = g->n - j0 < nr_max ? (int)(g->n - j0) : nr_max;
                 const float *bias = g->bias ? g->bias + j0 : NULL;
@@ -309,7 +322,9 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
                 for (long r0 = 0; r0 < rows; r0 += mr_max) {
                     int mr = rows - r0 < mr_max ? (int)(rows - r0) : mr_max;
                     float *c = g->c + (i0 + r0) * g->ldc + j0;
-                    if (mr == mr_max) {
+                    if (a_packed) {
+                        kernel(kc, apack + r0 * kc, 1, mr_max, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                    } else if (mr == mr_max) {
                         const float *ap = g->a + (i0 + r0) * g->a_row + p0 * g->a_step;
                         kernel(kc, ap, g->a_row, g->a_step, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
                     } else {
