@@ -130,19 +130,9 @@ public enum LinearAlgebra {
                     a[k * n + p] = c * akp - s * akq
                     a[k * n + q] = s * akp + c * akq
                 }
-                let rowP = a + p * n, rowQ = a + q * n
-                for k in 0..<n {
-                    let apk = rowP[k], aqk = rowQ[k]
-                    rowP[k] = c * apk - s * aqk
-                    rowQ[k] = s * apk + c * aqk
-                }
+                rotate(a + p * n, a + q * n, count: n, c, s)
                 a[p * n + q] = 0; a[q * n + p] = 0
-                let vp = v + p * n, vq = v + q * n
-                for k in 0..<n {
-                    let x = vp[k], y = vq[k]
-                    vp[k] = c * x - s * y
-                    vq[k] = s * x + c * y
-                }
+                rotate(v + p * n, v + q * n, count: n, c, s)
             }
         }
         return true
@@ -164,17 +154,8 @@ public enum LinearAlgebra {
                 if gamma == 0 || Swift.abs(gamma) <= 1e-15 * (alpha * beta).squareRoot() { continue }
                 rotated = true
                 let (c, s) = rotation(alpha, beta, gamma)
-                for i in 0..<m {
-                    let x = wp[i], y = wq[i]
-                    wp[i] = c * x - s * y
-                    wq[i] = s * x + c * y
-                }
-                let vp = v + p * n, vq = v + q * n
-                for i in 0..<n {
-                    let x = vp[i], y = vq[i]
-                    vp[i] = c * x - s * y
-                    vq[i] = s * x + c * y
-                }
+                rotate(wp, wq, count: m, c, s)
+                rotate(v + p * n, v + q * n, count: n, c, s)
             }
         }
         return rotated
@@ -209,6 +190,17 @@ public enum LinearAlgebra {
             y[i] /= l[i * n + i]
         }
         return y
+    }
+
+    /// (x, y) <- (c x − s y, s x + c y), elementwise over `count` entries.
+    @inline(__always)
+    static func rotate(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int,
+                       _ c: Double, _ s: Double) {
+        for i in 0..<count {
+            let u = x[i], w = y[i]
+            x[i] = c * u - s * w
+            y[i] = s * u + c * w
+        }
     }
 
     /// The Jacobi rotation (c, s) that zeroes the off-diagonal `gamma` of [[alpha, gamma], [gamma, beta]].
