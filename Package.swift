@@ -39,11 +39,13 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        // The one atomic file writer, below both Tensor and Plot (which must not depend on Tensor).
+        .target(name: "AtomicFiles"),
+        .target(name: "Tensor", dependencies: ["AtomicFiles", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Transformer", dependencies: ["Tensor", "CBLAS", .product(name: "Yams", package: "Yams")],
                 swiftSettings: numericSettings),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer"], swiftSettings: numericSettings),
-        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG"],
+        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [

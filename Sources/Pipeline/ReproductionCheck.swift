@@ -1,5 +1,6 @@
 import Foundation
 import Plot
+import AtomicFiles
 import Tensor
 
 /// `rederive check`: regenerate a pipeline from its sources in a scratch folder and compare every

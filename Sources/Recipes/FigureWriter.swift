@@ -1,5 +1,6 @@
 import Foundation
 import Plot
+import AtomicFiles
 import Tensor
 
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.

@@ -1,4 +1,6 @@
+import AtomicFiles
 import Foundation
+import Tensor
 
 /// The files of one training run (DESIGN.md, "Command-line interface"):
 ///
@@ -26,9 +28,7 @@ public struct RunFolder: Sendable, Equatable {
 
     /// Creates the folder and `checkpoints/`.
     public func create() throws(CheckpointError) {
-        do { try FileManager.default.createDirectory(atPath: checkpointsPath, withIntermediateDirectories: true) } catch {
-            throw .file(.cannotWrite(path: checkpointsPath, reason: "cannot create the folder: \(error.localizedDescription)"))
-        }
+        do { try AtomicFile.makeFolders(checkpointsPath) } catch { throw .file(.io(error)) }
     }
 
     /// Deletes the checkpoints, model and log of an earlier run, so a fresh run never leaves a

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Analysis
+import AtomicFiles
 import Tensor
 import Transformer
 

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import Plot
 import Recipes
+import AtomicFiles
 import Tensor
 import Transformer
 import XCTest

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import AtomicFiles
 import Tensor
 import Transformer
 
