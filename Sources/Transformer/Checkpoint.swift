@@ -40,6 +40,9 @@ public struct Checkpoint: Sendable {
             guard tensor.shape == entry.shape else {
                 throw .shapeMismatch(path: file, name: entry.name, expected: entry.shape, found: tensor.shape)
             }
+            if let bad = tensor.firstNonFinite {
+                throw .nonFinite(path: file, name: entry.name, index: bad.index, value: bad.value)
+            }
             parameters.storage.replaceSubrange(entry.offset..<entry.offset + entry.count, with: tensor.scalars)
         }
         if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry($0) == nil }) {
@@ -106,6 +109,9 @@ public struct OptimizerState: Sendable, Equatable {
                 }
                 guard tensor.shape == entry.shape else {
                     throw .shapeMismatch(path: path, name: prefix + entry.name, expected: entry.shape, found: tensor.shape)
+                }
+                if let bad = tensor.firstNonFinite {
+                    throw .nonFinite(path: path, name: prefix + entry.name, index: bad.index, value: bad.value)
                 }
                 let range = entry.offset..<entry.offset + entry.count
                 if isFirst { optimizer.m.replaceSubrange(range, with: tensor.scalars) }
