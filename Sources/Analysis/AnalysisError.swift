@@ -11,7 +11,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .badInput(let message): message
         case .badCheckpoint(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): \(reason)"
-        case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
+        case .cannotWrite(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): cannot write: \(reason)"
         }
     }
 }

@@ -75,6 +75,48 @@ public enum AtomicFile {
         return result
     }
 
+    /// Starts writing a whole folder at `path`: returns a fresh, empty temporary folder beside
+    /// it (`.NAME.tmp-PID`) to fill, then hand to `commitFolder(_:to:)`. Temporaries of killed
+    /// processes beside `path` are removed first, and a previous folder that a kill left set
+    /// aside mid-commit is put back.
+    public static func beginFolder(_ path: String) throws(AtomicFileError) -> String {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        let (parent, name) = split(trimmed)
+        try makeFolders(parent.isEmpty ? "." : parent)
+        let parentPath = parent.isEmpty ? "." : String(parent.dropLast())
+        for entry in entries(of: parentPath) where entry.hasPrefix("." + name + ".previous-") {
+            guard let pid = Int32(entry.dropFirst(name.count + 11)), !isRunning(pid) else { continue }
+            var info = stat()
+            if stat(trimmed, &info) != 0 { rename(parent + entry, trimmed) } else { remove(parent + entry) }
+        }
+        for entry in entries(of: parentPath) where entry.hasPrefix("." + name + temporarySuffix) {
+            if let pid = temporaryOwner(entry), !isRunning(pid) { remove(parent + entry) }
+        }
+        let temporary = temporaryPath(for: trimmed)
+        remove(temporary)
+        try makeFolders(temporary)
+        return temporary
+    }
+
+    /// Puts the folder filled after `beginFolder(path)` in place of `path`, whole: the old
+    /// folder (if any) is renamed aside, the new one renamed in, the old one deleted. Readers
+    /// see the old folder or the new one, never a mix, and no file of the old one survives.
+    public static func commitFolder(_ temporary: String, to path: String) throws(AtomicFileError) {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        let (parent, name) = split(trimmed)
+        let previous = parent + "." + name + ".previous-" + String(getpid())
+        remove(previous)
+        var info = stat()
+        let hadFolder = lstat(trimmed, &info) == 0
+        if hadFolder && rename(trimmed, previous) != 0 { throw AtomicFileError(path: trimmed, operation: .write, errno: errno) }
+        if rename(temporary, trimmed) != 0 {
+            let code = errno
+            if hadFolder { rename(previous, trimmed) }
+            throw AtomicFileError(path: trimmed, operation: .write, errno: code)
+        }
+        remove(previous)
+    }
+
     /// Where `write(_:to:)` puts the bytes of `path` before the rename: `DIR/.NAME.tmp-PID`.
     public static func temporaryPath(for path: String, pid: Int32 = getpid()) -> String {
         let (folder, name) = split(path)

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Pipeline
 import Yams
@@ -87,7 +88,7 @@ public enum StudyStages {
         }
         for (key, value) in overrides { config[key] = value.yamlValue }
         let merged = try Yams.dump(object: config, sortKeys: true)
-        try Data(merged.utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
+        do { try AtomicFile.write(Array(merged.utf8), to: destination) } catch { throw StageFailure(message: "\(error)") }
     }
 }
 
