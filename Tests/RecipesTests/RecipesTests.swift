@@ -123,6 +123,37 @@ final class RecipesTests: XCTestCase {
     }
 }
 
+extension RecipesTests {
+    /// A copy of the first analysis with `name` replaced by `array`.
+    private func analysis(replacing name: String, with array: Tensor, as copy: String) throws -> String {
+        let folder = Self.scratch + "/" + copy
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.copyItem(atPath: Self.folders[0], toPath: folder)
+        try NumpyFile.write(array, to: folder + "/" + name)
+        return folder
+    }
+
+    /// An attention pattern full of NaN gave blank panels, exit 0 and an unchanged caption.
+    func testNonFiniteArrayIsRefusedNamingFileArrayAndReason() throws {
+        let name = "attention.L0.pattern.npy"
+        let folder = try analysis(replacing: name, with: Tensor(shape: [1, 8, 8], repeating: .nan), as: "nan")
+        XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(folders: [folder]))) { error in
+            XCTAssertEqual(error as? RecipeError, .badInput(path: folder + "/" + name, reason:
+                "array '\(name)' holds nan at index [0, 0, 0]; a figure cannot draw it, check the run (did training diverge?) and run `rederive analyze` again"))
+        }
+    }
+
+    /// An array of another shape than the run's model gives is refused, not drawn.
+    func testWrongShapeIsRefused() throws {
+        let name = "attention.L0.pattern.npy"
+        let folder = try analysis(replacing: name, with: Tensor(shape: [1, 8, 7], repeating: 0.1), as: "shape")
+        XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(folders: [folder]))) { error in
+            XCTAssertEqual("\(error)", folder + "/" + name + ": array '\(name)' has shape [1, 8, 7], but this run's model gives [1, 8, 8]; "
+                           + "the analysis does not belong to this run or is damaged, run `rederive analyze` again")
+        }
+    }
+}
+
 /// The mean, restated here so the test does not depend on the recipes' helper.
 enum RecipeSupportProbe {
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
