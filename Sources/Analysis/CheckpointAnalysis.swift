@@ -147,7 +147,7 @@ public struct CheckpointAnalysis {
                 let bosColumn = (0..<config.nCtx).map { pattern[$0, 0] }
                 heads.append(AnalysisSummary.Head(
                     layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
-                    bosFit: BOSAttentionFit(bosAttention: bosColumn),
+                    bosFit: try BOSAttentionFit(bosAttention: bosColumn),
                     qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
                     ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ov.left, right: ov.right.transposed()).prefix(10))))
             }
