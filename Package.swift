@@ -59,6 +59,9 @@ let package = Package(
             "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Pipeline", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
+        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
+                          path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),

@@ -24,6 +24,7 @@ public struct PrincipalComponents: Sendable {
         mean = points.meanOverFirstAxis()
         let centered = points.addingRowVector(mean * -1)
         let covariance = centered.matmul(centered, transposeSelf: true) * (1 / Float(n - 1))
+        try AnalysisError.requireFinite(covariance, "the PCA covariance")
         let eigen: LinearAlgebra.SymmetricEigen
         do { eigen = try LinearAlgebra.symmetricEigen(covariance) } catch {
             throw .badInput("PCA: \(error)")

@@ -28,6 +28,12 @@ public struct Checkpoint: Sendable {
             ? RunFolder(path).modelPath : path
         let contents: SafetensorsFile
         do { contents = try SafetensorsFile.read(file) } catch { throw .file(error) }
+        return try decode(contents, path: file)
+    }
+
+    /// The checkpoint in a safetensors file's contents; `file` names it in errors. Every
+    /// parameter must be present, of its shape, and finite.
+    public static func decode(_ contents: SafetensorsFile, path file: String) throws(CheckpointError) -> Checkpoint {
         guard let json = contents.metadata["config"] else { throw .missingMetadata(path: file, key: "config") }
         let config: TrainingConfig
         do { config = try ConfigLoader.load(json: json, source: file + " (metadata 'config')") } catch { throw .badConfig(error) }
