@@ -1,4 +1,5 @@
 import Analysis
+import AtomicFiles
 import Foundation
 import Tensor
 
@@ -13,11 +14,12 @@ public struct AnalyzedRun: Sendable {
     public init(folder: String) throws(RecipeError) {
         self.folder = folder
         let path = folder + "/summary.json"
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            summary = try JSONDecoder().decode(AnalysisSummary.self, from: data)
-        } catch {
-            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error)); run `rederive analyze` on the run first")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch {
+            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error.reason.lowercased())); run `rederive analyze` on the run first")
+        }
+        do { summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(bytes)) } catch {
+            throw .badInput(path: path, reason: "the analysis summary is damaged (\(Self.describe(error))); run `rederive analyze` on the run again")
         }
         config = try RunConfig(json: summary.config, source: path)
     }
@@ -67,10 +69,23 @@ public struct AnalyzedRun: Sendable {
     public func trainingMetrics() throws(RecipeError) -> [TrainingMetrics] {
         let path = folder + "/training.json"
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        do {
-            return try JSONDecoder().decode([TrainingMetrics].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw .badInput(path: path, reason: "\(error)")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch { throw .badInput(path: path, reason: "\(error.reason.lowercased()); \(error.advice)") }
+        do { return try JSONDecoder().decode([TrainingMetrics].self, from: Data(bytes)) } catch {
+            throw .badInput(path: path, reason: "the metrics over training are damaged (\(Self.describe(error))); run `rederive analyze` on the run again")
+        }
+    }
+
+    /// A JSON decoding failure in words (Foundation's own text names Swift types and coding paths).
+    static func describe(_ error: Error) -> String {
+        func place(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the top level" : "'" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "no '\(key.stringValue)' at \(place(context.codingPath))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?: return "a value of the wrong type at \(place(context.codingPath))"
+        case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "not valid JSON" : "a bad value at \(place(context.codingPath))"
+        default: return "not readable as JSON"
         }
     }
 

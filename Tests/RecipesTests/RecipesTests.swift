@@ -143,6 +143,16 @@ extension RecipesTests {
         }
     }
 
+    /// A damaged summary.json gave Foundation's own error text; now a sentence with what to do.
+    func testDamagedSummaryIsASentence() throws {
+        let folder = try analysis(replacing: "dla.npy", with: Tensor(shape: [1, 8], repeating: 0), as: "summary")
+        try AtomicFile.write(Array("{\"step\": 3}".utf8), to: folder + "/summary.json")
+        XCTAssertThrowsError(try StudyRuns(folders: [folder])) { error in
+            XCTAssertTrue("\(error)".hasPrefix(folder + "/summary.json: the analysis summary is damaged (no '"), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("); run `rederive analyze` on the run again"), "\(error)")
+        }
+    }
+
     /// An array of another shape than the run's model gives is refused, not drawn.
     func testWrongShapeIsRefused() throws {
         let name = "attention.L0.pattern.npy"
