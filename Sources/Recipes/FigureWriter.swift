@@ -6,10 +6,12 @@ import Tensor
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
     /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
-    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption.
+    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption. Temporary
+    /// files that killed writers left in the folder are removed first.
     @discardableResult
     public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String) throws(RecipeError) -> String {
         let output = try recipe.make(runs)
+        AtomicFile.removeStaleTemporaries(in: prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ".")
         do {
             try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
             try output.figure.writePDF(to: prefix + ".pdf")

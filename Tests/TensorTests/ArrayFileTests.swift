@@ -172,6 +172,35 @@ final class ArrayFileTests: XCTestCase {
         }
     }
 
+    /// Junk after the data was accepted; the format asks that the tensors tile the data exactly,
+    /// in order, and that the header be at most 100 MB of UTF-8 JSON.
+    func testSafetensorsLayoutIsStrict() throws {
+        let good = try bytes(fixture("small.safetensors"))
+        let path = { (name: String) in self.scratch + "/" + name }
+        XCTAssertEqual(readError(good + [0, 0, 0, 0], named: "junk.safetensors", safetensors: true),
+                       .badLayout(path: path("junk.safetensors"), reason: "4 bytes after the last tensor's data"))
+        XCTAssertTrue(readError(good + [0, 0, 0, 0], named: "junk.safetensors", safetensors: true)?.description
+            .hasPrefix(path("junk.safetensors") + ": bad layout: 4 bytes after the last tensor's data; the file is damaged, regenerate it") ?? false)
+
+        // positions moved 4 bytes on (and 4 bytes added): a gap before it.
+        XCTAssertEqual(readError(replace(good, "[72,84]", "[76,88]") + [0, 0, 0, 0], named: "gap.safetensors", safetensors: true),
+                       .badLayout(path: path("gap.safetensors"), reason: "4 unused bytes before tensor 'positions'; data_offsets must be contiguous"))
+        // embed.W_E starting 4 bytes early: it overlaps tokens.
+        XCTAssertEqual(readError(replace(good, "[24,72]", "[20,68]"), named: "overlap.safetensors", safetensors: true),
+                       .badLayout(path: path("overlap.safetensors"), reason: "tensor 'embed.W_E' overlaps the one before it at byte 20 of the data"))
+
+        var notUTF8 = good
+        notUTF8[8 + 3] = 0xFF
+        XCTAssertEqual(readError(notUTF8, named: "latin.safetensors", safetensors: true),
+                       .badHeader(path: path("latin.safetensors"), reason: "header is not UTF-8 text"))
+        var huge = good
+        let limit = UInt64(SafetensorsFile.maximumHeaderBytes + 8)
+        for i in 0..<8 { huge[i] = UInt8(truncatingIfNeeded: limit >> (8 * UInt64(i))) }
+        guard case .badHeader = readError(huge, named: "huge.safetensors", safetensors: true) else {
+            return XCTFail("a header over 100 MB")
+        }
+    }
+
     /// Replaces the first occurrence of an ASCII string in a file's bytes (same length or not).
     private func replace(_ bytes: [UInt8], _ old: String, _ new: String) -> [UInt8] {
         let (o, n) = (Array(old.utf8), Array(new.utf8))
