@@ -256,4 +256,24 @@ final class CheckpointAnalysisTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out"))
     }
+
+    /// 3e38 is finite, so the checkpoint loads, but the activations overflow; the analysis used to
+    /// spin in LAPACK. Now it stops with a typed error and writes nothing.
+    func testOverflowingWeightsStopWithATypedError() throws {
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: 16, dVocab: 9, nCtx: 5)
+        var file = checkpoint(config).file
+        var weights = try file.tensor("blocks.0.attn.W_Q", path: "")
+        weights.scalars[5] = 3e38
+        file.arrays["blocks.0.attn.W_Q"] = .float32(weights)
+        let path = scratch + "/big.safetensors"
+        try file.write(to: path)
+        XCTAssertThrowsError(try RunAnalysis.run(path, into: scratch + "/out", settings: smallSettings)) { error in
+            switch error as? AnalysisError {
+            case .notConverged?, .badInput?: break
+            default: XCTFail("expected a typed analysis error, got \(error)")
+            }
+            XCTAssert("\(error)".contains("nan") || "\(error)".contains("inf"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out"))
+    }
 }
