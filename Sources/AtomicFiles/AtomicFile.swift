@@ -232,12 +232,15 @@ public struct AtomicFileError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    /// What failed, without the advice: "PATH: cannot write (no space left on device)".
+    public var summary: String {
         let verb = switch operation {
         case .read: "cannot read"
         case .write: "cannot write"
         case .createFolder: "cannot create the folder"
         }
-        return "\(path): \(verb) (\(reason.prefix(1).lowercased() + reason.dropFirst())); \(advice)."
+        return "\(path): \(verb) (\(reason.prefix(1).lowercased() + reason.dropFirst()))"
     }
+
+    public var description: String { "\(summary); \(advice)." }
 }

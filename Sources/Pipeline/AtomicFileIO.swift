@@ -32,7 +32,7 @@ enum AtomicFileIO {
     }
 
     private static func wrap(_ error: AtomicFileError) -> PipelineError {
-        PipelineError(.io, at: nil, "\(error.path): \(error.reason.lowercased())", hint: error.advice)
+        PipelineError(.io, at: nil, error.summary, hint: error.advice)
     }
 
     static func exists(_ path: String) -> Bool {
