@@ -116,6 +116,10 @@ final class ArrayFileTests: XCTestCase {
 
         XCTAssertEqual(readError(Array(good.dropLast(5)), named: "cut.npy", safetensors: false),
                        .shapeMismatch(path: path("cut.npy"), name: nil, shape: [2, 3], byteCount: 19))
+        // A header whose shape is larger than the data was reported as "truncated".
+        let bigger = readError(replace(good, "'shape': (2, 3)", "'shape': (3, 3)"), named: "bigger.npy", safetensors: false)
+        XCTAssertEqual(bigger, .shapeMismatch(path: path("bigger.npy"), name: nil, shape: [3, 3], byteCount: 24))
+        XCTAssertTrue(bigger?.description.hasPrefix(path("bigger.npy") + ": shape mismatch: shape [3, 3] does not match the 24 bytes of data") ?? false)
         XCTAssertEqual(readError(Array(good.prefix(40)), named: "cuthead.npy", safetensors: false),
                        .truncated(path: path("cuthead.npy"), expectedBytes: 128, actualBytes: 40))
         XCTAssertEqual(readError(Array(good.prefix(4)), named: "tiny.npy", safetensors: false),
