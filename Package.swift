@@ -1,17 +1,12 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
 
 // Data flows one way: Tensor <- Transformer <- Analysis; Plot stands alone;
 // Recipes turn analysis outputs into Plot figures; Pipeline sits on top; the CLI is thinnest.
 
-// The numeric modules' SIMD16 loops (softmax, LayerNorm, AdamW) compile for this machine's vector
-// units instead of baseline SSE2. Floating-point results do not change: Swift never fuses a
-// multiply and an add on its own, and the lanes compute the same operations in the same order.
-// REDERIVE_PORTABLE=1 leaves the flag out: for a binary that must run on other CPUs, or for a
-// package that depends on these libraries by version (SwiftPM refuses unsafe flags there).
-let portable = ProcessInfo.processInfo.environment["REDERIVE_PORTABLE"] == "1"
-let numericSettings: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"], .when(platforms: [.linux]))]
+// One binary for every CPU: nothing is compiled for this machine's vector units. The matrix
+// products (CKernels) choose their instruction set at run time, and every path gives the same
+// bits, so checkpoints and figures do not depend on the CPU that made them.
 let package = Package(
     name: "Rederive",
     platforms: [.macOS(.v13)],
@@ -30,8 +25,6 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian packages, one shim each.
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CPango", path: "Sources/CPango", pkgConfig: "pangocairo pangoft2 fontconfig",
@@ -39,15 +32,21 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
 
+        // Our own matrix-product kernels (portable, AVX2, AVX-512), chosen at run time.
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
+        // exp, log, erf and powers from IEEE operations alone: the same bits on every CPU.
+        .target(name: "Reproducible"),
+
         // The one atomic file writer, below both Tensor and Plot (which must not depend on Tensor).
         .target(name: "AtomicFiles"),
-        .target(name: "Tensor", dependencies: ["AtomicFiles", "CBLAS"], swiftSettings: numericSettings),
-        .target(name: "Transformer", dependencies: ["Tensor", "CBLAS", .product(name: "Yams", package: "Yams")],
-                swiftSettings: numericSettings),
-        .target(name: "Analysis", dependencies: ["Tensor", "Transformer"], swiftSettings: numericSettings),
-        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG"],
+
+        .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "Reproducible"]),
+        .target(name: "Transformer", dependencies: ["Tensor", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
+        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot"]),
+        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor", "Plot",
             .product(name: "Yams", package: "Yams"),
@@ -65,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Plot"]),

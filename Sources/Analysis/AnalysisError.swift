@@ -1,5 +1,3 @@
-import Tensor
-
 /// Why an analysis could not be computed. Messages name the file or quantity involved.
 public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     /// Inputs of the wrong shape or size for the computation.
@@ -19,14 +17,5 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
             "\(what) did not converge in \(iterations) iterations: \(reason); check that the checkpoint is from a run that trained normally"
         case .cannotWrite(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): cannot write: \(reason)"
         }
-    }
-}
-
-extension AnalysisError {
-    /// Refuses a matrix holding NaN or infinity before an iterative decomposition sees it (LAPACK
-    /// spins forever on one), naming `what` it is: finite weights can still overflow to inf.
-    static func requireFinite(_ matrix: Tensor, _ what: String) throws(AnalysisError) {
-        guard let bad = matrix.firstNonFinite else { return }
-        throw .badInput("\(what) holds \(bad.value) at index \(bad.index) (the weights are too large: did training diverge?)")
     }
 }

@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// Summaries of attention patterns: the mean pattern and the standard head scores.
@@ -49,17 +50,17 @@ public struct BOSAttentionFit: Sendable, Equatable, Codable {
         }
         let points = bosAttention.enumerated().dropFirst().map { (Double($0.offset), Double($0.element)) }
         func loss(_ logA: Double) -> Double {
-            let a = exp(logA)
-            return points.reduce(0) { $0 + pow(a / (a + $1.0) - $1.1, 2) }
+            let a = ReproducibleMath.exp(logA)
+            return points.reduce(0) { let r = a / (a + $1.0) - $1.1; return $0 + r * r }
         }
-        var (low, high) = (log(1e-3), log(1e4))
+        var (low, high) = (ReproducibleMath.log(1e-3), ReproducibleMath.log(1e4))
         let ratio = (5.0.squareRoot() - 1) / 2
         for _ in 0..<100 {
             let m1 = high - ratio * (high - low), m2 = low + ratio * (high - low)
             if loss(m1) < loss(m2) { high = m2 } else { low = m1 }
         }
         let best = (low + high) / 2
-        a = exp(best)
+        a = ReproducibleMath.exp(best)
         rmse = points.isEmpty ? 0 : (loss(best) / Double(points.count)).squareRoot()
     }
 

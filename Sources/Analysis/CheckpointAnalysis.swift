@@ -1,4 +1,5 @@
 import Foundation
+import Reproducible
 import Tensor
 import Transformer
 
@@ -85,7 +86,7 @@ public struct CheckpointAnalysis {
 
         let summary = AnalysisSummary(
             checkpoint: (checkpointPath as NSString).lastPathComponent, step: checkpoint.step, config: checkpoint.config.json,
-            evalSequences: evalBatch.batch, loss: Double(run.loss), uniformLoss: log(Double(config.dVocab - 1)),
+            evalSequences: evalBatch.batch, loss: Double(run.loss), uniformLoss: ReproducibleMath.log(Double(config.dVocab - 1)),
             heads: heads, probes: probes, pca: pcas, composition: composition,
             dlaComponents: dla.components, mlp: mlp,
             ablationBaselineLoss: baseline, ablations: ablations, files: output.written.sorted())

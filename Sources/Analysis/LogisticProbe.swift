@@ -1,3 +1,4 @@
+import Reproducible
 import Tensor
 
 /// A multinomial logistic-regression probe: which of `classCount` positions a residual vector
@@ -67,7 +68,7 @@ public struct LogisticProbe: Sendable {
                     let p = p.baseAddress!
                     // p = softmax(x W + b); then (p - onehot) / n.
                     for row in 0..<n { (p + row * c).update(from: b, count: c) }
-                    BLAS.gemm(m: n, n: c, k: d, a: x, lda: d, b: w, ldb: c, beta: 1, c: p, ldc: c)
+                    Gemm.product(m: n, n: c, k: d, a: x, lda: d, b: w, ldb: c, beta: 1, c: p, ldc: c)
                     for row in 0..<n {
                         let r = p + row * c
                         let total = VectorMath.expShifted(r, c, shift: VectorMath.max(r, c))
@@ -77,7 +78,7 @@ public struct LogisticProbe: Sendable {
                     }
                     // gradW = x^T p + l2 W; gradB = column sums of p.
                     for i in 0..<(d * c) { gradW[i] = w[i] * l2 }
-                    BLAS.gemm(transposeA: true, m: d, n: c, k: n, a: x, lda: d, b: p, ldb: c, beta: 1, c: &gradW, ldc: c)
+                    Gemm.product(transposeA: true, m: d, n: c, k: n, a: x, lda: d, b: p, ldb: c, beta: 1, c: &gradW, ldc: c)
                     for j in 0..<c { gradB[j] = 0 }
                     for row in 0..<n { for j in 0..<c { gradB[j] += Double(p[row * c + j]) } }
                 }
@@ -132,7 +133,7 @@ public struct LogisticProbe: Sendable {
 }
 
 extension Double {
-    fileprivate func power(_ exponent: Int) -> Double { Foundation.pow(self, Double(exponent)) }
+    fileprivate func power(_ exponent: Int) -> Double { ReproducibleMath.power(self, exponent) }
 }
 
 import Foundation

@@ -3,18 +3,17 @@ import Tensor
 
 /// Runs independent jobs (probes, ablation forwards) on several threads.
 ///
-/// Each job runs on one thread with single-threaded BLAS: the jobs' products are too small for
-/// OpenBLAS to split well, and a job's result then does not depend on which thread ran it, so
-/// the output is the same for every thread count.
+/// Each job runs on one thread with single-threaded products: the jobs' products are too small
+/// to split well, and the output is the same for every thread count either way.
 enum ParallelJobs {
     /// `body(job, worker)` for every job in `0..<count`, in any order on `threads` workers;
     /// `worker` (in `0..<threads`) indexes per-thread scratch. Returns the results in job order,
     /// or the first job's error.
     static func map<Value>(_ count: Int, threads: Int,
                            _ body: (_ job: Int, _ worker: Int) throws(AnalysisError) -> Value) throws(AnalysisError) -> [Value] {
-        let blasThreads = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = blasThreads }
+        let productThreads = Gemm.threadCount
+        Gemm.threadCount = 1
+        defer { Gemm.threadCount = productThreads }
         let queue = JobQueue<Value>(count: count)
         withoutActuallyEscaping(body) { body in
             let work = UncheckedBox(body)

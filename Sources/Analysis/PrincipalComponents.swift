@@ -2,13 +2,14 @@ import Tensor
 
 /// Principal components of a cloud of points, from an eigendecomposition of its covariance.
 ///
-/// The covariance is `d x d` (d_model), so one sgemm over the `n x d` points and one small
-/// LAPACK call do the work, however many points there are.
+/// The covariance is `d x d` (d_model), so one product over the `n x d` points and one small
+/// Jacobi eigendecomposition do the work, however many points there are.
 public struct PrincipalComponents: Sendable {
     /// The mean point, `[d]`.
     public var mean: Tensor
     /// The top components as rows, `[k, d]`, unit length. Each is signed so that its largest
-    /// coordinate is positive, which makes the output reproducible across LAPACK builds.
+    /// coordinate is positive (scikit-learn's `svd_flip` convention; `LinearAlgebra` already
+    /// returns them so), since an eigenvector's sign is otherwise arbitrary.
     public var components: Tensor
     /// The variance along each component (eigenvalues of the covariance), descending.
     public var variances: [Float]
@@ -24,7 +25,6 @@ public struct PrincipalComponents: Sendable {
         mean = points.meanOverFirstAxis()
         let centered = points.addingRowVector(mean * -1)
         let covariance = centered.matmul(centered, transposeSelf: true) * (1 / Float(n - 1))
-        try AnalysisError.requireFinite(covariance, "the PCA covariance")
         let eigen: LinearAlgebra.SymmetricEigen
         do { eigen = try LinearAlgebra.symmetricEigen(covariance) } catch {
             throw .badInput("PCA: \(error)")

@@ -24,7 +24,6 @@ public struct RidgeProbe: Sendable {
         let centeredTargets = Tensor(shape: [targets.count, 1], scalars: targets.map { Float(Double($0) - targetMean) })
         let moment = centered.matmul(centeredTargets, transposeSelf: true).scalars.map(Double.init)
 
-        try AnalysisError.requireFinite(gram, "the ridge probe's Gram matrix")
         let eigen: LinearAlgebra.SymmetricEigen
         do { eigen = try LinearAlgebra.symmetricEigen(gram) } catch { throw .badInput("ridge probe: \(error)") }
         let trace = (0..<d).reduce(0.0) { $0 + Double(gram[$1, $1]) }

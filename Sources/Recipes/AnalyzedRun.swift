@@ -1,6 +1,7 @@
 import Analysis
 import AtomicFiles
 import Foundation
+import Reproducible
 import Tensor
 
 /// One analysed run, as `rederive analyze` wrote it: `summary.json`, the `.npy` arrays,
@@ -121,6 +122,8 @@ public struct RunConfig: Sendable, Equatable {
     public var dMLP: Int?
     public var positional: String
     public var seed: Int
+    /// How the run was trained: what the recipe comparison groups by.
+    public var training: TrainingRecipe
 
     init(json: String, source: String) throws(RecipeError) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
@@ -135,7 +138,13 @@ public struct RunConfig: Sendable, Equatable {
         dMLP = object["d_mlp"] as? Int
         positional = object["positional"] as? String ?? "none"
         seed = object["seed"] as? Int ?? 0
+        training = TrainingRecipe(steps: object["steps"] as? Int ?? 0, batch: object["batch"] as? Int ?? 0,
+                                  lr: (object["lr"] as? NSNumber)?.doubleValue ?? 0,
+                                  schedule: object["lr_schedule"] as? String ?? "linear warm-up, constant")
     }
+
+    /// Tokens the model has seen after `step` steps: step x batch x n_ctx.
+    public func tokensSeen(afterStep step: Double) -> Double { step * Double(training.batch) * Double(nCtx) }
 
     /// The design, without the seed: what the comparison figures group by.
     public var variant: Variant { Variant(nLayers: nLayers, hasMLP: dMLP != nil, learnedPositions: positional == "learned") }
@@ -167,6 +176,24 @@ public struct Variant: Hashable, Sendable, Comparable {
     public static func < (a: Variant, b: Variant) -> Bool {
         if a.isStudy != b.isStudy { return a.isStudy }
         return (a.nLayers, a.hasMLP ? 1 : 0, a.learnedPositions ? 1 : 0) > (b.nLayers, b.hasMLP ? 1 : 0, b.learnedPositions ? 1 : 0)
+    }
+}
+
+/// A training recipe: the budget and learning rate a run was trained with. Runs of one design
+/// on different recipes are compared, not pooled.
+public struct TrainingRecipe: Hashable, Sendable {
+    public var steps: Int
+    public var batch: Int
+    public var lr: Double
+    public var schedule: String
+
+    /// E.g. "4000 steps of 256, lr 1e-4".
+    public var label: String {
+        let exponent = Int((ReproducibleMath.log(lr) / ReproducibleMath.log(10)).rounded(.down))
+        let mantissa = lr / ReproducibleMath.power(10, exponent)
+        let rate = abs(mantissa - mantissa.rounded()) < 1e-9
+            ? "\(Int(mantissa.rounded()))e\(exponent)" : String(format: "%g", lr)
+        return "\(steps) steps of \(batch), lr \(rate)"
     }
 }
 

@@ -28,32 +28,49 @@ extension Recipe {
         return RecipeOutput(figure: Figure(size: .inches(max(width, 6.4), 3.4 * Double(grid.count)), grid: grid), caption: caption)
     }
 
-    /// Layer 0's attention to BOS against position: the positional code, with a/(a + i) fitted.
+    /// Layer 0's attention to BOS against position: the positional code, with a/(a + i) fitted
+    /// per run, for each training recipe of the study model, beside the original study's a ≈ 8.
     public static let positionalCode = Recipe(name: "positional_code", title: "The positional code") { runs throws(RecipeError) in
-        let study = runs.studyRuns
-        guard let first = study.first else { throw .missingRuns(recipe: "positional_code", need: "an analysed run") }
+        let groups = runs.studyRunsByRecipe
+        guard let first = groups.first?.runs.first else { throw .missingRuns(recipe: "positional_code", need: "an analysed run") }
         let n = first.config.nCtx
-        var marks = [Mark]()
-        var fits = [Double]()
-        let palette = Palette.okabeIto
-        for (index, run) in study.enumerated() {
-            let pattern = try run.array("attention.L0.pattern.npy")[slice: 0]
-            let positions = (1..<n).map(Double.init)
-            let bos = (1..<n).map { Double(pattern[$0, 0]) }
-            guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
-            let a = head.bosFit.a
-            fits.append(a)
-            marks.append(.scatter(x: positions, y: bos, color: palette[index], size: 7, label: "seed \(run.config.seed)"))
-        }
-        guard !fits.isEmpty else { throw .missingRuns(recipe: "positional_code", need: "the study model's analyses") }
-        let a = RecipeSupport.mean(fits)
+        let positions = (1..<n).map(Double.init)
         let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
-        marks.insert(.line(x: fine, y: fine.map { a / (a + $0) }, label: "a/(a + i), a = \(RecipeSupport.format(a, digits: 1))",
-                           color: .black, width: 1, dash: .dashed), at: 0)
+        var marks = [Mark]()
+        var fitsByRecipe = [(recipe: TrainingRecipe, fits: [Double])]()
+        let palette = Palette.okabeIto
+        var colorIndex = 0
+        for (recipe, recipeRuns) in groups {
+            var fits = [Double]()
+            for run in recipeRuns {
+                let pattern = try run.array("attention.L0.pattern.npy")[slice: 0]
+                guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
+                fits.append(head.bosFit.a)
+                let label = groups.count > 1 ? "\(recipe.label), seed \(run.config.seed)" : "seed \(run.config.seed)"
+                marks.append(.scatter(x: positions, y: (1..<n).map { Double(pattern[$0, 0]) }, color: palette[colorIndex],
+                                      size: 7, label: label))
+                colorIndex += 1
+            }
+            guard !fits.isEmpty else { continue }
+            let a = RecipeSupport.mean(fits)
+            marks.insert(.line(x: fine, y: fine.map { a / (a + $0) }, label: "a/(a + i), a = \(RecipeSupport.format(a, digits: 1))",
+                               color: palette[colorIndex - 1], width: 1, dash: .dashed), at: 0)
+            fitsByRecipe.append((recipe, fits))
+        }
+        guard !fitsByRecipe.isEmpty else { throw .missingRuns(recipe: "positional_code", need: "the study model's analyses") }
+        let original = 8.0
+        marks.insert(.line(x: fine, y: fine.map { original / (original + $0) }, label: "original study, a ≈ 8",
+                           color: .gray(0.45), width: 1, dash: .dotted), at: 0)
         let panel = Panel(xLabel: "query position i", yLabel: "attention to BOS (layer 0)", marks: marks,
                           xLimits: 0...Double(n), yLimits: 0...1.05, xTicks: RecipeSupport.positionTicks(n + 1))
-        let caption = "Layer 0 attends to BOS with weight close to a/(a + i) at position i: BOS gets about \(RecipeSupport.format(a, digits: 1))× the score of any other token " +
-            "(a = \(fits.map { RecipeSupport.format($0, digits: 1) }.joined(separator: ", ")) over \(fits.count) seed\(fits.count == 1 ? "" : "s")), so the share of attention on BOS encodes the position."
+        let described = fitsByRecipe.map { group in
+            "a = \(group.fits.map { RecipeSupport.format($0, digits: 1) }.joined(separator: ", ")) after \(group.recipe.label) " +
+                "(\(group.fits.count) seed\(group.fits.count == 1 ? "" : "s"))"
+        }
+        let a = RecipeSupport.mean(fitsByRecipe[0].fits)
+        let caption = "Layer 0 attends to BOS with weight close to a/(a + i) at position i: BOS gets about " +
+            "\(RecipeSupport.format(a, digits: 1))× the score of any other token, so the share of attention on BOS encodes the position. " +
+            "The fitted a depends on how the model was trained: \(described.joined(separator: "; ")); the original study found a ≈ 8."
         return RecipeOutput(figure: Figure(panel, size: RecipeSupport.singleSize), caption: caption)
     }
 }

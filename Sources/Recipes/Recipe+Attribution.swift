@@ -1,5 +1,6 @@
 import Foundation
 import Plot
+import Reproducible
 
 extension Recipe {
     /// Direct logit attribution to the correct token, by position.
@@ -52,7 +53,8 @@ extension Recipe {
         let summary = run.summary
         let names = summary.ablations.map { Self.shortActivationName($0.activation) }
         let losses = summary.ablations.map(\.loss)
-        let floor = pow(10, (log10(max(losses.filter { $0 > 0 }.min() ?? 1e-3, 1e-12)) - 0.3).rounded(.down))
+        let smallest = max(losses.filter { $0 > 0 }.min() ?? 1e-3, 1e-12)
+        let floor = ReproducibleMath.power(10, Int((ReproducibleMath.log(smallest) / ReproducibleMath.log(10) - 0.3).rounded(.down)))
         let bars = Panel(title: "Each activation replaced by its mean", yLabel: "loss",
                          marks: [.bars(x: losses.indices.map(Double.init), heights: losses.map { max($0, floor) }, baseline: floor),
                                  .hline(summary.ablationBaselineLoss, color: .gray(0.3), label: "intact (\(RecipeSupport.format(summary.ablationBaselineLoss, digits: 4)))"),

@@ -35,14 +35,42 @@ public struct RecipeOutput: Sendable {
 }
 
 /// The analysed runs a recipe draws from, grouped by design.
+///
+/// Runs trained on another recipe than the pipeline's main one (the one most runs share; on a
+/// tie, the one that sees fewer tokens) are kept apart in `comparisonRuns`: the design figures
+/// compare designs on one budget, and only the figures about the recipe look at the others.
 public struct StudyRuns: Sendable {
+    /// The runs on the main training recipe.
     public let runs: [AnalyzedRun]
+    /// The runs on any other recipe.
+    public let comparisonRuns: [AnalyzedRun]
 
-    public init(runs: [AnalyzedRun]) {
+    public init(runs all: [AnalyzedRun]) {
         // A stable order: design, then seed.
-        self.runs = runs.sorted { a, b in
+        let sorted = all.sorted { a, b in
             a.config.variant != b.config.variant ? a.config.variant < b.config.variant : a.config.seed < b.config.seed
         }
+        let counts = Dictionary(grouping: sorted, by: \.config.training).mapValues(\.count)
+        let main = counts.keys.max { a, b in
+            counts[a]! != counts[b]! ? counts[a]! < counts[b]! : a.steps * a.batch > b.steps * b.batch
+        }
+        runs = sorted.filter { $0.config.training == main }
+        comparisonRuns = sorted.filter { $0.config.training != main }
+    }
+
+    /// The training recipe of `runs`.
+    public var mainTraining: TrainingRecipe? { runs.first?.config.training }
+
+    /// The study design's runs on every recipe, grouped by recipe, the main one first.
+    public var studyRunsByRecipe: [(recipe: TrainingRecipe, runs: [AnalyzedRun])] {
+        let variant = studyRuns.first?.config.variant
+        let others = comparisonRuns.filter { $0.config.variant == variant }
+        var groups = studyRuns.isEmpty ? [] : [(studyRuns[0].config.training, studyRuns)]
+        for run in others {
+            if let index = groups.firstIndex(where: { $0.0 == run.config.training }) { groups[index].1.append(run) }
+            else { groups.append((run.config.training, [run])) }
+        }
+        return groups.map { (recipe: $0.0, runs: $0.1) }
     }
 
     /// Loads each analysis folder.

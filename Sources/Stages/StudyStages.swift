@@ -12,11 +12,10 @@ import Yams
 ///     slides:   inputs: analysis folders; outputs: slides.pdf and a Markdown gallery (.md)
 ///
 /// `train` and `analyze` run with the stage param `threads` (default 1), not with the share of
-/// the machine `make -j` gives them: results depend on the thread count (training shards its
-/// batch by thread), so it is part of the stage's recipe, and `-j` only decides how many run
-/// at once.
+/// the machine `make -j` gives them, and `-j` only decides how many run at once. The results do
+/// not depend on the thread count; a long run may simply be given more.
 public enum StudyStages {
-    public static let train = ToolStageRunner(kind: "train", version: 2) { context in
+    public static let train = ToolStageRunner(kind: "train", version: 3) { context in
         let config = try input(context, "config")
         let run = try output(context, "run")
         // The run folder keeps the exact config it was trained with.
@@ -26,11 +25,11 @@ public enum StudyStages {
         return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
     }
 
-    public static let analyze = ToolStageRunner(kind: "analyze", version: 1) { context in
+    public static let analyze = ToolStageRunner(kind: "analyze", version: 2) { context in
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
     }
 
-    public static let figure = ToolStageRunner(kind: "figure", version: 2) { context in
+    public static let figure = ToolStageRunner(kind: "figure", version: 3) { context in
         guard let recipe = context.stage.kind.argument else {
             throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
         }
@@ -42,7 +41,7 @@ public enum StudyStages {
         return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }
 
-    public static let slides = ToolStageRunner(kind: "slides", version: 2) { context in
+    public static let slides = ToolStageRunner(kind: "slides", version: 3) { context in
         ["slides", "--from"] + context.inputs.map(\.path)
             + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath,
                "--gallery", try outputWithExtension(context, ".md").temporaryPath]

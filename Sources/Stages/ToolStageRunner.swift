@@ -2,7 +2,7 @@ import Foundation
 import Pipeline
 
 /// The study's stage kinds run as child `rederive` processes: `train`, `analyze`, `figure <recipe>`
-/// and `slides`. A child has its own BLAS thread count and signal handling, so `make -j` can run
+/// and `slides`. A child has its own thread count and signal handling, so `make -j` can run
 /// several side by side without sharing process-wide state, and Ctrl-C stops each child the way
 /// it stops `rederive train` at a terminal (a checkpoint, then exit).
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The shape of one `BLAS.gemm` call.
+/// The shape of one `Gemm.product` call.
 public struct GemmShape: Hashable, Sendable {
     public var transposeA: Bool, transposeB: Bool
     public var m: Int, n: Int, k: Int
@@ -19,7 +19,7 @@ public struct GemmShape: Hashable, Sendable {
     }
 }
 
-/// Collects the shapes of the `BLAS.gemm` calls made while it is `BLAS.recorder`, from any thread.
+/// Collects the shapes of the `Gemm.product` calls made while it is `Gemm.recorder`, from any thread.
 public final class GemmRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [GemmShape: Int] = [:]
@@ -34,11 +34,11 @@ public final class GemmRecorder: @unchecked Sendable {
     /// How many times each shape was called.
     public var calls: [GemmShape: Int] { lock.withLock { counts } }
 
-    /// The recorded calls timed one shape at a time on the calling thread's BLAS (best of
+    /// The recorded calls timed one shape at a time on the calling thread (best of
     /// `repeats`, operands warm in cache), summed over all calls: the time the products alone
     /// would take, in seconds.
     public func isolatedSeconds(repeats: Int = 5) -> Double {
-        precondition(BLAS.recorder !== self, "stop recording before timing the recorded shapes")
+        precondition(Gemm.recorder !== self, "stop recording before timing the recorded shapes")
         var total = 0.0
         for (shape, count) in calls {
             let (sa, sb, sc) = shape.extents
@@ -51,7 +51,7 @@ public final class GemmRecorder: @unchecked Sendable {
                 let start = DispatchTime.now().uptimeNanoseconds
                 a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
                     for _ in 0..<batch {
-                        BLAS.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
+                        Gemm.product(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
                                   a: a.baseAddress!, lda: shape.lda, b: b.baseAddress!, ldb: shape.ldb,
                                   c: c.baseAddress!, ldc: shape.ldc)
                     }

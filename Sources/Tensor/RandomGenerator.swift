@@ -1,3 +1,4 @@
+import Reproducible
 /// A seeded random generator whose streams are fixed forever: PCG64 (PCG-XSL-RR 128/64, the
 /// generator behind NumPy's `PCG64`) plus documented derivations of integers and normals.
 ///
@@ -119,7 +120,7 @@ public struct RandomGenerator: Sendable {
             let v = 2 * nextDouble() - 1
             let s = u * u + v * v
             if s > 0 && s < 1 {
-                let factor = (-2 * _log(s) / s).squareRoot()
+                let factor = (-2 * ReproducibleMath.log(s) / s).squareRoot()
                 spareNormal = v * factor
                 return u * factor
             }
@@ -148,11 +149,3 @@ extension UInt64 {
         return r == 0 ? self : (self >> r) | (self << (64 - r))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }
-#elseif canImport(Darwin)
-import Darwin
-@inline(__always) private func _log(_ x: Double) -> Double { Darwin.log(x) }
-#endif

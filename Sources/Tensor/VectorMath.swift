@@ -1,7 +1,18 @@
 /// Row reductions and e^x in 16-wide SIMD, for the hot loops of training and analysis. Float
 /// sums do not vectorise on their own (the compiler may not reorder them); these fix one order
-/// (16 lanes, then the lanes, then the tail), which is the same on every run.
+/// (16 lanes, then the lanes in a fixed tree, then the tail), which is the same on every CPU
+/// whatever its vector width: `SIMD16` lanes are independent IEEE operations.
 public enum VectorMath {
+    /// The sum of the 16 lanes as a fixed tree (halves, quarters, ...). The standard library's
+    /// `sum()` leaves the order to the compiler, which may pick it by vector width.
+    @inlinable @inline(__always)
+    public static func laneSum(_ v: SIMD16<Float>) -> Float {
+        let eight = v.lowHalf + v.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
     @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -12,7 +23,7 @@ public enum VectorMath {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= n { acc += load(p + i); i += 16 }
-        var s = acc.sum()
+        var s = laneSum(acc)
         while i < n { s += p[i]; i += 1 }
         return s
     }
@@ -22,7 +33,7 @@ public enum VectorMath {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= n { acc += load(a + i) * load(b + i); i += 16 }
-        var s = acc.sum()
+        var s = laneSum(acc)
         while i < n { s += a[i] * b[i]; i += 1 }
         return s
     }
@@ -34,7 +45,7 @@ public enum VectorMath {
         let center = SIMD16<Float>(repeating: c)
         var i = 0
         while i + 16 <= n { let d = load(p + i) - center; acc += d * d; i += 16 }
-        var s = acc.sum()
+        var s = laneSum(acc)
         while i < n { let d = p[i] - c; s += d * d; i += 1 }
         return s
     }
@@ -103,7 +114,23 @@ extension VectorMath {
             withUnsafeBytes(of: e) { (row + i).update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: count) }
             acc += e.replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(count))
         }
-        return acc.sum()
+        return laneSum(acc)
+    }
+
+    /// Σ exp(row[j] - shift) for j < n, leaving the row as it is (same lanes and order as
+    /// `expShifted`).
+    @inlinable @inline(__always)
+    public static func sumOfExpShifted(_ row: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = SIMD16<Float>()
+        let s = SIMD16<Float>(repeating: shift)
+        var i = 0
+        while i + 16 <= n { acc += exp(load(row + i) - s); i += 16 }
+        if i < n {
+            var tail = SIMD16<Float>(repeating: -.infinity)
+            for lane in 0..<(n - i) { tail[lane] = row[i + lane] }
+            acc += exp(tail - s).replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(n - i))
+        }
+        return laneSum(acc)
     }
 
     /// row[j] *= factor

@@ -1,4 +1,5 @@
-import Foundation
+import Reproducible
+import Tensor
 
 /// AdamW with `torch.optim.AdamW`'s semantics (the single-tensor CPU path):
 ///
@@ -32,9 +33,8 @@ public struct AdamW: Sendable, Equatable {
     /// One update with learning rate `lr`.
     public mutating func update(_ parameters: inout [Float], gradient: [Float], lr: Float) {
         step += 1
-        let t = Double(step)
-        let correction1 = 1 - pow(Double(beta1), t)
-        let correction2Root = (1 - pow(Double(beta2), t)).squareRoot()
+        let correction1 = 1 - ReproducibleMath.power(Double(beta1), step)
+        let correction2Root = (1 - ReproducibleMath.power(Double(beta2), step)).squareRoot()
         let stepSize = Float(Double(lr) / correction1)
         let decay = 1 - lr * weightDecay
         let (b1, b2, eps) = (beta1, beta2, self.eps)

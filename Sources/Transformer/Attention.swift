@@ -1,4 +1,4 @@
-import Foundation
+import Reproducible
 import Tensor
 
 /// Causal multi-head attention, as TransformerLens computes it:
@@ -6,7 +6,7 @@ import Tensor
 /// pattern = softmax(scores); z = pattern v; out = Σ_h z_h W_O[h] + b_O.
 ///
 /// q, k and v come from one product with the three weights packed side by side; attention
-/// runs per (sequence, head) with small BLAS products, sequences split across threads.
+/// runs per (sequence, head) with small products, sequences split across threads.
 enum Attention {
     static func forward(_ w: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace,
                         name: String, observer: ActivationObserver?) {
@@ -14,9 +14,8 @@ enum Attention {
         let t = ws.length, width = 3 * a
         pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c)
         // qkv = ln1(x) [n, d] x packed [d, 3a] + bias
-        Kernels.fillRows(buffers.qkv, rows: n, width: width, bias: buffers.packedQKVBias, parts: ws.parts)
-        BLAS.gemm(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
-                  beta: 1, c: buffers.qkv, ldc: width)
+        Gemm.product(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
+                     bias: buffers.packedQKVBias, c: buffers.qkv, ldc: width)
         if let observer {
             for (i, part) in ["q", "k", "v"].enumerated() {
                 observer.visit("\(name).hook_\(part)", buffers.qkv + i * a, shape: [ws.batch, t, h, e], width: a, stride: width)
@@ -28,7 +27,7 @@ enum Attention {
             for head in 0..<h {
                 let q = qkv + b * t * width + head * e, k = q + a
                 let s = pattern + (b * h + head) * t * t
-                BLAS.gemm(transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: width, b: k, ldb: width,
+                Gemm.product(transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: width, b: k, ldb: width,
                           c: s, ldc: t)
                 for i in 0..<(t - 1) { (s + i * t + i + 1).update(repeating: -.infinity, count: t - 1 - i) }
             }
@@ -43,21 +42,20 @@ enum Attention {
         forEachSequence(ws) { b in
             for head in 0..<h {
                 let v = qkv + b * t * width + 2 * a + head * e
-                BLAS.gemm(m: t, n: e, k: t, a: pattern + (b * h + head) * t * t, lda: t, b: v, ldb: width,
+                Gemm.product(m: t, n: e, k: t, a: pattern + (b * h + head) * t * t, lda: t, b: v, ldb: width,
                           c: z + b * t * a + head * e, ldc: a)
             }
         }
         observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
         // out = z [n, a] x W_O [a, d] + b_O
-        Kernels.fillRows(buffers.attnOut, rows: n, width: d, bias: w.bo, parts: ws.parts)
-        BLAS.gemm(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, beta: 1, c: buffers.attnOut, ldc: d)
+        Gemm.product(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, bias: w.bo, c: buffers.attnOut, ldc: d)
         if let observer, observer.wants("\(name).hook_result") {
             // result[b, t, head] = z[b, t, head] W_O[head]; only for analysis.
             var result = [Float](repeating: 0, count: n * h * d)
             result.withUnsafeMutableBufferPointer { r in
                 let r = r.baseAddress!
                 for head in 0..<h {
-                    BLAS.gemm(m: n, n: d, k: e, a: z + head * e, lda: a, b: w.wo + head * e * d, ldb: d,
+                    Gemm.product(m: n, n: d, k: e, a: z + head * e, lda: a, b: w.wo + head * e * d, ldb: d,
                               c: r + head * d, ldc: h * d)
                 }
                 if observer.visit("\(name).hook_result", r, shape: [ws.batch, t, h, d]) {
@@ -82,9 +80,9 @@ enum Attention {
         let t = ws.length, width = 3 * a
         let dOut = ws.dResid
         // W_O and b_O; dz = dOut W_O^T
-        BLAS.gemm(transposeA: true, m: a, n: d, k: n, a: buffers.z, lda: a, b: dOut, ldb: d, c: g.wo, ldc: d)
+        Gemm.product(transposeA: true, m: a, n: d, k: n, a: buffers.z, lda: a, b: dOut, ldb: d, c: g.wo, ldc: d)
         Kernels.columnSum(dOut, rows: n, width: d, into: g.bo, ws)
-        BLAS.gemm(transposeB: true, m: n, n: a, k: d, a: dOut, lda: d, b: w.wo, ldb: d, c: ws.dZ, ldc: a)
+        Gemm.product(transposeB: true, m: n, n: a, k: d, a: dOut, lda: d, b: w.wo, ldb: d, c: ws.dZ, ldc: a)
 
         let scale = 1 / Float(e).squareRoot()
         let qkv = buffers.qkv, pattern = buffers.pattern, dZ = ws.dZ, dQKV = ws.dQKV
@@ -98,8 +96,8 @@ enum Attention {
                 let p = pattern + (b * h + head) * t * t
                 let dz = dZ + b * t * a + head * e
                 // dP = dz v^T; dv = P^T dz
-                BLAS.gemm(transposeB: true, m: t, n: t, k: e, a: dz, lda: a, b: v, ldb: width, c: dP, ldc: t)
-                BLAS.gemm(transposeA: true, m: t, n: e, k: t, a: p, lda: t, b: dz, ldb: a, c: dv, ldc: width)
+                Gemm.product(transposeB: true, m: t, n: t, k: e, a: dz, lda: a, b: v, ldb: width, c: dP, ldc: t)
+                Gemm.product(transposeA: true, m: t, n: e, k: t, a: p, lda: t, b: dz, ldb: a, c: dv, ldc: width)
                 // softmax backward, then the 1/sqrt(d_head) of the scores: dS = P (dP - Σ P dP) / sqrt(e)
                 for i in 0..<t {
                     let pr = p + i * t, gr = dP + i * t
@@ -108,12 +106,12 @@ enum Attention {
                     (gr + i + 1).update(repeating: 0, count: t - 1 - i)
                 }
                 // dq = dS k; dk = dS^T q
-                BLAS.gemm(m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
-                BLAS.gemm(transposeA: true, m: t, n: e, k: t, a: dP, lda: t, b: q, ldb: width, c: dk, ldc: width)
+                Gemm.product(m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
+                Gemm.product(transposeA: true, m: t, n: e, k: t, a: dP, lda: t, b: q, ldb: width, c: dk, ldc: width)
             }
         }
         // Packed weights and biases, then the input gradient dx = dqkv packed^T.
-        BLAS.gemm(transposeA: true, m: d, n: width, k: n, a: buffers.ln1.out, lda: d, b: dQKV, ldb: width,
+        Gemm.product(transposeA: true, m: d, n: width, k: n, a: buffers.ln1.out, lda: d, b: dQKV, ldb: width,
                   c: ws.dPackedQKV, ldc: width)
         unpack(ws.dPackedQKV, into: g, c)
         Kernels.columnSum(dQKV, rows: n, width: width, into: ws.dPackedQKV, ws)
@@ -124,7 +122,7 @@ enum Attention {
                 g.bv[head * e + j] = ws.dPackedQKV[2 * a + head * e + j]
             }
         }
-        BLAS.gemm(transposeB: true, m: n, n: d, k: width, a: dQKV, lda: width, b: buffers.packedQKV, ldb: width,
+        Gemm.product(transposeB: true, m: n, n: d, k: width, a: dQKV, lda: width, b: buffers.packedQKV, ldb: width,
                   c: ws.dNormOut, ldc: d)
         LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.ln1w, dw: g.ln1w, db: g.ln1b,
                            buffers.ln1, ws, accumulate: true)
@@ -161,7 +159,7 @@ enum Attention {
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
         let m = VectorMath.max(row, count)
         if m == -.infinity { row.update(repeating: 0, count: count); return }
-        for j in 0..<count { row[j] = expf(row[j] - m) }
+        for j in 0..<count { row[j] = ReproducibleMath.exp(row[j] - m) }
         let inverse = 1 / VectorMath.sum(row, count)
         for j in 0..<count { row[j] *= inverse }
     }
@@ -185,19 +183,14 @@ enum Attention {
         (row + visible).update(repeating: 0, count: count - visible)
     }
 
-    /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread.
-    /// Only while each product is small enough that OpenBLAS runs it on the calling thread
-    /// (m n k <= 65536 x 4, its threshold); larger ones stay on one thread and OpenBLAS threads
-    /// each product itself, so the two never compete.
+    /// Runs `body(sequence)` for every sequence of the batch, in contiguous blocks per thread
+    /// (a block's products run on its own thread: they are below `Gemm.parallelThreshold`).
     static func forEachSequence(_ ws: Workspace, body: (Int) -> Void) {
         forEachSequence(ws, withSlot: false) { b, _ in body(b) }
     }
 
     static func forEachSequence(_ ws: Workspace, withSlot: Bool, body: (Int, Int) -> Void) {
-        let t = ws.length
-        let small = t * t * max(ws.config.dHead, t) <= 65536 * 4
-        let parts = small ? ws.parts : 1
-        Parallel.forParts(ws.batch, parts: parts) { range, slot in
+        Parallel.forParts(ws.batch, parts: ws.parts) { range, slot in
             for b in range { body(b, slot) }
         }
     }

@@ -1,27 +1,25 @@
-import CBLAS
 import Tensor
 
-/// Small building blocks shared by the layers: bias broadcast and column sums.
+/// Small building blocks shared by the layers: column sums and elementwise addition.
 enum Kernels {
-    /// Sets every row of `out` (`rows x width`, row stride `stride`) to `bias`, ready for a
-    /// product accumulated on top with beta = 1.
-    static func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-                         bias: UnsafePointer<Float>, parts: Int) {
-        let stride = stride ?? width
-        Parallel.forRanges(rows, parts: parts) { range in
-            for r in range {
-                (out + r * stride).update(from: bias, count: width)
-            }
-        }
-    }
-
-    /// `out[j] = Σ_r x[r, j]` over the workspace's rows: the product `x^T ones`, one sgemv
-    /// (memory-bound; sgemm would first copy all of `x` into its packed layout).
+    /// `out[j] = Σ_r x[r, j]`, each column summed from row 0 down, 16 columns at a time (a bias
+    /// gradient). One chain of additions per column, so the bits depend only on the input.
     static func columnSum(_ x: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>,
                           _ ws: Workspace) {
         precondition(rows <= ws.rows, "column sum over more rows than the workspace has")
-        cblas_sgemv(CblasRowMajor, CblasTrans, blasint(rows), blasint(width), 1, x, blasint(width),
-                    ws.ones, 1, 0, out, 1)
+        var j = 0
+        while j + 16 <= width {
+            var acc = SIMD16<Float>()
+            for r in 0..<rows { acc += VectorMath.load(x + r * width + j) }
+            VectorMath.store(acc, out + j)
+            j += 16
+        }
+        while j < width {
+            var acc: Float = 0
+            for r in 0..<rows { acc += x[r * width + j] }
+            out[j] = acc
+            j += 1
+        }
     }
 
     /// `out = a + b`, elementwise over `count`.

@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// TransformerLens's LayerNorm: `x - mean`, divided by `scale = sqrt(biased var + eps)`

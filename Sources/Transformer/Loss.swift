@@ -1,4 +1,4 @@
-import Foundation
+import Reproducible
 import Tensor
 
 /// Cross-entropy of the logits against the targets, averaged over positions whose mask is 1.
@@ -40,14 +40,13 @@ enum Loss {
                     let target = Int(targets[r])
                     let targetLogit = row[target]
                     let sum = VectorMath.expShifted(row, v, shift: m)
-                    rowLoss[r] = logf(sum) + m - targetLogit
+                    rowLoss[r] = ReproducibleMath.log(sum) + m - targetLogit
                     let scale = mask[r] * weight / sum
                     VectorMath.scale(row, v, by: scale)
                     row[target] -= mask[r] * weight
                 } else {
-                    var sum: Float = 0
-                    for j in 0..<v { sum += expf(row[j] - m) }
-                    rowLoss[r] = logf(sum) + m - row[Int(targets[r])]
+                    let sum = VectorMath.sumOfExpShifted(row, v, shift: m)
+                    rowLoss[r] = ReproducibleMath.log(sum) + m - row[Int(targets[r])]
                 }
             }
         }

@@ -1,4 +1,4 @@
-import Foundation
+import Reproducible
 import Tensor
 
 /// The MLP block: `pre = ln2(x) W_in + b_in` (hook_pre), `post = act(pre)` (hook_post),
@@ -9,8 +9,7 @@ enum MLP {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
-        Kernels.fillRows(pre, rows: n, width: m, bias: w.bin, parts: ws.parts)
-        BLAS.gemm(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, beta: 1, c: pre, ldc: m)
+        Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, bias: w.bin, c: pre, ldc: m)
         observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
         Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
@@ -26,8 +25,7 @@ enum MLP {
             }
         }
         observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
-        Kernels.fillRows(out, rows: n, width: d, bias: w.bout, parts: ws.parts)
-        BLAS.gemm(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, beta: 1, c: out, ldc: d)
+        Gemm.product(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, bias: w.bout, c: out, ldc: d)
     }
 
     /// Given the residual gradient (the MLP output's gradient), writes the MLP's and ln2's
@@ -36,9 +34,9 @@ enum MLP {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let ln2 = buffers.ln2, let dHidden = ws.dHidden else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn, dOut = ws.dResid
-        BLAS.gemm(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
+        Gemm.product(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
         Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, ws)
-        BLAS.gemm(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
+        Gemm.product(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
         Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
@@ -52,19 +50,19 @@ enum MLP {
             case .gelu: for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i]) }
             }
         }
-        BLAS.gemm(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
+        Gemm.product(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
         Kernels.columnSum(dHidden, rows: n, width: m, into: g.bin, ws)
-        BLAS.gemm(transposeB: true, m: n, n: d, k: m, a: dHidden, lda: m, b: w.win, ldb: m, c: ws.dNormOut, ldc: d)
+        Gemm.product(transposeB: true, m: n, n: d, k: m, a: dHidden, lda: m, b: w.win, ldb: m, c: ws.dNormOut, ldc: d)
         LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.ln2w, dw: g.ln2w, db: g.ln2b,
                            ln2, ws, accumulate: true)
     }
 
     @inline(__always)
-    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) }
 
     /// d/dx [x Φ(x)] = Φ(x) + x φ(x)
     @inline(__always)
     static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
+        0.5 * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * ReproducibleMath.exp(-0.5 * x * x)
     }
 }

@@ -46,15 +46,15 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// The number of threads the model's kernels use: OpenBLAS's threads and the row-parallel
-/// loops. The trainer sets it from `--threads`; analysis code may set it before `Model.run`.
-/// Results are byte-identical for a fixed count.
+/// The number of threads the model's kernels use: large products' and the row-parallel
+/// loops'. The trainer sets it from `--threads`; analysis code may set it before `Model.run`.
+/// Results are byte-identical at any count: threads only choose who computes which rows.
 public enum ComputeThreads {
     public static var count: Int {
         get { Parallel.threads }
         set {
             Parallel.threads = max(1, newValue)
-            BLAS.threadCount = max(1, newValue)
+            Gemm.threadCount = max(1, newValue)
         }
     }
 }

@@ -22,9 +22,15 @@ public final class Trainer {
     /// Whether `log.csv` records tokens/s. Off, identical runs give byte-identical run folders
     /// (pipelines turn it off; the throughput still shows in the progress output).
     public var recordsThroughput = true
-    /// The most memory one shard of the batch may take (see `TrainingStep`); the checkpoints
-    /// depend on it, as on the thread count.
+    /// The most memory one shard of the batch may take (see `TrainingStep`). The checkpoints
+    /// depend on it (it sets how many shards the gradient is summed over), not on the threads.
     public var shardBytes = TrainingStep.defaultShardBytes
+    public static let defaultShardBytes = TrainingStep.defaultShardBytes
+
+    /// The shards a step splits the batch into; a function of the config and the budget only.
+    public static func shardCount(config: TrainingConfig, shardBytes: Int = defaultShardBytes) -> Int {
+        TrainingStep.shardCount(config: config, shardBytes: shardBytes)
+    }
 
     public struct Summary: Sendable, Equatable {
         public var step: Int

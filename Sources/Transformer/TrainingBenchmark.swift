@@ -69,7 +69,7 @@ public enum TrainingBenchmark {
     }
 
     /// A floor for the step time: the sgemm calls of one step, recorded, then timed one shape at a
-    /// time with operands warm in cache on single-threaded BLAS (as each shard runs them), divided
+    /// time with operands warm in cache on one thread (as each shard runs them), divided
     /// among the threads. The step can only beat it by doing fewer products. In milliseconds.
     public static func sgemmFloorMilliseconds(_ config: TrainingConfig, threads: Int) -> Double {
         ComputeThreads.count = threads
@@ -78,24 +78,24 @@ public enum TrainingBenchmark {
                                  optimizer: AdamW(layout: parameters.layout, betas: config.betas, weightDecay: config.weightDecay),
                                  generator: RandomGenerator(seed: 0, stream: 1))
         let recorder = GemmRecorder()
-        BLAS.recorder = recorder
+        Gemm.recorder = recorder
         _ = state.run(lr: config.lr)
-        BLAS.recorder = nil
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = threads }
+        Gemm.recorder = nil
+        Gemm.threadCount = 1
+        defer { Gemm.threadCount = threads }
         return recorder.isolatedSeconds() / Double(state.workers) * 1e3
     }
 
     /// GFLOP/s of a square `size` sgemm (best of `repeats`), the reference for "fraction of peak".
     public static func sgemmPeak(size: Int = 2048, repeats: Int = 5, threads: Int) -> Double {
-        BLAS.threadCount = threads
+        Gemm.threadCount = threads
         let a = [Float](repeating: 0.5, count: size * size), b = a
         var c = [Float](repeating: 0, count: size * size)
         var best = Double.infinity
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
             a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-                BLAS.gemm(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size,
+                Gemm.product(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size,
                           c: c.baseAddress!, ldc: size)
             } } }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)

@@ -3,18 +3,18 @@ import Tensor
 /// One optimiser step, with every buffer it needs made once: the workspaces, the gradients and
 /// the batch. The trainer and the benchmark both drive it.
 ///
-/// The batch is split into contiguous shards, a few per thread. Each thread runs forward and
-/// backward on its shards one after another, with single-threaded BLAS, each into its own
-/// gradient buffer; the buffers are then added in shard order. Threads meet once per step
-/// instead of at every product, which keeps throughput up when the machine is busy (threaded
-/// OpenBLAS spins and collapses when another process holds a core). A shard's buffers are kept
-/// to about `shardBytes`, so that its activations stay in the cache between one product and the
-/// next (the study's step is 9% faster than with one shard per thread). The shard count
-/// depends only on the config, the thread count and `shardBytes`, and so do the result's bytes.
+/// The batch is split into contiguous shards whose number depends only on the config: each
+/// shard's buffers are kept to about `shardBytes` so that its activations stay in the cache
+/// between one product and the next, and the count is rounded up to a multiple of
+/// `shardMultiple` so that 1, 2, 3 or 6 threads share them evenly. Threads take whole shards,
+/// run forward and backward on each into its own gradient buffer, and the buffers are added in
+/// shard order. Threads meet once per step, and choose only who computes a shard, never how a
+/// sum is split: the step's bytes are the same at any thread count.
 final class TrainingStep {
     /// A share of a typical L3 cache. A constant, not the machine's cache size, so that
     /// checkpoints do not depend on the CPU.
     static let defaultShardBytes = 16 << 20
+    static let shardMultiple = 6
 
     let config: TrainingConfig
     let layout: ParameterLayout
@@ -38,15 +38,11 @@ final class TrainingStep {
         layout = parameters.layout
         task = config.task.task
         let length = config.model.nCtx
-        workers = max(1, min(threads, config.batch))
-        let sequenceBytes = Workspace(config: config.model, batch: 1, length: length, parts: 1).floatCount * MemoryLayout<Float>.size
-        let perWorker = (config.batch + workers - 1) / workers
-        let shardBytes = max(1, shardBytes)
-        let shardsPerWorker = max(1, (perWorker * sequenceBytes + shardBytes - 1) / shardBytes)
-        let count = min(config.batch, workers * shardsPerWorker)
+        let count = Self.shardCount(config: config, shardBytes: shardBytes)
+        workers = max(1, min(threads, count))
         shards = (0..<count).map { s in
             let first = config.batch * s / count, end = config.batch * (s + 1) / count
-            return (first, Workspace(config: config.model, batch: end - first, length: length, parts: count == 1 ? threads : 1))
+            return (first, Workspace(config: config.model, batch: end - first, length: length, parts: 1))
         }
         self.parameters = parameters; self.optimizer = optimizer; self.generator = generator
         gradient = [Float](repeating: 0, count: layout.totalCount)
@@ -60,23 +56,23 @@ final class TrainingStep {
         batch = TokenBatch(tokens: [Int32](repeating: 0, count: config.batch * length), batch: config.batch, length: length)
     }
 
+    /// Shards of the batch: enough to keep each near `shardBytes`, a multiple of `shardMultiple`,
+    /// at most one sequence each. A function of the config alone.
+    static func shardCount(config: TrainingConfig, shardBytes: Int = defaultShardBytes) -> Int {
+        let sequenceBytes = Workspace(config: config.model, batch: 1, length: config.model.nCtx, parts: 1).floatCount
+            * MemoryLayout<Float>.size
+        let bySize = max(1, (config.batch * sequenceBytes + shardBytes - 1) / max(1, shardBytes))
+        let rounded = (bySize + shardMultiple - 1) / shardMultiple * shardMultiple
+        return max(1, min(config.batch, rounded))
+    }
+
     /// Draws a batch, computes loss and gradient, clips, and updates with `lr`. Returns the loss
     /// and the gradient norm before clipping; with a non-finite loss nothing is updated.
     func run(lr: Float) -> (loss: Float, gradNorm: Float) {
         task.fill(&batch, vocabulary: config.model.dVocab, generator: &generator)
         var maskTotal: Float = 0
         for m in batch.lossMask { maskTotal += m }
-        let loss: Float
-        if shards.count == 1 {
-            shards[0].workspace.load(batch)
-            loss = parameters.storage.withUnsafeMutableBufferPointer { p in
-                gradient.withUnsafeMutableBufferPointer { g in
-                    lossAndGradient(shards[0].workspace, p.baseAddress!, g.baseAddress!, maskTotal: maskTotal)
-                }
-            }
-        } else {
-            loss = shardedLossAndGradient(maskTotal: maskTotal)
-        }
+        let loss = shardedLossAndGradient(maskTotal: maskTotal)
         guard loss.isFinite else { return (loss, .nan) }
         let norm = GradientClipping.clip(&gradient, ranges: optimizer.trainable, maxNorm: config.gradClip)
         optimizer.update(&parameters.storage, gradient: gradient, lr: lr)
@@ -96,9 +92,9 @@ final class TrainingStep {
 
     private func shardedLossAndGradient(maskTotal: Float) -> Float {
         for (first, ws) in shards { ws.load(batch, first: first) }
-        let blasThreads = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = blasThreads }
+        let productThreads = Gemm.threadCount
+        Gemm.threadCount = 1
+        defer { Gemm.threadCount = productThreads }
         let count = shards.count, total = layout.totalCount
         let rest = shardGradients
         parameters.storage.withUnsafeMutableBufferPointer { p in

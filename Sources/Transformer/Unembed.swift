@@ -4,17 +4,17 @@ import Tensor
 enum Unembed {
     static func forward(_ w: ModelWeights, _ ws: Workspace) {
         let n = ws.rows, d = ws.config.dModel, v = ws.config.dVocab
-        Kernels.fillRows(ws.logits, rows: n, width: v, bias: w.unembedBias, parts: ws.parts)
-        BLAS.gemm(m: n, n: v, k: d, a: ws.lnFinal.out, lda: d, b: w.unembed, ldb: v, beta: 1, c: ws.logits, ldc: v)
+        Gemm.product(m: n, n: v, k: d, a: ws.lnFinal.out, lda: d, b: w.unembed, ldb: v, bias: w.unembedBias,
+                     c: ws.logits, ldc: v)
     }
 
     /// Expects the logits' gradient in `ws.logits` (see `Loss.crossEntropyGradient`).
     static func backward(_ w: ModelWeights, _ g: ModelWeights, _ ws: Workspace) {
         let n = ws.rows, d = ws.config.dModel, v = ws.config.dVocab, dLogits = ws.logits
-        BLAS.gemm(transposeA: true, m: d, n: v, k: n, a: ws.lnFinal.out, lda: d, b: dLogits, ldb: v,
+        Gemm.product(transposeA: true, m: d, n: v, k: n, a: ws.lnFinal.out, lda: d, b: dLogits, ldb: v,
                   c: g.unembed, ldc: v)
         Kernels.columnSum(dLogits, rows: n, width: v, into: g.unembedBias, ws)
-        BLAS.gemm(transposeB: true, m: n, n: d, k: v, a: dLogits, lda: v, b: w.unembed, ldb: v, c: ws.dNormOut, ldc: d)
+        Gemm.product(transposeB: true, m: n, n: d, k: v, a: dLogits, lda: v, b: w.unembed, ldb: v, c: ws.dNormOut, ldc: d)
         LayerNorm.backward(dOut: ws.dNormOut, dInput: ws.dResid, w: w.lnFinalW, dw: g.lnFinalW, db: g.lnFinalB,
                            ws.lnFinal, ws, accumulate: false)
     }

@@ -67,8 +67,6 @@ final class Workspace {
     /// Per-worker scratch (`scratchStride` floats each): the pattern's gradient, LayerNorm rows.
     let dPatternScratch: UnsafeMutablePointer<Float>
     let scratchStride: Int
-    /// `rows` ones: column sums (bias gradients) are the product ones^T X.
-    let ones: UnsafeMutablePointer<Float>
     /// Per-chunk partial sums for column reductions.
     let reductionScratch: UnsafeMutablePointer<Float>
 
@@ -116,8 +114,6 @@ final class Workspace {
         dPackedQKV = buffer(g * d * 3 * a)
         scratchStride = max(length * length, d)
         dPatternScratch = buffer(g * self.parts * scratchStride)
-        ones = buffer(g * n)
-        ones.update(repeating: 1, count: g * n)
         reductionScratch = buffer(Parallel.reductionChunks * max(c.dVocab, 3 * a, c.dMLP ?? 0, 2 * d))
         self.allocations = allocations
         intAllocations = [tokens, targets]

@@ -19,7 +19,7 @@ struct Analyze: ParsableCommand {
     var out: String
     @Option(help: "Sequences in the evaluation batch.")
     var sequences: Int = AnalysisSettings().evalSequences
-    @Option(help: "Threads for BLAS and the row-parallel loops.")
+    @Option(help: "Threads. The outputs are byte-identical at any count.")
     var threads: Int = 2
 
     func run() throws {
@@ -47,7 +47,7 @@ struct BenchAnalyze: ParsableCommand {
     var checkpoint: String?
     @Option(help: "Timed repetitions.")
     var repeats: Int = 3
-    @Option(help: "Threads for BLAS and the row-parallel loops.")
+    @Option(help: "Threads. The outputs are byte-identical at any count.")
     var threads: Int = 2
 
     func run() throws {

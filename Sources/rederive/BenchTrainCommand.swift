@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 import Transformer
 
 /// `rederive bench train`: training throughput per preset, as `torch_model.py bench`.
@@ -16,8 +17,9 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Threads.")
     var threads: Int = 2
     @Flag(help: """
-        Also measure the sgemm peak (2048^3) and report each preset's fraction of it, and its sgemm \
-        floor: the step's products timed one at a time, warm, which no step can beat.
+        Also measure the cores' FMA peak and our kernel's product at 2048^3 (its share of that \
+        peak), each preset's share of the product's speed, and its product floor: the step's \
+        products timed one at a time, warm, which no step can beat.
         """)
     var sgemm = false
 
@@ -25,9 +27,12 @@ struct BenchTrain: ParsableCommand {
         let names = preset.map { [$0] } ?? TrainingBenchmark.presetNames
         var peak: Double?
         if sgemm {
+            let fmaPeak = Gemm.fmaPeakGFLOPs(threads: threads)
             let gflops = TrainingBenchmark.sgemmPeak(threads: threads)
             peak = gflops
-            print("{\"sgemm_2048_gflops\": \(String(format: "%.1f", gflops)), \"threads\": \(threads)}")
+            print("{\"fma_peak_gflops\": \(String(format: "%.1f", fmaPeak)), \"sgemm_2048_gflops\": \(String(format: "%.1f", gflops)), "
+                  + "\"sgemm_fraction_of_fma_peak\": \(String(format: "%.3f", gflops / fmaPeak)), "
+                  + "\"kernels\": \"\(KernelPath.current.rawValue)\", \"threads\": \(threads)}")
         }
         for name in names {
             guard let config = TrainingBenchmark.preset(name) else {

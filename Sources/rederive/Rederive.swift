@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 /// The command-line tool. Each subcommand parses its options and calls one library function;
 /// the work lives in the libraries.
@@ -11,4 +13,21 @@ struct Rederive: AsyncParsableCommand {
         subcommands: [Train.self, Logits.self, Analyze.self, FigureCommand.self,
                       Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
     )
+
+    /// Chooses the matrix-product kernels (`REDERIVE_KERNELS`) before any command runs.
+    static func main() async {
+        do {
+            if let note = try KernelPath.configure(environment: ProcessInfo.processInfo.environment) {
+                FileHandle.standardError.write(Data("rederive: note: \(note)\n".utf8))
+            }
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

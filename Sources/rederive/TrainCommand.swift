@@ -22,7 +22,7 @@ struct Train: ParsableCommand {
     var steps: Int?
     @Option(help: "Override the config's seed.")
     var seed: UInt64?
-    @Option(help: "Threads (BLAS and row-parallel work). Checkpoints are byte-identical for a fixed count.")
+    @Option(help: "Threads. Checkpoints are byte-identical at any count.")
     var threads: Int = 2
     @Flag(help: "Continue from the run folder's latest valid checkpoint.")
     var resume = false

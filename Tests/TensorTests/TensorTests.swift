@@ -76,11 +76,11 @@ final class TensorTests: XCTestCase {
         let a = Tensor(shape: [3, 4], generating: { Float($0) })
         let b = Tensor(shape: [4, 5], generating: { Float($0) * 0.5 })
         let recorder = GemmRecorder()
-        BLAS.recorder = recorder
+        Gemm.recorder = recorder
         _ = a.matmul(b)
         _ = a.matmul(b)
         _ = a.matmul(a, transposeOther: true)
-        BLAS.recorder = nil
+        Gemm.recorder = nil
         _ = a.matmul(b)   // not recorded
         XCTAssertEqual(recorder.calls, [
             GemmShape(transposeA: false, transposeB: false, m: 3, n: 5, k: 4, lda: 4, ldb: 5, ldc: 5): 2,

@@ -1,0 +1,408 @@
+// Matrix products whose bits depend only on their inputs.
+//
+// Every output element is one chain of fused multiply-adds over k, in order, starting from 0:
+// IEEE 754 makes each fma correctly rounded, so the chain gives the same float on any CPU. The
+// three paths (portable C, AVX2, AVX-512) differ only in how many outputs they compute side by
+// side; none splits k, reassociates a sum or fuses anything else (contraction is off below).
+//
+// The driver blocks as GotoBLAS and BLIS do: k in blocks of KC, A in blocks of MC rows read
+// MR rows at a time (a ragged last micro-panel is packed, its missing rows repeating the last
+// row, never stored), B packed as NR-column panels ([kc][NR], zero past the last column)
+// unless few rows reuse it. When k spans
+// several blocks, the running sums are stored in C between blocks as floats, so each output is
+// still one unbroken chain; that needs beta == 0 (C free to hold them), and with beta != 0
+// the whole k is one block.
+
+#include "CKernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define RD_X86 1
+#endif
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Path selection
+
+static int cpu_has(const char *feature) {
+#if RD_X86
+    __builtin_cpu_init();
+    if (feature[0] == 'a' && feature[3] == '5') return __builtin_cpu_supports("avx512f");
+    if (feature[0] == 'a') return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return __builtin_cpu_supports("fma");
+#else
+    (void)feature;
+    return 0;
+#endif
+}
+
+int rd_kernel_path_supported(rd_kernel_path path) {
+    switch (path) {
+    case RD_KERNEL_PATH_PORTABLE: return 1;
+    case RD_KERNEL_PATH_AVX2: return cpu_has("avx2");
+    case RD_KERNEL_PATH_AVX512: return cpu_has("avx512f") && cpu_has("avx2");
+    }
+    return 0;
+}
+
+int rd_has_hardware_fma(void) {
+#if RD_X86
+    return cpu_has("fma");
+#else
+    return 1;  // arm64 and other 64-bit targets have a fused multiply-add instruction
+#endif
+}
+
+static int selected_path = -1;
+
+void rd_kernel_path_select(rd_kernel_path path) { selected_path = (int)path; }
+
+rd_kernel_path rd_kernel_path_selected(void) {
+    if (selected_path < 0) {
+        selected_path = rd_kernel_path_supported(RD_KERNEL_PATH_AVX512) ? RD_KERNEL_PATH_AVX512
+                      : rd_kernel_path_supported(RD_KERNEL_PATH_AVX2) ? RD_KERNEL_PATH_AVX2
+                      : RD_KERNEL_PATH_PORTABLE;
+    }
+    return (rd_kernel_path)selected_path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operands and scratch
+
+typedef struct {
+    const float *a; long a_row, a_step;   // A(i, p) = a[i * a_row + p * a_step]
+    const float *b; long b_row, b_step;   // B(p, j) = b[p * b_row + j * b_step]
+    long m, n, k;
+    float alpha, beta;
+    const float *bias;                    // added to every row at the end, or NULL
+    float *c; long ldc;
+} operands;
+
+// How a micro-kernel call starts and ends its chains: from 0 or from the running sums stored
+// in C, and with the final alpha/beta step or by storing the running sums.
+enum { CHAIN_STARTS = 1, CHAIN_ENDS = 2 };
+
+// One micro-kernel call: an MR x NR tile of C from A's rows (element (r, p) at
+// ap[r * ars + p * aps]: a packed micro-panel, or A itself) and NR columns of B (row p at
+// bp + p * bps: a packed panel, or B itself). Only the first mr rows and nr columns of C are
+// read or written; A must have all MR rows and B all NR columns readable.
+typedef void (*micro_kernel)(long k, const float *ap, long ars, long aps, const float *bp, long bps,
+                             float *c, long ldc, float alpha, float beta, const float *bias,
+                             int mr, int nr, int chain);
+
+// Per-thread scratch that only grows; the hot path allocates nothing once warm.
+static _Thread_local float *scratch_a, *scratch_b;
+static _Thread_local size_t scratch_a_count, scratch_b_count;
+
+static float *grow(float **buffer, size_t *count, size_t needed) {
+    if (needed <= *count) return *buffer;
+    free(*buffer);
+    size_t bytes = (needed * sizeof(float) + 63) / 64 * 64;
+    *buffer = aligned_alloc(64, bytes);
+    *count = *buffer ? needed : 0;
+    return *buffer;
+}
+
+// Loads the running sums of a ragged tile from C (zeros elsewhere).
+static void load_tile(float *acc, int tile_mr, int tile_nr, const float *c, long ldc, int mr, int nr) {
+    for (int r = 0; r < tile_mr; r++)
+        for (int j = 0; j < tile_nr; j++) acc[r * tile_nr + j] = r < mr && j < nr ? c[r * ldc + j] : 0;
+}
+
+// Stores a ragged tile: the running sums as they are, or at the chain's end alpha * acc, plus
+// beta * C when beta is not 0, plus the bias. The same rounded operations as the vector stores
+// of full tiles.
+static void store_tile(const float *acc, int tile_nr, float *c, long ldc, float alpha, float beta,
+                       const float *bias, int mr, int nr, int chain) {
+    for (int r = 0; r < mr; r++) {
+        for (int j = 0; j < nr; j++) {
+            float v = acc[r * tile_nr + j];
+            if (chain & CHAIN_ENDS) {
+                v = alpha * v;
+                if (beta != 0) v = v + beta * c[r * ldc + j];
+                if (bias) v = v + bias[j];
+            }
+            c[r * ldc + j] = v;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels
+
+enum { PORTABLE_MR = 4, PORTABLE_NR = 16 };
+
+// fma(a, b, c) correctly rounded, from double operations alone, for CPUs without the
+// instruction (x86-64 before Haswell): a calls into libm's fmaf there cost 60 times the
+// vector paths. The double product a*b is exact (24 + 24 bits < 53). The sum is taken exactly
+// as s + err (Knuth's TwoSum), rounded to odd at 53 bits, then rounded once to float: with 29
+// bits to spare, that double rounding cannot go wrong (Boldo and Melquiond). All of it is
+// plain IEEE arithmetic, which the compiler can vectorise.
+static inline float fma_by_round_to_odd(float a, float b, float c) {
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    return fmaf(a, b, c);
+#else
+    double p = (double)a * (double)b, cd = (double)c;
+    double s = p + cd;
+    double bb = s - p;
+    double err = (p - (s - bb)) + (cd - bb);
+    if (err == 0 || s != s || s - s != 0) return (float)s;
+    uint64_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    // Truncate toward zero: one step down in magnitude when s was rounded away from zero.
+    if ((err > 0) != (s > 0)) bits -= 1;
+    bits |= 1;
+    memcpy(&s, &bits, sizeof bits);
+    return (float)s;
+#endif
+}
+
+static void kernel_portable(long k, const float *ap, long ars, long aps, const float *bp, long bps,
+                            float *c, long ldc, float alpha, float beta, const float *bias,
+                            int mr, int nr, int chain) {
+    float acc[PORTABLE_MR * PORTABLE_NR] = {0};
+    if (!(chain & CHAIN_STARTS)) load_tile(acc, PORTABLE_MR, PORTABLE_NR, c, ldc, mr, nr);
+    for (long p = 0; p < k; p++) {
+        const float *brow = bp + p * bps, *acol = ap + p * aps;
+        for (int r = 0; r < PORTABLE_MR; r++) {
+            float ar = acol[r * ars];
+            for (int j = 0; j < PORTABLE_NR; j++)
+                acc[r * PORTABLE_NR + j] = fma_by_round_to_odd(ar, brow[j], acc[r * PORTABLE_NR + j]);
+        }
+    }
+    store_tile(acc, PORTABLE_NR, c, ldc, alpha, beta, bias, mr, nr, chain);
+}
+
+#if RD_X86
+// A vector micro-kernel of MR rows by NR = 2 vectors of W lanes, written once for both widths.
+// acc[r][h] holds columns h*W..h*W+W-1 of row r.
+#define RD_VECTOR_KERNEL(NAME, TARGET, MR_, W, VEC, ZERO, LOADU, STOREU, SET1, FMADD, MUL, ADD)        \
+    __attribute__((target(TARGET)))                                                                \
+    static void NAME(long k, const float *ap, long ars, long aps, const float *bp, long bps,       \
+                     float *c, long ldc, float alpha, float beta, const float *bias,               \
+                     int mr, int nr, int chain) {                                                  \
+        enum { MR = MR_, NR = 2 * W };                                                             \
+        int full = mr == MR && nr == NR;                                                           \
+        float tile[MR * NR];                                                                       \
+        VEC acc[MR][2];                                                                            \
+        if (chain & CHAIN_STARTS) {                                                                \
+            for (int r = 0; r < MR; r++) { acc[r][0] = ZERO(); acc[r][1] = ZERO(); }               \
+        } else if (full) {                                                                         \
+            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(c + r * ldc); acc[r][1] = LOADU(c + r * ldc + W); } \
+        } else {                                                                                   \
+            load_tile(tile, MR, NR, c, ldc, mr, nr);                                               \
+            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(tile + r * NR); acc[r][1] = LOADU(tile + r * NR + W); } \
+        }                                                                                          \
+        for (long p = 0; p < k; p++) {                                                             \
+            VEC b0 = LOADU(bp + p * bps), b1 = LOADU(bp + p * bps + W);                            \
+            const float *acol = ap + p * aps;                                                      \
+            for (int r = 0; r < MR; r++) {                                                         \
+                VEC ar = SET1(acol[r * ars]);                                                      \
+                acc[r][0] = FMADD(ar, b0, acc[r][0]);                                              \
+                acc[r][1] = FMADD(ar, b1, acc[r][1]);                                              \
+            }                                                                                      \
+        }                                                                                          \
+        if (!full) {                                                                               \
+            for (int r = 0; r < MR; r++) { STOREU(tile + r * NR, acc[r][0]); STOREU(tile + r * NR + W, acc[r][1]); } \
+            store_tile(tile, NR, c, ldc, alpha, beta, bias, mr, nr, chain);                        \
+            return;                                                                                \
+        }                                                                                          \
+        VEC va = SET1(alpha), vb = SET1(beta);                                                     \
+        for (int r = 0; r < MR; r++) {                                                             \
+            for (int h = 0; h < 2; h++) {                                                          \
+                VEC v = acc[r][h];                                                                 \
+                if (chain & CHAIN_ENDS) {                                                          \
+                    v = MUL(va, v);                                                                \
+                    if (beta != 0) v = ADD(v, MUL(vb, LOADU(c + r * ldc + W * h)));                \
+                    if (bias) v = ADD(v, LOADU(bias + W * h));                                     \
+                }                                                                                  \
+                STOREU(c + r * ldc + W * h, v);                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+enum { AVX2_MR = 6, AVX2_NR = 16, AVX512_MR = 8, AVX512_NR = 32 };
+
+RD_VECTOR_KERNEL(kernel_avx2, "avx2,fma", 6, 8, __m256, _mm256_setzero_ps, _mm256_loadu_ps,
+                 _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps)
+RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+                 _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps)
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Driver
+
+// Blocking: k in blocks of KC; A in blocks of MC rows (a multiple of MR).
+enum { KC = 256, MC_PANELS = 16 };
+
+// Packs the ragged micro-panel of rows first.. (clamped to the last row of A), k range
+// p0..p0+kc-1, as [kc][MR].
+static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, float *panel) {
+    for (int r = 0; r < mr_max; r++) {
+        long i = first + r < g->m ? first + r : g->m - 1;
+        const float *row = g->a + i * g->a_row + p0 * g->a_step;
+        for (long p = 0; p < kc; p++) panel[p * mr_max + r] = row[p * g->a_step];
+    }
+}
+
+// Packs columns from..to-1 (from a multiple of NR) of the k range p0..p0+kc-1 of B as NR-column
+// panels, each [kc][NR], zero past the last column. Each loop reads its source in memory order.
+static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, long to, float *out) {
+    for (long j0 = from; j0 < to; j0 += nr_max) {
+        float *panel = out + (j0 - from) * kc;
+        long nr = to - j0 < nr_max ? to - j0 : nr_max;
+        if (g->b_step == 1) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = g->b + (p0 + p) * g->b_row + j0;
+                float *dst = panel + p * nr_max;
+                for (long j = 0; j < nr; j++) dst[j] = src[j];
+                for (long j = nr; j < nr_max; j++) dst[j] = 0;
+            }
+        } else {
+            // B transposed: column j of op(B) is a contiguous row of B.
+            for (long j = 0; j < nr_max; j++) {
+                if (j < nr) {
+                    const float *src = g->b + (j0 + j) * g->b_step + p0;
+                    for (long p = 0; p < kc; p++) panel[p * nr_max + j] = src[p];
+                } else {
+                    for (long p = 0; p < kc; p++) panel[p * nr_max + j] = 0;
+                }
+            }
+        }
+    }
+}
+
+static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel) {
+    // Several k blocks keep running sums in C, which beta == 0 leaves free.
+    long kc_max = g->beta == 0 && g->k > KC ? KC : (g->k > 0 ? g->k : 1);
+    long mc_max = (long)mr_max * MC_PANELS;
+    long n_padded = (g->n + nr_max - 1) / nr_max * nr_max;
+    // B is read in place when its rows are contiguous and few row blocks reuse it; packing
+    // pays when many do. A is read in place but for a ragged last micro-panel.
+    int b_direct = g->b_step == 1 && g->m <= mc_max;
+    float *bpack = grow(&scratch_b, &scratch_b_count, (size_t)(kc_max * (b_direct ? nr_max : n_padded)));
+    float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(kc_max * mr_max));
+    if (!bpack || !apack) return 0;
+    long p0 = 0;
+    do {
+        long kc = g->k - p0 < kc_max ? g->k - p0 : kc_max;
+        int chain = (p0 == 0 ? CHAIN_STARTS : 0) | (p0 + kc >= g->k ? CHAIN_ENDS : 0);
+        if (!b_direct) pack_b(g, p0, kc, nr_max, 0, g->n, bpack);
+        else if (g->n % nr_max) pack_b(g, p0, kc, nr_max, g->n / nr_max * nr_max, g->n, bpack);
+        for (long i0 = 0; i0 < g->m; i0 += mc_max) {
+            long rows = g->m - i0 < mc_max ? g->m - i0 : mc_max;
+            for (long j0 = 0; j0 < g->n; j0 += nr_max) {
+                int nr = g->n - j0 < nr_max ? (int)(g->n - j0) : nr_max;
+                const float *bias = g->bias ? g->bias + j0 : NULL;
+                const float *bp;
+                long bps;
+                if (!b_direct) { bp = bpack + j0 * kc; bps = nr_max; }
+                else if (nr < nr_max) { bp = bpack; bps = nr_max; }
+                else { bp = g->b + p0 * g->b_row + j0; bps = g->b_row; }
+                for (long r0 = 0; r0 < rows; r0 += mr_max) {
+                    int mr = rows - r0 < mr_max ? (int)(rows - r0) : mr_max;
+                    float *c = g->c + (i0 + r0) * g->ldc + j0;
+                    if (mr == mr_max) {
+                        const float *ap = g->a + (i0 + r0) * g->a_row + p0 * g->a_step;
+                        kernel(kc, ap, g->a_row, g->a_step, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                    } else {
+                        pack_a(g, i0 + r0, p0, kc, mr_max, apack);
+                        kernel(kc, apack, 1, mr_max, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                    }
+                }
+            }
+        }
+        p0 += kc;
+    } while (p0 < g->k);
+    return 1;
+}
+
+// Without scratch memory, the same chains one output at a time.
+static void drive_unpacked(const operands *g) {
+    for (long i = 0; i < g->m; i++) {
+        for (long j = 0; j < g->n; j++) {
+            float acc = 0;
+            for (long p = 0; p < g->k; p++)
+                acc = fma_by_round_to_odd(g->a[i * g->a_row + p * g->a_step], g->b[p * g->b_row + j * g->b_step], acc);
+            float v = g->alpha * acc;
+            if (g->beta != 0) v = v + g->beta * g->c[i * g->ldc + j];
+            if (g->bias) v = v + g->bias[j];
+            g->c[i * g->ldc + j] = v;
+        }
+    }
+}
+
+void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
+              float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    operands g = {
+        .a = a, .a_row = transpose_a ? 1 : lda, .a_step = transpose_a ? lda : 1,
+        .b = b, .b_row = transpose_b ? 1 : ldb, .b_step = transpose_b ? ldb : 1,
+        .m = m, .n = n, .k = k < 0 ? 0 : k, .alpha = alpha, .beta = beta, .bias = bias, .c = c, .ldc = ldc,
+    };
+    int done = 0;
+    switch (rd_kernel_path_selected()) {
+#if RD_X86
+    case RD_KERNEL_PATH_AVX512: done = drive(&g, AVX512_MR, AVX512_NR, kernel_avx512); break;
+    case RD_KERNEL_PATH_AVX2: done = drive(&g, AVX2_MR, AVX2_NR, kernel_avx2); break;
+#endif
+    default: done = drive(&g, PORTABLE_MR, PORTABLE_NR, kernel_portable); break;
+    }
+    if (!done) drive_unpacked(&g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The FMA peak: 16 independent accumulator chains (enough to cover the fma latency on two
+// pipes), each vector-wide, nothing else.
+
+#if RD_X86
+__attribute__((target("avx512f")))
+static double peak_avx512(long iterations) {
+    __m512 acc[16], x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iterations; it++)
+        for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+    float sink = 0;
+    for (int i = 0; i < 16; i++) sink += _mm512_reduce_add_ps(acc[i]);
+    volatile float keep = sink; (void)keep;
+    return (double)iterations * 16 * 16 * 2;
+}
+
+__attribute__((target("avx2,fma")))
+static double peak_avx2(long iterations) {
+    __m256 acc[12], x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_ps((float)i);
+    for (long it = 0; it < iterations; it++)
+        for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+    float lanes[8], sink = 0;
+    for (int i = 0; i < 12; i++) { _mm256_storeu_ps(lanes, acc[i]); for (int j = 0; j < 8; j++) sink += lanes[j]; }
+    volatile float keep = sink; (void)keep;
+    return (double)iterations * 12 * 8 * 2;
+}
+#endif
+
+double rd_fma_peak_flops(long iterations) {
+    switch (rd_kernel_path_selected()) {
+#if RD_X86
+    case RD_KERNEL_PATH_AVX512: return peak_avx512(iterations);
+    case RD_KERNEL_PATH_AVX2: return peak_avx2(iterations);
+#endif
+    default: {
+        float acc[16], sink = 0;
+        for (int i = 0; i < 16; i++) acc[i] = (float)i;
+        for (long it = 0; it < iterations; it++)
+            for (int i = 0; i < 16; i++) acc[i] = fma_by_round_to_odd(acc[i], 0.999999f, 1e-7f);
+        for (int i = 0; i < 16; i++) sink += acc[i];
+        volatile float keep = sink; (void)keep;
+        return (double)iterations * 16 * 2;
+    }
+    }
+}

@@ -1,0 +1,39 @@
+#ifndef REDERIVE_CKERNELS_H
+#define REDERIVE_CKERNELS_H
+#include <stddef.h>
+
+/// The instruction sets a matrix-product kernel can use. Every path computes the same bits:
+/// each output is one chain of fused multiply-adds over k, in order, and only the number of
+/// outputs computed side by side differs.
+typedef enum {
+    RD_KERNEL_PATH_PORTABLE = 0,
+    RD_KERNEL_PATH_AVX2 = 1,
+    RD_KERNEL_PATH_AVX512 = 2,
+} rd_kernel_path;
+
+/// 1 when this CPU (and its operating system) can run `path`.
+int rd_kernel_path_supported(rd_kernel_path path);
+
+/// 1 when the portable path has a hardware fused multiply-add (else `fmaf` is emulated, slowly).
+int rd_has_hardware_fma(void);
+
+/// Every product from now on uses `path`; it must be supported.
+void rd_kernel_path_select(rd_kernel_path path);
+rd_kernel_path rd_kernel_path_selected(void);
+
+/// C = alpha * op(A) op(B) + beta * C + bias, row-major, single-threaded. op(A) is m x k,
+/// op(B) k x n, bias (or NULL) has n entries, added to every row.
+///
+/// Each output is `acc = 0; for p in 0..<k: acc = fma(A[i,p], B[p,j], acc)`, then
+/// `alpha * acc`, then `+ beta * C[i,j]` when beta is not 0 (C is not read when beta is 0),
+/// then `+ bias[j]`. No step is reassociated, so the result depends only on the inputs.
+void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
+              float *c, long ldc);
+
+/// Runs `iterations` rounds of independent fused multiply-adds in registers on the selected
+/// path, with no memory traffic: the core's FMA peak, which no product can beat. Returns the
+/// floating-point operations done (2 per lane per fma).
+double rd_fma_peak_flops(long iterations);
+
+#endif
