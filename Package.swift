@@ -38,13 +38,16 @@ let package = Package(
         // exp, log, erf and powers from IEEE operations alone: the same bits on every CPU.
         .target(name: "Reproducible"),
 
-        .target(name: "Tensor", dependencies: ["CKernels", "Reproducible"]),
+        // The one atomic file writer, below both Tensor and Plot (which must not depend on Tensor).
+        .target(name: "AtomicFiles"),
+
+        .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "Reproducible"]),
         .target(name: "Transformer", dependencies: ["Tensor", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
-        .target(name: "Plot", dependencies: ["CCairo", "CPango", "CPNG", "Reproducible"],
+        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
-        .target(name: "Report", dependencies: ["Tensor", "Transformer", "Analysis", "Plot"]),
+        .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "Tensor",
             .product(name: "Yams", package: "Yams"),
@@ -62,6 +65,9 @@ let package = Package(
             "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Stages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
+        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
+                          path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),

@@ -56,6 +56,10 @@ case "$command" in
             Scripts/slurm-local.sh || echo "make.sh: could not start Slurm; its integration tests will be skipped" >&2
         fi
         swift test -c release --skip-build --disable-swift-testing "$@"
+        # Bad input: every libFuzzer target for 12 s (60 s in all) from the committed corpus; then
+        # 20 kill -9s of the smoke pipeline's make, whose result must equal a clean run's.
+        Scripts/fuzz.sh 12
+        Scripts/soak.sh 20
         # The figures of the small CI pipeline must still reproduce, to the byte and pixel
         # (Figures/smoke/): the numerics are the same on every machine.
         .build/release/rederive check smoke --exact -j 2

@@ -4,6 +4,8 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case badInput(String)
     /// A checkpoint or run folder that cannot be used, with the path and what to do.
     case badCheckpoint(path: String, reason: String)
+    /// An iterative fit ended, after its bounded number of iterations, without a finite answer.
+    case notConverged(what: String, iterations: Int, reason: String)
     /// An output that could not be written.
     case cannotWrite(path: String, reason: String)
 
@@ -11,7 +13,9 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .badInput(let message): message
         case .badCheckpoint(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): \(reason)"
-        case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
+        case .notConverged(let what, let iterations, let reason):
+            "\(what) did not converge in \(iterations) iterations: \(reason); check that the checkpoint is from a run that trained normally"
+        case .cannotWrite(let path, let reason): reason.hasPrefix(path) ? reason : "\(path): cannot write: \(reason)"
         }
     }
 }

@@ -153,7 +153,7 @@ public struct CheckpointAnalysis {
                 let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
                 heads.append(AnalysisSummary.Head(
                     layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
-                    bosFit: BOSAttentionFit(bosAttention: bosColumn),
+                    bosFit: try BOSAttentionFit(bosAttention: bosColumn),
                     qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
                     ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10))))
             }

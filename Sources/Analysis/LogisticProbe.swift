@@ -27,6 +27,9 @@ public struct LogisticProbe: Sendable {
         guard labels.allSatisfy({ $0 >= 0 && $0 < classCount }) else {
             throw .badInput("logistic probe: labels must lie in 0..<\(classCount)")
         }
+        if let bad = features.firstNonFinite {
+            throw .badInput("logistic probe: feature \(bad.index) is \(bad.value); the activations are not finite")
+        }
         let (n, d, c) = (features.shape[0], features.shape[1], classCount)
         featureMean = features.meanOverFirstAxis()
         var variance = [Double](repeating: 0, count: d)
@@ -40,6 +43,10 @@ public struct LogisticProbe: Sendable {
         let x = Self.standardise(features, mean: featureMean, scale: featureScale)
 
         (weights, bias) = Self.fit(x.scalars, labels: labels, rows: n, features: d, classes: c, settings: settings)
+        // The fit takes a fixed number of steps, so it always ends; a divergent one is refused.
+        guard weights.firstNonFinite == nil, bias.allSatisfy(\.isFinite) else {
+            throw .notConverged(what: "logistic probe", iterations: settings.iterations, reason: "its weights became NaN or infinite")
+        }
     }
 
     /// Full-batch Adam from zero on the mean cross-entropy plus `l2`; returns W `[d, c]` and b.

@@ -1,4 +1,5 @@
 import Foundation
+import AtomicFiles
 import Tensor
 
 /// A folder of analysis outputs: each file is written atomically, and the names are kept for
@@ -9,9 +10,7 @@ final class OutputFolder {
 
     init(_ path: String) throws(AnalysisError) {
         self.path = path
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw .cannotWrite(path: path, reason: "cannot create the folder: \(error.localizedDescription)")
-        }
+        do { try AtomicFile.makeFolders(path) } catch { throw .cannotWrite(path: path, reason: "\(error)") }
     }
 
     func write(_ array: NDArray, _ name: String) throws(AnalysisError) {

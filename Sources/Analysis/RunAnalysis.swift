@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Tensor
 import Transformer
@@ -6,11 +7,29 @@ import Transformer
 /// metrics of every checkpoint over training in `training.json`, and a copy of the run's
 /// `log.csv` as `training_log.csv`).
 public enum RunAnalysis {
-    /// Analyses `path` (a run folder or a checkpoint file) into `folder`. `progress` is told
-    /// each step's name, for a terminal display.
+    /// Analyses `path` (a run folder or a checkpoint file) into `folder`, whole or not at all:
+    /// the files are written into a temporary folder beside it, which replaces `folder` only
+    /// when complete. A failure leaves an earlier analysis there untouched, and no file of an
+    /// earlier analysis survives a new one. `progress` is told each step's name.
     @discardableResult
     public static func run(_ path: String, into folder: String, settings: AnalysisSettings = AnalysisSettings(),
                            progress: (String) -> Void = { _ in }) throws(AnalysisError) -> AnalysisSummary {
+        let staging: String
+        do { staging = try AtomicFile.beginFolder(folder) } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
+        let summary: AnalysisSummary
+        do { summary = try analyse(path, into: staging, settings: settings, progress: progress) } catch {
+            AtomicFile.remove(staging)
+            throw error
+        }
+        do { try AtomicFile.commitFolder(staging, to: folder) } catch {
+            AtomicFile.remove(staging)
+            throw .cannotWrite(path: error.path, reason: "\(error)")
+        }
+        return summary
+    }
+
+    private static func analyse(_ path: String, into folder: String, settings: AnalysisSettings,
+                                progress: (String) -> Void) throws(AnalysisError) -> AnalysisSummary {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw .badCheckpoint(path: path, reason: "no such file or folder; give a run folder written by `rederive train` or a checkpoint .safetensors")

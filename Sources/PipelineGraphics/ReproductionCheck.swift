@@ -1,6 +1,7 @@
 import Pipeline
 import Foundation
 import Plot
+import AtomicFiles
 import Tensor
 
 /// `rederive check`: regenerate a pipeline from its sources in a scratch folder and compare every

@@ -1,25 +1,11 @@
-import Foundation
+import AtomicFiles
 
-/// Writes bytes to a temporary file next to `path` and renames it into place, so readers never
-/// see a half-written figure.
+/// Plot's door to the package's one atomic writer (`AtomicFiles.AtomicFile`): readers never see
+/// a half-written figure, and a failure is a `PlotError` naming the file and what to do.
 enum AtomicWrite {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(bytes).write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw PlotError.write(path: path, reason: reason)
-            }
-        } catch let error as PlotError {
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PlotError.write(path: path, reason: "\(error)")
+    static func write(_ bytes: [UInt8], to path: String) throws(PlotError) {
+        do { try AtomicFile.write(bytes, to: path) } catch {
+            throw PlotError.write(path: path, reason: "\(error.reason.lowercased()); \(error.advice)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Analysis
+import AtomicFiles
 import Foundation
 import Reproducible
 import Tensor
@@ -14,19 +15,54 @@ public struct AnalyzedRun: Sendable {
     public init(folder: String) throws(RecipeError) {
         self.folder = folder
         let path = folder + "/summary.json"
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            summary = try JSONDecoder().decode(AnalysisSummary.self, from: data)
-        } catch {
-            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error)); run `rederive analyze` on the run first")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch {
+            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error.reason.lowercased())); run `rederive analyze` on the run first")
+        }
+        do { summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(bytes)) } catch {
+            throw .badInput(path: path, reason: "the analysis summary is damaged (\(Self.describe(error))); run `rederive analyze` on the run again")
         }
         config = try RunConfig(json: summary.config, source: path)
     }
 
-    /// A float array of the analysis, e.g. `attention.L0.pattern.npy`.
+    /// A float array of the analysis, e.g. `attention.L0.pattern.npy`. Arrays holding NaN or
+    /// infinity, or of another shape than `rederive analyze` writes for this run's model, are
+    /// refused with the file, the array and the reason: a figure never draws them as blank panels.
     public func array(_ name: String) throws(RecipeError) -> Tensor {
-        do { return try NumpyFile.readTensor(folder + "/" + name) } catch {
-            throw .badInput(path: folder + "/" + name, reason: "\(error)")
+        let path = folder + "/" + name
+        let tensor: Tensor
+        do { tensor = try NumpyFile.readTensor(path) } catch {
+            throw .badInput(path: path, reason: "\(error)".hasPrefix(path + ": ") ? String("\(error)".dropFirst(path.count + 2)) : "\(error)")
+        }
+        if let expected = expectedShape(name),
+           tensor.shape.count != expected.count || zip(tensor.shape, expected).contains(where: { $1 != nil && $0 != $1 }) {
+            let wanted = "[" + expected.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + "]"
+            throw .badInput(path: path, reason: "array '\(name)' has shape \(tensor.shape), but this run's model gives \(wanted); "
+                            + "the analysis does not belong to this run or is damaged, run `rederive analyze` again")
+        }
+        if let bad = tensor.firstNonFinite {
+            throw .badInput(path: path, reason: "array '\(name)' holds \(bad.value) at index \(bad.index); "
+                            + "a figure cannot draw it, check the run (did training diverge?) and run `rederive analyze` again")
+        }
+        return tensor
+    }
+
+    /// The shape `rederive analyze` writes for an array of this run's model (nil: any extent),
+    /// or nil for arrays it does not know.
+    func expectedShape(_ name: String) -> [Int?]? {
+        let (n, heads, vocab) = (config.nCtx, config.nHeads, config.dVocab)
+        func matches(_ prefix: String, _ suffix: String) -> Bool { name.hasPrefix(prefix) && name.hasSuffix(suffix) }
+        switch name {
+        case "dla.npy": return [nil, n]
+        case "ablation.attn0_by_position.npy": return [n]
+        case _ where matches("attention.L", ".pattern.npy"): return [heads, n, n]
+        case _ where matches("pca.", ".position_mean.projection.npy"): return [n, 3]
+        case _ where matches("pca.", ".projection.npy"): return [nil, n, 3]
+        case _ where matches("circuits.", ".qk_tokens.npy"), _ where matches("circuits.", ".ov_tokens.npy"): return [vocab, vocab]
+        case _ where matches("circuits.", ".qk_positions.npy"): return [n, n]
+        case _ where matches("circuits.", ".ov_mlp0.npy"): return [vocab, config.dMLP]
+        case _ where matches("mlp", "_by_position.npy"): return [n, config.dMLP]
+        default: return nil
         }
     }
 
@@ -34,10 +70,23 @@ public struct AnalyzedRun: Sendable {
     public func trainingMetrics() throws(RecipeError) -> [TrainingMetrics] {
         let path = folder + "/training.json"
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        do {
-            return try JSONDecoder().decode([TrainingMetrics].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw .badInput(path: path, reason: "\(error)")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch { throw .badInput(path: path, reason: "\(error.reason.lowercased()); \(error.advice)") }
+        do { return try JSONDecoder().decode([TrainingMetrics].self, from: Data(bytes)) } catch {
+            throw .badInput(path: path, reason: "the metrics over training are damaged (\(Self.describe(error))); run `rederive analyze` on the run again")
+        }
+    }
+
+    /// A JSON decoding failure in words (Foundation's own text names Swift types and coding paths).
+    static func describe(_ error: Error) -> String {
+        func place(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the top level" : "'" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "no '\(key.stringValue)' at \(place(context.codingPath))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?: return "a value of the wrong type at \(place(context.codingPath))"
+        case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "not valid JSON" : "a bad value at \(place(context.codingPath))"
+        default: return "not readable as JSON"
         }
     }
 

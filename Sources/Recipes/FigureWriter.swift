@@ -1,17 +1,20 @@
 import Foundation
 import Plot
+import AtomicFiles
 import Tensor
 
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
     /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
     /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption. Hands each
-    /// layout audit finding, over every form of the figure, to `warn`.
+    /// layout audit finding, over every form of the figure, to `warn`. Temporary files that
+    /// killed writers left in the folder are removed first.
     @discardableResult
     public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String,
                              warn: (String) -> Void = { _ in }) throws(RecipeError) -> String {
         let output = try recipe.make(runs)
         try audit(recipe, output).forEach(warn)
+        AtomicFile.removeStaleTemporaries(in: prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ".")
         do {
             try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
             try output.figure.writePDF(to: prefix + ".pdf")

@@ -1,5 +1,6 @@
-import Foundation
 import Analysis
+import AtomicFiles
+import Foundation
 import Tensor
 import Transformer
 

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Pipeline
 import Yams
@@ -128,7 +129,7 @@ public enum StudyStages {
             throw StageFailure(message: "\(path): cannot read the training config")
         }
         let merged = try mergedConfig(text, source: path, overrides: overrides)
-        try Data(merged.utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
+        do { try AtomicFile.write(Array(merged.utf8), to: destination) } catch { throw StageFailure(message: "\(error)") }
     }
 
     /// Config YAML text with `overrides` applied to its top-level keys, as YAML.

@@ -1,3 +1,5 @@
+import AtomicFiles
+
 /// NumPy's `.npy` format: a magic string, a version, a Python-literal header dict, then the
 /// raw elements. Rederive writes version 1.0 exactly as `numpy.save` does (header padded with
 /// spaces and a newline to a multiple of 64 bytes), so the bytes match NumPy's.
@@ -22,7 +24,7 @@ public enum NumpyFile {
 
     /// Writes `array` to `path` atomically.
     public static func write(_ array: NDArray, to path: String) throws(ArrayFileError) {
-        try AtomicFile.write(encode(array), to: path)
+        do { try AtomicFile.write(encode(array), to: path) } catch { throw .io(error) }
     }
 
     /// Writes a float tensor to `path` atomically.
@@ -32,7 +34,9 @@ public enum NumpyFile {
 
     /// Reads an `.npy` file of float32, int32 or int64 in C order.
     public static func read(_ path: String) throws(ArrayFileError) -> NDArray {
-        try decode(AtomicFile.read(path), path: path)
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch { throw .io(error) }
+        return try decode(bytes, path: path)
     }
 
     /// Reads an `.npy` file that must hold float32.
@@ -77,18 +81,27 @@ public enum NumpyFile {
             throw .badHeader(path: path, reason: "Fortran order is not supported; save with np.ascontiguousarray")
         }
         let dataStart = headerStart + headerLength
-        let expected = fields.shape.reduce(1, *) * dtype.size
         let available = bytes.count - dataStart
-        guard available >= expected else {
-            throw .truncated(path: path, expectedBytes: dataStart + expected, actualBytes: bytes.count)
-        }
-        guard available == expected else {
+        // Too few bytes is reported as a shape mismatch too: the data cannot tell a file cut
+        // short from a header whose shape is wrong, and the message names both.
+        guard let expected = byteCount(shape: fields.shape, elementSize: dtype.size), available == expected else {
             throw .shapeMismatch(path: path, name: nil, shape: fields.shape, byteCount: available)
         }
         return bytes.withUnsafeBytes { raw in
             NDArray.decode(dtype: dtype, shape: fields.shape,
                            bytes: UnsafeRawBufferPointer(rebasing: raw[dataStart...]))
         }
+    }
+
+    /// The bytes `shape` takes, or nil if that overflows.
+    static func byteCount(shape: [Int], elementSize: Int) -> Int? {
+        var total = elementSize
+        for dimension in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            total = product
+        }
+        return total
     }
 
     /// Reads the three keys of the header dict; a tiny parser for the subset NumPy writes.

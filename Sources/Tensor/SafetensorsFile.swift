@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// A safetensors file: named arrays plus a string-to-string `__metadata__` map.
@@ -68,29 +69,43 @@ public struct SafetensorsFile: Equatable, Sendable {
 
     /// Writes the file atomically.
     public func write(to path: String) throws(ArrayFileError) {
-        try AtomicFile.write(encoded(), to: path)
+        do { try AtomicFile.write(encoded(), to: path) } catch { throw .io(error) }
     }
 
     // MARK: Reading
 
     public static func read(_ path: String) throws(ArrayFileError) -> SafetensorsFile {
-        try decode(AtomicFile.read(path), path: path)
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch { throw .io(error) }
+        return try decode(bytes, path: path)
     }
 
-    /// Parses a safetensors file's bytes; `path` names it in errors.
+    /// The format's limit on the JSON header (the reference implementation's `MAX_HEADER_SIZE`).
+    public static let maximumHeaderBytes = 100_000_000
+
+    /// Parses a safetensors file's bytes strictly, as the format's specification asks: a header
+    /// of at most 100 MB of UTF-8 JSON, and tensors whose byte ranges, taken in order, tile the
+    /// data exactly: no gaps, no overlaps, nothing after the last. `path` names it in errors.
     public static func decode(_ bytes: [UInt8], path: String) throws(ArrayFileError) -> SafetensorsFile {
         guard bytes.count >= 8 else { throw .truncated(path: path, expectedBytes: 8, actualBytes: bytes.count) }
         let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
-        guard headerLength <= 100_000_000 else {
-            throw .badHeader(path: path, reason: "header length \(headerLength) is implausible; not a safetensors file")
+        guard headerLength <= UInt64(maximumHeaderBytes) else {
+            throw .badHeader(path: path, reason: "header length \(headerLength) exceeds the format's 100 MB limit; not a safetensors file")
         }
         let dataStart = 8 + Int(headerLength)
         guard bytes.count >= dataStart else {
             throw .truncated(path: path, expectedBytes: dataStart, actualBytes: bytes.count)
         }
+        let headerBytes = bytes[8..<dataStart]
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
+            throw .badHeader(path: path, reason: "header is not UTF-8 text")
+        }
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw .badHeader(path: path, reason: "header does not start with '{'")
+        }
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+            json = try JSONSerialization.jsonObject(with: Data(headerBytes))
         } catch {
             throw .badHeader(path: path, reason: "header is not valid JSON")
         }
@@ -99,7 +114,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         }
         var file = SafetensorsFile()
         let dataLength = bytes.count - dataStart
-        var extents: [(begin: Int, end: Int)] = []
+        var extents: [(name: String, begin: Int, end: Int, dtype: DType, shape: [Int])] = []
         for (name, entry) in entries {
             if name == "__metadata__" {
                 guard let metadata = entry as? [String: String] else {
@@ -130,18 +145,30 @@ public struct SafetensorsFile: Equatable, Sendable {
             guard end <= dataLength else {
                 throw .truncated(path: path, expectedBytes: dataStart + end, actualBytes: bytes.count)
             }
-            guard shape.reduce(1, *) * dtype.size == end - begin else {
+            guard NumpyFile.byteCount(shape: shape, elementSize: dtype.size) == end - begin else {
                 throw .shapeMismatch(path: path, name: name, shape: shape, byteCount: end - begin)
             }
-            extents.append((begin, end))
-            file.arrays[name] = bytes.withUnsafeBytes { raw in
-                NDArray.decode(dtype: dtype, shape: shape,
-                               bytes: UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]))
-            }
+            extents.append((name, begin, end, dtype, shape))
         }
-        extents.sort { $0.begin < $1.begin }
-        for (previous, next) in zip(extents, extents.dropFirst()) where next.begin < previous.end {
-            throw .badHeader(path: path, reason: "tensors overlap at byte \(next.begin)")
+        // In order of offset (then name, for empty tensors), each tensor starts where the last ended.
+        extents.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
+        for extent in extents {
+            guard extent.begin == position else {
+                throw .badLayout(path: path, reason: extent.begin < position
+                    ? "tensor '\(extent.name)' overlaps the one before it at byte \(extent.begin) of the data"
+                    : "\(extent.begin - position) unused bytes before tensor '\(extent.name)'; data_offsets must be contiguous")
+            }
+            position = extent.end
+        }
+        guard position == dataLength else {
+            throw .badLayout(path: path, reason: "\(dataLength - position) bytes after the last tensor's data")
+        }
+        for extent in extents {
+            file.arrays[extent.name] = bytes.withUnsafeBytes { raw in
+                NDArray.decode(dtype: extent.dtype, shape: extent.shape,
+                               bytes: UnsafeRawBufferPointer(rebasing: raw[(dataStart + extent.begin)..<(dataStart + extent.end)]))
+            }
         }
         return file
     }

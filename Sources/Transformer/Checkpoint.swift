@@ -36,6 +36,13 @@ public struct Checkpoint: Sendable {
         guard options.configFile == nil, let json = contents.metadata["config"], !TransformerLensConfig.isTransformerLens(json: json) else {
             return try TransformerLensImport.checkpoint(contents, path: file, options: options)
         }
+        return try decode(contents, path: file)
+    }
+
+    /// The checkpoint in a safetensors file's contents; `file` names it in errors. Every
+    /// parameter must be present, of its shape, and finite.
+    public static func decode(_ contents: SafetensorsFile, path file: String) throws(CheckpointError) -> Checkpoint {
+        guard let json = contents.metadata["config"] else { throw .missingMetadata(path: file, key: "config") }
         let config: TrainingConfig
         do { config = try ConfigLoader.load(json: json, source: file + " (metadata 'config')") } catch { throw .badConfig(error) }
         var parameters = Parameters(zerosFor: config.model)
@@ -46,6 +53,9 @@ public struct Checkpoint: Sendable {
             }
             guard tensor.shape == entry.shape else {
                 throw .shapeMismatch(path: file, name: entry.name, expected: entry.shape, found: tensor.shape)
+            }
+            if let bad = tensor.firstNonFinite {
+                throw .nonFinite(path: file, name: entry.name, index: bad.index, value: bad.value)
             }
             parameters.storage.replaceSubrange(entry.offset..<entry.offset + entry.count, with: tensor.scalars)
         }
@@ -113,6 +123,9 @@ public struct OptimizerState: Sendable, Equatable {
                 }
                 guard tensor.shape == entry.shape else {
                     throw .shapeMismatch(path: path, name: prefix + entry.name, expected: entry.shape, found: tensor.shape)
+                }
+                if let bad = tensor.firstNonFinite {
+                    throw .nonFinite(path: path, name: prefix + entry.name, index: bad.index, value: bad.value)
                 }
                 let range = entry.offset..<entry.offset + entry.count
                 if isFirst { optimizer.m.replaceSubrange(range, with: tensor.scalars) }

@@ -8,6 +8,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case missingTensor(path: String, name: String)
     case unexpectedTensor(path: String, name: String)
     case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    /// A parameter or optimizer moment holds NaN or infinity: the run had diverged.
+    case nonFinite(path: String, name: String, index: [Int], value: Float)
     case noCheckpoint(folder: String)
     case configMismatch(folder: String, checkpoint: String)
     /// A foreign checkpoint asks for what Rederive does not run or cannot read.
@@ -23,6 +25,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .unexpectedTensor(let path, let name): "\(path): tensor '\(name)' does not belong to this model config"
         case .shapeMismatch(let path, let name, let expected, let found):
             "\(path): tensor '\(name)' has shape \(found), the config needs \(expected)"
+        case .nonFinite(let path, let name, let index, let value):
+            "\(path): tensor '\(name)' holds \(value) at index \(index); the run had diverged when this was saved. "
+                + "Use an earlier checkpoint, or train again with a lower lr"
         case .noCheckpoint(let folder):
             "\(folder): no checkpoints/step-NNNNNN.safetensors with its optimizer state to resume from; start without --resume"
         case .unsupported(let path, let what, let expected): "\(path): \(what); expected \(expected)"

@@ -74,6 +74,7 @@ public enum ConfigLoader {
         var config = TrainingConfig.study
         var model = config.model
         var initStd: Float?
+        var dHead: Int?
         for (key, value, line) in entries {
             func fail(_ expected: String) -> ConfigError {
                 ConfigError(source: source, line: line, message: "'\(key)' must be \(expected), got \(describe(value))")
@@ -99,7 +100,7 @@ public enum ConfigLoader {
             case "n_layers": model.nLayers = try int()
             case "d_model": model.dModel = try int()
             case "n_heads": model.nHeads = try int()
-            case "d_head": model.dHead = try int()
+            case "d_head": dHead = try int()
             case "d_mlp":
                 if case .null = value { model.dMLP = nil } else { model.dMLP = try int() }
             case "act_fn": model.actFn = try choice(ModelConfig.ActivationFunction.self)
@@ -115,7 +116,7 @@ public enum ConfigLoader {
                 }
                 config.task = task
             case "batch": config.batch = try int()
-            case "steps": config.steps = try int(min: 0)
+            case "steps": config.steps = try int(min: 1)
             case "lr": config.lr = try real()
             case "betas":
                 guard case .list(let items) = value, items.count == 2 else { throw fail("a list of two numbers in [0, 1)") }
@@ -144,10 +145,17 @@ public enum ConfigLoader {
             config.evalBatch = config.batch
         }
         model.initStd = initStd ?? 0.8 / Float(model.dModel).squareRoot()
-        config.model = model
-        if model.nLayers < 1 || model.nHeads < 1 {
-            throw ConfigError(source: source, message: "the model needs at least one layer and one head")
+        // Without a d_head the heads split d_model evenly, as in TransformerLens.
+        if let dHead {
+            model.dHead = dHead
+        } else {
+            guard model.dModel % model.nHeads == 0 else {
+                throw ConfigError(source: source, message: "d_model \(model.dModel) is not a multiple of n_heads \(model.nHeads); "
+                                  + "change one of them, or set d_head explicitly")
+            }
+            model.dHead = model.dModel / model.nHeads
         }
+        config.model = model
         if case .kBack(let k) = config.task, k >= model.nCtx {
             throw ConfigError(source: source, message: "task k_back:\(k) needs n_ctx > \(k), got \(model.nCtx)")
         }

@@ -1,4 +1,6 @@
+import AtomicFiles
 import Foundation
+import Tensor
 
 /// The files of one training run (DESIGN.md, "Command-line interface"):
 ///
@@ -6,6 +8,9 @@ import Foundation
 ///     DIR/checkpoints/step-NNNNNN.optimizer.safetensors  AdamW moments + batch generator
 ///     DIR/model.safetensors                              the latest checkpoint
 ///     DIR/log.csv                                        one row per logged step
+///     DIR/checkpoints/diverged-step-NNNNNN.safetensors   the state at a divergence, for post-mortems
+///     DIR/previous-run/                                  the run `--overwrite` replaces, until the
+///                                                        new one's first checkpoint
 public struct RunFolder: Sendable, Equatable {
     public var path: String
     public init(_ path: String) { self.path = path }
@@ -26,22 +31,59 @@ public struct RunFolder: Sendable, Equatable {
 
     /// Creates the folder and `checkpoints/`.
     public func create() throws(CheckpointError) {
-        do { try FileManager.default.createDirectory(atPath: checkpointsPath, withIntermediateDirectories: true) } catch {
-            throw .file(.cannotWrite(path: checkpointsPath, reason: "cannot create the folder: \(error.localizedDescription)"))
+        do { try AtomicFile.makeFolders(checkpointsPath) } catch { throw .file(.io(error)) }
+    }
+
+    /// Where `--overwrite` keeps the previous run until the new one has its first checkpoint.
+    public var previousRunPath: String { path + "/previous-run" }
+
+    /// Whether the folder holds a run: checkpoints, a model, or a run set aside by `--overwrite`.
+    public var holdsRun: Bool {
+        !checkpointSteps.isEmpty || FileManager.default.fileExists(atPath: modelPath)
+            || FileManager.default.fileExists(atPath: previousRunPath)
+    }
+
+    /// Moves the checkpoints, model and log of an earlier run into `previous-run/`, so that a
+    /// fresh run never leaves a stale later checkpoint beside its own, and nothing is deleted
+    /// before the fresh run has a checkpoint of its own. A `previous-run/` already there (from an
+    /// overwrite killed before its first checkpoint) is kept when there is nothing newer to set
+    /// aside, and replaced otherwise.
+    public func setAsidePreviousRun() throws(CheckpointError) {
+        let manager = FileManager.default
+        let current = [checkpointsPath, modelPath, logPath].filter { manager.fileExists(atPath: $0) }
+        let hasNewer = !checkpointSteps.isEmpty || manager.fileExists(atPath: modelPath)
+        guard hasNewer || !manager.fileExists(atPath: previousRunPath) else { return }
+        AtomicFile.remove(previousRunPath)
+        do { try AtomicFile.makeFolders(previousRunPath) } catch { throw .file(.io(error)) }
+        for item in current {
+            let name = String(item[item.index(after: item.lastIndex(of: "/")!)...])
+            guard rename(item, previousRunPath + "/" + name) == 0 else {
+                throw .file(.io(AtomicFileError(path: item, operation: .write, errno: errno)))
+            }
+        }
+        try create()
+    }
+
+    /// Deletes the run set aside by `setAsidePreviousRun()`.
+    public func removePreviousRun() { AtomicFile.remove(previousRunPath) }
+
+    /// Removes temporary files that killed processes left in the folder and its `checkpoints/`.
+    public func removeStaleTemporaries() {
+        AtomicFile.removeStaleTemporaries(in: path)
+        AtomicFile.removeStaleTemporaries(in: checkpointsPath)
+    }
+
+    /// Moves an unreadable checkpoint and its optimizer state out of the way, to
+    /// `broken-step-NNNNNN...`, so that nothing reads them as part of the run again.
+    public func setAsideBrokenCheckpoint(step: Int) {
+        for (path, name) in [(checkpointPath(step: step), Self.checkpointName(step: step)),
+                             (optimizerPath(step: step), Self.optimizerName(step: step))] {
+            rename(path, checkpointsPath + "/broken-" + name)
         }
     }
 
-    /// Deletes the checkpoints, model and log of an earlier run, so a fresh run never leaves a
-    /// stale later checkpoint beside its own.
-    public func removePreviousRun() {
-        let manager = FileManager.default
-        for step in checkpointSteps {
-            try? manager.removeItem(atPath: checkpointPath(step: step))
-            try? manager.removeItem(atPath: optimizerPath(step: step))
-        }
-        try? manager.removeItem(atPath: modelPath)
-        try? manager.removeItem(atPath: logPath)
-    }
+    /// Where the state of a step that diverged is kept for post-mortems; never read as a checkpoint.
+    public func divergedPath(step: Int) -> String { checkpointsPath + "/diverged-" + Self.checkpointName(step: step) }
 
     /// Steps that have a checkpoint, ascending.
     public var checkpointSteps: [Int] {
@@ -52,8 +94,11 @@ public struct RunFolder: Sendable, Equatable {
         }.sorted()
     }
 
-    /// The latest step whose checkpoint and optimizer state both exist.
-    public var latestResumableStep: Int? {
-        checkpointSteps.last { FileManager.default.fileExists(atPath: optimizerPath(step: $0)) }
+    /// Steps whose checkpoint and optimizer state both exist, ascending.
+    public var resumableSteps: [Int] {
+        checkpointSteps.filter { FileManager.default.fileExists(atPath: optimizerPath(step: $0)) }
     }
+
+    /// The latest step whose checkpoint and optimizer state both exist.
+    public var latestResumableStep: Int? { resumableSteps.last }
 }

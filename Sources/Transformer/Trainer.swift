@@ -46,11 +46,16 @@ public final class Trainer {
         resumeCommand = "rederive train --config CONFIG.yaml --out \(folder) --resume"
     }
 
-    /// Runs from scratch (or from the latest checkpoint when `resume`) to `config.steps`.
-    /// A fresh run first removes an earlier run's checkpoints, model and log from the folder.
-    public func run(resume: Bool = false) throws(TrainingError) -> Summary {
+    /// Runs from scratch (or from the latest valid checkpoint when `resume`) to `config.steps`.
+    ///
+    /// A fresh run refuses a folder that already holds a run unless `overwrite`; then the old
+    /// run is set aside in `previous-run/` and deleted once the new one's first checkpoint is
+    /// written. Resuming skips (and sets aside as `broken-...`) newer checkpoints that cannot be
+    /// read, e.g. one cut short by a kill. Temporary files of killed processes are removed.
+    public func run(resume: Bool = false, overwrite: Bool = false) throws(TrainingError) -> Summary {
         ComputeThreads.count = threads
         do { try folder.create() } catch { throw .checkpoint(error) }
+        folder.removeStaleTemporaries()
         let c = config, layout = ParameterLayout(config: c.model)
         let task = c.task.task
 
@@ -60,31 +65,23 @@ public final class Trainer {
         var log = TrainingLog()
         var start = 0
         var lastLoss = Float.nan
+        var setAside = false
         if resume {
-            guard let step = folder.latestResumableStep else { throw .checkpoint(.noCheckpoint(folder: folder.path)) }
-            let path = folder.checkpointPath(step: step)
-            do {
-                let checkpoint = try Checkpoint.load(path)
-                guard checkpoint.config.model == c.model, checkpoint.config.seed == c.seed, checkpoint.config.task == c.task else {
-                    throw CheckpointError.configMismatch(folder: folder.path, checkpoint: path)
-                }
-                parameters = checkpoint.model.parameters
-                let state = try OptimizerState.read(folder.optimizerPath(step: step), layout: layout,
-                                                    betas: c.betas, weightDecay: c.weightDecay)
-                optimizer = state.optimizer
-                generator = RandomGenerator(rawState: state.generatorState)
-                lastLoss = checkpoint.loss
-            } catch let error as CheckpointError {
-                throw .checkpoint(error)
-            } catch {
-                throw .checkpoint(.noCheckpoint(folder: folder.path))
-            }
-            start = step
+            let point = try resumePoint(layout)
+            parameters = point.checkpoint.model.parameters
+            optimizer = point.state.optimizer
+            generator = RandomGenerator(rawState: point.state.generatorState)
+            lastLoss = point.checkpoint.loss
+            start = point.step
             log = TrainingLog.read(folder.logPath)
-            log.rows.removeAll { $0.step > step }
-            progress.message("resuming \(folder.path) from step \(step)")
+            log.rows.removeAll { $0.step > start }
+            progress.message("resuming \(folder.path) from step \(start)")
         } else {
-            folder.removePreviousRun()
+            if folder.holdsRun {
+                guard overwrite else { throw .existingRun(folder: folder.path, lastStep: folder.checkpointSteps.last ?? 0) }
+                do { try folder.setAsidePreviousRun() } catch { throw .checkpoint(error) }
+                setAside = true
+            }
             parameters = Parameters(config: c.model, seed: c.seed)
             optimizer = AdamW(layout: layout, betas: c.betas, weightDecay: c.weightDecay)
         }
@@ -98,9 +95,15 @@ public final class Trainer {
                                  shardBytes: shardBytes)
         let schedule = LearningRateSchedule(c)
 
+        // A checkpoint is written only when every parameter and optimizer moment is finite, so
+        // that the newest one is always a good one; otherwise the state goes to a post-mortem file.
+        var lastCheckpoint: String? = resume ? folder.checkpointPath(step: start) : nil
         func save(step: Int, loss: Float, isModel: Bool) throws(TrainingError) -> String {
             let checkpoint = Checkpoint(model: Model(parameters: state.parameters), config: c, step: step, loss: loss,
                                         optimizerFile: RunFolder.optimizerName(step: step))
+            if let bad = Self.firstNonFinite(state.parameters.storage, state.optimizer, layout) {
+                throw diverged(step: step, what: bad, checkpoint: checkpoint)
+            }
             let path = folder.checkpointPath(step: step)
             do {
                 try OptimizerState(optimizer: state.optimizer, generatorState: state.generator.rawState)
@@ -111,9 +114,16 @@ public final class Trainer {
             } catch { throw .checkpoint(error) }
             return path
         }
+        func diverged(step: Int, what: String, checkpoint: Checkpoint) -> TrainingError {
+            let path = folder.divergedPath(step: step)
+            let saved = (try? checkpoint.file.write(to: path)) != nil
+            return .diverged(step: step, what: what, lastCheckpoint: lastCheckpoint, divergedFile: saved ? path : nil)
+        }
 
-        var lastCheckpoint: String? = resume ? folder.checkpointPath(step: start) : nil
-        if !resume { lastCheckpoint = try save(step: 0, loss: .nan, isModel: false) }
+        if !resume {
+            lastCheckpoint = try save(step: 0, loss: .nan, isModel: false)
+            if setAside { folder.removePreviousRun() }
+        }
 
         let began = Date()
         var intervalStart = Date(), intervalSteps = 0
@@ -127,7 +137,9 @@ public final class Trainer {
             let lr = schedule.rate(at: step)
             let (loss, norm) = state.run(lr: lr)
             guard loss.isFinite else {
-                throw .nonFiniteLoss(step: step + 1, loss: loss, lastCheckpoint: lastCheckpoint)
+                throw diverged(step: step + 1, what: "the loss is \(loss)",
+                               checkpoint: Checkpoint(model: Model(parameters: state.parameters), config: c, step: step + 1,
+                                                      loss: loss, optimizerFile: nil))
             }
             lastLoss = loss
             let done = step + 1
@@ -156,6 +168,42 @@ public final class Trainer {
         }
         return Summary(step: c.steps, loss: lastLoss, evalLoss: evalLoss,
                        seconds: Date().timeIntervalSince(began), log: log)
+    }
+
+    /// The newest checkpoint whose weights and optimizer state both load (all finite, nothing
+    /// cut short); newer unreadable ones are set aside with a message.
+    private func resumePoint(_ layout: ParameterLayout) throws(TrainingError) -> (step: Int, checkpoint: Checkpoint, state: OptimizerState) {
+        let c = config
+        for step in folder.resumableSteps.reversed() {
+            let path = folder.checkpointPath(step: step)
+            do {
+                let checkpoint = try Checkpoint.load(path)
+                guard checkpoint.config.model == c.model, checkpoint.config.seed == c.seed, checkpoint.config.task == c.task else {
+                    throw TrainingError.checkpoint(.configMismatch(folder: folder.path, checkpoint: path))
+                }
+                let state = try OptimizerState.read(folder.optimizerPath(step: step), layout: layout,
+                                                    betas: c.betas, weightDecay: c.weightDecay)
+                return (step, checkpoint, state)
+            } catch let error as TrainingError {
+                throw error
+            } catch {
+                progress.message("skipping \(path): \(error)")
+                folder.setAsideBrokenCheckpoint(step: step)
+            }
+        }
+        throw .checkpoint(.noCheckpoint(folder: folder.path))
+    }
+
+    /// What is not finite among the parameters and the optimizer's moments, in words, or nil.
+    static func firstNonFinite(_ parameters: [Float], _ optimizer: AdamW, _ layout: ParameterLayout) -> String? {
+        for (label, values) in [("parameter", parameters), ("AdamW first moment of", optimizer.m),
+                                ("AdamW second moment of", optimizer.v)] {
+            guard let flat = values.firstIndex(where: { !$0.isFinite }),
+                  let entry = layout.entries.first(where: { $0.offset <= flat && flat < $0.offset + $0.count }) else { continue }
+            let index = Tensor.index(ofFlat: flat - entry.offset, shape: entry.shape)
+            return "\(label) '\(entry.name)' holds \(values[flat]) at index \(index)"
+        }
+        return nil
     }
 
     /// Loss on the fixed held-out batch.

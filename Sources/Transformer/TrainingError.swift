@@ -1,17 +1,25 @@
 /// Why training stopped early. Each message says what happened and what to do.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    /// The loss became NaN or infinite; nothing after `lastCheckpoint` was written.
-    case nonFiniteLoss(step: Int, loss: Float, lastCheckpoint: String?)
+    /// The loss, a parameter or an optimizer moment became NaN or infinite at `step` (`what`
+    /// says which). `lastCheckpoint` is the newest checkpoint, all finite; the diverged state was
+    /// saved as `divergedFile` for post-mortems (nil if that write failed too).
+    case diverged(step: Int, what: String, lastCheckpoint: String?, divergedFile: String?)
+    /// `--out` already holds a run and neither resuming nor overwriting was asked for.
+    case existingRun(folder: String, lastStep: Int)
     /// Stopped by Ctrl-C (or the caller) at a step boundary, after writing `checkpoint`.
     case interrupted(step: Int, checkpoint: String, resumeCommand: String)
     case checkpoint(CheckpointError)
 
     public var description: String {
         switch self {
-        case .nonFiniteLoss(let step, let loss, let last):
-            "training diverged: loss is \(loss) at step \(step). "
+        case .diverged(let step, let what, let last, let diverged):
+            "training diverged at step \(step): \(what). "
                 + (last.map { "The last good checkpoint is \($0). " } ?? "")
-                + "Lower lr, raise warmup_steps or check grad_clip, then start again."
+                + (diverged.map { "The diverged state is saved as \($0) for a post-mortem. " } ?? "")
+                + "Lower lr, raise warmup_steps or check grad_clip, then start again with --overwrite."
+        case .existingRun(let folder, let lastStep):
+            "\(folder) already holds a training run (checkpoints up to step \(lastStep)). "
+                + "Continue it with --resume, or start again with --overwrite (the old run is deleted once the new one has its first checkpoint)"
         case .interrupted(let step, let checkpoint, let command):
             "interrupted at step \(step); saved \(checkpoint). Resume with:\n  \(command)"
         case .checkpoint(let error): "\(error)"

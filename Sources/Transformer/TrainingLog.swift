@@ -1,4 +1,5 @@
 import Foundation
+import AtomicFiles
 import Tensor
 
 /// The training log, `log.csv`: one row per logged step.
@@ -39,6 +40,6 @@ public struct TrainingLog: Sendable, Equatable {
 
     public func write(to path: String) throws(CheckpointError) {
         let text = ([Self.header] + rows.map(\.csv)).joined(separator: "\n") + "\n"
-        do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw .file(error) }
+        do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw .file(.io(error)) }
     }
 }

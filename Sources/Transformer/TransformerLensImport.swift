@@ -65,6 +65,9 @@ enum TransformerLensImport {
             guard tensor.shape == entry.shape else {
                 throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
             }
+            if let bad = tensor.firstNonFinite {
+                throw .nonFinite(path: path, name: entry.name, index: bad.index, value: bad.value)
+            }
             parameters.storage.replaceSubrange(range, with: tensor.scalars)
         }
         if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry($0) == nil && !isBuffer($0) }) {

@@ -1,3 +1,4 @@
+import AtomicFiles
 import ArgumentParser
 import Foundation
 import Pipeline
@@ -41,8 +42,8 @@ struct Slides: ParsableCommand {
                                          to: pdf, warn: warn)
             if let gallery {
                 let text = FigureWriter.gallery(drawn)
-                do { try Data(text.utf8).write(to: URL(fileURLWithPath: gallery), options: .atomic) } catch {
-                    throw RecipeError.render(recipe: "gallery", reason: "cannot write \(gallery): \(error.localizedDescription)")
+                do { try AtomicFile.write(Array(text.utf8), to: gallery) } catch {
+                    throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
         } catch let error as RecipeError {

@@ -10,7 +10,8 @@ struct Train: ParsableCommand {
             Writes OUT/checkpoints/step-NNNNNN.safetensors (+ .optimizer.safetensors), \
             OUT/model.safetensors (the latest) and OUT/log.csv. Ctrl-C stops at the next step with a \
             checkpoint; --resume continues from the latest one and ends byte-identical to an \
-            uninterrupted run with the same thread count.
+            uninterrupted run with the same thread count. A folder that already holds a run is refused \
+            unless --resume or --overwrite is given.
             """)
 
     @Option(help: "The run's YAML config (keys as shared/reference/torch_model.py).")
@@ -23,13 +24,24 @@ struct Train: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Threads. Checkpoints are byte-identical at any count.")
     var threads: Int = 2
-    @Flag(help: "Continue from the run folder's latest checkpoint.")
+    @Flag(help: "Continue from the run folder's latest valid checkpoint.")
     var resume = false
+    @Flag(help: "Replace the run already in the folder (kept in OUT/previous-run/ until the new run's first checkpoint).")
+    var overwrite = false
     @Flag(help: "Leave log.csv's tokens_per_s empty, so that identical runs give identical run folders.")
     var deterministicLog = false
 
+    func validate() throws {
+        if resume && overwrite { throw ValidationError("--resume continues the run in --out and --overwrite replaces it; give one of them") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
     func run() throws {
-        var trainingConfig = try ConfigLoader.load(yamlFile: config)
+        var trainingConfig: TrainingConfig
+        do { trainingConfig = try ConfigLoader.load(yamlFile: config) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         if let steps { trainingConfig.steps = steps }
         if let seed { trainingConfig.seed = seed }
         InterruptFlag.install()
@@ -40,7 +52,7 @@ struct Train: ParsableCommand {
         if let seed { command += " --seed \(seed)" }
         trainer.resumeCommand = command + " --threads \(threads) --resume"
         do {
-            let summary = try trainer.run(resume: resume)
+            let summary = try trainer.run(resume: resume, overwrite: overwrite)
             trainer.progress.message(String(format: "trained %d steps in %.1fs: loss %.4f, eval loss %.4f -> %@",
                                             summary.step, summary.seconds, Double(summary.loss), Double(summary.evalLoss),
                                             RunFolder(out).modelPath))

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Analysis
+import AtomicFiles
 import Tensor
 import Transformer
 
@@ -180,5 +181,99 @@ final class CheckpointAnalysisTests: XCTestCase {
         XCTAssertThrowsError(try CheckpointAnalysis(checkpointPath: mismatched)) { error in
             XCTAssert("\(error)".contains(mismatched) && "\(error)".contains("unembed.W_U"), "\(error)")
         }
+    }
+
+    // MARK: Whole or nothing
+
+    /// The files in a folder with their bytes, to compare folders before and after.
+    private func contents(_ folder: String) throws -> [String: [UInt8]] {
+        var files = [String: [UInt8]]()
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            files[name] = try AtomicFile.read(folder + "/" + name)
+        }
+        return files
+    }
+
+    /// A run folder of three checkpoints of `config`, with a log.
+    private func makeRun(_ name: String, _ config: ModelConfig) throws -> RunFolder {
+        let run = RunFolder(scratch + "/" + name)
+        try run.create()
+        for step in [0, 10, 20] {
+            var saved = checkpoint(config, seed: UInt64(step))
+            saved.step = step
+            try saved.write(to: run.checkpointPath(step: step))
+            if step == 20 { try saved.write(to: run.modelPath) }
+        }
+        try AtomicFile.write(Array("step,loss\n20,1.0\n".utf8), to: run.logPath)
+        return run
+    }
+
+    /// An analysis that failed partway (here at a cut checkpoint, after the final model's files
+    /// were written) left 41 of its 43 files in --out; now the earlier analysis stays as it was.
+    func testFailedAnalysisLeavesThePreviousOneUntouched() throws {
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: 16, dVocab: 9, nCtx: 5)
+        let good = try makeRun("good", config), bad = try makeRun("bad", ModelConfig(nLayers: 1, dModel: 8, nHeads: 2, dHead: 4, dMLP: 16, dVocab: 9, nCtx: 5))
+        let out = scratch + "/out"
+        try RunAnalysis.run(good.path, into: out, settings: smallSettings)
+        let before = try contents(out)
+        let cut = try AtomicFile.read(bad.checkpointPath(step: 10))
+        try AtomicFile.write(Array(cut.prefix(cut.count - 8)), to: bad.checkpointPath(step: 10))
+        XCTAssertThrowsError(try RunAnalysis.run(bad.path, into: out, settings: smallSettings)) { error in
+            XCTAssert("\(error)".hasPrefix(bad.checkpointPath(step: 10)), "\(error)")
+        }
+        XCTAssertEqual(try contents(out), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch).sorted(), ["bad", "good", "out"],
+                       "no temporary folder is left beside --out")
+    }
+
+    /// Analysing a 1-layer model into a 2-layer model's analysis kept the layer-1 files.
+    func testNewAnalysisLeavesNoStaleFiles() throws {
+        let two = ModelConfig(nLayers: 2, dModel: 8, nHeads: 1, dHead: 8, dMLP: nil, dVocab: 9, nCtx: 5)
+        let one = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: nil, dVocab: 9, nCtx: 5)
+        let out = scratch + "/out"
+        for config in [two, one] {
+            let path = scratch + "/model.safetensors"
+            try checkpoint(config).write(to: path)
+            try RunAnalysis.run(path, into: out, settings: smallSettings)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        XCTAssertTrue(names.contains("attention.L0.pattern.npy"))
+        XCTAssertFalse(names.contains { $0.contains("L1") }, "\(names.sorted())")
+    }
+
+    /// A checkpoint whose W_Q holds one inf made the SVD spin forever; it is now refused on
+    /// load, naming the file, the tensor and the index, and nothing is written.
+    func testNonFiniteCheckpointIsRefusedBeforeAnyOutput() throws {
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: nil, dVocab: 9, nCtx: 5)
+        var file = checkpoint(config).file
+        var weights = try file.tensor("blocks.0.attn.W_Q", path: "")
+        weights.scalars[9] = .infinity
+        file.arrays["blocks.0.attn.W_Q"] = .float32(weights)
+        let path = scratch + "/inf.safetensors"
+        try file.write(to: path)
+        XCTAssertThrowsError(try RunAnalysis.run(path, into: scratch + "/out")) { error in
+            XCTAssert("\(error)".hasPrefix(path + ": tensor 'blocks.0.attn.W_Q' holds inf at index [0, 1, 1]"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out"))
+    }
+
+    /// 3e38 is finite, so the checkpoint loads, but the activations overflow; the analysis used to
+    /// spin in LAPACK. Now it stops with a typed error and writes nothing.
+    func testOverflowingWeightsStopWithATypedError() throws {
+        let config = ModelConfig(nLayers: 1, dModel: 8, nHeads: 1, dHead: 8, dMLP: 16, dVocab: 9, nCtx: 5)
+        var file = checkpoint(config).file
+        var weights = try file.tensor("blocks.0.attn.W_Q", path: "")
+        weights.scalars[5] = 3e38
+        file.arrays["blocks.0.attn.W_Q"] = .float32(weights)
+        let path = scratch + "/big.safetensors"
+        try file.write(to: path)
+        XCTAssertThrowsError(try RunAnalysis.run(path, into: scratch + "/out", settings: smallSettings)) { error in
+            switch error as? AnalysisError {
+            case .notConverged?, .badInput?: break
+            default: XCTFail("expected a typed analysis error, got \(error)")
+            }
+            XCTAssert("\(error)".contains("nan") || "\(error)".contains("inf"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out"))
     }
 }

@@ -87,12 +87,24 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(scores.bos, 1.0 / 5)   // only query 1's previous token is BOS
     }
 
-    func testBOSFitRecoversA() {
+    func testBOSFitRecoversA() throws {
         let a = 8.0
         let attention = (0..<50).map { Float(a / (a + Double($0))) }
-        let fit = BOSAttentionFit(bosAttention: attention)
+        let fit = try BOSAttentionFit(bosAttention: attention)
         XCTAssertEqual(fit.a, a, accuracy: 1e-3)
         XCTAssertEqual(fit.rmse, 0, accuracy: 1e-6)
+    }
+
+    /// Non-finite data make the fits stop with a typed error naming what did not converge.
+    func testFitsRefuseNonFiniteData() {
+        XCTAssertThrowsError(try BOSAttentionFit(bosAttention: [1, 0.5, .nan])) { error in
+            XCTAssertEqual("\(error)", "the fit of attention to BOS by a/(a + i) did not converge in 0 iterations: "
+                           + "the attention at position 2 is nan; check that the checkpoint is from a run that trained normally")
+        }
+        let features = Tensor(shape: [4, 2], scalars: [0, 1, 2, 3, 4, .infinity, 6, 7])
+        XCTAssertThrowsError(try LogisticProbe(features: features, labels: [0, 1, 0, 1], classCount: 2)) { error in
+            XCTAssertEqual("\(error)", "logistic probe: feature [2, 1] is inf; the activations are not finite")
+        }
     }
 
     func testCompositionOfOrthogonalFactorsIsZero() {

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import Plot
 import Recipes
+import AtomicFiles
 import Tensor
 import Transformer
 import XCTest
@@ -148,6 +149,47 @@ final class RecipesTests: XCTestCase {
         }
         XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(runs: []))) { error in
             XCTAssertEqual("\(error)", "figure 'attention_patterns' needs at least one analysed run among its inputs")
+        }
+    }
+}
+
+extension RecipesTests {
+    /// A copy of the first analysis with `name` replaced by `array`.
+    private func analysis(replacing name: String, with array: Tensor, as copy: String) throws -> String {
+        let folder = Self.scratch + "/" + copy
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.copyItem(atPath: Self.folders[0], toPath: folder)
+        try NumpyFile.write(array, to: folder + "/" + name)
+        return folder
+    }
+
+    /// An attention pattern full of NaN gave blank panels, exit 0 and an unchanged caption.
+    func testNonFiniteArrayIsRefusedNamingFileArrayAndReason() throws {
+        let name = "attention.L0.pattern.npy"
+        let folder = try analysis(replacing: name, with: Tensor(shape: [1, 8, 8], repeating: .nan), as: "nan")
+        XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(folders: [folder]))) { error in
+            XCTAssertEqual(error as? RecipeError, .badInput(path: folder + "/" + name, reason:
+                "array '\(name)' holds nan at index [0, 0, 0]; a figure cannot draw it, check the run (did training diverge?) and run `rederive analyze` again"))
+        }
+    }
+
+    /// A damaged summary.json gave Foundation's own error text; now a sentence with what to do.
+    func testDamagedSummaryIsASentence() throws {
+        let folder = try analysis(replacing: "dla.npy", with: Tensor(shape: [1, 8], repeating: 0), as: "summary")
+        try AtomicFile.write(Array("{\"step\": 3}".utf8), to: folder + "/summary.json")
+        XCTAssertThrowsError(try StudyRuns(folders: [folder])) { error in
+            XCTAssertTrue("\(error)".hasPrefix(folder + "/summary.json: the analysis summary is damaged (no '"), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("); run `rederive analyze` on the run again"), "\(error)")
+        }
+    }
+
+    /// An array of another shape than the run's model gives is refused, not drawn.
+    func testWrongShapeIsRefused() throws {
+        let name = "attention.L0.pattern.npy"
+        let folder = try analysis(replacing: name, with: Tensor(shape: [1, 8, 7], repeating: 0.1), as: "shape")
+        XCTAssertThrowsError(try Recipe.attentionPatterns.make(StudyRuns(folders: [folder]))) { error in
+            XCTAssertEqual("\(error)", folder + "/" + name + ": array '\(name)' has shape [1, 8, 7], but this run's model gives [1, 8, 8]; "
+                           + "the analysis does not belong to this run or is damaged, run `rederive analyze` again")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensor
+import AtomicFiles
 
 /// `.npy` and safetensors: byte-level agreement with the files NumPy and the Python
 /// `safetensors` package wrote (Fixtures/make_fixtures.py), round trips, and every kind of bad file.
@@ -114,7 +115,11 @@ final class ArrayFileTests: XCTestCase {
         let path = { (name: String) in self.scratch + "/" + name }
 
         XCTAssertEqual(readError(Array(good.dropLast(5)), named: "cut.npy", safetensors: false),
-                       .truncated(path: path("cut.npy"), expectedBytes: 152, actualBytes: 147))
+                       .shapeMismatch(path: path("cut.npy"), name: nil, shape: [2, 3], byteCount: 19))
+        // A header whose shape is larger than the data was reported as "truncated".
+        let bigger = readError(replace(good, "'shape': (2, 3)", "'shape': (3, 3)"), named: "bigger.npy", safetensors: false)
+        XCTAssertEqual(bigger, .shapeMismatch(path: path("bigger.npy"), name: nil, shape: [3, 3], byteCount: 24))
+        XCTAssertTrue(bigger?.description.hasPrefix(path("bigger.npy") + ": shape mismatch: shape [3, 3] does not match the 24 bytes of data") ?? false)
         XCTAssertEqual(readError(Array(good.prefix(40)), named: "cuthead.npy", safetensors: false),
                        .truncated(path: path("cuthead.npy"), expectedBytes: 128, actualBytes: 40))
         XCTAssertEqual(readError(Array(good.prefix(4)), named: "tiny.npy", safetensors: false),
@@ -141,7 +146,8 @@ final class ArrayFileTests: XCTestCase {
         }
         XCTAssertEqual(try? NumpyFile.read(path("absent.npy")), nil)
         XCTAssertThrowsError(try NumpyFile.read(path("absent.npy"))) { error in
-            XCTAssertEqual(error as? ArrayFileError, .cannotRead(path: path("absent.npy"), reason: "no such file"))
+            XCTAssertEqual(error as? ArrayFileError, .io(AtomicFileError(path: path("absent.npy"), operation: .read, errno: ENOENT)))
+            XCTAssertEqual("\(error)", path("absent.npy") + ": cannot read (no such file or directory); check the path, or produce the file first.")
         }
     }
 
@@ -167,6 +173,35 @@ final class ArrayFileTests: XCTestCase {
         guard case .badHeader = readError([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0] + good.dropFirst(8),
                                           named: "length.safetensors", safetensors: true) else {
             return XCTFail("absurd header length")
+        }
+    }
+
+    /// Junk after the data was accepted; the format asks that the tensors tile the data exactly,
+    /// in order, and that the header be at most 100 MB of UTF-8 JSON.
+    func testSafetensorsLayoutIsStrict() throws {
+        let good = try bytes(fixture("small.safetensors"))
+        let path = { (name: String) in self.scratch + "/" + name }
+        XCTAssertEqual(readError(good + [0, 0, 0, 0], named: "junk.safetensors", safetensors: true),
+                       .badLayout(path: path("junk.safetensors"), reason: "4 bytes after the last tensor's data"))
+        XCTAssertTrue(readError(good + [0, 0, 0, 0], named: "junk.safetensors", safetensors: true)?.description
+            .hasPrefix(path("junk.safetensors") + ": bad layout: 4 bytes after the last tensor's data; the file is damaged, regenerate it") ?? false)
+
+        // positions moved 4 bytes on (and 4 bytes added): a gap before it.
+        XCTAssertEqual(readError(replace(good, "[72,84]", "[76,88]") + [0, 0, 0, 0], named: "gap.safetensors", safetensors: true),
+                       .badLayout(path: path("gap.safetensors"), reason: "4 unused bytes before tensor 'positions'; data_offsets must be contiguous"))
+        // embed.W_E starting 4 bytes early: it overlaps tokens.
+        XCTAssertEqual(readError(replace(good, "[24,72]", "[20,68]"), named: "overlap.safetensors", safetensors: true),
+                       .badLayout(path: path("overlap.safetensors"), reason: "tensor 'embed.W_E' overlaps the one before it at byte 20 of the data"))
+
+        var notUTF8 = good
+        notUTF8[8 + 3] = 0xFF
+        XCTAssertEqual(readError(notUTF8, named: "latin.safetensors", safetensors: true),
+                       .badHeader(path: path("latin.safetensors"), reason: "header is not UTF-8 text"))
+        var huge = good
+        let limit = UInt64(SafetensorsFile.maximumHeaderBytes + 8)
+        for i in 0..<8 { huge[i] = UInt8(truncatingIfNeeded: limit >> (8 * UInt64(i))) }
+        guard case .badHeader = readError(huge, named: "huge.safetensors", safetensors: true) else {
+            return XCTFail("a header over 100 MB")
         }
     }
 

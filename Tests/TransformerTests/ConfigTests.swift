@@ -55,6 +55,22 @@ final class ConfigTests: XCTestCase {
         XCTAssertNotNil(error("- a list\n"))
     }
 
+    /// `steps: 0` trained nothing and printed "loss nan" with exit 0; now it is an error.
+    func testZeroStepsIsAnError() {
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: "steps: 0\n", source: "zero.yaml")) { error in
+            XCTAssertEqual("\(error)", "zero.yaml:1: 'steps' must be an integer >= 1, got 0")
+        }
+    }
+
+    /// `d_head` defaulted to 64 whatever `d_model` and `n_heads` said.
+    func testHeadWidthDefaultsToModelWidthOverHeads() throws {
+        XCTAssertEqual(try ConfigLoader.load(yaml: "d_model: 32\nn_heads: 4\n", source: "x.yaml").model.dHead, 8)
+        XCTAssertEqual(try ConfigLoader.load(yaml: "d_model: 32\nn_heads: 4\nd_head: 16\n", source: "x.yaml").model.dHead, 16)
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: "d_model: 30\nn_heads: 4\n", source: "odd.yaml")) { error in
+            XCTAssertEqual("\(error)", "odd.yaml: d_model 30 is not a multiple of n_heads 4; change one of them, or set d_head explicitly")
+        }
+    }
+
     func testScheduleWarmsUpThenHoldsOrDecays() {
         let constant = LearningRateSchedule(base: 1e-3, warmupSteps: 100, totalSteps: 1000)
         XCTAssertEqual(constant.rate(at: 0), 1e-5, accuracy: 1e-12)

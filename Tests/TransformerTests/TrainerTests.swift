@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import AtomicFiles
 import Tensor
 import Transformer
 
@@ -21,7 +22,7 @@ final class TrainerTests: XCTestCase {
 
     func bytes(_ path: String) -> [UInt8] { (try? AtomicFile.read(path)) ?? [] }
 
-    func train(_ folder: String, threads: Int = 2, stopAt: Int? = nil, resume: Bool = false,
+    func train(_ folder: String, threads: Int = 2, stopAt: Int? = nil, resume: Bool = false, overwrite: Bool = false,
                config: TrainingConfig? = nil, shardBytes: Int? = nil) throws -> Trainer.Summary {
         let trainer = Trainer(config: config ?? self.config, folder: folder, threads: threads, progress: Progress(style: .silent))
         if let shardBytes { trainer.shardBytes = shardBytes }
@@ -31,7 +32,7 @@ final class TrainerTests: XCTestCase {
         } else {
             trainer.shouldStop = { false }
         }
-        return try trainer.run(resume: resume)
+        return try trainer.run(resume: resume, overwrite: overwrite)
     }
 
     func testSameSeedAndThreadsGiveIdenticalCheckpoints() throws {
@@ -111,14 +112,75 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(logA.map(\.evalLoss), logB.map(\.evalLoss))
     }
 
-    func testFreshRunReplacesAnEarlierRun() throws {
+    /// `train --out RUN` on an existing run deleted its checkpoints without a word; now it refuses,
+    /// naming --resume and --overwrite, and --overwrite replaces the run.
+    func testExistingRunIsRefusedWithoutOverwriteAndReplacedWithIt() throws {
         let folder = temporaryFolder()
         _ = try train(folder)
+        let before = bytes(RunFolder(folder).checkpointPath(step: 12))
+        XCTAssertThrowsError(try train(folder)) { error in
+            XCTAssertEqual(error as? TrainingError, .existingRun(folder: folder, lastStep: 12))
+            XCTAssertTrue("\(error)".contains("--resume") && "\(error)".contains("--overwrite"), "\(error)")
+        }
+        XCTAssertEqual(RunFolder(folder).checkpointSteps, [0, 4, 8, 12])
+        XCTAssertEqual(bytes(RunFolder(folder).checkpointPath(step: 12)), before)
+
         var shorter = config
         shorter.steps = 8
-        _ = try train(folder, config: shorter)
+        _ = try train(folder, overwrite: true, config: shorter)
         XCTAssertEqual(RunFolder(folder).checkpointSteps, [0, 4, 8])
         XCTAssertEqual(TrainingLog.read(RunFolder(folder).logPath).rows.last?.step, 8)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: RunFolder(folder).previousRunPath))
+    }
+
+    /// Until the new run's first checkpoint, --overwrite keeps the old run in previous-run/.
+    func testOverwriteKeepsTheOldRunAsideUntilTheFirstCheckpoint() throws {
+        let folder = temporaryFolder()
+        _ = try train(folder)
+        let run = RunFolder(folder)
+        let model = bytes(run.modelPath)
+        try run.setAsidePreviousRun()
+        XCTAssertEqual(run.checkpointSteps, [])
+        XCTAssertEqual(bytes(run.previousRunPath + "/model.safetensors"), model)
+        XCTAssertEqual(RunFolder(run.previousRunPath).checkpointSteps, [0, 4, 8, 12])
+        // As after a kill at this moment: a plain run still refuses, because the old run is there.
+        XCTAssertThrowsError(try train(folder)) { error in
+            XCTAssertEqual(error as? TrainingError, .existingRun(folder: folder, lastStep: 0))
+        }
+    }
+
+    /// `--resume` failed when the newest checkpoint was cut short; it now falls back to the one
+    /// before, and ends as an uninterrupted run.
+    func testResumeFallsBackPastATruncatedCheckpoint() throws {
+        let straight = temporaryFolder(), broken = temporaryFolder()
+        _ = try train(straight)
+        _ = try train(broken)
+        let run = RunFolder(broken)
+        let newest = bytes(run.checkpointPath(step: 12))
+        FileManager.default.createFile(atPath: run.checkpointPath(step: 12), contents: Data(newest.prefix(newest.count / 2)))
+        let summary = try train(broken, resume: true)
+        XCTAssertEqual(summary.step, 12)
+        XCTAssertEqual(bytes(run.checkpointPath(step: 12)), bytes(RunFolder(straight).checkpointPath(step: 12)))
+        XCTAssertEqual(bytes(run.modelPath), bytes(RunFolder(straight).modelPath))
+        XCTAssertEqual(bytes(run.checkpointsPath + "/broken-step-000012.safetensors").count, newest.count / 2)
+    }
+
+    /// Hidden `.tmp-PID` files of a killed writer stayed in the run folder; the next run removes them.
+    func testStaleTemporaryFilesOfKilledProcessesAreRemoved() throws {
+        let folder = temporaryFolder()
+        let run = RunFolder(folder)
+        try run.create()
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let stale = [run.checkpointsPath + "/.step-000004.safetensors.tmp-\(dead.processIdentifier)",
+                     folder + "/.log.csv.tmp-\(dead.processIdentifier)"]
+        let live = folder + "/.notes.txt.tmp-\(getpid())"
+        for path in stale + [live] { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
+        _ = try train(folder)
+        for path in stale { XCTAssertFalse(FileManager.default.fileExists(atPath: path), path) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live), "a running process's temporary file is kept")
     }
 
     func testResumeWithoutCheckpointFails() {
@@ -135,22 +197,80 @@ final class TrainerTests: XCTestCase {
         diverging.warmupSteps = 0
         diverging.checkpointEvery = 1
         diverging.gradClip = 1e30
+        try assertDivergenceKeepsGoodCheckpoints(diverging)
+    }
+
+    /// With lr 1000 the study's weights held NaN one step before its loss did, and that step's
+    /// checkpoint was named the last good one. Here an AdamW first moment near Float.max with a
+    /// zero second moment makes the update overflow the embedding while the loss is still finite.
+    func testDivergenceNeverNamesACheckpointWithNonFiniteWeights() throws {
         let folder = temporaryFolder()
-        XCTAssertThrowsError(try train(folder, config: diverging)) { error in
-            guard case TrainingError.nonFiniteLoss(let step, let loss, let last)? = error as? TrainingError else {
-                return XCTFail("expected nonFiniteLoss, got \(error)")
+        let run = RunFolder(folder)
+        var first = config
+        first.steps = 4
+        _ = try train(folder, config: first)
+        let path = run.optimizerPath(step: 4)
+        var state = try SafetensorsFile.read(path)
+        let shape = try state.tensor("m.embed.W_E", path: path).shape
+        state.arrays["m.embed.W_E"] = .float32(Tensor(shape: shape, repeating: 3e38))
+        state.arrays["v.embed.W_E"] = .float32(Tensor(shape: shape, repeating: 0))
+        try state.write(to: path)
+        var diverging = config
+        diverging.checkpointEvery = 1
+        do {
+            _ = try train(folder, resume: true, config: diverging)
+            XCTFail("training did not diverge")
+        } catch {
+            guard case .diverged(5, let what, run.checkpointPath(step: 4), run.divergedPath(step: 5))? = error as? TrainingError else {
+                return XCTFail("\(error)")
             }
-            XCTAssertFalse(loss.isFinite)
-            XCTAssertNotNil(last)
-            XCTAssertEqual(last, RunFolder(folder).checkpointPath(step: step - 1))
-            XCTAssertTrue("\(error)".contains("last good checkpoint"))
+            XCTAssertTrue(what.hasPrefix("parameter 'embed.W_E' holds -inf at index [0, "), what)
         }
-        let steps = RunFolder(folder).checkpointSteps
-        XCTAssertNotNil(steps.last)
-        // Every checkpoint written holds finite weights.
-        for step in steps {
-            let checkpoint = try Checkpoint.load(RunFolder(folder).checkpointPath(step: step))
-            XCTAssertTrue(checkpoint.model.parameters.storage.allSatisfy(\.isFinite), "step \(step)")
+        XCTAssertEqual(run.checkpointSteps, [0, 4])
+        XCTAssertNoThrow(try Checkpoint.load(run.checkpointPath(step: 4)))
+    }
+
+    private func assertDivergenceKeepsGoodCheckpoints(_ diverging: TrainingConfig, line: UInt = #line) throws {
+        let folder = temporaryFolder()
+        let run = RunFolder(folder)
+        do {
+            _ = try train(folder, config: diverging)
+            XCTFail("training did not diverge", line: line)
+        } catch {
+            guard case TrainingError.diverged(let step, _, let last, let divergedFile)? = error as? TrainingError else {
+                return XCTFail("expected diverged, got \(error)", line: line)
+            }
+            XCTAssertEqual(last, run.checkpointPath(step: run.checkpointSteps.last ?? -1), line: line)
+            XCTAssertEqual(divergedFile, run.divergedPath(step: step), line: line)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.divergedPath(step: step)), line: line)
+            XCTAssertTrue("\(error)".contains("last good checkpoint is \(last ?? "?")"), "\(error)", line: line)
+            // The named checkpoint loads (all finite) and resumes.
+            if let last { XCTAssertNoThrow(try Checkpoint.load(last), line: line) }
+        }
+        // Every checkpoint written holds finite weights and optimizer moments.
+        let layout = ParameterLayout(config: diverging.model)
+        for step in run.checkpointSteps {
+            let checkpoint = try Checkpoint.load(run.checkpointPath(step: step))
+            XCTAssertTrue(checkpoint.model.parameters.storage.allSatisfy(\.isFinite), "step \(step)", line: line)
+            let state = try OptimizerState.read(run.optimizerPath(step: step), layout: layout, betas: diverging.betas,
+                                                weightDecay: diverging.weightDecay)
+            XCTAssertTrue((state.optimizer.m + state.optimizer.v).allSatisfy(\.isFinite), "step \(step)", line: line)
+        }
+    }
+
+    /// A checkpoint holding a NaN is refused on load, naming the file, the tensor and the index.
+    func testCheckpointWithNonFiniteParameterIsRefused() throws {
+        let folder = temporaryFolder()
+        _ = try train(folder)
+        let path = folder + "/bad.safetensors"
+        var file = try SafetensorsFile.read(RunFolder(folder).modelPath)
+        var tensor = try file.tensor("blocks.0.attn.W_Q", path: path)
+        tensor.scalars[2 * 16 * 8 - 3] = .infinity
+        file.arrays["blocks.0.attn.W_Q"] = .float32(tensor)
+        try file.write(to: path)
+        XCTAssertThrowsError(try Checkpoint.load(path)) { error in
+            XCTAssertEqual(error as? CheckpointError, .nonFinite(path: path, name: "blocks.0.attn.W_Q", index: [1, 15, 5], value: .infinity))
+            XCTAssertTrue("\(error)".hasPrefix(path + ": tensor 'blocks.0.attn.W_Q' holds inf at index [1, 15, 5]"), "\(error)")
         }
     }
 
