@@ -55,7 +55,9 @@ extension Recipe {
         let byTokens = Panel(title: "The study model, by recipe", xLabel: "tokens seen (millions)", yLabel: "cross-entropy loss",
                              marks: recipeMarks, xScale: .log, yScale: .log)
         caption += " By training recipe, the study model reaches \(recipeFinals.joined(separator: ", and "))."
-        return RecipeOutput(figure: Figure(size: .inches(12.8, 4.4), grid: [[byStep, byTokens]]), caption: caption)
+        // One above the other: each keeps a single panel's width for its legend, and a slide
+        // shows them one per page.
+        return RecipeOutput(figure: Figure(size: .inches(6.4, 8.4), grid: [[byStep], [byTokens]]), caption: caption)
     }
 
     /// The mean of curves over their common steps, with the min–max band when there are several.
