@@ -53,23 +53,11 @@ final class Builder {
         for i in selected where remaining[i] == 0 { ready.push(i) }
     }
 
-    /// A killed make leaves the temporary outputs of the stages it was running. This make holds
-    /// the project's lock, so any it finds are stale, whether or not their stage runs again.
-    private func removeStaleTemporaries() {
-        for stage in pipeline.stages {
-            for output in stage.outputs {
-                let temporary = Scheduler.temporaryPath(for: project.absolute(output.path))
-                if AtomicFileIO.exists(temporary) { AtomicFileIO.remove(temporary) }
-            }
-        }
-    }
-
     /// Runs until every selected stage is done, failed or blocked, or the run was interrupted.
     func run() throws(PipelineError) -> MakeResult {
         InterruptSignal.install()
         defer { InterruptSignal.uninstall() }
         _ = OrphanGuard.shared
-        removeStaleTemporaries()
         while true {
             handleInterrupt()
             if abandonStuckStages() { break }

@@ -49,12 +49,16 @@ public enum PipelineCommands {
             : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
         if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
+        // Before and after: the stages of a make killed just now may still be dying (their
+        // watchdog kills them), so their temporaries are stale only by the end of this one.
+        if !options.dryRun { scheduler.removeStaleTemporaries() }
         let result: MakeResult
         if let slurm = options.slurm, !options.dryRun {
             result = try SlurmExecutor(scheduler: scheduler, options: slurm).make(options)
         } else {
             result = try scheduler.make(options)
         }
+        if !options.dryRun { scheduler.removeStaleTemporaries() }
         if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
             && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
            let lockIdentity = FileIdentity.of(project.lockPath) {

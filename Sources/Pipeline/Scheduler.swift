@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// What `rederive make` was asked to do.
@@ -185,6 +186,21 @@ public final class Scheduler {
         if first.hasSuffix("%"), let percent = Double(first.dropLast()) { return (percent / 100, message) }
         if let fraction = Double(first) { return (fraction, message) }
         return (nil, String(line))
+    }
+
+    /// A killed make leaves the temporary outputs of the stages it was running, and its stages'
+    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). A make holds the
+    /// project's lock, so any it finds are stale, whether or not their stage runs again.
+    func removeStaleTemporaries() {
+        var folders = Set<String>()
+        for stage in pipeline.stages {
+            for output in stage.outputs {
+                let temporary = Scheduler.temporaryPath(for: project.absolute(output.path))
+                if AtomicFileIO.exists(temporary) { AtomicFileIO.remove(temporary) }
+                if let slash = temporary.lastIndex(of: "/") { folders.insert(String(temporary[..<slash])) }
+            }
+        }
+        for folder in folders.sorted() { _ = AtomicFile.removeStaleTemporaries(in: folder) }
     }
 
     /// `dir/.rederive-tmp.name.ext`: hidden, in the same folder (so the rename is atomic), and
