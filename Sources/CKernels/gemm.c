@@ -83,6 +83,7 @@ typedef struct {
     float alpha, beta;
     const float *bias;                    // added to every row at the end, or NULL
     float *c; long ldc;
+    rd_structure structure;               // which outputs are wanted, which terms may be skipped
 } operands;
 
 // How a micro-kernel call starts and ends its chains: from 0 or from the running sums stored
@@ -116,9 +117,9 @@ static void load_tile(float *acc, int tile_mr, int tile_nr, const float *c, long
         for (int j = 0; j < tile_nr; j++) acc[r * tile_nr + j] = r < mr && j < nr ? c[r * ldc + j] : 0;
 }
 
-// Stores a ragged tile: the running sums as they are, or at the chain's end alpha * acc, plus
-// beta * C when beta is not 0, plus the bias. The same rounded operations as the vector stores
-// of full tiles.
+// Stores a ragged tile of the portable kernel: the running sums as they are, or at the chain's
+// end alpha * acc, plus beta * C when beta is not 0, plus the bias. The same rounded operations
+// as the vector kernels' stores.
 static void store_tile(const float *acc, int tile_nr, float *c, long ldc, float alpha, float beta,
                        const float *bias, int mr, int nr, int chain) {
     for (int r = 0; r < mr; r++) {
@@ -181,59 +182,82 @@ static void kernel_portable(long k, const float *ap, long ars, long aps, const f
 }
 
 #if RD_X86
+// Partial vectors for ragged tiles: the first `count` lanes, the rest neither read nor
+// written (masked loads do not fault past the row).
+__attribute__((target("avx2,fma")))
+static inline __m256i lanes_below_avx2(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#define LOAD_PART_AVX2(p, count) _mm256_maskload_ps((p), lanes_below_avx2(count))
+#define STORE_PART_AVX2(p, v, count) _mm256_maskstore_ps((p), lanes_below_avx2(count), (v))
+#define LOAD_PART_AVX512(p, count) _mm512_maskz_loadu_ps((__mmask16)((1u << (count)) - 1), (p))
+#define STORE_PART_AVX512(p, v, count) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (count)) - 1), (v))
+
 // A vector micro-kernel of MR rows by NR = 2 vectors of W lanes, written once for both widths.
-// acc[r][h] holds columns h*W..h*W+W-1 of row r.
-#define RD_VECTOR_KERNEL(NAME, TARGET, MR_, W, VEC, ZERO, LOADU, STOREU, SET1, FMADD, MUL, ADD)        \
+// acc[r][h] holds columns h*W..h*W+W-1 of row r. A ragged tile computes all MR rows and NR
+// columns but reads and writes only the first mr rows and nr columns of C, with the same
+// operations as a full one.
+#define RD_VECTOR_KERNEL(NAME, TARGET, MR_, W, VEC, ZERO, LOADU, STOREU, LOAD_PART, STORE_PART,    \
+                         SET1, FMADD, MUL, ADD)                                                    \
     __attribute__((target(TARGET)))                                                                \
     static void NAME(long k, const float *ap, long ars, long aps, const float *bp, long bps,       \
                      float *c, long ldc, float alpha, float beta, const float *bias,               \
                      int mr, int nr, int chain) {                                                  \
         enum { MR = MR_, NR = 2 * W };                                                             \
         int full = mr == MR && nr == NR;                                                           \
-        float tile[MR * NR];                                                                       \
+        int lanes[2] = { nr < W ? nr : W, nr > W ? nr - W : 0 };                                   \
         VEC acc[MR][2];                                                                            \
-        if (chain & CHAIN_STARTS) {                                                                \
-            for (int r = 0; r < MR; r++) { acc[r][0] = ZERO(); acc[r][1] = ZERO(); }               \
-        } else if (full) {                                                                         \
-            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(c + r * ldc); acc[r][1] = LOADU(c + r * ldc + W); } \
-        } else {                                                                                   \
-            load_tile(tile, MR, NR, c, ldc, mr, nr);                                               \
-            for (int r = 0; r < MR; r++) { acc[r][0] = LOADU(tile + r * NR); acc[r][1] = LOADU(tile + r * NR + W); } \
-        }                                                                                          \
-        for (long p = 0; p < k; p++) {                                                             \
-            VEC b0 = LOADU(bp + p * bps), b1 = LOADU(bp + p * bps + W);                            \
-            const float *acol = ap + p * aps;                                                      \
-            for (int r = 0; r < MR; r++) {                                                         \
-                VEC ar = SET1(acol[r * ars]);                                                      \
-                acc[r][0] = FMADD(ar, b0, acc[r][0]);                                              \
-                acc[r][1] = FMADD(ar, b1, acc[r][1]);                                              \
-            }                                                                                      \
-        }                                                                                          \
-        if (!full) {                                                                               \
-            for (int r = 0; r < MR; r++) { STOREU(tile + r * NR, acc[r][0]); STOREU(tile + r * NR + W, acc[r][1]); } \
-            store_tile(tile, NR, c, ldc, alpha, beta, bias, mr, nr, chain);                        \
-            return;                                                                                \
-        }                                                                                          \
-        VEC va = SET1(alpha), vb = SET1(beta);                                                     \
         for (int r = 0; r < MR; r++) {                                                             \
             for (int h = 0; h < 2; h++) {                                                          \
+                float *ch = c + r * ldc + W * h;                                                   \
+                acc[r][h] = chain & CHAIN_STARTS || r >= mr ? ZERO()                               \
+                          : full ? LOADU(ch) : LOAD_PART(ch, lanes[h]);                            \
+            }                                                                                      \
+        }                                                                                          \
+        if (ars == 1 && aps == MR) {                                                               \
+            /* A packed: constant offsets, so each broadcast is one load and no address sums. */  \
+            const float *acol = ap, *brow = bp;                                                    \
+            for (long p = 0; p < k; p++, acol += MR, brow += bps) {                                \
+                VEC b0 = LOADU(brow), b1 = LOADU(brow + W);                                        \
+                for (int r = 0; r < MR; r++) {                                                     \
+                    VEC ar = SET1(acol[r]);                                                        \
+                    acc[r][0] = FMADD(ar, b0, acc[r][0]);                                          \
+                    acc[r][1] = FMADD(ar, b1, acc[r][1]);                                          \
+                }                                                                                  \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (long p = 0; p < k; p++) {                                                         \
+                VEC b0 = LOADU(bp + p * bps), b1 = LOADU(bp + p * bps + W);                        \
+                const float *acol = ap + p * aps;                                                  \
+                for (int r = 0; r < MR; r++) {                                                     \
+                    VEC ar = SET1(acol[r * ars]);                                                  \
+                    acc[r][0] = FMADD(ar, b0, acc[r][0]);                                          \
+                    acc[r][1] = FMADD(ar, b1, acc[r][1]);                                          \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        VEC va = SET1(alpha), vb = SET1(beta);                                                     \
+        for (int r = 0; r < mr; r++) {                                                             \
+            for (int h = 0; h < 2; h++) {                                                          \
+                if (lanes[h] == 0) continue;                                                       \
+                float *ch = c + r * ldc + W * h;                                                   \
                 VEC v = acc[r][h];                                                                 \
                 if (chain & CHAIN_ENDS) {                                                          \
                     v = MUL(va, v);                                                                \
-                    if (beta != 0) v = ADD(v, MUL(vb, LOADU(c + r * ldc + W * h)));                \
-                    if (bias) v = ADD(v, LOADU(bias + W * h));                                     \
+                    if (beta != 0) v = ADD(v, MUL(vb, full ? LOADU(ch) : LOAD_PART(ch, lanes[h]))); \
+                    if (bias) v = ADD(v, full ? LOADU(bias + W * h) : LOAD_PART(bias + W * h, lanes[h])); \
                 }                                                                                  \
-                STOREU(c + r * ldc + W * h, v);                                                    \
+                if (full) STOREU(ch, v); else STORE_PART(ch, v, lanes[h]);                         \
             }                                                                                      \
         }                                                                                          \
     }
 
 enum { AVX2_MR = 6, AVX2_NR = 16, AVX512_MR = 8, AVX512_NR = 32 };
 
-RD_VECTOR_KERNEL(kernel_avx2, "avx2,fma", 6, 8, __m256, _mm256_setzero_ps, _mm256_loadu_ps,
-                 _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps)
-RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
-                 _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps)
+RD_VECTOR_KERNEL(kernel_avx2, "avx2,fma", 6, 8, __m256, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
+                 LOAD_PART_AVX2, STORE_PART_AVX2, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps)
+RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps,
+                 LOAD_PART_AVX512, STORE_PART_AVX512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps)
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +311,16 @@ static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, l
     }
 }
 
+// The k range [lo, hi) that a tile of rows row..row+mr-1 needs within the block [p0, p0 + kc):
+// all of it, or, when op(A) is triangular, only where its rows can be non-zero.
+static void tile_k_range(const operands *g, long row, int mr, long p0, long kc, long *lo, long *hi) {
+    long from = g->structure == RD_STRUCTURE_A_UPPER ? row : 0;
+    long to = g->structure == RD_STRUCTURE_A_LOWER ? row + mr : g->k;
+    *lo = from > p0 ? from : p0;
+    *hi = to < p0 + kc ? to : p0 + kc;
+    if (*hi < *lo) *hi = *lo;
+}
+
 static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel) {
     // Several k blocks keep running sums in C, which beta == 0 leaves free.
     long kc_max = g->beta == 0 && g->k > KC ? KC : (g->k > 0 ? g->k : 1);
@@ -321,15 +355,23 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
                 else { bp = g->b + p0 * g->b_row + j0; bps = g->b_row; }
                 for (long r0 = 0; r0 < rows; r0 += mr_max) {
                     int mr = rows - r0 < mr_max ? (int)(rows - r0) : mr_max;
-                    float *c = g->c + (i0 + r0) * g->ldc + j0;
+                    long row = i0 + r0;
+                    // Only outputs on or below the diagonal are wanted: skip tiles wholly above.
+                    if (g->structure == RD_STRUCTURE_LOWER_OUTPUT && j0 > row + mr - 1) continue;
+                    long lo, hi;
+                    tile_k_range(g, row, mr, p0, kc, &lo, &hi);
+                    float *c = g->c + row * g->ldc + j0;
+                    const float *bt = bp + (lo - p0) * bps;
                     if (a_packed) {
-                        kernel(kc, apack + r0 * kc, 1, mr_max, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                        kernel(hi - lo, apack + r0 * kc + (lo - p0) * mr_max, 1, mr_max, bt, bps, c, g->ldc,
+                               g->alpha, g->beta, bias, mr, nr, chain);
                     } else if (mr == mr_max) {
-                        const float *ap = g->a + (i0 + r0) * g->a_row + p0 * g->a_step;
-                        kernel(kc, ap, g->a_row, g->a_step, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                        const float *ap = g->a + row * g->a_row + lo * g->a_step;
+                        kernel(hi - lo, ap, g->a_row, g->a_step, bt, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
                     } else {
-                        pack_a(g, i0 + r0, p0, kc, mr_max, apack);
-                        kernel(kc, apack, 1, mr_max, bp, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                        pack_a(g, row, p0, kc, mr_max, apack);
+                        kernel(hi - lo, apack + (lo - p0) * mr_max, 1, mr_max, bt, bps, c, g->ldc,
+                               g->alpha, g->beta, bias, mr, nr, chain);
                     }
                 }
             }
@@ -357,8 +399,15 @@ static void drive_unpacked(const operands *g) {
 void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
               float *c, long ldc) {
+    rd_sgemm_structured(RD_STRUCTURE_FULL, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc);
+}
+
+void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_b, long m, long n, long k,
+                         float alpha, const float *a, long lda, const float *b, long ldb, float beta,
+                         const float *bias, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     operands g = {
+        .structure = structure,
         .a = a, .a_row = transpose_a ? 1 : lda, .a_step = transpose_a ? lda : 1,
         .b = b, .b_row = transpose_b ? 1 : ldb, .b_step = transpose_b ? ldb : 1,
         .m = m, .n = n, .k = k < 0 ? 0 : k, .alpha = alpha, .beta = beta, .bias = bias, .c = c, .ldc = ldc,
@@ -371,7 +420,7 @@ void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float al
 #endif
     default: done = drive(&g, PORTABLE_MR, PORTABLE_NR, kernel_portable); break;
     }
-    if (!done) drive_unpacked(&g);
+    if (!done) drive_unpacked(&g);  // computes every output and term: the same bits
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,13 +18,36 @@ public enum Gemm {
     /// Below this many multiply-adds a product is not worth splitting across threads.
     public static let parallelThreshold = 1 << 21
 
+    /// What a product may leave out, for attention's causal products (see `rd_structure`):
+    /// terms that are exact zeros of a triangular `op(A)`, or outputs above the diagonal. The
+    /// outputs it does compute have the same bits as the full product's.
+    public enum Structure: Sendable {
+        case full
+        /// Only `C[i][j]` with `j <= i` are wanted; others may be left as they were.
+        case lowerOutput
+        /// `op(A)[i][p] == 0` for `p > i`.
+        case lowerA
+        /// `op(A)[i][p] == 0` for `p < i`.
+        case upperA
+
+        @usableFromInline var code: rd_structure {
+            switch self {
+            case .full: RD_STRUCTURE_FULL
+            case .lowerOutput: RD_STRUCTURE_LOWER_OUTPUT
+            case .lowerA: RD_STRUCTURE_A_LOWER
+            case .upperA: RD_STRUCTURE_A_UPPER
+            }
+        }
+    }
+
     /// `C = alpha * op(A) * op(B) + beta * C + bias` for row-major matrices, where `op(A)` is
     /// `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]` and `bias` (if any) has `n` entries, added
     /// to every row. Leading dimensions are those of the matrices as stored (before any
-    /// transpose). With `beta` 0, `C` is not read.
+    /// transpose). With `beta` 0, `C` is not read. A `structure` other than `.full` runs on the
+    /// calling thread (its triangle is tied to the rows' indices).
     @inlinable
     public static func product(
-        transposeA: Bool = false, transposeB: Bool = false,
+        transposeA: Bool = false, transposeB: Bool = false, structure: Structure = .full,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int,
@@ -39,8 +62,9 @@ public enum Gemm {
                                       lda: lda, ldb: ldb, ldc: ldc))
         }
         let threads = threadCount
-        if threads <= 1 || m * n * k < parallelThreshold {
-            rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
+        if threads <= 1 || m * n * k < parallelThreshold || structure != .full {
+            rd_sgemm_structured(structure.code, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                beta, bias, c, ldc)
             return
         }
         splitProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,

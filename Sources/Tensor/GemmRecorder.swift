@@ -38,8 +38,14 @@ public final class GemmRecorder: @unchecked Sendable {
     /// `repeats`, operands warm in cache), summed over all calls: the time the products alone
     /// would take, in seconds.
     public func isolatedSeconds(repeats: Int = 5) -> Double {
+        isolatedTimes(repeats: repeats).reduce(0) { $0 + $1.seconds * Double($1.count) }
+    }
+
+    /// Each recorded shape, how often it was called, and one call's time (best of `repeats`,
+    /// operands warm, on the calling thread), slowest total first.
+    public func isolatedTimes(repeats: Int = 5) -> [(shape: GemmShape, count: Int, seconds: Double)] {
         precondition(Gemm.recorder !== self, "stop recording before timing the recorded shapes")
-        var total = 0.0
+        var times: [(shape: GemmShape, count: Int, seconds: Double)] = []
         for (shape, count) in calls {
             let (sa, sb, sc) = shape.extents
             let a = [Float](repeating: 0.5, count: sa), b = [Float](repeating: 0.25, count: sb)
@@ -58,8 +64,8 @@ public final class GemmRecorder: @unchecked Sendable {
                 } } }
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(batch))
             }
-            total += best * Double(count)
+            times.append((shape, count, best))
         }
-        return total
+        return times.sorted { $0.seconds * Double($0.count) > $1.seconds * Double($1.count) }
     }
 }

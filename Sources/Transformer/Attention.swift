@@ -27,8 +27,8 @@ enum Attention {
             for head in 0..<h {
                 let q = qkv + b * t * width + head * e, k = q + a
                 let s = pattern + (b * h + head) * t * t
-                Gemm.product(transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: width, b: k, ldb: width,
-                          c: s, ldc: t)
+                Gemm.product(transposeB: true, structure: .lowerOutput, m: t, n: t, k: e, alpha: scale,
+                             a: q, lda: width, b: k, ldb: width, c: s, ldc: t)
                 for i in 0..<(t - 1) { (s + i * t + i + 1).update(repeating: -.infinity, count: t - 1 - i) }
             }
         }
@@ -39,11 +39,13 @@ enum Attention {
             }
         }
         observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
+        // A hook may have rewritten the pattern; only a causal one may skip the future's zeros.
+        let patternStructure: Gemm.Structure = observer == nil ? .lowerA : .full
         forEachSequence(ws) { b in
             for head in 0..<h {
                 let v = qkv + b * t * width + 2 * a + head * e
-                Gemm.product(m: t, n: e, k: t, a: pattern + (b * h + head) * t * t, lda: t, b: v, ldb: width,
-                          c: z + b * t * a + head * e, ldc: a)
+                Gemm.product(structure: patternStructure, m: t, n: e, k: t, a: pattern + (b * h + head) * t * t, lda: t,
+                             b: v, ldb: width, c: z + b * t * a + head * e, ldc: a)
             }
         }
         observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
@@ -95,9 +97,11 @@ enum Attention {
                 let dq = dQKV + base, dk = dq + a, dv = dq + 2 * a
                 let p = pattern + (b * h + head) * t * t
                 let dz = dZ + b * t * a + head * e
-                // dP = dz v^T; dv = P^T dz
-                Gemm.product(transposeB: true, m: t, n: t, k: e, a: dz, lda: a, b: v, ldb: width, c: dP, ldc: t)
-                Gemm.product(transposeA: true, m: t, n: e, k: t, a: p, lda: t, b: dz, ldb: a, c: dv, ldc: width)
+                // dP = dz v^T (its causal part); dv = P^T dz (P is causal: training runs no hooks)
+                Gemm.product(transposeB: true, structure: .lowerOutput, m: t, n: t, k: e, a: dz, lda: a, b: v, ldb: width,
+                             c: dP, ldc: t)
+                Gemm.product(transposeA: true, structure: .upperA, m: t, n: e, k: t, a: p, lda: t, b: dz, ldb: a,
+                             c: dv, ldc: width)
                 // softmax backward, then the 1/sqrt(d_head) of the scores: dS = P (dP - Σ P dP) / sqrt(e)
                 for i in 0..<t {
                     let pr = p + i * t, gr = dP + i * t
@@ -105,9 +109,10 @@ enum Attention {
                     for j in 0...i { gr[j] = pr[j] * (gr[j] - dot) * scale }
                     (gr + i + 1).update(repeating: 0, count: t - 1 - i)
                 }
-                // dq = dS k; dk = dS^T q
-                Gemm.product(m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
-                Gemm.product(transposeA: true, m: t, n: e, k: t, a: dP, lda: t, b: q, ldb: width, c: dk, ldc: width)
+                // dq = dS k; dk = dS^T q (dS is causal)
+                Gemm.product(structure: .lowerA, m: t, n: e, k: t, a: dP, lda: t, b: k, ldb: width, c: dq, ldc: width)
+                Gemm.product(transposeA: true, structure: .upperA, m: t, n: e, k: t, a: dP, lda: t, b: q, ldb: width,
+                             c: dk, ldc: width)
             }
         }
         // Packed weights and biases, then the input gradient dx = dqkv packed^T.

@@ -72,6 +72,13 @@ public enum TrainingBenchmark {
     /// time with operands warm in cache on one thread (as each shard runs them), divided
     /// among the threads. The step can only beat it by doing fewer products. In milliseconds.
     public static func sgemmFloorMilliseconds(_ config: TrainingConfig, threads: Int) -> Double {
+        sgemmShapes(config, threads: threads).reduce(0) { $0 + $1.milliseconds }
+    }
+
+    /// The floor's parts: each product shape of one step, its calls and their share of the
+    /// floor in milliseconds (divided among the threads), slowest first.
+    public static func sgemmShapes(_ config: TrainingConfig, threads: Int)
+        -> [(shape: GemmShape, calls: Int, milliseconds: Double, gflops: Double)] {
         ComputeThreads.count = threads
         let parameters = Parameters(config: config.model, seed: 0)
         let state = TrainingStep(config: config, parameters: parameters,
@@ -83,7 +90,10 @@ public enum TrainingBenchmark {
         Gemm.recorder = nil
         Gemm.threadCount = 1
         defer { Gemm.threadCount = threads }
-        return recorder.isolatedSeconds() / Double(state.workers) * 1e3
+        return recorder.isolatedTimes().map { shape, count, seconds in
+            (shape, count, seconds * Double(count) / Double(state.workers) * 1e3,
+             2 * Double(shape.m * shape.n * shape.k) / seconds / 1e9)
+        }
     }
 
     /// GFLOP/s of a square `size` sgemm (best of `repeats`), the reference for "fraction of peak".

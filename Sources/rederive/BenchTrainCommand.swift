@@ -22,6 +22,8 @@ struct BenchTrain: ParsableCommand {
         products timed one at a time, warm, which no step can beat.
         """)
     var sgemm = false
+    @Flag(help: "With --sgemm, also print the product floor's parts: one JSON line per product shape.")
+    var shapes = false
 
     func run() throws {
         let names = preset.map { [$0] } ?? TrainingBenchmark.presetNames
@@ -46,6 +48,14 @@ struct BenchTrain: ParsableCommand {
                     + "\"sgemm_floor_ms\": \(String(format: "%.2f", floor))}"
             }
             print(line)
+            if sgemm && shapes {
+                for part in TrainingBenchmark.sgemmShapes(config, threads: threads) {
+                    let s = part.shape
+                    print("{\"preset\": \"\(name)\", \"shape\": \"\(s.transposeA ? "T" : "N")\(s.transposeB ? "T" : "N") "
+                          + "\(s.m)x\(s.n)x\(s.k)\", \"calls\": \(part.calls), "
+                          + "\"floor_ms\": \(String(format: "%.2f", part.milliseconds)), \"gflops\": \(String(format: "%.1f", part.gflops))}")
+                }
+            }
         }
     }
 }

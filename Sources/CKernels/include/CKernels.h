@@ -34,6 +34,25 @@ void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float al
 /// Runs `iterations` rounds of independent fused multiply-adds in registers on the selected
 /// path, with no memory traffic: the core's FMA peak, which no product can beat. Returns the
 /// floating-point operations done (2 per lane per fma).
+// What a product may leave out, for the causal (lower-triangular) products of attention.
+// Skipping a term is exact only where it is an exact zero times a finite number: each chain
+// starts at +0, never becomes -0, and fma(±0, x, s) == s for such s, so the skipped terms at
+// a chain's start or end cannot change a bit.
+typedef enum {
+    RD_STRUCTURE_FULL = 0,
+    // Only outputs C[i][j] with j <= i are wanted; tiles wholly above the diagonal are skipped
+    // (C is left as it was there; tiles crossing it may write above it).
+    RD_STRUCTURE_LOWER_OUTPUT = 1,
+    // op(A)[i][p] == 0 for p > i: row i's chain stops after term i (and its tile's last row).
+    RD_STRUCTURE_A_LOWER = 2,
+    // op(A)[i][p] == 0 for p < i: row i's chain starts at term i (its tile's first row).
+    RD_STRUCTURE_A_UPPER = 3,
+} rd_structure;
+
+void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_b, long m, long n, long k,
+                         float alpha, const float *a, long lda, const float *b, long ldb, float beta,
+                         const float *bias, float *c, long ldc);
+
 double rd_fma_peak_flops(long iterations);
 
 #endif
