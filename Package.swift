@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "AtomicFiles"),
 
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "Reproducible"]),
-        .target(name: "Transformer", dependencies: ["Tensor", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Transformer", dependencies: ["Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Row reductions and e^x in 16-wide SIMD, for the hot loops of training and analysis. Float
 /// sums do not vectorise on their own (the compiler may not reorder them); these fix one order
 /// (16 lanes, then the lanes in a fixed tree, then the tail), which is the same on every CPU
@@ -92,29 +94,12 @@ extension VectorMath {
         return y * twoToK
     }
 
-    /// row[j] = exp(row[j] - shift) for j < n; returns their sum (fixed order).
+    /// row[j] = exp(row[j] - shift) for j < n; returns their sum (fixed order). In C
+    /// (`rd_exp_shifted`), so that it runs at the CPU's vector width: the same lanes and
+    /// operations as `exp` and `sumOfExpShifted` here.
     @inlinable @inline(__always)
     public static func expShifted(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
-        var acc = SIMD16<Float>()
-        let s = SIMD16<Float>(repeating: shift)
-        var i = 0
-        while i + 16 <= n {
-            let e = exp(load(row + i) - s)
-            store(e, row + i)
-            acc += e
-            i += 16
-        }
-        if i < n {
-            // The last 1...15 values go through a 16-float stack buffer: inserting them into the
-            // vector lane by lane costs more than the exponentials. Lanes past the row add 0.
-            let count = n - i
-            var tail = SIMD16<Float>(repeating: -.infinity)
-            withUnsafeMutableBytes(of: &tail) { ($0.baseAddress!.assumingMemoryBound(to: Float.self)).update(from: row + i, count: count) }
-            let e = exp(tail - s)
-            withUnsafeBytes(of: e) { (row + i).update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: count) }
-            acc += e.replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(count))
-        }
-        return laneSum(acc)
+        rd_exp_shifted(row, n, shift)
     }
 
     /// Σ exp(row[j] - shift) for j < n, leaving the row as it is (same lanes and order as

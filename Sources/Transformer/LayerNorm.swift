@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// TransformerLens's LayerNorm: `x - mean`, divided by `scale = sqrt(biased var + eps)`
@@ -8,28 +9,16 @@ enum LayerNorm {
                         _ buffers: Workspace.Norm, _ ws: Workspace, name: String, observer: ActivationObserver?) {
         guard ws.config.hasLayerNorm else { return }
         let d = ws.config.dModel, eps = ws.config.eps
-        let mean = buffers.mean, scale = buffers.scale
+        let mean = buffers.mean, scale = buffers.scale, normalized = buffers.normalized, out = buffers.out
         Parallel.forRanges(ws.rows, parts: ws.parts) { range in
-            for r in range {
-                let row = x + r * d
-                let mu = VectorMath.sum(row, d) / Float(d)
-                let squares = VectorMath.centeredSquares(row, d, center: mu)
-                mean[r] = mu
-                scale[r] = (squares / Float(d) + eps).squareRoot()
-            }
+            let first = range.lowerBound
+            rd_layer_norm_statistics(x + first * d, range.count, d, eps, mean + first, scale + first)
         }
         observer?.visit(name + ".hook_scale", scale, shape: [ws.batch, ws.length, 1])
-        let normalized = buffers.normalized, out = buffers.out
         Parallel.forRanges(ws.rows, parts: ws.parts) { range in
-            for r in range {
-                let row = x + r * d, xhat = normalized + r * d, y = out + r * d
-                let mu = mean[r], s = scale[r]
-                for j in 0..<d {
-                    let v = (row[j] - mu) / s
-                    xhat[j] = v
-                    y[j] = v * w[j] + b[j]
-                }
-            }
+            let first = range.lowerBound
+            rd_layer_norm_apply(x + first * d, w, b, range.count, d, mean + first, scale + first,
+                                normalized + first * d, out + first * d)
         }
         observer?.visit(name + ".hook_normalized", out, shape: [ws.batch, ws.length, d])
     }
@@ -52,10 +41,8 @@ enum LayerNorm {
         Parallel.forEach(chunks, parallel: ws.parts > 1) { c in
             let pw = scratch + c * 2 * d, pb = pw + d
             pw.update(repeating: 0, count: 2 * d)
-            for r in rows * c / chunks ..< rows * (c + 1) / chunks {
-                let g = dOut + r * d, xhat = normalized + r * d
-                for j in 0..<d { pw[j] += g[j] * xhat[j]; pb[j] += g[j] }
-            }
+            let first = rows * c / chunks, end = rows * (c + 1) / chunks
+            rd_layer_norm_parameter_sums(dOut + first * d, normalized + first * d, end - first, d, pw, pb)
         }
         dw.update(repeating: 0, count: d); db.update(repeating: 0, count: d)
         for c in 0..<chunks {
@@ -64,21 +51,9 @@ enum LayerNorm {
         }
         let rowScratch = ws.dPatternScratch
         Parallel.forParts(rows, parts: ws.parts) { range, part in
-            let xhatScratch = rowScratch + part * ws.scratchStride
-            for r in range {
-                let g = dOut + r * d, xhat = normalized + r * d, dx = dInput + r * d
-                // dxhat = g * w, staged in dx's row when overwriting, else computed twice
-                let meanG = VectorMath.dot(g, w, d) / Float(d)
-                var meanGX: Float = 0
-                for j in 0..<d { xhatScratch[j] = g[j] * w[j] }
-                meanGX = VectorMath.dot(xhatScratch, xhat, d) / Float(d)
-                let inverse = 1 / scale[r]
-                if accumulate {
-                    for j in 0..<d { dx[j] += (g[j] * w[j] - meanG - xhat[j] * meanGX) * inverse }
-                } else {
-                    for j in 0..<d { dx[j] = (g[j] * w[j] - meanG - xhat[j] * meanGX) * inverse }
-                }
-            }
+            let first = range.lowerBound
+            rd_layer_norm_backward(dOut + first * d, normalized + first * d, scale + first, w, range.count, d,
+                                   accumulate ? 1 : 0, rowScratch + part * ws.scratchStride, dInput + first * d)
         }
     }
 }

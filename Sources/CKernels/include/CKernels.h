@@ -55,4 +55,20 @@ void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_
 
 double rd_fma_peak_flops(long iterations);
 
+// Row loops (rows.c), the same bits on every path as Swift's `VectorMath`:
+// row[i] = e^(row[i] - shift) for i < n; returns their sum in 16 lanes and a fixed tree.
+float rd_exp_shifted(float *row, long n, float shift);
+// LayerNorm of each row of x [rows, d]: its mean and scale = sqrt(biased variance + eps), then
+// (apart, so that a hook may rewrite the scale in between) the normalised row and the output
+// normalised * w + b.
+void rd_layer_norm_statistics(const float *x, long rows, long d, float eps, float *mean, float *scale);
+void rd_layer_norm_apply(const float *x, const float *w, const float *b, long rows, long d,
+                         const float *mean, const float *scale, float *normalized, float *out);
+// The input's gradient of each row (written, or added when accumulate != 0); scratch holds d floats.
+void rd_layer_norm_backward(const float *d_out, const float *normalized, const float *scale, const float *w,
+                            long rows, long d, int accumulate, float *scratch, float *d_input);
+// dw += Σ d_out * normalized and db += Σ d_out over the rows, in row order.
+void rd_layer_norm_parameter_sums(const float *d_out, const float *normalized, long rows, long d,
+                                  float *dw, float *db);
+
 #endif
