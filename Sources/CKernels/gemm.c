@@ -207,8 +207,8 @@ static inline __m256i lanes_below_avx2(int count) {
         int full = mr == MR && nr == NR;                                                           \
         int lanes[2] = { nr < W ? nr : W, nr > W ? nr - W : 0 };                                   \
         VEC acc[MR][2];                                                                            \
-        for (int r = 0; r < MR; r++) {                                                             \
-            for (int h = 0; h < 2; h++) {                                                          \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                                             \
+            _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {                                                          \
                 float *ch = c + r * ldc + W * h;                                                   \
                 acc[r][h] = chain & CHAIN_STARTS || r >= mr ? ZERO()                               \
                           : full ? LOADU(ch) : LOAD_PART(ch, lanes[h]);                            \
@@ -219,7 +219,7 @@ static inline __m256i lanes_below_avx2(int count) {
             const float *acol = ap, *brow = bp;                                                    \
             for (long p = 0; p < k; p++, acol += MR, brow += bps) {                                \
                 VEC b0 = LOADU(brow), b1 = LOADU(brow + W);                                        \
-                for (int r = 0; r < MR; r++) {                                                     \
+                _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                                     \
                     VEC ar = SET1(acol[r]);                                                        \
                     acc[r][0] = FMADD(ar, b0, acc[r][0]);                                          \
                     acc[r][1] = FMADD(ar, b1, acc[r][1]);                                          \
@@ -229,7 +229,7 @@ static inline __m256i lanes_below_avx2(int count) {
             for (long p = 0; p < k; p++) {                                                         \
                 VEC b0 = LOADU(bp + p * bps), b1 = LOADU(bp + p * bps + W);                        \
                 const float *acol = ap + p * aps;                                                  \
-                for (int r = 0; r < MR; r++) {                                                     \
+                _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                                     \
                     VEC ar = SET1(acol[r * ars]);                                                  \
                     acc[r][0] = FMADD(ar, b0, acc[r][0]);                                          \
                     acc[r][1] = FMADD(ar, b1, acc[r][1]);                                          \
@@ -237,9 +237,10 @@ static inline __m256i lanes_below_avx2(int count) {
             }                                                                                      \
         }                                                                                          \
         VEC va = SET1(alpha), vb = SET1(beta);                                                     \
-        for (int r = 0; r < mr; r++) {                                                             \
-            for (int h = 0; h < 2; h++) {                                                          \
-                if (lanes[h] == 0) continue;                                                       \
+        /* Loops over the constants MR and 2, so that acc stays in registers. */                  \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                                             \
+            _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {                                                          \
+                if (r >= mr || lanes[h] == 0) continue;                                            \
                 float *ch = c + r * ldc + W * h;                                                   \
                 VEC v = acc[r][h];                                                                 \
                 if (chain & CHAIN_ENDS) {                                                          \
