@@ -12,7 +12,7 @@ enum Attention {
                         name: String, observer: ActivationObserver?) {
         let c = ws.config, n = ws.rows, d = c.dModel, h = c.nHeads, e = c.dHead, a = c.attentionWidth
         let t = ws.length, width = 3 * a
-        pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c)
+        if ws.packsWeights { pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c) }
         // qkv = ln1(x) [n, d] x packed [d, 3a] + bias
         Gemm.product(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
                      bias: buffers.packedQKVBias, c: buffers.qkv, ldc: width)
@@ -29,13 +29,21 @@ enum Attention {
                 let s = pattern + (b * h + head) * t * t
                 Gemm.product(transposeB: true, structure: .lowerOutput, m: t, n: t, k: e, alpha: scale,
                              a: q, lda: width, b: k, ldb: width, c: s, ldc: t)
-                for i in 0..<(t - 1) { (s + i * t + i + 1).update(repeating: -.infinity, count: t - 1 - i) }
+                // The mask, for hooks to see (TransformerLens masks before hook_attn_scores);
+                // without hooks the softmax below ignores the future anyway.
+                if observer != nil {
+                    for i in 0..<(t - 1) { (s + i * t + i + 1).update(repeating: -.infinity, count: t - 1 - i) }
+                }
             }
         }
         observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
         forEachSequence(ws) { b in
             for row in (b * h * t)..<((b + 1) * h * t) {
-                softmaxCausalRow(pattern + row * t, query: row % t, count: t)
+                if observer == nil {
+                    softmaxPrefix(pattern + row * t, visible: row % t + 1, count: t)
+                } else {
+                    softmaxCausalRow(pattern + row * t, query: row % t, count: t)
+                }
             }
         }
         observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
@@ -180,7 +188,12 @@ enum Attention {
             softmaxRow(row, count: count)
             return
         }
-        let visible = i + 1
+        softmaxPrefix(row, visible: i + 1, count: count)
+    }
+
+    /// Softmax of the row's first `visible` entries; the rest is set to 0.
+    @inline(__always)
+    static func softmaxPrefix(_ row: UnsafeMutablePointer<Float>, visible: Int, count: Int) {
         let m = VectorMath.max(row, visible)
         if m == -.infinity { row.update(repeating: 0, count: count); return }
         let total = VectorMath.expShifted(row, visible, shift: m)

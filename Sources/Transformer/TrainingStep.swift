@@ -40,10 +40,15 @@ final class TrainingStep {
         let length = config.model.nCtx
         let count = Self.shardCount(config: config, shardBytes: shardBytes)
         workers = max(1, min(threads, count))
-        shards = (0..<count).map { s in
+        // The shards share one copy of the packed attention weights, packed once per step.
+        var shards: [(first: Int, workspace: Workspace)] = []
+        for s in 0..<count {
             let first = config.batch * s / count, end = config.batch * (s + 1) / count
-            return (first, Workspace(config: config.model, batch: end - first, length: length, parts: 1))
+            shards.append((first, Workspace(config: config.model, batch: end - first, length: length, parts: 1,
+                                            sharingPackedWeightsOf: shards.first?.workspace)))
         }
+        shards[0].workspace.packsWeights = false
+        self.shards = shards
         self.parameters = parameters; self.optimizer = optimizer; self.generator = generator
         gradient = [Float](repeating: 0, count: layout.totalCount)
         let total = layout.totalCount
@@ -98,6 +103,10 @@ final class TrainingStep {
         let count = shards.count, total = layout.totalCount
         let rest = shardGradients
         parameters.storage.withUnsafeMutableBufferPointer { p in
+            let weights = ModelWeights(base: p.baseAddress!, layout: layout, config: config.model)
+            for (l, buffers) in shards[0].workspace.layers.enumerated() {
+                Attention.pack(weights.layers[l], into: buffers.packedQKV, bias: buffers.packedQKVBias, config.model)
+            }
             gradient.withUnsafeMutableBufferPointer { g0 in
                 let sum = g0.baseAddress!
                 shardLosses.withUnsafeMutableBufferPointer { losses in

@@ -70,10 +70,15 @@ final class Workspace {
     /// Per-chunk partial sums for column reductions.
     let reductionScratch: UnsafeMutablePointer<Float>
 
+    /// Whether the attention forward packs W_Q, W_K and W_V itself. The training step packs
+    /// them once per step instead, into buffers its shards share (`sharingPackedWeightsOf`).
+    var packsWeights = true
+
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
     private var intAllocations: [UnsafeMutablePointer<Int32>] = []
 
-    init(config c: ModelConfig, batch: Int, length: Int, parts: Int = Parallel.threads, gradients: Bool = true) {
+    init(config c: ModelConfig, batch: Int, length: Int, parts: Int = Parallel.threads, gradients: Bool = true,
+         sharingPackedWeightsOf source: Workspace? = nil) {
         precondition(length >= 1 && length <= c.nCtx, "sequence length \(length) must be in 1...\(c.nCtx)")
         self.config = c; self.capacity = batch; self.batch = batch; self.length = length; self.parts = max(1, parts)
         hasGradients = gradients
@@ -100,7 +105,8 @@ final class Workspace {
                   ln2: c.hasMLP ? norm(input: resid[2 * l + 1]) : nil,
                   mlpPre: c.dMLP.map { buffer(n * $0) }, mlpPost: c.dMLP.map { buffer(n * $0) },
                   mlpOut: c.hasMLP ? buffer(n * d) : nil,
-                  packedQKV: buffer(d * 3 * a), packedQKVBias: buffer(3 * a))
+                  packedQKV: source?.layers[l].packedQKV ?? buffer(d * 3 * a),
+                  packedQKVBias: source?.layers[l].packedQKVBias ?? buffer(3 * a))
         }
         lnFinal = norm(input: resid[2 * c.nLayers])
         logits = buffer(n * c.dVocab)
@@ -117,7 +123,11 @@ final class Workspace {
         reductionScratch = buffer(Parallel.reductionChunks * max(c.dVocab, 3 * a, c.dMLP ?? 0, 2 * d))
         self.allocations = allocations
         intAllocations = [tokens, targets]
+        if let source { packsWeights = false; self.source = source }
     }
+
+    /// The workspace whose packed weights this one reads, kept alive as long as this one.
+    private var source: Workspace?
 
     /// Floats in all the buffers.
     var floatCount: Int { allocations.reduce(0) { $0 + $1.1 } }
