@@ -84,6 +84,7 @@ typedef struct {
     const float *bias;                    // added to every row at the end, or NULL
     float *c; long ldc;
     rd_structure structure;               // which outputs are wanted, which terms may be skipped
+    int vector_transpose;                 // pack a transposed B with AVX transposes
 } operands;
 
 // How a micro-kernel call starts and ends its chains: from 0 or from the running sums stored
@@ -285,6 +286,45 @@ static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, 
     }
 }
 
+#if RD_X86
+// The transposed-B panel of pack_b in 8 x 8 blocks transposed in AVX registers: panel[p][j] =
+// src[j * step + p] for j < nr, 0 for nr <= j < nr_max. Only copies, so the bits are unchanged.
+__attribute__((target("avx2")))
+static void pack_b_transposed_avx2(const float *src, long step, long kc, long nr, int nr_max, float *panel) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        long j = 0;
+        for (; j + 8 <= nr; j += 8) {
+            __m256 r0 = _mm256_loadu_ps(src + (j + 0) * step + p), r1 = _mm256_loadu_ps(src + (j + 1) * step + p);
+            __m256 r2 = _mm256_loadu_ps(src + (j + 2) * step + p), r3 = _mm256_loadu_ps(src + (j + 3) * step + p);
+            __m256 r4 = _mm256_loadu_ps(src + (j + 4) * step + p), r5 = _mm256_loadu_ps(src + (j + 5) * step + p);
+            __m256 r6 = _mm256_loadu_ps(src + (j + 6) * step + p), r7 = _mm256_loadu_ps(src + (j + 7) * step + p);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = panel + p * nr_max + j;
+            _mm256_storeu_ps(d + 0 * nr_max, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * nr_max, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * nr_max, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * nr_max, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * nr_max, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * nr_max, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * nr_max, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * nr_max, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (long q = p; q < p + 8; q++)
+            for (long jj = j; jj < nr_max; jj++) panel[q * nr_max + jj] = jj < nr ? src[jj * step + q] : 0;
+    }
+    for (; p < kc; p++)
+        for (long j = 0; j < nr_max; j++) panel[p * nr_max + j] = j < nr ? src[j * step + p] : 0;
+}
+#endif
+
 // Packs columns from..to-1 (from a multiple of NR) of the k range p0..p0+kc-1 of B as NR-column
 // panels, each [kc][NR], zero past the last column. Each loop reads its source in memory order.
 static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, long to, float *out) {
@@ -300,6 +340,12 @@ static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, l
             }
         } else {
             // B transposed: column j of op(B) is a contiguous row of B.
+#if RD_X86
+            if (g->vector_transpose) {
+                pack_b_transposed_avx2(g->b + j0 * g->b_step + p0, g->b_step, kc, nr, nr_max, panel);
+                continue;
+            }
+#endif
             for (long j = 0; j < nr_max; j++) {
                 if (j < nr) {
                     const float *src = g->b + (j0 + j) * g->b_step + p0;
@@ -416,8 +462,8 @@ void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_
     int done = 0;
     switch (rd_kernel_path_selected()) {
 #if RD_X86
-    case RD_KERNEL_PATH_AVX512: done = drive(&g, AVX512_MR, AVX512_NR, kernel_avx512); break;
-    case RD_KERNEL_PATH_AVX2: done = drive(&g, AVX2_MR, AVX2_NR, kernel_avx2); break;
+    case RD_KERNEL_PATH_AVX512: g.vector_transpose = 1; done = drive(&g, AVX512_MR, AVX512_NR, kernel_avx512); break;
+    case RD_KERNEL_PATH_AVX2: g.vector_transpose = 1; done = drive(&g, AVX2_MR, AVX2_NR, kernel_avx2); break;
 #endif
     default: done = drive(&g, PORTABLE_MR, PORTABLE_NR, kernel_portable); break;
     }
