@@ -84,7 +84,7 @@ typedef struct {
     const float *bias;                    // added to every row at the end, or NULL
     float *c; long ldc;
     rd_structure structure;               // which outputs are wanted, which terms may be skipped
-    int vector_transpose;                 // pack a transposed B with AVX transposes
+    int vector_transpose;                 // pack with AVX 8 x 8 transposes
 } operands;
 
 // How a micro-kernel call starts and ends its chains: from 0 or from the running sums stored
@@ -268,29 +268,12 @@ RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzer
 // Blocking: k in blocks of KC; A in blocks of MC rows (a multiple of MR).
 enum { KC = 256, MC_PANELS = 16 };
 
-// Packs the micro-panel of rows first..first+MR-1 (clamped to the last row of A), k range
-// p0..p0+kc-1, as [kc][MR], reading A in memory order.
-static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, float *panel) {
-    if (g->a_row == 1 && first + mr_max <= g->m) {
-        // A transposed: the panel's rows are contiguous at each p.
-        for (long p = 0; p < kc; p++) {
-            const float *src = g->a + (p0 + p) * g->a_step + first;
-            for (int r = 0; r < mr_max; r++) panel[p * mr_max + r] = src[r];
-        }
-        return;
-    }
-    for (int r = 0; r < mr_max; r++) {
-        long i = first + r < g->m ? first + r : g->m - 1;
-        const float *row = g->a + i * g->a_row + p0 * g->a_step;
-        for (long p = 0; p < kc; p++) panel[p * mr_max + r] = row[p * g->a_step];
-    }
-}
-
 #if RD_X86
-// The transposed-B panel of pack_b in 8 x 8 blocks transposed in AVX registers: panel[p][j] =
-// src[j * step + p] for j < nr, 0 for nr <= j < nr_max. Only copies, so the bits are unchanged.
+// A panel of pack_b's transposed B (or of pack_a's row-major A) in 8 x 8 blocks transposed in
+// AVX registers: panel[p][j] = src[j * step + p] for j < nr, 0 for nr <= j < nr_max. Only
+// copies, so the bits are unchanged.
 __attribute__((target("avx2")))
-static void pack_b_transposed_avx2(const float *src, long step, long kc, long nr, int nr_max, float *panel) {
+static void transpose_panel_avx2(const float *src, long step, long kc, long nr, int nr_max, float *panel) {
     long p = 0;
     for (; p + 8 <= kc; p += 8) {
         long j = 0;
@@ -325,6 +308,31 @@ static void pack_b_transposed_avx2(const float *src, long step, long kc, long nr
 }
 #endif
 
+// Packs the micro-panel of rows first..first+MR-1 (clamped to the last row of A), k range
+// p0..p0+kc-1, as [kc][MR], reading A in memory order.
+static void pack_a(const operands *g, long first, long p0, long kc, int mr_max, float *panel) {
+    if (g->a_row == 1 && first + mr_max <= g->m) {
+        // A transposed: the panel's rows are contiguous at each p.
+        for (long p = 0; p < kc; p++) {
+            const float *src = g->a + (p0 + p) * g->a_step + first;
+            for (int r = 0; r < mr_max; r++) panel[p * mr_max + r] = src[r];
+        }
+        return;
+    }
+#if RD_X86
+    if (g->vector_transpose && g->a_step == 1 && mr_max == 8 && first + mr_max <= g->m) {
+        // Eight whole rows of a row-major A: the same 8 x 8 transposes as a transposed B.
+        transpose_panel_avx2(g->a + first * g->a_row + p0, g->a_row, kc, 8, 8, panel);
+        return;
+    }
+#endif
+    for (int r = 0; r < mr_max; r++) {
+        long i = first + r < g->m ? first + r : g->m - 1;
+        const float *row = g->a + i * g->a_row + p0 * g->a_step;
+        for (long p = 0; p < kc; p++) panel[p * mr_max + r] = row[p * g->a_step];
+    }
+}
+
 // Packs columns from..to-1 (from a multiple of NR) of the k range p0..p0+kc-1 of B as NR-column
 // panels, each [kc][NR], zero past the last column. Each loop reads its source in memory order.
 static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, long to, float *out) {
@@ -342,7 +350,7 @@ static void pack_b(const operands *g, long p0, long kc, int nr_max, long from, l
             // B transposed: column j of op(B) is a contiguous row of B.
 #if RD_X86
             if (g->vector_transpose) {
-                pack_b_transposed_avx2(g->b + j0 * g->b_step + p0, g->b_step, kc, nr, nr_max, panel);
+                transpose_panel_avx2(g->b + j0 * g->b_step + p0, g->b_step, kc, nr, nr_max, panel);
                 continue;
             }
 #endif
