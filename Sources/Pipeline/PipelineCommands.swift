@@ -156,8 +156,7 @@ public enum PipelineCommands {
                 let inArtifacts = output.path.hasPrefix(artifactsPrefix + "/")
                 guard inArtifacts || includeCommitted else { continue }
                 let full = project.absolute(output.path)
-                let temporary = Scheduler.temporaryPath(for: full)
-                for path in [full, temporary, full + ".rederive-old"] where AtomicFileIO.exists(path) {
+                for path in [full] + OutputTemporaries.stale(for: full) where AtomicFileIO.exists(path) {
                     removed.append(path)
                     if !dryRun { AtomicFileIO.remove(path) }
                 }

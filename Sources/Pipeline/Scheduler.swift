@@ -189,35 +189,30 @@ public final class Scheduler {
     }
 
     /// A killed make leaves the temporary outputs of the stages it was running, and its stages'
-    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). A make holds the
-    /// project's lock, so any it finds are stale, whether or not their stage runs again.
+    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). Each make's temporaries
+    /// carry its process id (`OutputTemporaries`), so those of makes no longer running are
+    /// stale, whether or not their stage runs again; a live make's are left alone.
     func removeStaleTemporaries() {
-        var folders = Set<String>()
+        var folders = [String: Set<String>]()
         for stage in pipeline.stages {
             for output in stage.outputs {
-                let temporary = Scheduler.temporaryPath(for: project.absolute(output.path))
-                if AtomicFileIO.exists(temporary) { AtomicFileIO.remove(temporary) }
-                if let slash = temporary.lastIndex(of: "/") { folders.insert(String(temporary[..<slash])) }
+                let final = project.absolute(output.path)
+                guard let slash = final.lastIndex(of: "/") else { continue }
+                folders[String(final[..<slash]), default: []].insert(String(final[final.index(after: slash)...]))
             }
         }
-        for folder in folders.sorted() { _ = AtomicFile.removeStaleTemporaries(in: folder) }
+        for (folder, outputs) in folders.sorted(by: { $0.key < $1.key }) { OutputTemporaries.removeStale(in: folder, outputs: outputs) }
     }
 
-    /// `dir/.rederive-tmp.name.ext`: hidden, in the same folder (so the rename is atomic), and
-    /// with the output's extension last, for writers that pick a format from it (PNG vs PDF).
-    static func temporaryPath(for final: String) -> String {
-        let slash = final.lastIndex(of: "/")!
-        return String(final[..<slash]) + "/.rederive-tmp." + final[final.index(after: slash)...]
-    }
-
-    /// Temporary paths next to each output (same folder, so the final rename is atomic). Stale
-    /// temporaries from a killed run are removed; folder outputs get an empty temporary folder.
+    /// This make's temporary paths next to each output (same folder, so the final rename is
+    /// atomic), removed first should an earlier run of this stage have left them; folder
+    /// outputs get an empty temporary folder.
     func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
         var slots = [StageOutputSlot]()
         for output in stage.outputs {
             let final = project.absolute(output.path)
             let parent = folder(of: final)
-            let temporary = Scheduler.temporaryPath(for: final)
+            let temporary = OutputTemporaries.temporaryPath(for: final)
             try AtomicFileIO.makeFolders(parent)
             AtomicFileIO.remove(temporary)
             if output.isDirectory { try AtomicFileIO.makeFolders(temporary) }
@@ -235,7 +230,7 @@ public final class Scheduler {
         var hashes = [String: String]()
         for (slot, output) in zip(slots, stage.outputs) {
             if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                let old = slot.path + ".rederive-old"
+                let old = OutputTemporaries.asidePath(for: slot.path)
                 AtomicFileIO.remove(old)
                 if AtomicFileIO.exists(slot.path) && rename(slot.path, old) != 0 {
                     throw PipelineError(.io, at: nil, "cannot replace \(slot.path): \(String(cString: strerror(errno)))")

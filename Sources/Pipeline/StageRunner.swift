@@ -83,8 +83,9 @@ public struct StageOutputSlot: Sendable {
     public var name: String?
     /// Absolute final path.
     public var path: String
-    /// Absolute temporary path in the same folder, ending with the output's own name and
-    /// extension (`.rederive-tmp.loss.png`); for a folder output it exists and is empty.
+    /// Absolute temporary path in the same folder, the make's own (it carries its process id),
+    /// ending with the output's own name and extension (`.rederive-tmp-4242.loss.png`); for a
+    /// folder output it exists and is empty.
     public var temporaryPath: String
     public var isDirectory: Bool
 }
