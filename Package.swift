@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor",
+            "AtomicFiles",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
-        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
+        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline", "Stages"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),

@@ -22,7 +22,7 @@ extension PipelineCommands {
         let (project, targets) = try locate(arguments, directory: cwd)
         var options = options
         options.targets = targets
-        let pipeline = try project.load(overrides: options.overrides)
+        let pipeline = try project.load(overrides: options.overrides, registry: registry)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let executor = SlurmExecutor(scheduler: scheduler, options: slurm)
         var result = MakeResult()

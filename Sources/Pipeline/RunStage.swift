@@ -36,7 +36,7 @@ extension PipelineCommands {
             throw PipelineError(.noPipeline, at: nil, "no pipeline '\(pipelineArgument)'", hint: "give the pipeline file's path")
         }
         let name = try pick(names, options: options, environment: environment)
-        let pipeline = try project.load(overrides: options.overrides)
+        let pipeline = try project.load(overrides: options.overrides, registry: registry)
         guard let index = pipeline.index[name] else {
             throw PipelineError(.unknownTarget, at: nil, "pipeline \(project.name) has no stage '\(name)'",
                                 hint: "the expanded names are listed by `rederive dag`; were the same -S overrides given?")

@@ -110,15 +110,9 @@ public final class Scheduler {
 
     // MARK: Running
 
-    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs.
+    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs. (That each
+    /// kind has a runner, the parser checked against the same registry.)
     func checkParams(_ selected: [Int]) throws(PipelineError) {
-        for i in selected where registry.runner(for: pipeline.stages[i].kind) == nil {
-            let stage = pipeline.stages[i]
-            throw PipelineError(.missingRunner, at: stage.kindLocation,
-                                "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
-                                hint: NameSuggestion.hint(for: stage.kind.name, in: registry.kinds)
-                                    + "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
-        }
         if let error = PipelineCheck.combined(PipelineCheck.errors(pipeline, selected: selected, registry: registry)) { throw error }
     }
 

@@ -52,12 +52,6 @@ public final class SlurmExecutor {
     func stagesToRun(_ makeOptions: MakeOptions, into result: inout MakeResult) throws(PipelineError) -> [Int] {
         let plan = try scheduler.plan(targets: makeOptions.targets, force: makeOptions.force,
                                       forceUpstream: makeOptions.forceUpstream, allReasons: false)
-        for (i, _) in plan where scheduler.registry.runner(for: pipeline.stages[i].kind) == nil {
-            let stage = pipeline.stages[i]
-            throw PipelineError(.missingRunner, at: stage.kindLocation,
-                                "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
-                                hint: "registered kinds: \(scheduler.registry.kinds.joined(separator: ", "))")
-        }
         var unusable = Set<Int>()
         var toRun = [Int]()
         for (i, reasons) in plan {

@@ -414,7 +414,7 @@ final class MakeTests: XCTestCase {
         """
         let project = try TestProject(yaml)
         try project.make()
-        let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false,
+        let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false, registry: project.registry,
                                                  console: Console(interactive: false, quiet: true), directory: project.root)
         XCTAssertTrue(removed.contains { $0.hasSuffix("artifacts/data.txt") })
         XCTAssertFalse(project.exists("artifacts/data.txt"))
@@ -425,22 +425,22 @@ final class MakeTests: XCTestCase {
 
     func testDagAsTextAndDot() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
-        let text = try PipelineCommands.dag([project.pipelinePath], format: .text, directory: project.root)
+        let text = try PipelineCommands.dag([project.pipelinePath], format: .text, registry: project.registry, directory: project.root)
         XCTAssertTrue(text.contains("double  [cmd]  <- gen"), text)
-        let dot = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let dot = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertTrue(dot.hasPrefix("digraph \"p\" {"))
         XCTAssertTrue(dot.contains("\"gen\" -> \"double\";"), dot)
     }
 
     func testCachedPipelineMatchesAFreshParseAndBadCachesAreIgnored() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
-        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertTrue(project.exists("artifacts/.rederive/p.pipeline"))
-        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertEqual(cached, fresh)
         XCTAssertEqual(Set(try project.make().ran), ["gen", "double", "other"])
         try project.write("artifacts/.rederive/p.pipeline", "{\"key\": \"garbage")
-        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root), fresh)
+        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root), fresh)
         XCTAssertEqual(try project.make().ran, [])
     }
 
