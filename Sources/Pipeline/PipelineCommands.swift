@@ -52,12 +52,7 @@ public enum PipelineCommands {
         // Before and after: the stages of a make killed just now may still be dying (their
         // watchdog kills them), so their temporaries are stale only by the end of this one.
         if !options.dryRun { scheduler.removeStaleTemporaries() }
-        let result: MakeResult
-        if let slurm = options.slurm, !options.dryRun {
-            result = try SlurmExecutor(scheduler: scheduler, options: slurm).make(options)
-        } else {
-            result = try scheduler.make(options)
-        }
+        let result = try scheduler.make(options)
         if !options.dryRun { scheduler.removeStaleTemporaries() }
         if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
             && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,

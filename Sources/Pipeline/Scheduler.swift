@@ -44,8 +44,8 @@ public struct MakeResult: Sendable {
 
 /// A make of one pipeline, shaped like ninja's: the plan (`plan`, for `--dry-run` and `status`)
 /// says what is out of date and why; the `Builder` runs the selected stages, dependencies first,
-/// through an `Executor` (here, or Slurm's controller, which shares the lock writing and failure
-/// reports), which it asks for work.
+/// through an `Executor` (`LocalExecutor` here, `SlurmExecutor` on a cluster), which it asks for
+/// work; lock writing, failure reports and Ctrl-C are the builder's, the same for both.
 ///
 /// Each stage is checked only when every stage it depends on has finished, so its inputs are
 /// hashed as they are now: a stage that reran but wrote identical bytes leaves its dependents up
@@ -57,7 +57,8 @@ public final class Scheduler {
     let project: Project
     let pipeline: Pipeline
     let registry: StageRegistry
-    /// Where stages run; a `LocalExecutor` with `make -j`'s count when nil.
+    /// Where stages run; when nil, a `SlurmExecutor` for `make --executor slurm`, else a
+    /// `LocalExecutor` with `make -j`'s count.
     let executor: (any Executor)?
     let console: Console
     let hasher: FileHasher
@@ -139,8 +140,8 @@ public final class Scheduler {
             return result
         }
         let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
-        return try Builder(self, executor: executor ?? LocalExecutor(jobs: options.jobs), options: options,
-                           selected: selected, forced: forced).run()
+        let executor = self.executor ?? options.slurm.map { SlurmExecutor(self, options: $0, make: options) } ?? LocalExecutor(jobs: options.jobs)
+        return try Builder(self, executor: executor, options: options, selected: selected, forced: forced).run()
     }
 
     /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
@@ -213,6 +214,30 @@ public final class Scheduler {
             slots.append(StageOutputSlot(name: output.name, path: final, temporaryPath: temporary, isDirectory: output.isDirectory))
         }
         return slots
+    }
+
+    /// The stage's own log, whichever executor runs it.
+    func logPath(_ stage: Stage) -> String { project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log" }
+
+    /// The hashes of outputs a job put in place itself (a cluster job's `run-stage`).
+    func hashOutputsInPlace(_ stage: Stage) throws(PipelineError) -> [String: String] {
+        var outputs = [String: String]()
+        for output in stage.outputs {
+            hasher.forget(output.path)
+            guard let sha = try hasher.hash(output.path) else {
+                throw PipelineError(.io, at: output.location, "the job completed but \(output.path) does not exist",
+                                    hint: "is the project folder shared with the compute nodes at the same path?")
+            }
+            outputs[output.path] = sha
+        }
+        return outputs
+    }
+
+    /// The hashes of the stage's inputs as they are now (missing ones left out).
+    func hashInputs(_ stage: Stage) throws(PipelineError) -> [String: String] {
+        var inputs = [String: String]()
+        for input in stage.inputs { if let sha = try hasher.hash(input.path) { inputs[input.path] = sha } }
+        return inputs
     }
 
     /// Renames each temporary output into place and hashes it.

@@ -160,7 +160,10 @@ public final class StageLog: Sendable {
 
     /// The log's lines that start with "warning: " (e.g. a figure's layout audit findings),
     /// which `make` repeats on the console.
-    public func warnings() -> [String] {
+    public func warnings() -> [String] { StageLog.warnings(in: path) }
+
+    /// The "warning: " lines of the log at `path` (none if it does not exist).
+    public static func warnings(in path: String) -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.map(String.init)
     }
