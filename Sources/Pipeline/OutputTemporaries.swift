@@ -4,10 +4,12 @@ import Glibc
 import Darwin
 #endif
 import AtomicFiles
+import Foundation
 
 /// The names of a make's temporary outputs. Each make (and each `run-stage`) writes its stages'
-/// outputs to paths that carry its own process id, `DIR/.rederive-tmp-PID.NAME`, and sets an
-/// old folder aside at `DIR/.rederive-old-PID.NAME` while replacing it. So a stage process that
+/// outputs to paths that carry its own process id, `DIR/.rederive-tmp-PID.NAME` (and
+/// `AtomicFile.commitFolder` sets an old folder aside as `DIR/.NAME.previous-PID` while
+/// replacing it). So a stage process that
 /// outlived a killed make (its watchdog kills it, but it may take a moment to die) can only
 /// write into the dead make's temporaries, never into this make's, and only outputs written
 /// at this make's own paths, by a process it started and waited for, are moved into place.
@@ -16,7 +18,7 @@ import AtomicFiles
 /// the output's name last, extension included, for writers that pick a format from it.
 enum OutputTemporaries {
     static let temporaryPrefix = ".rederive-tmp-"
-    static let asidePrefix = ".rederive-old-"
+    static let asideMarker = ".previous-"
     /// Names of builds before temporaries were per make: `.rederive-tmp.NAME`, `NAME.rederive-old`.
     static let legacyPrefix = ".rederive-tmp."
     static let legacySuffix = ".rederive-old"
@@ -27,21 +29,19 @@ enum OutputTemporaries {
         return folder + "/" + temporaryPrefix + String(owner) + "." + name
     }
 
-    /// Where the make with process id `owner` sets the old folder `final` aside while replacing it.
-    static func asidePath(for final: String, owner: Int32 = getpid()) -> String {
-        let (folder, name) = split(final)
-        return folder + "/" + asidePrefix + String(owner) + "." + name
-    }
-
     /// The process that owns a temporary's file name, and the output it stands for; nil for
     /// other names.
     static func parse(_ entry: String) -> (owner: Int32, output: String)? {
-        for prefix in [temporaryPrefix, asidePrefix] where entry.hasPrefix(prefix) {
-            let rest = entry.dropFirst(prefix.count)
+        if entry.hasPrefix(temporaryPrefix) {
+            let rest = entry.dropFirst(temporaryPrefix.count)
             guard let dot = rest.firstIndex(of: "."), let owner = Int32(rest[..<dot]), owner > 0 else { return nil }
             return (owner, String(rest[rest.index(after: dot)...]))
         }
-        return nil
+        // `.NAME.previous-PID`: a folder set aside mid-commit by a make killed before it was
+        // removed (the output is then missing, so its stage runs again).
+        guard entry.hasPrefix("."), let marker = entry.range(of: asideMarker, options: .backwards),
+              let owner = Int32(entry[marker.upperBound...]), owner > 0 else { return nil }
+        return (owner, String(entry[entry.index(after: entry.startIndex)..<marker.lowerBound]))
     }
 
     /// Removes, in `folder`, the temporaries of makes that are no longer running (a live make's,

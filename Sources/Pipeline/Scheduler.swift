@@ -249,15 +249,7 @@ public final class Scheduler {
         var hashes = [String: String]()
         for (slot, output) in zip(slots, stage.outputs) {
             if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                let old = OutputTemporaries.asidePath(for: slot.path)
-                AtomicFileIO.remove(old)
-                if AtomicFileIO.exists(slot.path) && rename(slot.path, old) != 0 {
-                    throw PipelineError(.io, at: nil, "cannot replace \(slot.path): \(String(cString: strerror(errno)))")
-                }
-                if rename(slot.temporaryPath, slot.path) != 0 {
-                    throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
-                }
-                AtomicFileIO.remove(old)
+                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path)
             } else if rename(slot.temporaryPath, slot.path) != 0 {
                 throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
             }

@@ -267,16 +267,16 @@ final class MakeTests: XCTestCase {
         let dead = ended.processIdentifier
         try project.write("artifacts/.rederive-tmp-\(dead).a.txt", "from a killed make\n")
         try project.write("artifacts/.rederive-tmp-\(dead).d/step-1", "from a killed make\n")
-        try project.write("artifacts/.rederive-old-\(dead).d/x", "set aside by a killed make\n")
+        try project.write("artifacts/.d.previous-\(dead)/x", "set aside by a killed make\n")
         try project.write("artifacts/.rederive-tmp-\(live.processIdentifier).a.txt", "another make, still running\n")
         try project.write("artifacts/.rederive-tmp.a.txt", "an older build's fixed name\n")
         XCTAssertEqual(try project.make().ran, ["a", "d"])
         XCTAssertEqual(project.read("artifacts/a.txt"), "a\n")
-        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") },
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
                        [".rederive-tmp-\(live.processIdentifier).a.txt"])
         // The folder replaced on a rerun is set aside under this make's name, then removed.
         XCTAssertEqual(try project.make(["d"], force: true).ran, ["d"])
-        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") },
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
                        [".rederive-tmp-\(live.processIdentifier).a.txt"])
     }
 
