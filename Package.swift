@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
+        .target(name: "Recipes", dependencies: ["Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "AtomicFiles",
