@@ -1,4 +1,3 @@
-import AtomicFiles
 import Foundation
 
 /// What `rederive make` was asked to do.

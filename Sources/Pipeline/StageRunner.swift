@@ -88,13 +88,13 @@ public struct StageRegistry: Sendable {
 
     /// How each kind but `cmd` is written in `kind:`, in registration order: `train`,
     /// `figure <recipe>`.
-    public var usage: [String] {
-        order.filter { $0 != "cmd" }.map { name in runners[name]!.argument.map { "\(name) <\($0)>" } ?? name }
-    }
+    public var usage: [String] { order.filter { $0 != "cmd" }.map(written) }
 
-    /// The kinds and their arguments in one line, for cache keys: a pipeline parsed against
-    /// other kinds is parsed again.
-    var signature: String { order.map { name in name + (runners[name]!.argument.map { " <\($0)>" } ?? "") }.joined(separator: ",") }
+    /// Every kind as written, in one line, for cache keys: a pipeline parsed against other
+    /// kinds is parsed again.
+    var signature: String { order.map(written).joined(separator: ",") }
+
+    private func written(_ name: String) -> String { runners[name]?.argument.map { "\(name) <\($0)>" } ?? name }
 }
 
 /// An output slot: where the stage must write (`temporaryPath`) and where the engine will move it.
@@ -158,11 +158,8 @@ public final class StageLog: Sendable {
         return Array(lines.suffix(count))
     }
 
-    /// The log's lines that start with "warning: " (e.g. a figure's layout audit findings),
-    /// which `make` repeats on the console.
-    public func warnings() -> [String] { StageLog.warnings(in: path) }
-
-    /// The "warning: " lines of the log at `path` (none if it does not exist).
+    /// The lines of the log at `path` that start with "warning: " (e.g. a figure's layout audit
+    /// findings), which `make` repeats on the console; none if it does not exist.
     public static func warnings(in path: String) -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.map(String.init)
