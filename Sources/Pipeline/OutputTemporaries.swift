@@ -7,12 +7,12 @@ import AtomicFiles
 import Foundation
 
 /// The names of a make's temporary outputs. Each make (and each `run-stage`) writes its stages'
-/// outputs to paths that carry its own process id, `DIR/.rederive-tmp-PID.NAME` (and
+/// outputs to paths that carry its own process id, `DIR/.rederive-tmp-PID.NAME`, and
 /// `AtomicFile.commitFolder` sets an old folder aside as `DIR/.NAME.previous-PID` while
-/// replacing it). So a stage process that
-/// outlived a killed make (its watchdog kills it, but it may take a moment to die) can only
-/// write into the dead make's temporaries, never into this make's, and only outputs written
-/// at this make's own paths, by a process it started and waited for, are moved into place.
+/// replacing it. So a stage process that outlived a killed make (its watchdog kills it, but it
+/// may take a moment to die) can only write into the dead make's temporaries, never into this
+/// make's, and only outputs written at this make's own paths, by a process it started and
+/// waited for, are moved into place.
 ///
 /// The names are hidden, in the output's own folder (so the final rename is atomic), and keep
 /// the output's name last, extension included, for writers that pick a format from it.
