@@ -159,8 +159,7 @@ extension ParamValue {
 
 extension StageRegistry {
     /// `cmd` plus the study's kinds (a new kind is defined above and listed here), in the order
-    /// pipeline-file errors list them; `train`
-    /// params are checked against `trainConfig` if given.
+    /// pipeline-file errors list them; `train` params are checked against `trainConfig` if given.
     public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
         let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
