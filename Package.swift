@@ -46,10 +46,10 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Analysis", "Plot", "Reproducible"]),
+        .target(name: "Recipes", dependencies: ["Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "Tensor",
+            "AtomicFiles",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
-        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
+        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline", "Stages"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),

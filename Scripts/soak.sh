@@ -54,7 +54,7 @@ done
 strip() { grep -v '"duration_s"' "$1" | sed 's/,$//'; }
 diff <(strip "$scratch/clean/Pipelines/smoke.lock") <(strip "$scratch/soak/Pipelines/smoke.lock") >&2 \
     || { echo "soak: Pipelines/smoke.lock differs from a clean run" >&2; status=1; }
-leftovers=$(cd "$scratch/soak" && find Figures artifacts Pipelines -name '.*' \( -name '*.tmp-*' -o -name '.rederive-tmp.*' -o -name '*.previous-*' \))
+leftovers=$(cd "$scratch/soak" && find Figures artifacts Pipelines -name '.*' \( -name '*.tmp-*' -o -name '.rederive-tmp*' -o -name '*.previous-*' \))
 [ -z "$leftovers" ] || { echo "soak: temporary files left behind:" >&2; echo "$leftovers" >&2; status=1; }
 [ $status -eq 0 ] && echo "soak: after $kills kills, Figures/smoke, artifacts/smoke and the lock equal a clean run's"
 exit $status

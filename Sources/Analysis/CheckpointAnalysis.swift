@@ -55,14 +55,7 @@ public struct CheckpointAnalysis {
     var model: Model { checkpoint.model }
 
     /// The residual streams probed and decomposed, in forward order.
-    var streams: [String] {
-        var names = ["blocks.0.hook_resid_pre"]
-        for l in 0..<config.nLayers {
-            if config.hasMLP { names.append("blocks.\(l).hook_resid_mid") }
-            names.append("blocks.\(l).hook_resid_post")
-        }
-        return names
-    }
+    var streams: [String] { HookName.residualStreams(config).map(\.name) }
 
     // MARK: Everything
 
@@ -100,11 +93,11 @@ public struct CheckpointAnalysis {
 
     /// The scalar metrics only (loss, head scores, raw-stream probes), for the over-training table.
     public func metrics() throws(AnalysisError) -> TrainingMetrics {
-        let names = Set(streams + (0..<config.nLayers).map { "blocks.\($0).attn.hook_pattern" })
+        let names = Set(streams + (0..<config.nLayers).map { HookName.pattern($0).name })
         let run = model.run(evalBatch, cache: .names(names))
         var heads = [AnalysisSummary.Head.Scores]()
         for l in 0..<config.nLayers {
-            let mean = try activation(run.cache, "blocks.\(l).attn.hook_pattern").meanOverFirstAxis()
+            let mean = try activation(run.cache, HookName.pattern(l).name).meanOverFirstAxis()
             for h in 0..<config.nHeads {
                 let s = AttentionScores(meanPattern: mean[slice: h])
                 heads.append(.init(layer: l, head: h, previousToken: s.previousToken, bos: s.bos, currentToken: s.currentToken))
@@ -132,9 +125,9 @@ public struct CheckpointAnalysis {
         var heads = [AnalysisSummary.Head]()
         let weights = model.parameters.tensors
         for l in 0..<config.nLayers {
-            let mean = try activation(cache, "blocks.\(l).attn.hook_pattern").meanOverFirstAxis()
+            let mean = try activation(cache, HookName.pattern(l).name).meanOverFirstAxis()
             try output.write(.float32(mean), "attention.L\(l).pattern.npy")
-            let meanResidual = try activation(cache, "blocks.\(l).hook_resid_pre").meanOverFirstAxis()
+            let meanResidual = try activation(cache, HookName.residPre(l).name).meanOverFirstAxis()
             let normalizedResidual = config.hasLayerNorm
                 ? WeightCircuits.layerNorm(meanResidual, weight: weights["blocks.\(l).ln1.w"]!, bias: weights["blocks.\(l).ln1.b"]!)
                 : meanResidual

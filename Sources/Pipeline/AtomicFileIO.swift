@@ -23,6 +23,11 @@ enum AtomicFileIO {
         do { return try AtomicFile.readIfExists(path) } catch { throw wrap(error) }
     }
 
+    /// Puts a filled temporary folder in place of `path`, whole (`AtomicFile.commitFolder`).
+    static func commitFolder(_ temporary: String, to path: String) throws(PipelineError) {
+        do { try AtomicFile.commitFolder(temporary, to: path) } catch { throw wrap(error) }
+    }
+
     static func makeFolders(parentOf path: String) throws(PipelineError) {
         do { try AtomicFile.makeFolders(parentOf: path) } catch { throw wrap(error) }
     }

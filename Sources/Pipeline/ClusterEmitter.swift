@@ -22,13 +22,18 @@ extension PipelineCommands {
         let (project, targets) = try locate(arguments, directory: cwd)
         var options = options
         options.targets = targets
-        let pipeline = try project.load(overrides: options.overrides)
+        let pipeline = try project.load(overrides: options.overrides, registry: registry)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        let executor = SlurmExecutor(scheduler: scheduler, options: slurm)
-        var result = MakeResult()
-        let toRun = try executor.stagesToRun(options, into: &result)
+        // As `make` does: a mistake in the pipeline, or an input nothing produces that does not
+        // exist, is an error before anything is written.
+        let plan = try scheduler.plan(targets: targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false)
+        let missing = try PipelineCheck.missingInputs(pipeline, selected: plan.map(\.stage), hasher: scheduler.hasher)
+        if let error = PipelineCheck.combined(missing.map(\.error)) { throw error }
         scheduler.hasher.save()
-        let scripts = try executor.scripts(for: toRun, overrides: options.overrides, recordsLock: true, force: options.force)
+        let toRun = plan.filter { !$0.reasons.isEmpty }.map(\.stage)
+        let upToDate = plan.count - toRun.count
+        let executor = SlurmExecutor(scheduler, options: slurm, make: options)
+        let scripts = try executor.scripts(for: toRun, recordsLock: true)
         let out = folder.hasPrefix("/") ? folder : cwd + "/" + folder
         try AtomicFileIO.makeFolders(out)
         var written = [String]()
@@ -83,7 +88,7 @@ extension PipelineCommands {
             try write("apply.sh", apply)
         }
         for path in written where path.hasSuffix(".sh") { chmod(path, 0o755) }
-        if scripts.isEmpty { console.line("everything up to date (\(result.upToDate.count) stages): nothing to emit") }
+        if scripts.isEmpty { console.line("everything up to date (\(upToDate) stages): nothing to emit") }
         for path in written { console.line("wrote \(project.relativeDisplay(path))") }
         return written
     }

@@ -1,30 +1,54 @@
 import Foundation
 
-/// One stage ready to run: its runner and context.
+/// One out-of-date stage, handed to an executor.
 public struct StageJob: Sendable {
     /// The stage's index in `Pipeline.stages`.
     public var index: Int
     public var runner: any StageRunner
-    public var context: StageContext
+    /// Where to run it here: its log, this make's temporary outputs, its thread budget. Nil for
+    /// executors that chain jobs themselves, whose jobs prepare their own (`run-stage`).
+    public var context: StageContext?
 }
 
+/// How a job ended.
 public enum StageJobOutcome: Sendable {
+    /// Its outputs are at the job's temporary paths; the builder moves them into place.
     case succeeded
-    case failed(String)
+    /// Its outputs are in place already (a cluster job renames its own), after `seconds` of running.
+    case succeededInPlace(seconds: Double)
+    /// When its turn came the stage was up to date after all (its inputs came back identical),
+    /// so it did not run: early cut-off, decided where the job ran.
+    case upToDate
+    /// It failed: why, and logs beyond the stage's own (e.g. Slurm's output file).
+    case failed(String, logs: [String])
+    /// It never ran because a job it depends on failed (executors that chain jobs themselves).
+    case blocked
 }
 
-/// Where stages run. The `Builder` decides what runs and in which order, and asks the executor
+/// Where stages run. The `Builder` decides what runs and in which order and asks the executor
 /// for work, as ninja's builder asks its command runner: can it run more, start this, wait for
-/// what ended, abort everything.
+/// what ended, abort everything. The builder alone checks stages against the lock, moves
+/// outputs into place, records the lock (`LockWriter`), reports failures and handles Ctrl-C, so
+/// every executor behaves the same.
 public protocol Executor: AnyObject {
+    /// Whether the executor chains jobs itself (Slurm's `afterok`). Then the builder hands it
+    /// every stage the plan says will run, all at once and dependencies first, instead of each
+    /// stage once its dependencies have succeeded; a job checks its stage against the lock when
+    /// it starts and reports `upToDate` if its inputs came back identical.
+    var chainsDependencies: Bool { get }
     /// Whether another job may start now (`make -j`).
     func canRunMore() -> Bool
     /// Starts `job` and returns at once; its outcome comes back from `wait`.
     func start(_ job: StageJob)
     /// Waits up to `timeout` seconds for jobs to end; returns those that did (possibly none).
-    func wait(timeout: Double) -> [(index: Int, outcome: StageJobOutcome)]
-    /// Asks every running job to stop: SIGTERM to its processes, or SIGKILL when `force`.
+    /// Throws when the executor cannot run anything at all (e.g. no `sbatch`).
+    func wait(timeout: Double) throws(PipelineError) -> [(index: Int, outcome: StageJobOutcome)]
+    /// Asks every running job to stop: SIGTERM to its processes (or `scancel`), SIGKILL when `force`.
     func abort(force: Bool)
+}
+
+extension Executor {
+    public var chainsDependencies: Bool { false }
 }
 
 /// Runs each job on its own thread of this process (8 MiB stack: in-process runners may recurse
@@ -39,15 +63,16 @@ public final class LocalExecutor: Executor {
     public func canRunMore() -> Bool { running.count < jobs }
 
     public func start(_ job: StageJob) {
-        running[job.index] = job.context.cancellation
+        guard let context = job.context else { return events.push(job.index, .failed("no context to run the stage in", logs: [])) }
+        running[job.index] = context.cancellation
         let events = self.events
         let thread = Thread {
             let outcome: StageJobOutcome
             do {
-                try job.runner.run(job.context)
-                outcome = job.context.cancellation.isCancelled ? .failed("interrupted") : .succeeded
+                try job.runner.run(context)
+                outcome = context.cancellation.isCancelled ? .failed("interrupted", logs: []) : .succeeded
             } catch {
-                outcome = .failed(job.context.cancellation.isCancelled ? "interrupted" : String(describing: error))
+                outcome = .failed(context.cancellation.isCancelled ? "interrupted" : String(describing: error), logs: [])
             }
             events.push(job.index, outcome)
         }

@@ -1,4 +1,3 @@
-import Tensor
 /// A small deterministic JSON writer and reader for the lock file and the engine's caches.
 ///
 /// Why not Foundation: `JSONSerialization` turns `1.0` into the number `1` (so a double param
@@ -39,8 +38,27 @@ enum JSONText {
         }
     }
 
+    /// A JSON string literal: `"`, `\` and control characters escaped (the short forms where
+    /// JSON has them), everything else as it is. The lock file's own rule, so the engine needs
+    /// no numeric module for it (Tensor's safetensors writer has its own, matching serde_json).
     static func writeString(_ s: String, into out: inout String) {
-        out += jsonQuoted(s)
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 
     struct SyntaxError: Error {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The parsed and expanded pipeline, cached by the SHA-256 of the pipeline file's bytes (with the
-/// overrides, the project folder and the name used in messages), so that a `make` after an edit
+/// overrides, the project folder, the name used in messages and the registered stage kinds), so that a `make` after an edit
 /// to a data file, not to the pipeline, skips YAML parsing and expansion. It is a cache: any
 /// mismatch or unreadable content means parsing again.
 enum PipelineCache {
@@ -9,9 +9,9 @@ enum PipelineCache {
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).pipeline" }
 
-    static func key(bytes: [UInt8], overrides: [ParamOverride], display: String, root: String) -> String {
+    static func key(bytes: [UInt8], overrides: [ParamOverride], display: String, root: String, kinds: String) -> String {
         var hasher = SHA256()
-        hasher.update("rederive-pipeline-cache \(format)\n\(root)\n\(display)\n")
+        hasher.update("rederive-pipeline-cache \(format)\n\(root)\n\(display)\n\(kinds)\n")
         hasher.update(overrides.map(\.text).joined(separator: "\u{1}") + "\n")
         hasher.update(bytes)
         return hasher.finalizeHex()

@@ -44,7 +44,7 @@ public enum PipelineCommands {
             PhaseTimer.shared.mark("no-op snapshot invalid")
         }
 
-        let pipeline = try project.load(bytes: bytes, overrides: options.overrides)
+        let pipeline = try project.load(bytes: bytes, overrides: options.overrides, registry: registry)
         let otherLock = options.dryRun || pipeline.artifacts == "artifacts" ? nil
             : try takeLock(project, folder: project.stateFolder(artifacts: pipeline.artifacts), options, console)
         if !options.dryRun { AtomicFileIO.remove(snapshotPath) }
@@ -52,12 +52,7 @@ public enum PipelineCommands {
         // Before and after: the stages of a make killed just now may still be dying (their
         // watchdog kills them), so their temporaries are stale only by the end of this one.
         if !options.dryRun { scheduler.removeStaleTemporaries() }
-        let result: MakeResult
-        if let slurm = options.slurm, !options.dryRun {
-            result = try SlurmExecutor(scheduler: scheduler, options: slurm).make(options)
-        } else {
-            result = try scheduler.make(options)
-        }
+        let result = try scheduler.make(options)
         if !options.dryRun { scheduler.removeStaleTemporaries() }
         if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
             && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
@@ -112,7 +107,7 @@ public enum PipelineCommands {
     public static func status(_ arguments: [String], overrides: [ParamOverride] = [], showAll: Bool, registry: StageRegistry,
                               console: Console = Console(), directory: String? = nil) throws(PipelineError) -> Int {
         let (project, targets) = try locate(arguments, directory: directory)
-        let pipeline = try project.load(overrides: overrides)
+        let pipeline = try project.load(overrides: overrides, registry: registry)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
         let missing = try PipelineCheck.missingInputs(pipeline, selected: plan.map(\.stage), hasher: scheduler.hasher)
@@ -141,10 +136,10 @@ public enum PipelineCommands {
     /// outputs such as `Figures/` only with `includeCommitted`), stale temporaries, its logs and
     /// its hash cache. The lock file stays, so the next `make` rebuilds exactly what was removed.
     /// Returns the removed paths.
-    public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, console: Console = Console(),
-                             directory: String? = nil) throws(PipelineError) -> [String] {
+    public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, registry: StageRegistry,
+                             console: Console = Console(), directory: String? = nil) throws(PipelineError) -> [String] {
         let (project, targets) = try locate(arguments, directory: directory)
-        let pipeline = try project.load()
+        let pipeline = try project.load(registry: registry)
         let state = project.stateFolder(artifacts: pipeline.artifacts)
         let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false)
         var artifactsPrefix = pipeline.artifacts
@@ -156,8 +151,7 @@ public enum PipelineCommands {
                 let inArtifacts = output.path.hasPrefix(artifactsPrefix + "/")
                 guard inArtifacts || includeCommitted else { continue }
                 let full = project.absolute(output.path)
-                let temporary = Scheduler.temporaryPath(for: full)
-                for path in [full, temporary, full + ".rederive-old"] where AtomicFileIO.exists(path) {
+                for path in [full] + OutputTemporaries.stale(for: full) where AtomicFileIO.exists(path) {
                     removed.append(path)
                     if !dryRun { AtomicFileIO.remove(path) }
                 }

@@ -21,8 +21,8 @@ public struct PipelineFile: Sendable {
     public var artifacts: String
     public var stages: [StageDeclaration]
 
-    /// Parses YAML text. `path` only labels locations.
-    public static func parse(yaml: String, path: String) throws(PipelineError) -> PipelineFile {
+    /// Parses YAML text. `path` only labels locations; `kind:` must name a kind `registry` has.
+    public static func parse(yaml: String, path: String, registry: StageRegistry) throws(PipelineError) -> PipelineFile {
         let root: Node?
         do {
             // An empty resolver: every scalar stays a string and we type plain scalars ourselves.
@@ -35,7 +35,7 @@ public struct PipelineFile: Sendable {
             throw PipelineError(.syntax, at: SourceLocation(file: path, line: 0, column: 0), "cannot parse YAML: \(error)")
         }
         PhaseTimer.shared.mark("YAML compose (Yams)")
-        var reader = NodeReader(path: path)
+        var reader = NodeReader(path: path, registry: registry)
         guard let root else {
             throw PipelineError(.missingKey, at: SourceLocation(file: path, line: 1, column: 1),
                                 "the pipeline file is empty", hint: "a pipeline needs at least `stages:`")
@@ -87,6 +87,8 @@ public struct StageDeclaration: Sendable {
 /// Reads Yams nodes into declarations, turning every surprise into a located `PipelineError`.
 struct NodeReader {
     let path: String
+    /// The stage kinds `kind:` may name.
+    var registry = StageRegistry.standard
 
     func location(_ node: Node) -> SourceLocation {
         let mark = node.mark
@@ -202,10 +204,7 @@ struct NodeReader {
             case "description": stage.description = try string(entry.value, what: "description of \(what)")
             case "kind":
                 let text = try string(entry.value, what: "kind of \(what)")
-                guard let parsed = StageKind.parse(text) else {
-                    throw PipelineError(.wrongType, at: location(entry.value), "unknown stage kind '\(text)' in \(what)",
-                                        hint: "expected train, analyze, figure <recipe>, slides, or a `cmd:` key instead of `kind:`")
-                }
+                let parsed = try StageKind.parse(text, registry: registry, at: location(entry.value), in: what)
                 if kind != nil { throw conflictingKinds(entry.keyNode, what) }
                 kind = parsed
                 kindLocation = location(entry.value)
@@ -254,7 +253,7 @@ struct NodeReader {
         }
         guard let kind else {
             throw PipelineError(.missingKey, at: location(nameNode), "\(what) has no kind",
-                                hint: "add `kind: train|analyze|figure <recipe>|slides` or `cmd: <shell command>`")
+                                hint: "add `kind: \(registry.usage.isEmpty ? "<kind>" : registry.usage.joined(separator: "|"))` or `cmd: <shell command>`")
         }
         if stage.foreach != nil && !stage.matrix.isEmpty {
             throw PipelineError(.wrongType, at: location(nameNode), "\(what) has both `matrix:` and `foreach:`",

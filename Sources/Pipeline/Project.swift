@@ -89,9 +89,9 @@ public struct Project: Sendable {
         return String(nulTerminated: buffer)
     }
 
-    /// Reads, parses and expands the pipeline.
-    public func load(overrides: [ParamOverride] = []) throws(PipelineError) -> Pipeline {
-        try load(bytes: try readPipelineBytes(), overrides: overrides)
+    /// Reads, parses and expands the pipeline; `kind:` must name a kind of `registry`.
+    public func load(overrides: [ParamOverride] = [], registry: StageRegistry) throws(PipelineError) -> Pipeline {
+        try load(bytes: try readPipelineBytes(), overrides: overrides, registry: registry)
     }
 
     func readPipelineBytes() throws(PipelineError) -> [UInt8] {
@@ -101,15 +101,15 @@ public struct Project: Sendable {
         return bytes
     }
 
-    func load(bytes: [UInt8], overrides: [ParamOverride]) throws(PipelineError) -> Pipeline {
+    func load(bytes: [UInt8], overrides: [ParamOverride], registry: StageRegistry) throws(PipelineError) -> Pipeline {
         let display = relativeDisplay(pipelineFile)
-        let cacheKey = PipelineCache.key(bytes: bytes, overrides: overrides, display: display, root: root)
+        let cacheKey = PipelineCache.key(bytes: bytes, overrides: overrides, display: display, root: root, kinds: registry.signature)
         if let cached = PipelineCache.load(PipelineCache.path(self), key: cacheKey) {
             PhaseTimer.shared.mark("pipeline from cache")
             return cached
         }
         PhaseTimer.shared.mark("start, read YAML")
-        let file = try PipelineFile.parse(yaml: String(decoding: bytes, as: UTF8.self), path: display)
+        let file = try PipelineFile.parse(yaml: String(decoding: bytes, as: UTF8.self), path: display, registry: registry)
         PhaseTimer.shared.mark("parse YAML")
         let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides)
         PhaseTimer.shared.mark("expand")

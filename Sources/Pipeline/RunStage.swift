@@ -36,7 +36,7 @@ extension PipelineCommands {
             throw PipelineError(.noPipeline, at: nil, "no pipeline '\(pipelineArgument)'", hint: "give the pipeline file's path")
         }
         let name = try pick(names, options: options, environment: environment)
-        let pipeline = try project.load(overrides: options.overrides)
+        let pipeline = try project.load(overrides: options.overrides, registry: registry)
         guard let index = pipeline.index[name] else {
             throw PipelineError(.unknownTarget, at: nil, "pipeline \(project.name) has no stage '\(name)'",
                                 hint: "the expanded names are listed by `rederive dag`; were the same -S overrides given?")
@@ -46,7 +46,7 @@ extension PipelineCommands {
             throw PipelineError(.missingRunner, at: stage.kindLocation, "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build")
         }
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        let log = try StageLog(path: project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log")
+        let log = try StageLog(path: scheduler.logPath(stage))
         // The controller submits a stage downstream of one that runs; if that one rewrote
         // identical bytes, this stage is up to date now (early cut-off).
         if !options.force {
@@ -121,9 +121,7 @@ extension PipelineCommands {
         let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
                                           pipeline: project.name, wait: true)
         let fresh = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        var inputs = [String: String]()
-        for input in stage.inputs { if let sha = try fresh.hasher.hash(input.path) { inputs[input.path] = sha } }
-        fresh.record(stage, inputs: inputs, outputs: outputs, duration: duration)
+        fresh.record(stage, inputs: try fresh.hashInputs(stage), outputs: outputs, duration: duration)
         try fresh.lock.write(to: project.lockPath)
         withExtendedLifetime(processLock) {}
     }

@@ -1,4 +1,3 @@
-import AtomicFiles
 import Foundation
 
 /// What `rederive make` was asked to do.
@@ -44,8 +43,8 @@ public struct MakeResult: Sendable {
 
 /// A make of one pipeline, shaped like ninja's: the plan (`plan`, for `--dry-run` and `status`)
 /// says what is out of date and why; the `Builder` runs the selected stages, dependencies first,
-/// through an `Executor` (here, or Slurm's controller, which shares the lock writing and failure
-/// reports), which it asks for work.
+/// through an `Executor` (`LocalExecutor` here, `SlurmExecutor` on a cluster), which it asks for
+/// work; lock writing, failure reports and Ctrl-C are the builder's, the same for both.
 ///
 /// Each stage is checked only when every stage it depends on has finished, so its inputs are
 /// hashed as they are now: a stage that reran but wrote identical bytes leaves its dependents up
@@ -57,7 +56,8 @@ public final class Scheduler {
     let project: Project
     let pipeline: Pipeline
     let registry: StageRegistry
-    /// Where stages run; a `LocalExecutor` with `make -j`'s count when nil.
+    /// Where stages run; when nil, a `SlurmExecutor` for `make --executor slurm`, else a
+    /// `LocalExecutor` with `make -j`'s count.
     let executor: (any Executor)?
     let console: Console
     let hasher: FileHasher
@@ -110,15 +110,9 @@ public final class Scheduler {
 
     // MARK: Running
 
-    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs.
+    /// Errors in params and kinds (`PipelineCheck`): thrown before anything runs. (That each
+    /// kind has a runner, the parser checked against the same registry.)
     func checkParams(_ selected: [Int]) throws(PipelineError) {
-        for i in selected where registry.runner(for: pipeline.stages[i].kind) == nil {
-            let stage = pipeline.stages[i]
-            throw PipelineError(.missingRunner, at: stage.kindLocation,
-                                "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build",
-                                hint: NameSuggestion.hint(for: stage.kind.name, in: registry.kinds)
-                                    + "registered kinds: \(registry.kinds.joined(separator: ", ")); build the module that provides '\(stage.kind.name)' or use a cmd: stage")
-        }
         if let error = PipelineCheck.combined(PipelineCheck.errors(pipeline, selected: selected, registry: registry)) { throw error }
     }
 
@@ -145,8 +139,8 @@ public final class Scheduler {
             return result
         }
         let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
-        return try Builder(self, executor: executor ?? LocalExecutor(jobs: options.jobs), options: options,
-                           selected: selected, forced: forced).run()
+        let executor = self.executor ?? options.slurm.map { SlurmExecutor(self, options: $0, make: options) } ?? LocalExecutor(jobs: options.jobs)
+        return try Builder(self, executor: executor, options: options, selected: selected, forced: forced).run()
     }
 
     /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
@@ -189,41 +183,60 @@ public final class Scheduler {
     }
 
     /// A killed make leaves the temporary outputs of the stages it was running, and its stages'
-    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). A make holds the
-    /// project's lock, so any it finds are stale, whether or not their stage runs again.
+    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). Each make's temporaries
+    /// carry its process id (`OutputTemporaries`), so those of makes no longer running are
+    /// stale, whether or not their stage runs again; a live make's are left alone.
     func removeStaleTemporaries() {
-        var folders = Set<String>()
+        var folders = [String: Set<String>]()
         for stage in pipeline.stages {
             for output in stage.outputs {
-                let temporary = Scheduler.temporaryPath(for: project.absolute(output.path))
-                if AtomicFileIO.exists(temporary) { AtomicFileIO.remove(temporary) }
-                if let slash = temporary.lastIndex(of: "/") { folders.insert(String(temporary[..<slash])) }
+                let final = project.absolute(output.path)
+                guard let slash = final.lastIndex(of: "/") else { continue }
+                folders[String(final[..<slash]), default: []].insert(String(final[final.index(after: slash)...]))
             }
         }
-        for folder in folders.sorted() { _ = AtomicFile.removeStaleTemporaries(in: folder) }
+        for (folder, outputs) in folders.sorted(by: { $0.key < $1.key }) { OutputTemporaries.removeStale(in: folder, outputs: outputs) }
     }
 
-    /// `dir/.rederive-tmp.name.ext`: hidden, in the same folder (so the rename is atomic), and
-    /// with the output's extension last, for writers that pick a format from it (PNG vs PDF).
-    static func temporaryPath(for final: String) -> String {
-        let slash = final.lastIndex(of: "/")!
-        return String(final[..<slash]) + "/.rederive-tmp." + final[final.index(after: slash)...]
-    }
-
-    /// Temporary paths next to each output (same folder, so the final rename is atomic). Stale
-    /// temporaries from a killed run are removed; folder outputs get an empty temporary folder.
+    /// This make's temporary paths next to each output (same folder, so the final rename is
+    /// atomic), removed first should an earlier run of this stage have left them; folder
+    /// outputs get an empty temporary folder.
     func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
         var slots = [StageOutputSlot]()
         for output in stage.outputs {
             let final = project.absolute(output.path)
             let parent = folder(of: final)
-            let temporary = Scheduler.temporaryPath(for: final)
+            let temporary = OutputTemporaries.temporaryPath(for: final)
             try AtomicFileIO.makeFolders(parent)
             AtomicFileIO.remove(temporary)
             if output.isDirectory { try AtomicFileIO.makeFolders(temporary) }
             slots.append(StageOutputSlot(name: output.name, path: final, temporaryPath: temporary, isDirectory: output.isDirectory))
         }
         return slots
+    }
+
+    /// The stage's own log, whichever executor runs it.
+    func logPath(_ stage: Stage) -> String { project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log" }
+
+    /// The hashes of outputs a job put in place itself (a cluster job's `run-stage`).
+    func hashOutputsInPlace(_ stage: Stage) throws(PipelineError) -> [String: String] {
+        var outputs = [String: String]()
+        for output in stage.outputs {
+            hasher.forget(output.path)
+            guard let sha = try hasher.hash(output.path) else {
+                throw PipelineError(.io, at: output.location, "the job completed but \(output.path) does not exist",
+                                    hint: "is the project folder shared with the compute nodes at the same path?")
+            }
+            outputs[output.path] = sha
+        }
+        return outputs
+    }
+
+    /// The hashes of the stage's inputs as they are now (missing ones left out).
+    func hashInputs(_ stage: Stage) throws(PipelineError) -> [String: String] {
+        var inputs = [String: String]()
+        for input in stage.inputs { if let sha = try hasher.hash(input.path) { inputs[input.path] = sha } }
+        return inputs
     }
 
     /// Renames each temporary output into place and hashes it.
@@ -235,15 +248,7 @@ public final class Scheduler {
         var hashes = [String: String]()
         for (slot, output) in zip(slots, stage.outputs) {
             if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                let old = slot.path + ".rederive-old"
-                AtomicFileIO.remove(old)
-                if AtomicFileIO.exists(slot.path) && rename(slot.path, old) != 0 {
-                    throw PipelineError(.io, at: nil, "cannot replace \(slot.path): \(String(cString: strerror(errno)))")
-                }
-                if rename(slot.temporaryPath, slot.path) != 0 {
-                    throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
-                }
-                AtomicFileIO.remove(old)
+                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path)
             } else if rename(slot.temporaryPath, slot.path) != 0 {
                 throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
             }

@@ -1,16 +1,14 @@
 /// What a stage runs.
 ///
-/// The built-in kinds (`train`, `analyze`, `figure <recipe>`, `slides`) are run by `StageRunner`s
-/// registered in a `StageRegistry` by the modules that own them; the engine only knows their
-/// names. `cmd` is a shell command and is always available.
+/// The kinds a pipeline file may name in `kind:` are those registered in the `StageRegistry`
+/// the parser is given (the study's `train`, `analyze`, `figure <recipe>` and `slides` come from
+/// the Stages module); the engine itself knows none of them. `cmd` is a shell command and is
+/// always available.
 public enum StageKind: Hashable, Sendable, CustomStringConvertible {
     /// A shell command, run with `/bin/sh -c` (text after interpolation).
     case command(String)
-    /// A built-in kind such as `train`, or `figure` with its recipe as the argument.
+    /// A registered kind such as `train`, or `figure` with its recipe as the argument.
     case builtin(name: String, argument: String?)
-
-    /// The kinds a pipeline file may name in `kind:`; `cmd:` is written as its own key.
-    public static let builtinNames = ["train", "analyze", "figure", "slides"]
 
     /// The registry key: `cmd`, `train`, `figure`, ...
     public var name: String {
@@ -34,15 +32,27 @@ public enum StageKind: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses `kind:` text: `train`, `analyze`, `slides`, `figure <recipe>`.
-    static func parse(_ text: String) -> StageKind? {
+    /// Parses `kind:` text against the kinds `registry` knows: a registered name, followed by
+    /// its argument when the kind takes one (`figure loss_curves`). Errors are located at
+    /// `location` and say what is registered, with a "did you mean" when a name is close.
+    static func parse(_ text: String, registry: StageRegistry, at location: SourceLocation, in what: String) throws(PipelineError) -> StageKind {
         let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard let first = words.first, builtinNames.contains(first) else { return nil }
-        switch (first, words.count) {
-        case ("figure", 2): return .builtin(name: "figure", argument: words[1])
-        case ("figure", _): return nil
-        case (_, 1): return .builtin(name: first, argument: nil)
-        default: return nil
+        guard let first = words.first, first != "cmd", let runner = registry.runner(named: first) else {
+            let name = words.first ?? ""
+            let usage = registry.usage
+            throw PipelineError(.missingRunner, at: location, "unknown stage kind '\(text)' in \(what): no runner for '\(name)' is registered in this build",
+                                hint: NameSuggestion.hint(for: name, in: registry.kinds.filter { $0 != "cmd" })
+                                    + "expected \(usage.isEmpty ? "" : usage.joined(separator: ", ") + ", or ")a `cmd:` key instead of `kind:`"
+                                    + " (registered kinds: \(registry.kinds.joined(separator: ", ")))")
+        }
+        switch (runner.argument, words.count) {
+        case (nil, 1): return .builtin(name: first, argument: nil)
+        case (.some, 2): return .builtin(name: first, argument: words[1])
+        case (nil, _):
+            throw PipelineError(.wrongType, at: location, "stage kind '\(first)' in \(what) takes no argument, found '\(text)'", hint: "write `kind: \(first)`")
+        case (.some(let argument), _):
+            throw PipelineError(.wrongType, at: location, "stage kind '\(first)' in \(what) needs one \(argument), found '\(text)'",
+                                hint: "write `kind: \(first) <\(argument)>`")
         }
     }
 }

@@ -17,6 +17,9 @@ import Foundation
 public protocol StageRunner: Sendable {
     /// The kind name this runner serves (`cmd`, `train`, `figure`, ...).
     var kind: String { get }
+    /// What the word after the kind name in `kind:` stands for (`recipe` for
+    /// `kind: figure loss_curves`); nil when the kind takes none.
+    var argument: String? { get }
     /// The version of the code that produces `stage`'s outputs (see above).
     func codeVersion(for stage: Stage) -> String
     /// Source file -> hash of its normalised text, for each file the code version covers; empty
@@ -35,6 +38,7 @@ public protocol StageRunner: Sendable {
 }
 
 extension StageRunner {
+    public var argument: String? { nil }
     public func codeSources(for stage: Stage) -> [String: String] { [:] }
     public var params: [ParamSpec]? { nil }
     public func validate(_ stage: Stage, root: String) -> [PipelineError] { [] }
@@ -55,9 +59,12 @@ public enum CodeSources {
     }
 }
 
-/// The runners known to a `make`, by kind name.
+/// The runners known to a `make`, by kind name. The pipeline-file parser accepts exactly the
+/// kinds registered here (`PipelineFile.parse(yaml:path:registry:)`).
 public struct StageRegistry: Sendable {
     private var runners: [String: any StageRunner] = [:]
+    /// Kind names in the order they were registered, for messages.
+    private var order: [String] = []
 
     public init() {}
 
@@ -70,12 +77,24 @@ public struct StageRegistry: Sendable {
 
     /// Adds or replaces the runner for `runner.kind`.
     public mutating func register(_ runner: any StageRunner) {
-        runners[runner.kind] = runner
+        if runners.updateValue(runner, forKey: runner.kind) == nil { order.append(runner.kind) }
     }
 
     public func runner(for kind: StageKind) -> (any StageRunner)? { runners[kind.name] }
 
+    public func runner(named name: String) -> (any StageRunner)? { runners[name] }
+
     public var kinds: [String] { runners.keys.sorted() }
+
+    /// How each kind but `cmd` is written in `kind:`, in registration order: `train`,
+    /// `figure <recipe>`.
+    public var usage: [String] { order.filter { $0 != "cmd" }.map(written) }
+
+    /// Every kind as written, in one line, for cache keys: a pipeline parsed against other
+    /// kinds is parsed again.
+    var signature: String { order.map(written).joined(separator: ",") }
+
+    private func written(_ name: String) -> String { runners[name]?.argument.map { "\(name) <\($0)>" } ?? name }
 }
 
 /// An output slot: where the stage must write (`temporaryPath`) and where the engine will move it.
@@ -83,8 +102,9 @@ public struct StageOutputSlot: Sendable {
     public var name: String?
     /// Absolute final path.
     public var path: String
-    /// Absolute temporary path in the same folder, ending with the output's own name and
-    /// extension (`.rederive-tmp.loss.png`); for a folder output it exists and is empty.
+    /// Absolute temporary path in the same folder, the make's own (it carries its process id),
+    /// ending with the output's own name and extension (`.rederive-tmp-4242.loss.png`); for a
+    /// folder output it exists and is empty.
     public var temporaryPath: String
     public var isDirectory: Bool
 }
@@ -138,9 +158,9 @@ public final class StageLog: Sendable {
         return Array(lines.suffix(count))
     }
 
-    /// The log's lines that start with "warning: " (e.g. a figure's layout audit findings),
-    /// which `make` repeats on the console.
-    public func warnings() -> [String] {
+    /// The lines of the log at `path` that start with "warning: " (e.g. a figure's layout audit
+    /// findings), which `make` repeats on the console; none if it does not exist.
+    public static func warnings(in path: String) -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.map(String.init)
     }

@@ -5,9 +5,9 @@ extension PipelineCommands {
     /// `rederive dag`: the graph as text or dot (returned), or drawn to `output` as PNG or PDF
     /// (then the returned text says where).
     public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
-                           output: String? = nil, directory: String? = nil) throws(PipelineError) -> String {
+                           output: String? = nil, registry: StageRegistry, directory: String? = nil) throws(PipelineError) -> String {
         let (project, targets) = try locate(arguments, directory: directory)
-        let pipeline = try project.load(overrides: overrides)
+        let pipeline = try project.load(overrides: overrides, registry: registry)
         let selected = try pipeline.selection(for: targets)
         switch format {
         case .text: return DagRenderer.text(pipeline, selected: selected)

@@ -67,7 +67,7 @@ public struct ReproductionCheck {
     }
 
     public func run(registry: StageRegistry, console: Console) throws(PipelineError) -> Result {
-        let pipeline = try project.load(overrides: options.overrides)
+        let pipeline = try project.load(overrides: options.overrides, registry: registry)
         let scratch = options.scratch ?? NSTemporaryDirectory() + "rederive-check-\(project.name)-\(getpid())"
         defer { if options.scratch == nil { try? FileManager.default.removeItem(atPath: scratch) } }
         try copySources(of: pipeline, to: scratch)

@@ -1,6 +1,7 @@
 import Foundation
 import Plot
 import Reproducible
+import Transformer
 
 extension Recipe {
     /// Direct logit attribution to the correct token, by position.
@@ -75,20 +76,19 @@ extension Recipe {
     /// "blocks.0.attn.hook_pattern" -> "L0 pattern": short enough for a bar label (the layout
     /// wraps or turns it when the bars are narrow).
     static func shortActivationName(_ name: String) -> String {
-        let parts = name.split(separator: ".").map(String.init)
-        let hook = (parts.last ?? name).replacingOccurrences(of: "hook_", with: "")
+        guard let parsed = HookName(parsing: name) else { return name }
         let what: String
-        switch (parts.count > 2 ? parts[parts.count - 2] : "", hook) {
+        switch (parsed.module ?? "", parsed.point) {
         case ("ln1", "scale"): what = "LN1"
         case ("ln2", "scale"): what = "LN2"
         case ("attn", let h): what = h
         case ("mlp", let h): what = "mlp " + h
         case (_, "attn_out"): what = "attn"
         case (_, "mlp_out"): what = "mlp"
-        default: what = hook
+        default: what = parsed.point
         }
-        if parts.first == "blocks", parts.count > 1 { return "L\(parts[1]) \(what)" }
-        if parts.first == "ln_final" { return "final LN" }
+        if let layer = parsed.layer { return "L\(layer) \(what)" }
+        if parsed.module == "ln_final" { return "final LN" }
         return what
     }
 }

@@ -1,17 +1,19 @@
 import Foundation
 import Plot
 import Tensor
+import Transformer
 
 extension Recipe {
     /// PCA of the residual stream after layer 0's attention and after MLP 0, coloured by position.
     public static let residualPCA = Recipe(name: "residual_pca", title: "PCA of the residual stream") { runs throws(RecipeError) in
         let run = try runs.mainRun(for: "residual_pca")
         let streams = run.config.dMLP != nil
-            ? [("blocks.0.hook_resid_mid", "After layer 0 attention"), ("blocks.0.hook_resid_post", "After MLP 0")]
-            : [("blocks.0.hook_resid_pre", "Embedding"), ("blocks.0.hook_resid_post", "After layer 0 attention")]
+            ? [(HookName.residMid(0), "After layer 0 attention"), (.residPost(0), "After MLP 0")]
+            : [(HookName.residPre(0), "Embedding"), (.residPost(0), "After layer 0 attention")]
         var panels = [Panel]()
         var shares = [String]()
-        for (stream, title) in streams {
+        for (hook, title) in streams {
+            let stream = hook.name
             let projection = try run.array("pca.\(stream).projection.npy")   // [seqs, n_ctx, 3]
             guard let pca = run.summary.pca.first(where: { $0.stream == stream }), pca.explainedVarianceRatio.count >= 2 else {
                 throw .badInput(path: run.folder + "/summary.json", reason: "no PCA of \(stream)")

@@ -1,6 +1,7 @@
 import Foundation
 import Plot
 import Tensor
+import Transformer
 
 /// Small shared pieces of the recipes.
 enum RecipeSupport {
@@ -18,12 +19,11 @@ enum RecipeSupport {
     /// A readable name for a residual stream, independent of whether the model has MLPs:
     /// the embedding, then after each layer's attention and after its MLP.
     static func streamLabel(_ stream: String, hasMLP: Bool) -> String {
-        if stream == "blocks.0.hook_resid_pre" { return "embed" }
-        let parts = stream.split(separator: ".")
-        guard parts.count == 3, let layer = Int(parts[1]) else { return stream }
-        switch parts[2] {
-        case "hook_resid_mid": return "L\(layer) attn"
-        case "hook_resid_post": return hasMLP ? "L\(layer) MLP" : "L\(layer) attn"
+        guard let hook = HookName(parsing: stream), let layer = hook.layer, hook.module == nil else { return stream }
+        switch hook.point {
+        case "resid_pre" where layer == 0: return "embed"
+        case "resid_mid": return "L\(layer) attn"
+        case "resid_post": return hasMLP ? "L\(layer) MLP" : "L\(layer) attn"
         default: return stream
         }
     }

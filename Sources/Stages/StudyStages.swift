@@ -66,7 +66,7 @@ public enum StudyStages {
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
     }
 
-    public static let figure = ToolStageRunner(kind: "figure", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
+    public static let figure = ToolStageRunner(kind: "figure", argument: "recipe", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
         guard let recipe = context.stage.kind.argument else {
             throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
         }
@@ -158,8 +158,8 @@ extension ParamValue {
 }
 
 extension StageRegistry {
-    /// `cmd` plus the study's kinds (a new kind is defined above and listed here); `train`
-    /// params are checked against `trainConfig` if given.
+    /// `cmd` plus the study's kinds (a new kind is defined above and listed here), in the order
+    /// pipeline-file errors list them; `train` params are checked against `trainConfig` if given.
     public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
         let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train

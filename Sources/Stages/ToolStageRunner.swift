@@ -11,15 +11,18 @@ import Pipeline
 /// whitespace, so a change to plotting code reruns figures, never `train`.
 public struct ToolStageRunner: StageRunner {
     public let kind: String
+    /// What the word after the kind name stands for (`recipe` for `figure <recipe>`).
+    public let argument: String?
     public let params: [ParamSpec]?
     /// The kind's own checks before anything runs (see `StageRunner.validate`).
     let check: @Sendable (Stage, String) -> [PipelineError]
     /// The child's arguments after the executable, from the stage's context.
     let arguments: @Sendable (StageContext) throws -> [String]
 
-    init(kind: String, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },
+    init(kind: String, argument: String? = nil, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },
          arguments: @escaping @Sendable (StageContext) throws -> [String]) {
         self.kind = kind
+        self.argument = argument
         self.params = params
         self.check = check
         self.arguments = arguments

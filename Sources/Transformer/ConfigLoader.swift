@@ -69,84 +69,22 @@ public enum ConfigLoader {
         }
     }
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
     private static func build(_ entries: [(key: String, value: Value, line: Int?)], source: String) throws(ConfigError) -> TrainingConfig {
-        var config = TrainingConfig.study
-        var model = config.model
-        var initStd: Float?
-        var dHead: Int?
+        var draft = ConfigDraft()
         for (key, value, line) in entries {
-            func fail(_ expected: String) -> ConfigError {
-                ConfigError(source: source, line: line, message: "'\(key)' must be \(expected), got \(describe(value))")
-            }
-            func int(min: Int = 1) throws(ConfigError) -> Int {
-                guard case .int(let n) = value, n >= min else { throw fail("an integer >= \(min)") }
-                return n
-            }
-            func real(min: Double = 0) throws(ConfigError) -> Float {
-                switch value {
-                case .int(let n) where Double(n) >= min: return Float(n)
-                case .double(let x) where x >= min && x.isFinite: return Float(x)
-                case .string(let s): if let x = Double(s), x >= min, x.isFinite { return Float(x) }
-                default: break
-                }
-                throw fail("a number >= \(min)")
-            }
-            func choice<E: RawRepresentable & CaseIterable>(_: E.Type) throws(ConfigError) -> E where E.RawValue == String {
-                if case .string(let s) = value, let e = E(rawValue: s) { return e }
-                throw fail("one of " + E.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))
-            }
-            switch key {
-            case "n_layers": model.nLayers = try int()
-            case "d_model": model.dModel = try int()
-            case "n_heads": model.nHeads = try int()
-            case "d_head": dHead = try int()
-            case "d_mlp":
-                if case .null = value { model.dMLP = nil } else { model.dMLP = try int() }
-            case "act_fn": model.actFn = try choice(ModelConfig.ActivationFunction.self)
-            case "d_vocab": model.dVocab = try int(min: 2)
-            case "n_ctx": model.nCtx = try int(min: 2)
-            case "normalization": model.normalization = try choice(ModelConfig.Normalization.self)
-            case "positional": model.positional = try choice(ModelConfig.Positional.self)
-            case "init_std": initStd = try real()
-            case "eps": model.eps = try real()
-            case "task":
-                guard case .string(let s) = value, let task = TaskKind(name: s) else {
-                    throw fail("'previous_token' or 'k_back:K' (e.g. 'k_back:2')")
-                }
-                config.task = task
-            case "batch": config.batch = try int()
-            case "steps": config.steps = try int(min: 1)
-            case "lr": config.lr = try real()
-            case "betas":
-                guard case .list(let items) = value, items.count == 2 else { throw fail("a list of two numbers in [0, 1)") }
-                var pair: [Float] = []
-                for item in items {
-                    switch item {
-                    case .double(let x) where x >= 0 && x < 1: pair.append(Float(x))
-                    case .int(0): pair.append(0)
-                    default: throw fail("a list of two numbers in [0, 1)")
-                    }
-                }
-                config.betas = (pair[0], pair[1])
-            case "weight_decay": config.weightDecay = try real()
-            case "grad_clip": config.gradClip = try real()
-            case "warmup_steps": config.warmupSteps = try int(min: 0)
-            case "seed": config.seed = UInt64(try int(min: 0))
-            case "checkpoint_every": config.checkpointEvery = try int()
-            case "log_every": config.logEvery = try int()
-            case "lr_schedule": config.lrSchedule = try choice(TrainingConfig.Schedule.self)
-            case "eval_batch": config.evalBatch = try int()
-            default:
+            guard let field = ConfigKey.byName[key] else {
                 throw ConfigError(source: source, line: line, message: "unknown key '\(key)'; known keys: \(knownKeys.joined(separator: " "))")
             }
+            let reading = ConfigValue(key: key, value: value, line: line, source: source)
+            do { try field.read(&draft, reading) } catch { throw error as? ConfigError ?? reading.fail("valid") }
         }
+        var (config, model) = (draft.config, draft.model)
         if entries.contains(where: { $0.key == "batch" }) && !entries.contains(where: { $0.key == "eval_batch" }) {
             config.evalBatch = config.batch
         }
-        model.initStd = initStd ?? 0.8 / Float(model.dModel).squareRoot()
+        model.initStd = draft.initStd ?? 0.8 / Float(model.dModel).squareRoot()
         // Without a d_head the heads split d_model evenly, as in TransformerLens.
-        if let dHead {
+        if let dHead = draft.dHead {
             model.dHead = dHead
         } else {
             guard model.dModel % model.nHeads == 0 else {
@@ -162,12 +100,10 @@ public enum ConfigLoader {
         return config
     }
 
-    public static let knownKeys = ["n_layers", "d_model", "n_heads", "d_head", "d_mlp", "act_fn", "d_vocab", "n_ctx",
-                            "normalization", "positional", "init_std", "eps", "task", "batch", "steps", "lr",
-                            "betas", "weight_decay", "grad_clip", "warmup_steps", "seed", "checkpoint_every",
-                            "log_every", "lr_schedule", "eval_batch"]
+    /// Every key a config may set (`ConfigKey.all`).
+    public static let knownKeys = ConfigKey.all.map(\.name)
 
-    private static func describe(_ value: Value) -> String {
+    static func describe(_ value: Value) -> String {
         switch value {
         case .int(let n): "\(n)"
         case .double(let x): "\(x)"

@@ -27,7 +27,8 @@ import Tensor
 /// `blocks.L.hook_resid_post`, `ln_final.hook_scale`, `ln_final.hook_normalized`. LayerNorm hooks
 /// exist only with normalization "LN", MLP hooks only with an MLP. As in TransformerLens,
 /// `hook_normalized` is the LayerNorm's output (after `w` and `b`), and a cached activation is
-/// the value after the hook ran.
+/// the value after the hook ran. ``HookName`` writes these names from their parts
+/// (`HookName.pattern(0)`, `.residPost(1)`), and `cache: .hooks([...])` selects them.
 public struct Model: Sendable, Equatable {
     public var parameters: Parameters
     public var config: ModelConfig { parameters.config }

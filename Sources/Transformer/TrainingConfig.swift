@@ -45,22 +45,6 @@ public struct TrainingConfig: Equatable, Sendable {
     /// The keys as one line of JSON, in a fixed order (so checkpoints are byte-stable).
     /// `d_mlp` is `null` for attention-only models.
     public var json: String {
-        let m = model
-        func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }  // Float's shortest form, e.g. 0.001, 1e-05
-        let fields: [(String, String)] = [
-            ("n_layers", "\(m.nLayers)"), ("d_model", "\(m.dModel)"), ("n_heads", "\(m.nHeads)"),
-            ("d_head", "\(m.dHead)"), ("d_mlp", m.dMLP.map { "\($0)" } ?? "null"),
-            ("act_fn", "\"\(m.actFn.rawValue)\""), ("d_vocab", "\(m.dVocab)"), ("n_ctx", "\(m.nCtx)"),
-            ("normalization", "\"\(m.normalization.rawValue)\""),
-            ("positional", "\"\(m.positional.rawValue)\""), ("init_std", number(m.initStd)),
-            ("eps", number(m.eps)), ("task", "\"\(task.name)\""), ("batch", "\(batch)"),
-            ("steps", "\(steps)"), ("lr", number(lr)),
-            ("betas", "[\(number(betas.0)), \(number(betas.1))]"),
-            ("weight_decay", number(weightDecay)), ("grad_clip", number(gradClip)),
-            ("warmup_steps", "\(warmupSteps)"), ("seed", "\(seed)"),
-            ("checkpoint_every", "\(checkpointEvery)"), ("log_every", "\(logEvery)"),
-            ("lr_schedule", "\"\(lrSchedule.rawValue)\""), ("eval_batch", "\(evalBatch)"),
-        ]
-        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        "{" + ConfigKey.all.map { "\"\($0.name)\": \($0.write(self))" }.joined(separator: ", ") + "}"
     }
 }

@@ -19,7 +19,7 @@ struct Clean: ParsableCommand {
 
     func run() throws {
         try reportingPipelineErrors {
-            _ = try PipelineCommands.clean(arguments, includeCommitted: committed, dryRun: dryRun)
+            _ = try PipelineCommands.clean(arguments, includeCommitted: committed, dryRun: dryRun, registry: .rederive)
         }
     }
 }

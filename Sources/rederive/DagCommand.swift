@@ -23,7 +23,7 @@ struct Dag: ParsableCommand {
     func run() throws {
         try reportingPipelineErrors {
             let overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
-            print(try PipelineCommands.dag(arguments, format: format, overrides: overrides, output: out), terminator: "")
+            print(try PipelineCommands.dag(arguments, format: format, overrides: overrides, output: out, registry: .rederive), terminator: "")
         }
     }
 }

@@ -4,7 +4,7 @@ import Pipeline
 /// Matrix/foreach expansion, interpolation, references and overrides.
 final class ExpansionTests: XCTestCase {
     private func expand(_ yaml: String, overrides: [String] = []) throws -> Pipeline {
-        let file = try PipelineFile.parse(yaml: yaml, path: "p.yaml")
+        let file = try PipelineFile.parse(yaml: yaml, path: "p.yaml", registry: .testKinds)
         return try PipelineExpander.expand(file, root: "/project", overrides: try overrides.map { try ParamOverride.parse($0) })
     }
 

@@ -230,7 +230,7 @@ final class MakeTests: XCTestCase {
           show:
             cmd: |
               echo "IN_SOURCE=$IN_SOURCE IN=$IN PARAM_LR=$PARAM_LR PARAM_BETAS=$PARAM_BETAS STAGE=$REDERIVE_STAGE" > "$OUT_REPORT"
-              case "$OUT_REPORT" in */artifacts/.rederive-tmp.report.txt) echo temp-ok >> "$OUT_REPORT";; esac
+              case "$OUT_REPORT" in */artifacts/.rederive-tmp-\(getpid()).report.txt) echo temp-ok >> "$OUT_REPORT";; esac
             params: {lr: 3.0e-4, betas: [0.9, 0.95]}
             inputs: {source: "stage:src:data"}
             outputs: {report: artifacts/report.txt}
@@ -240,6 +240,44 @@ final class MakeTests: XCTestCase {
         let root = URL(fileURLWithPath: project.root).standardizedFileURL.path
         XCTAssertEqual(project.read("artifacts/report.txt"),
                        "IN_SOURCE=\(root)/artifacts/src.txt IN=\(root)/artifacts/src.txt PARAM_LR=0.0003 PARAM_BETAS=[0.9,0.95] STAGE=show\ntemp-ok\n")
+    }
+
+    /// Each make writes to temporaries named with its own process id; the next make removes those
+    /// of makes no longer running and leaves a running make's (another pipeline's) alone.
+    func testTemporariesArePerMakeAndOnlyDeadMakesOnesAreRemoved() throws {
+        let yaml = """
+        stages:
+          a:
+            cmd: echo a > "$OUT"
+            outputs: [artifacts/a.txt]
+          d:
+            cmd: mkdir -p "$OUT" && echo d > "$OUT/x"
+            outputs: [artifacts/d/]
+        """
+        let project = try TestProject(yaml)
+        let live = Process()
+        live.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        live.arguments = ["30"]
+        try live.run()
+        defer { live.terminate(); live.waitUntilExit() }
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = ended.processIdentifier
+        try project.write("artifacts/.rederive-tmp-\(dead).a.txt", "from a killed make\n")
+        try project.write("artifacts/.rederive-tmp-\(dead).d/step-1", "from a killed make\n")
+        try project.write("artifacts/.d.previous-\(dead)/x", "set aside by a killed make\n")
+        try project.write("artifacts/.rederive-tmp-\(live.processIdentifier).a.txt", "another make, still running\n")
+        try project.write("artifacts/.rederive-tmp.a.txt", "an older build's fixed name\n")
+        XCTAssertEqual(try project.make().ran, ["a", "d"])
+        XCTAssertEqual(project.read("artifacts/a.txt"), "a\n")
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
+                       [".rederive-tmp-\(live.processIdentifier).a.txt"])
+        // The folder replaced on a rerun is set aside under this make's name, then removed.
+        XCTAssertEqual(try project.make(["d"], force: true).ran, ["d"])
+        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
+                       [".rederive-tmp-\(live.processIdentifier).a.txt"])
     }
 
     func testStagesRunInParallelUpToJobs() throws {
@@ -376,7 +414,7 @@ final class MakeTests: XCTestCase {
         """
         let project = try TestProject(yaml)
         try project.make()
-        let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false,
+        let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false, registry: project.registry,
                                                  console: Console(interactive: false, quiet: true), directory: project.root)
         XCTAssertTrue(removed.contains { $0.hasSuffix("artifacts/data.txt") })
         XCTAssertFalse(project.exists("artifacts/data.txt"))
@@ -387,22 +425,22 @@ final class MakeTests: XCTestCase {
 
     func testDagAsTextAndDot() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
-        let text = try PipelineCommands.dag([project.pipelinePath], format: .text, directory: project.root)
+        let text = try PipelineCommands.dag([project.pipelinePath], format: .text, registry: project.registry, directory: project.root)
         XCTAssertTrue(text.contains("double  [cmd]  <- gen"), text)
-        let dot = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let dot = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertTrue(dot.hasPrefix("digraph \"p\" {"))
         XCTAssertTrue(dot.contains("\"gen\" -> \"double\";"), dot)
     }
 
     func testCachedPipelineMatchesAFreshParseAndBadCachesAreIgnored() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
-        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let fresh = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertTrue(project.exists("artifacts/.rederive/p.pipeline"))
-        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root)
+        let cached = try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root)
         XCTAssertEqual(cached, fresh)
         XCTAssertEqual(Set(try project.make().ran), ["gen", "double", "other"])
         try project.write("artifacts/.rederive/p.pipeline", "{\"key\": \"garbage")
-        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, directory: project.root), fresh)
+        XCTAssertEqual(try PipelineCommands.dag([project.pipelinePath], format: .dot, registry: project.registry, directory: project.root), fresh)
         XCTAssertEqual(try project.make().ran, [])
     }
 

@@ -34,10 +34,11 @@ final class OrphanTests: XCTestCase {
         make.standardOutput = FileHandle.nullDevice
         make.standardError = FileHandle.nullDevice
         try make.run()
-        // Mid-stage: the first checkpoints are in the temporary run folder.
+        // Mid-stage: the first checkpoints are in this make's own temporary run folder.
+        let temporary = "artifacts/.rederive-tmp-\(make.processIdentifier).run"
         let deadline = Date(timeIntervalSinceNow: 20)
-        while !project.exists("artifacts/.rederive-tmp.run/step-3") && Date() < deadline { usleep(20_000) }
-        XCTAssertTrue(project.exists("artifacts/.rederive-tmp.run/step-3"), "the stage did not start")
+        while !project.exists(temporary + "/step-3") && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(project.exists(temporary + "/step-3"), "the stage did not start")
         kill(make.processIdentifier, SIGKILL)
         // Not `waitUntilExit`, which may take a while to notice: the next make starts at once,
         // while a surviving stage would still be running.

@@ -5,7 +5,7 @@ import Pipeline
 final class PipelineFileErrorTests: XCTestCase {
     private func error(_ yaml: String, overrides: [String] = [], file: StaticString = #filePath, line: UInt = #line) -> PipelineError? {
         do {
-            let parsed = try PipelineFile.parse(yaml: yaml, path: "Pipelines/bad.yaml")
+            let parsed = try PipelineFile.parse(yaml: yaml, path: "Pipelines/bad.yaml", registry: .testKinds)
             let overrides = try overrides.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
             _ = try PipelineExpander.expand(parsed, root: "/tmp", overrides: overrides)
             XCTFail("expected an error", file: file, line: line)
@@ -84,7 +84,33 @@ final class PipelineFileErrorTests: XCTestCase {
             kind: trian
             outputs: [artifacts/a]
         """
-        assertLocated(error(yaml), .wrongType, line: 3, column: 11, mentions: "expected train, analyze, figure <recipe>, slides")
+        // The parser knows the kinds of the registry it is given (here the study's stand-ins).
+        assertLocated(error(yaml), .missingRunner, line: 3, column: 11, mentions: "expected train, analyze, figure <recipe>, slides")
+        assertLocated(error(yaml), .missingRunner, line: 3, column: 11, mentions: "did you mean 'train'?")
+    }
+
+    func testKindArgumentsFollowTheRegistry() {
+        let bare = """
+        stages:
+          a:
+            kind: figure
+            outputs: [Figures/a.png]
+        """
+        assertLocated(error(bare), .wrongType, line: 3, column: 11, mentions: "stage kind 'figure' in stage 'a' needs one recipe")
+        let extra = """
+        stages:
+          a:
+            kind: slides deck
+            outputs: [Figures/a.pdf]
+        """
+        assertLocated(error(extra), .wrongType, line: 3, column: 11, mentions: "stage kind 'slides' in stage 'a' takes no argument")
+        let cmd = """
+        stages:
+          a:
+            kind: cmd
+            outputs: [Figures/a.pdf]
+        """
+        assertLocated(error(cmd), .missingRunner, line: 3, column: 11, mentions: "a `cmd:` key instead of `kind:`")
     }
 
     func testReferenceToMissingStage() {

@@ -10,6 +10,7 @@ final class ReproductionCheckTests: XCTestCase {
     /// Draws an 8 x 8 heatmap to every .png and .pdf output.
     struct HeatmapRunner: StageRunner {
         var kind: String { "figure" }
+        var argument: String? { "recipe" }
         func codeVersion(for stage: Stage) -> String { "figure heat/1" }
         func run(_ context: StageContext) throws {
             let colormap: Colormap = context.params["colormap"] == .string("magma") ? .magma : .viridis

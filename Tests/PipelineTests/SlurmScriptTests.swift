@@ -22,7 +22,7 @@ final class SlurmScriptTests: XCTestCase {
     """
 
     func pipeline(_ text: String) throws -> Pipeline {
-        try PipelineExpander.expand(try PipelineFile.parse(yaml: text, path: "p.yaml"), root: "/project")
+        try PipelineExpander.expand(try PipelineFile.parse(yaml: text, path: "p.yaml", registry: .testKinds), root: "/project")
     }
 
     func testEachStageIsOneJobAndAMatrixStageIsOneArray() throws {
@@ -115,7 +115,7 @@ final class SlurmScriptTests: XCTestCase {
     func testResourcesAreValidatedWithLocations() throws {
         func error(_ resources: String) -> PipelineError? {
             let text = "stages:\n  s:\n    cmd: true\n    outputs: [x]\n    resources: \(resources)\n"
-            do { _ = try PipelineFile.parse(yaml: text, path: "p.yaml"); return nil } catch { return error }
+            do { _ = try PipelineFile.parse(yaml: text, path: "p.yaml", registry: .testKinds); return nil } catch { return error }
         }
         XCTAssertNil(error(#"{cpus: 4, mem: 500M, time: "1-12:00:00", partition: gpu.a100, parallel: 8}"#))
         XCTAssertNil(error("{time: 30, mem: 4096}"))

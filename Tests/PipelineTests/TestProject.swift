@@ -84,6 +84,8 @@ struct FakeRunner: StageRunner {
     var log: RunLog
     var sources: [String: [String: String]] = [:]
     var params: [ParamSpec]? = nil
+    /// `figure` takes a recipe, as the study's does.
+    var argument: String? { kind == "figure" ? "recipe" : nil }
 
     func codeVersion(for stage: Stage) -> String {
         if !sources.isEmpty { return CodeSources.version(key: kind, sources: codeSources(for: stage)) }
@@ -103,6 +105,16 @@ struct FakeRunner: StageRunner {
                 try text.write(toFile: output.temporaryPath, atomically: false, encoding: .utf8)
             }
         }
+    }
+}
+
+extension StageRegistry {
+    /// `cmd` and stand-ins for the study's kinds (`train`, `analyze`, `figure <recipe>`,
+    /// `slides`), for tests that parse pipeline files without running them.
+    static var testKinds: StageRegistry {
+        var registry = StageRegistry.standard
+        for kind in ["train", "analyze", "figure", "slides"] { registry.register(FakeRunner(kind: kind, version: "1", log: RunLog())) }
+        return registry
     }
 }
 
