@@ -7,6 +7,8 @@ import Transformer
 /// batch and written as `.npy` arrays plus `summary.json`:
 ///
 ///     tokens.npy                                [seqs, n_ctx] int64, the evaluation batch
+///     loss_by_position.npy                      [n_ctx] mean loss at each position (NaN where
+///                                               no sequence has a target)
 ///     attention.L{l}.pattern.npy                [heads, n_ctx, n_ctx] mean pattern
 ///     pca.{stream}.projection.npy               [seqs, n_ctx, 3] coordinates on PC1..PC3
 ///     pca.{stream}.components.npy               [k, d_model]
@@ -57,23 +59,34 @@ public struct CheckpointAnalysis {
     /// The residual streams probed and decomposed, in forward order.
     var streams: [String] { HookName.residualStreams(config).map(\.name) }
 
+    /// The activations `write` reads from the evaluation forward. Caching only these spares the
+    /// forward copying out the rest (gigabytes at d_model 256: scores, results, normalised inputs).
+    var cachedActivations: Set<String> {
+        var names = Set(streams + ablatedActivations + ["hook_embed", "blocks.0.hook_attn_out"])
+        if config.positional == .learned { names.insert("hook_pos_embed") }
+        if config.hasLayerNorm { names.insert("ln_final.hook_scale") }
+        for l in 0..<config.nLayers {
+            names.formUnion(["blocks.\(l).hook_resid_pre", "blocks.\(l).attn.hook_pattern", "blocks.\(l).attn.hook_z"])
+            if config.hasMLP { names.formUnion(["blocks.\(l).mlp.hook_post", "blocks.\(l).hook_mlp_out"]) }
+        }
+        return names
+    }
+
     // MARK: Everything
 
     /// Computes every quantity and writes the arrays and `summary.json` into `folder`.
     @discardableResult
     public func write(to folder: String) throws(AnalysisError) -> AnalysisSummary {
         let output = try OutputFolder(folder)
-        let run = model.run(evalBatch, cache: .all)
+        let run = model.run(evalBatch, cache: .names(cachedActivations))
         let cache = run.cache
         try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), "tokens.npy")
+        try output.write(.float32(lossByPosition(run.lossPerPosition)), "loss_by_position.npy")
 
         let heads = try attentionAndCircuits(cache: cache, output: output)
-        var probeJobs = [(stream: String, residual: Tensor, normalized: Bool)](), pcas = [AnalysisSummary.PCA]()
-        for stream in streams {
-            let residual = try activation(cache, stream)
-            probeJobs += [(stream, residual, false), (stream, residual, true)]
-            pcas.append(try principalComponents(stream: stream, residual: residual, output: output))
-        }
+        let residuals = try streams.map { stream throws(AnalysisError) in try activation(cache, stream) }
+        let pcas = try principalComponents(residuals, output: output)
+        let probeJobs = zip(streams, residuals).flatMap { [($0, $1, false), ($0, $1, true)] }
         let probes = try PositionProbes.reports(probeJobs, settings: settings.probes, threads: ComputeThreads.count)
         let composition = try circuits.compositionScores()
         let dla = try logitAttribution(cache: cache)
@@ -165,17 +178,40 @@ public struct CheckpointAnalysis {
         return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
     }
 
-    private func principalComponents(stream: String, residual: Tensor, output: OutputFolder) throws(AnalysisError) -> AnalysisSummary.PCA {
-        let (batch, n, d) = (residual.shape[0], residual.shape[1], residual.shape[2])
-        let points = residual.reshaped([batch * n, d])
-        let pca = try PrincipalComponents(points: points, k: settings.pcaComponents)
-        try output.write(.float32(pca.components), "pca.\(stream).components.npy")
-        try output.write(.float32(pca.project(points, count: 3).reshaped([batch, n, min(3, pca.components.shape[0])])), "pca.\(stream).projection.npy")
-        let means = residual.meanOverFirstAxis()
-        let meanPCA = try PrincipalComponents(points: means, k: settings.pcaComponents)
-        try output.write(.float32(meanPCA.project(means, count: 3)), "pca.\(stream).position_mean.projection.npy")
-        return AnalysisSummary.PCA(stream: stream, explainedVarianceRatio: pca.explainedVarianceRatio,
-                                   positionMeanExplainedVarianceRatio: meanPCA.explainedVarianceRatio)
+    /// Mean loss at each position over the evaluation batch's targets; NaN where there are none.
+    func lossByPosition(_ lossPerPosition: Tensor) -> Tensor {
+        let (batch, n) = (evalBatch.batch, evalBatch.length)
+        var total = [Double](repeating: 0, count: n), count = [Double](repeating: 0, count: n)
+        for b in 0..<batch {
+            for p in 0..<n where evalBatch.lossMask[b * n + p] > 0 {
+                total[p] += Double(lossPerPosition.scalars[b * n + p])
+                count[p] += 1
+            }
+        }
+        return Tensor(shape: [n], scalars: (0..<n).map { count[$0] > 0 ? Float(total[$0] / count[$0]) : .nan })
+    }
+
+    /// PCA of every residual stream's vectors and of its per-position means, the streams fitted
+    /// in parallel (each on one thread, so the bits do not depend on the thread count) and
+    /// written in order.
+    private func principalComponents(_ residuals: [Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.PCA] {
+        let fits = try ParallelJobs.map(residuals.count, threads: ComputeThreads.count) { i, _ throws(AnalysisError) in
+            let residual = residuals[i]
+            let (batch, n, d) = (residual.shape[0], residual.shape[1], residual.shape[2])
+            let points = residual.reshaped([batch * n, d])
+            let pca = try PrincipalComponents(points: points, k: settings.pcaComponents)
+            let means = residual.meanOverFirstAxis()
+            let meanPCA = try PrincipalComponents(points: means, k: settings.pcaComponents)
+            return (pca: pca, projection: pca.project(points, count: 3).reshaped([batch, n, min(3, pca.components.shape[0])]),
+                    meanPCA: meanPCA, meanProjection: meanPCA.project(means, count: 3))
+        }
+        return try zip(streams, fits).map { stream, fit throws(AnalysisError) in
+            try output.write(.float32(fit.pca.components), "pca.\(stream).components.npy")
+            try output.write(.float32(fit.projection), "pca.\(stream).projection.npy")
+            try output.write(.float32(fit.meanProjection), "pca.\(stream).position_mean.projection.npy")
+            return AnalysisSummary.PCA(stream: stream, explainedVarianceRatio: fit.pca.explainedVarianceRatio,
+                                       positionMeanExplainedVarianceRatio: fit.meanPCA.explainedVarianceRatio)
+        }
     }
 
     /// Direct logit attribution from the cache; see `DirectLogitAttribution`.
@@ -185,19 +221,17 @@ public struct CheckpointAnalysis {
         var writers = [DirectLogitAttribution.Writer(name: "embed", output: try activation(cache, "hook_embed"))]
         if config.positional == .learned {
             let positions = try activation(cache, "hook_pos_embed")
-            // hook_pos_embed is [batch, pos, d] or [pos, d]; broadcast the latter over the batch.
-            let broadcast = positions.rank == 3 ? positions
-                : Tensor(shape: [batch, n, d], generating: { positions.scalars[$0 % (n * d)] })
-            writers.append(.init(name: "pos_embed", output: broadcast))
+            // hook_pos_embed is [batch, pos, d] or [pos, d]; the latter repeats for every sequence.
+            writers.append(positions.rank == 3 ? .init(name: "pos_embed", output: positions)
+                           : .init(name: "pos_embed", output: positions, rows: batch * n, first: 0, stride: d, period: n))
         }
         var biasWrite = Tensor.zeros([d])
         for l in 0..<config.nLayers {
-            let result = try activation(cache, "blocks.\(l).attn.hook_result")   // [batch, pos, head, d]
+            // Head h writes z_h W_O[h]; hook_z is [batch, pos, head, d_head].
+            let z = try activation(cache, "blocks.\(l).attn.hook_z"), wO = weights["blocks.\(l).attn.W_O"]!
             for h in 0..<config.nHeads {
-                writers.append(.init(name: "L\(l)H\(h)", output: Tensor(shape: [batch, n, d], generating: { index in
-                    let (row, j) = (index / d, index % d)
-                    return result.scalars[(row * config.nHeads + h) * d + j]
-                })))
+                writers.append(.init(name: "L\(l)H\(h)", inputs: z, rows: batch * n, first: h * config.dHead,
+                                     stride: config.nHeads * config.dHead, times: wO[slice: h]))
             }
             biasWrite += weights["blocks.\(l).attn.b_O"]!
             if config.hasMLP {
@@ -210,7 +244,7 @@ public struct CheckpointAnalysis {
         let scale = ln ? try activation(cache, "ln_final.hook_scale") : Tensor(shape: [batch * n], repeating: 1)
         let targets = (0..<(batch * n)).map { evalBatch.lossMask[$0] > 0 ? Int(evalBatch.targets[$0]) : -1 }
         return try DirectLogitAttribution(
-            writers: writers, biasWrite: biasWrite, finalScale: scale,
+            writers: writers, batch: batch, length: n, biasWrite: biasWrite, finalScale: scale,
             lnWeight: ln ? weights["ln_final.w"]! : Tensor(shape: [d], repeating: 1),
             lnBias: ln ? weights["ln_final.b"]! : Tensor(shape: [d]),
             centre: ln, unembed: weights["unembed.W_U"]!, unembedBias: weights["unembed.b_U"]!, targets: targets)
@@ -271,10 +305,12 @@ public struct CheckpointAnalysis {
         let forwards = (blocks + blocksPerForward - 1) / blocksPerForward
         let threads = ParallelJobs.workers(for: forwards, threads: ComputeThreads.count)
         let runners = (0..<threads).map { _ in ForwardRunner(model: model, capacity: blocksPerForward * sequences, length: length) }
-        let hooked = Set(names + ["blocks.0.hook_attn_out"])
         let losses = try ParallelJobs.map(forwards, threads: threads) { index, worker in
             let first = index * blocksPerForward, count = min(blocksPerForward, blocks - first)
             let batch = tiled(count)
+            // Only the activations this forward's blocks ablate are copied out to the hook.
+            var hooked = Set(names.indices.filter { (first..<(first + count)).contains(1 + $0) }.map { names[$0] })
+            if first + count > positionBlocks { hooked.insert("blocks.0.hook_attn_out") }
             let run = runners[worker].run(batch, cache: .none, hooking: hooked) { hook, activation in
                 let perSequence = activation.count / (count * sequences)
                 if let block = blockOf[hook], (first..<(first + count)).contains(block), let mean = means[hook] {

@@ -79,8 +79,10 @@ public struct LogisticProbe: Sendable {
                     // gradW = x^T p + l2 W; gradB = column sums of p.
                     for i in 0..<(d * c) { gradW[i] = w[i] * l2 }
                     Gemm.product(transposeA: true, m: d, n: c, k: n, a: x, lda: d, b: p, ldb: c, beta: 1, c: &gradW, ldc: c)
-                    for j in 0..<c { gradB[j] = 0 }
-                    for row in 0..<n { for j in 0..<c { gradB[j] += Double(p[row * c + j]) } }
+                    gradB.withUnsafeMutableBufferPointer { gradB in
+                        for j in 0..<c { gradB[j] = 0 }
+                        for row in 0..<n { for j in 0..<c { gradB[j] += Double(p[row * c + j]) } }
+                    }
                 }
                 for i in 0..<(d * c) {
                     let g = gradW[i]

@@ -3,7 +3,7 @@ import Tensor
 /// Principal components of a cloud of points, from an eigendecomposition of its covariance.
 ///
 /// The covariance is `d x d` (d_model), so one product over the `n x d` points and one small
-/// Jacobi eigendecomposition do the work, however many points there are.
+/// symmetric eigendecomposition do the work, however many points there are.
 public struct PrincipalComponents: Sendable {
     /// The mean point, `[d]`.
     public var mean: Tensor
@@ -33,15 +33,7 @@ public struct PrincipalComponents: Sendable {
         let total = eigen.values.reduce(0) { $0 + Double(max($1, 0)) }
         variances = Array(eigen.values.prefix(kept)).map { max($0, 0) }
         explainedVarianceRatio = variances.map { total > 0 ? Float(Double($0) / total) : 0 }
-        var rows = [Float]()
-        rows.reserveCapacity(kept * d)
-        for i in 0..<kept {
-            var row = Array(eigen.vectors[slice: i].scalars)
-            let largest = row.indices.max { abs(row[$0]) < abs(row[$1]) } ?? 0
-            if row[largest] < 0 { row = row.map { -$0 } }
-            rows += row
-        }
-        components = Tensor(shape: [kept, d], scalars: rows)
+        components = Tensor(shape: [kept, d], scalars: Array(eigen.vectors.scalars.prefix(kept * d)))
     }
 
     /// The coordinates of `points` (`[n, d]`) on the first `count` components: `[n, count]`.

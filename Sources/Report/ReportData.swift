@@ -3,8 +3,8 @@ import Analysis
 import Tensor
 import Transformer
 
-/// What the report is drawn from: one model's analysis folder (as `rederive analyze` writes it)
-/// plus what the analysis does not store: the loss at each position, and each head's k-back score.
+/// What the report is drawn from: one model's analysis folder (as `rederive analyze` writes it),
+/// the model's config, and each head's k-back score, which the analysis does not store.
 public struct ReportData {
     public let analysisFolder: String
     public let summary: AnalysisSummary
@@ -32,17 +32,17 @@ public struct ReportData {
         var isFolder: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder)
         let modelPath = isFolder.boolValue ? RunFolder(source).modelPath : source
-        let analysis = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings)
-        let run = analysis.checkpoint.model.run(analysis.evalBatch, cache: .none)
-        let batch = analysis.evalBatch
-        var lossByPosition = [Double](repeating: 0, count: batch.length), counts = [Double](repeating: 0, count: batch.length)
-        for b in 0..<batch.batch {
-            for p in 0..<batch.length where batch.lossMask[b * batch.length + p] > 0 {
-                lossByPosition[p] += Double(run.lossPerPosition.scalars[b * batch.length + p])
-                counts[p] += 1
-            }
+        // The checkpoint again, for its config and the notes loading it printed (no forward).
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.load(modelPath, options: settings.checkpoint) } catch {
+            throw .badCheckpoint(path: modelPath, reason: "\(error)")
         }
-        for p in 0..<batch.length { lossByPosition[p] = counts[p] > 0 ? lossByPosition[p] / counts[p] : .nan }
+        let lossByPosition: [Double]
+        do {
+            lossByPosition = try NumpyFile.readTensor(analysisFolder + "/loss_by_position.npy").scalars.map(Double.init)
+        } catch {
+            throw .badInput("\(error)")
+        }
         var training: [TrainingMetrics]?
         if isFolder.boolValue {
             let path = analysisFolder + "/training.json"
@@ -52,9 +52,9 @@ public struct ReportData {
             }
             training = rows
         }
-        return ReportData(analysisFolder: analysisFolder, summary: summary, model: analysis.checkpoint.config.model,
-                          task: analysis.checkpoint.config.task, lossByPosition: lossByPosition,
-                          training: training, notes: analysis.checkpoint.notes)
+        return ReportData(analysisFolder: analysisFolder, summary: summary, model: checkpoint.config.model,
+                          task: checkpoint.config.task, lossByPosition: lossByPosition,
+                          training: training, notes: checkpoint.notes)
     }
 
     /// An array of the analysis folder.

@@ -27,7 +27,7 @@ public enum ArrayFileError: Error, Equatable, CustomStringConvertible {
         case .badLayout(let path, let reason):
             "\(path): bad layout: \(reason); the file is damaged, regenerate it"
         case .unknownDType(let path, let dtype):
-            "\(path): unknown dtype '\(dtype)'; Rederive reads float32, int32 and int64 (little-endian)"
+            "\(path): unknown dtype '\(dtype)'; Rederive reads float32, int32 and int64 (little-endian), and in safetensors also F16 and BF16 (as float32)"
         case .shapeMismatch(let path, let name, let shape, let byteCount):
             "\(path): \(name.map { "tensor '\($0)': " } ?? "")shape mismatch: shape \(shape) does not match the \(byteCount) bytes of data; the file is damaged or its header wrong, regenerate it"
         case .missingTensor(let path, let name):

@@ -1,9 +1,10 @@
-/// Symmetric eigendecomposition and SVD by Jacobi rotations, in `Double`, for the small matrices
-/// the analyses need (d_model-sized covariances and weight matrices).
+/// Symmetric eigendecomposition (Householder tridiagonalisation and implicit QL, in
+/// `LinearAlgebra+SymmetricEigen.swift`) and SVD (one-sided Jacobi), in `Double`, for the small
+/// matrices the analyses need (d_model-sized covariances and weight matrices).
 ///
 /// LAPACK's results depend on the library build and on the CPU kernel it picks; these depend
-/// only on the input: the rotations run in a fixed cyclic order, built from +, −, ×, ÷ and sqrt.
-/// Both routines stop after `maxSweeps` sweeps at most, and say so instead of spinning.
+/// only on the input: every loop runs in a fixed order, built from +, −, ×, ÷ and sqrt. Both
+/// routines stop after a bounded number of iterations, and say so instead of spinning.
 ///
 /// Sign convention: every eigenvector and every left singular vector is flipped, if needed, so
 /// that its largest-magnitude entry (the first one, on ties) is positive (scikit-learn's
@@ -25,40 +26,9 @@ public enum LinearAlgebra {
         public var vt: Tensor
     }
 
-    /// Sweeps after which a decomposition gives up. Jacobi converges quadratically; the
-    /// analyses' matrices need fewer than 15.
+    /// Sweeps after which the SVD gives up. Jacobi converges quadratically; the analyses'
+    /// matrices need fewer than 15.
     public static let maxSweeps = 60
-
-    /// Decomposes a symmetric `[n, n]` matrix (its upper triangle is mirrored onto the lower).
-    public static func symmetricEigen(_ matrix: Tensor) throws(LinearAlgebraError) -> SymmetricEigen {
-        guard matrix.rank == 2, matrix.shape[0] == matrix.shape[1] else {
-            throw .notSquare(shape: matrix.shape)
-        }
-        try requireFinite(matrix)
-        let n = matrix.shape[0]
-        if n == 0 { return SymmetricEigen(values: [], vectors: matrix) }
-        var a = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in i..<n { a[i * n + j] = Double(matrix.scalars[i * n + j]); a[j * n + i] = a[i * n + j] } }
-        // Rows of v are the eigenvectors.
-        var v = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { v[i * n + i] = 1 }
-        let converged = a.withUnsafeMutableBufferPointer { a in
-            v.withUnsafeMutableBufferPointer { v in
-                for _ in 0..<maxSweeps {
-                    if !jacobiSweep(a.baseAddress!, v.baseAddress!, n) { return true }
-                }
-                return false
-            }
-        }
-        guard converged else { throw .notConverged(routine: "symmetric eigendecomposition", sweeps: maxSweeps) }
-        let order = (0..<n).sorted { a[$0 * n + $0] > a[$1 * n + $1] || (a[$0 * n + $0] == a[$1 * n + $1] && $0 < $1) }
-        var vectors = [Float](repeating: 0, count: n * n)
-        for (row, column) in order.enumerated() {
-            let sign = signToMakeLargestPositive(Array(v[(column * n)..<(column * n + n)]))
-            for k in 0..<n { vectors[row * n + k] = Float(sign * v[column * n + k]) }
-        }
-        return SymmetricEigen(values: order.map { Float(a[$0 * n + $0]) }, vectors: Tensor(shape: [n, n], scalars: vectors))
-    }
 
     /// The thin SVD of an `[m, n]` matrix, by one-sided Jacobi on the columns (Hestenes).
     public static func svd(_ matrix: Tensor) throws(LinearAlgebraError) -> SVD {
@@ -86,7 +56,7 @@ public enum LinearAlgebra {
                 return false
             }
         }
-        guard converged else { throw .notConverged(routine: "singular value decomposition", sweeps: maxSweeps) }
+        guard converged else { throw .notConverged(routine: "singular value decomposition", iterations: maxSweeps) }
         let norms = (0..<n).map { j in (0..<m).reduce(0.0) { $0 + w[j * m + $1] * w[j * m + $1] }.squareRoot() }
         let order = (0..<n).sorted { norms[$0] > norms[$1] || (norms[$0] == norms[$1] && $0 < $1) }
         // U's columns: the normalised columns of w; those of zero singular values complete an
@@ -107,35 +77,6 @@ public enum LinearAlgebra {
         }
         return SVD(u: Tensor(shape: [m, n], scalars: u), singularValues: order.map { Float(norms[$0]) },
                    vt: Tensor(shape: [n, n], scalars: vt))
-    }
-
-    /// One cyclic sweep of two-sided Jacobi over the symmetric `a` (`n` square), accumulating
-    /// the rotations in `v`, whose rows are the eigenvectors. Returns false, without rotating, once the off-diagonal
-    /// part is negligible (below 1e-30 of the diagonal's square sum).
-    static func jacobiSweep(_ a: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
-        var off = 0.0, diagonal = 0.0
-        for i in 0..<n {
-            diagonal += a[i * n + i] * a[i * n + i]
-            for j in (i + 1)..<max(i + 1, n) { off += a[i * n + j] * a[i * n + j] }
-        }
-        if off <= 1e-30 * diagonal || off == 0 { return false }
-        for p in 0..<(n - 1) {
-            for q in (p + 1)..<n {
-                let apq = a[p * n + q]
-                if apq == 0 { continue }
-                let (c, s) = rotation(a[p * n + p], a[q * n + q], apq)
-                // A <- Jᵀ A J: columns p and q, then rows p and q.
-                for k in 0..<n {
-                    let akp = a[k * n + p], akq = a[k * n + q]
-                    a[k * n + p] = c * akp - s * akq
-                    a[k * n + q] = s * akp + c * akq
-                }
-                rotate(a + p * n, a + q * n, count: n, c, s)
-                a[p * n + q] = 0; a[q * n + p] = 0
-                rotate(v + p * n, v + q * n, count: n, c, s)
-            }
-        }
-        return true
     }
 
     /// One cyclic sweep of one-sided Jacobi over the column pairs of `w` (column-major, `rows`
@@ -250,7 +191,9 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     case notSquare(shape: [Int])
     case notAMatrix(shape: [Int])
     case nonFinite(shape: [Int], index: Int)
-    case notConverged(routine: String, sweeps: Int)
+    /// An iterative routine stopped at its bound: `iterations` counts Jacobi sweeps for the SVD
+    /// and QL iterations for the eigendecomposition.
+    case notConverged(routine: String, iterations: Int)
     case notPositiveDefinite(dimension: Int)
 
     public var description: String {
@@ -261,8 +204,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
             "the \(shape) matrix holds a non-finite value (flat index \(index)); check the weights or activations it came from"
         case .notPositiveDefinite(let n):
             "the \(n) x \(n) system is not positive definite; the features may be constant or collinear"
-        case let .notConverged(routine, sweeps):
-            "the \(routine) did not converge in \(sweeps) Jacobi sweeps; the matrix may be badly scaled"
+        case let .notConverged(routine, iterations):
+            "the \(routine) did not converge in \(iterations) iterations; the matrix may be badly scaled"
         }
     }
 }

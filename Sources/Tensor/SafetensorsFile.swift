@@ -13,6 +13,9 @@ public struct SafetensorsFile: Equatable, Sendable {
     /// Names of BOOL tensors (PyTorch's attention-mask buffers), skipped when reading: no
     /// model parameter is boolean.
     public var skippedBoolTensors: [String] = []
+    /// Names of the F16 and BF16 tensors (a half-precision PyTorch model), read exactly as
+    /// float32 (see `HalfPrecision`); the writer writes them back as F32.
+    public var widenedTensors: [String] = []
 
     public init(arrays: [String: NDArray] = [:], metadata: [String: String] = [:]) {
         self.arrays = arrays
@@ -114,7 +117,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         }
         var file = SafetensorsFile()
         let dataLength = bytes.count - dataStart
-        var extents: [(name: String, begin: Int, end: Int, dtype: DType, shape: [Int])] = []
+        var extents: [(name: String, begin: Int, end: Int, dtype: DType, half: HalfPrecision.Format?, shape: [Int])] = []
         for (name, entry) in entries {
             if name == "__metadata__" {
                 guard let metadata = entry as? [String: String] else {
@@ -130,7 +133,8 @@ public struct SafetensorsFile: Equatable, Sendable {
                 throw .badHeader(path: path, reason: "tensor '\(name)' needs dtype, shape and two data_offsets")
             }
             if dtypeName == "BOOL" { file.skippedBoolTensors.append(name); continue }
-            guard let dtype = DType.allCases.first(where: { $0.safetensorsName == dtypeName }) else {
+            let half = HalfPrecision.Format(rawValue: dtypeName)
+            guard let dtype = half == nil ? DType.allCases.first(where: { $0.safetensorsName == dtypeName }) : .float32 else {
                 throw .unknownDType(path: path, dtype: dtypeName)
             }
             let shape = try shapeValues.map { value throws(ArrayFileError) -> Int in
@@ -145,10 +149,10 @@ public struct SafetensorsFile: Equatable, Sendable {
             guard end <= dataLength else {
                 throw .truncated(path: path, expectedBytes: dataStart + end, actualBytes: bytes.count)
             }
-            guard NumpyFile.byteCount(shape: shape, elementSize: dtype.size) == end - begin else {
+            guard NumpyFile.byteCount(shape: shape, elementSize: half == nil ? dtype.size : 2) == end - begin else {
                 throw .shapeMismatch(path: path, name: name, shape: shape, byteCount: end - begin)
             }
-            extents.append((name, begin, end, dtype, shape))
+            extents.append((name, begin, end, dtype, half, shape))
         }
         // In order of offset (then name, for empty tensors), each tensor starts where the last ended.
         extents.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
@@ -166,9 +170,11 @@ public struct SafetensorsFile: Equatable, Sendable {
         }
         for extent in extents {
             file.arrays[extent.name] = bytes.withUnsafeBytes { raw in
-                NDArray.decode(dtype: extent.dtype, shape: extent.shape,
-                               bytes: UnsafeRawBufferPointer(rebasing: raw[(dataStart + extent.begin)..<(dataStart + extent.end)]))
+                let elements = UnsafeRawBufferPointer(rebasing: raw[(dataStart + extent.begin)..<(dataStart + extent.end)])
+                guard let half = extent.half else { return NDArray.decode(dtype: extent.dtype, shape: extent.shape, bytes: elements) }
+                return .float32(Tensor(shape: extent.shape, scalars: HalfPrecision.widen(elements, format: half)))
             }
+            if extent.half != nil { file.widenedTensors.append(extent.name) }
         }
         return file
     }

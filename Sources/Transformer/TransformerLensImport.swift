@@ -17,7 +17,8 @@ public struct CheckpointOptions: Sendable {
 
 /// Turns a TransformerLens state dict into a `Checkpoint`. The parameter names are already
 /// Rederive's; what differs is the rest of the file: attention-mask buffers (`attn.mask`, a BOOL
-/// tensor, and `attn.IGNORE`) are skipped, and the config comes from elsewhere. What was skipped
+/// tensor, and `attn.IGNORE`) are skipped, half-precision tensors are widened to float32, and the
+/// config comes from elsewhere. What was skipped
 /// or inferred is returned in `Checkpoint.notes`, for the command to print once.
 enum TransformerLensImport {
     static func checkpoint(_ contents: SafetensorsFile, path: String, options: CheckpointOptions) throws(CheckpointError) -> Checkpoint {
@@ -26,6 +27,10 @@ enum TransformerLensImport {
         if !buffers.isEmpty {
             notes.append("skipped \(buffers.count) non-parameter buffer\(buffers.count == 1 ? "" : "s") (attention masks: "
                 + buffers.prefix(2).joined(separator: ", ") + (buffers.count > 2 ? ", ..." : "") + ")")
+        }
+        let widened = contents.widenedTensors.filter { !isBuffer($0) }.count
+        if widened > 0 {
+            notes.append("read \(widened) half-precision (F16/BF16) tensor\(widened == 1 ? "" : "s") as float32, exactly; the analysis runs in float32")
         }
         var model: ModelConfig
         if let configFile = options.configFile {

@@ -110,6 +110,12 @@ final class CheckpointAnalysisTests: XCTestCase {
         XCTAssertEqual(summary.uniformLoss, log(12), accuracy: 1e-12)
         let byPosition = try NumpyFile.readTensor(scratch + "/all/ablation.attn0_by_position.npy")
         XCTAssertEqual(byPosition.shape, [6])
+        // Position 0 (BOS) has no target; every other position has one in every sequence, so
+        // the positions' mean is the loss.
+        let lossByPosition = try NumpyFile.readTensor(scratch + "/all/loss_by_position.npy").scalars
+        XCTAssertEqual(lossByPosition.count, 6)
+        XCTAssertTrue(lossByPosition[0].isNaN)
+        XCTAssertEqual(lossByPosition.dropFirst().reduce(0.0) { $0 + Double($1) } / 5, summary.loss, accuracy: 1e-5)
         let decoded = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/all/summary.json")))
         XCTAssertEqual(decoded, summary)
     }

@@ -69,6 +69,39 @@ final class TransformerLensAgreementTests: XCTestCase {
         }
     }
 
+    /// Half-precision state dicts, as PyTorch saves a model after `model.half()` or
+    /// `.to(torch.bfloat16)` (make_half_precision.py): every parameter is the float32 fixture's
+    /// value rounded to F16 or BF16 (round to nearest, ties to even), read back exactly, and the
+    /// model still gives TransformerLens's float32 logits to within half precision.
+    func testHalfPrecisionStateDictsLoadExactly() throws {
+        let name = "heads4_gelu"
+        let options = CheckpointOptions(configFile: folder(name) + "/config.json")
+        let full = try Checkpoint.load(folder(name) + "/model.safetensors", options: options)
+        let toBFloat16 = { (x: Float) -> Float in
+            let bits = x.bitPattern
+            return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+        }
+        for (suffix, round) in [("f16", { Float(Float16($0)) }), ("bf16", toBFloat16)] {
+            let half = try Checkpoint.load(folder(name) + "/model.\(suffix).safetensors", options: options)
+            XCTAssertEqual(half.config.model, full.config.model)
+            let expected = full.model.parameters.storage.map { round($0).bitPattern }
+            XCTAssertEqual(half.model.parameters.storage.map(\.bitPattern), expected, suffix)
+            XCTAssertNotEqual(half.model.parameters.storage, full.model.parameters.storage, "\(suffix) should have rounded something")
+            XCTAssertTrue(half.notes.contains { $0.contains("half-precision (F16/BF16) tensors as float32") }, "\(half.notes)")
+            let run = half.model.run(try batch(name, model: half.config.model), cache: .none)
+            try assertClose(run.logits, folder(name) + "/logits.npy", tolerance: suffix == "f16" ? 2e-3 : 2e-2)
+        }
+    }
+
+    /// An F16 weight that overflowed to infinity is refused with the same error as a float32 one.
+    func testHalfPrecisionInfinityIsRefused() throws {
+        let path = folder("heads4_gelu") + "/model.f16.nonfinite.safetensors"
+        XCTAssertThrowsError(try Checkpoint.load(path, options: CheckpointOptions(configFile: folder("heads4_gelu") + "/config.json"))) { error in
+            XCTAssertEqual(error as? CheckpointError, .nonFinite(path: path, name: "embed.W_E", index: [3, 5], value: .infinity))
+            XCTAssertTrue("\(error)".hasPrefix(path + ": tensor 'embed.W_E' holds inf at index [3, 5]"), "\(error)")
+        }
+    }
+
     /// Without --config or metadata the config is inferred from the shapes, and the forward is
     /// the same (these models use relu, or have no MLP, which inference assumes or sees).
     func testInferredConfigGivesTheSameForward() throws {

@@ -166,8 +166,11 @@ final class ArrayFileTests: XCTestCase {
                                           named: "json.safetensors", safetensors: true) else {
             return XCTFail("bad JSON")
         }
+        XCTAssertEqual(readError(replace(good, "\"I32\"", "\"F64\""), named: "f64.safetensors", safetensors: true),
+                       .unknownDType(path: path("f64.safetensors"), dtype: "F64"))
+        // F16 is read, but two bytes an element: the I32 tensor's 12 bytes are not 3 of them.
         XCTAssertEqual(readError(replace(good, "\"I32\"", "\"F16\""), named: "f16.safetensors", safetensors: true),
-                       .unknownDType(path: path("f16.safetensors"), dtype: "F16"))
+                       .shapeMismatch(path: path("f16.safetensors"), name: "positions", shape: [3], byteCount: 12))
         XCTAssertEqual(readError(replace(good, "\"shape\":[4,3]", "\"shape\":[3,3]"), named: "shape.safetensors", safetensors: true),
                        .shapeMismatch(path: path("shape.safetensors"), name: "embed.W_E", shape: [3, 3], byteCount: 48))
         guard case .badHeader = readError([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0] + good.dropFirst(8),
