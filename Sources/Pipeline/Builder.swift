@@ -41,6 +41,19 @@ final class Builder {
     private var doneCount = 0
     private var result = MakeResult()
 
+    /// Each declaration's `resources:`, read when a stage first asks (a no-op make never does).
+    private var declaredResources: [String: StageResources]?
+
+    /// The CPUs stage `i` asks for (`resources: {cpus: N}`), 1 when it does not say.
+    private func cpus(of i: Int) -> Int {
+        if declaredResources == nil {
+            // The file parsed already, so its resources are valid; a read error leaves 1 CPU each.
+            let yaml = (try? project.readPipelineBytes()).map { String(decoding: $0, as: UTF8.self) }
+            declaredResources = yaml.flatMap { try? StageResources.read(yaml: $0, path: project.relativeDisplay(project.pipelineFile)) } ?? [:]
+        }
+        return declaredResources?[pipeline.stages[i].baseName]?.cpus ?? 1
+    }
+
     private var pipeline: Pipeline { scheduler.pipeline }
     private var console: Console { scheduler.console }
     private var project: Project { scheduler.project }
@@ -72,7 +85,10 @@ final class Builder {
         while true {
             handleInterrupt()
             if abandonStuckStages() { break }
-            while interruptedAt == nil, executor.canRunMore(), let i = ready.pop() { launch(i) }
+            while interruptedAt == nil, let i = ready.first, executor.canStart(cpus: cpus(of: i)) {
+                _ = ready.pop()
+                launch(i)
+            }
             if running.isEmpty && (ready.items.isEmpty || interruptedAt != nil) { break }
             drawLive()
             for (i, outcome) in try executor.wait(timeout: 0.1) { finish(i, outcome) }
@@ -196,7 +212,7 @@ final class Builder {
         running[i] = r
         state[i] = .running
         if !console.isInteractive { console.line("run    \(stage.name)") }
-        executor.start(StageJob(index: i, runner: runner, context: context))
+        executor.start(StageJob(index: i, runner: runner, context: context, cpus: cpus(of: i)))
     }
 
     /// Hands a stage the plan says will run to an executor that chains jobs itself, and makes

@@ -8,6 +8,8 @@ public struct StageJob: Sendable {
     /// Where to run it here: its log, this make's temporary outputs, its thread budget. Nil for
     /// executors that chain jobs themselves, whose jobs prepare their own (`run-stage`).
     public var context: StageContext?
+    /// CPUs it occupies here (`resources: {cpus: N}`), so that `make -j` counts cores, not stages.
+    public var cpus = 1
 }
 
 /// How a job ended.
@@ -38,6 +40,8 @@ public protocol Executor: AnyObject {
     var chainsDependencies: Bool { get }
     /// Whether another job may start now (`make -j`).
     func canRunMore() -> Bool
+    /// Whether a job needing `cpus` CPUs may start now.
+    func canStart(cpus: Int) -> Bool
     /// Starts `job` and returns at once; its outcome comes back from `wait`.
     func start(_ job: StageJob)
     /// Waits up to `timeout` seconds for jobs to end; returns those that did (possibly none).
@@ -49,22 +53,28 @@ public protocol Executor: AnyObject {
 
 extension Executor {
     public var chainsDependencies: Bool { false }
+    public func canStart(cpus: Int) -> Bool { canRunMore() }
 }
 
 /// Runs each job on its own thread of this process (8 MiB stack: in-process runners may recurse
-/// or keep big stack buffers), up to `jobs` at a time.
+/// or keep big stack buffers), up to `jobs` CPUs at a time: a job counts the CPUs its stage's
+/// `resources: {cpus: N}` asks for (at most `jobs`, so that it can always run alone).
 public final class LocalExecutor: Executor {
     private let jobs: Int
     private let events = EventQueue()
-    private var running = [Int: Cancellation]()
+    private var running = [Int: (cancellation: Cancellation, cpus: Int)]()
 
     public init(jobs: Int = 1) { self.jobs = max(1, jobs) }
 
-    public func canRunMore() -> Bool { running.count < jobs }
+    private var cpusInUse: Int { running.values.reduce(0) { $0 + $1.cpus } }
+
+    public func canRunMore() -> Bool { cpusInUse < jobs }
+
+    public func canStart(cpus: Int) -> Bool { cpusInUse + min(max(1, cpus), jobs) <= jobs }
 
     public func start(_ job: StageJob) {
         guard let context = job.context else { return events.push(job.index, .failed("no context to run the stage in", logs: [])) }
-        running[job.index] = context.cancellation
+        running[job.index] = (context.cancellation, min(max(1, job.cpus), jobs))
         let events = self.events
         let thread = Thread {
             let outcome: StageJobOutcome
@@ -87,7 +97,7 @@ public final class LocalExecutor: Executor {
     }
 
     public func abort(force: Bool) {
-        for cancellation in running.values { cancellation.cancel(force: force) }
+        for job in running.values { job.cancellation.cancel(force: force) }
     }
 }
 

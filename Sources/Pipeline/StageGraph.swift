@@ -48,6 +48,8 @@ extension PipelineExpander {
             var i = items.count - 1
             while i > 0, items[(i - 1) / 2] > items[i] { items.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
         }
+        /// The next index `pop` would return.
+        var first: Int? { items.first }
         mutating func pop() -> Int? {
             guard let top = items.first else { return nil }
             let last = items.removeLast()

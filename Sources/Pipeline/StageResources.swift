@@ -2,7 +2,8 @@ import Yams
 
 /// What a stage asks a cluster for: `resources: {cpus: 2, mem: 4G, time: "01:00:00", partition: debug, parallel: 4}`.
 ///
-/// Local runs ignore it; the Slurm executor turns it into `#SBATCH` lines and Kubernetes manifests
+/// Local runs count `cpus` against `make -j` (a stage asking for all of them runs alone) and
+/// ignore the rest; the Slurm executor turns it into `#SBATCH` lines and Kubernetes manifests
 /// into requests. `parallel` caps how many expansions of a matrix stage run at once (`--array=0-N%K`).
 /// Values are literal (no `${...}`): they describe the stage declaration, shared by every expansion.
 public struct StageResources: Sendable, Equatable {

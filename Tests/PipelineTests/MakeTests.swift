@@ -296,6 +296,30 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(Set(result.ran), ["left", "right"])
     }
 
+    func testAStageAskingForEveryCPURunsAlone() throws {
+        // `wide` asks for both CPUs of `-j 2`: no other stage may run while its flag is up.
+        let yaml = """
+        stages:
+          wide:
+            cmd: touch artifacts/wide.flag; sleep 0.5; rm artifacts/wide.flag; echo w > "$OUT"
+            outputs: [artifacts/wide.txt]
+            resources: {cpus: 2}
+          left:
+            cmd: if [ -e artifacts/wide.flag ]; then echo beside > artifacts/left.seen; fi; echo l > "$OUT"
+            outputs: [artifacts/left.txt]
+          right:
+            cmd: if [ -e artifacts/wide.flag ]; then echo beside > artifacts/right.seen; fi; echo r > "$OUT"
+            outputs: [artifacts/right.txt]
+        """
+        let project = try TestProject(yaml, files: ["artifacts/.keep": ""])
+        let result = try project.make(jobs: 2)
+        XCTAssertEqual(Set(result.ran), ["wide", "left", "right"])
+        for side in ["left", "right"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: project.root + "/artifacts/\(side).seen"),
+                           "\(side) ran beside the stage that asked for every CPU")
+        }
+    }
+
     func testSecondConcurrentMakeRefuses() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
         let held = try ProcessLock(path: project.root + "/artifacts/.rederive/p.pid", pipeline: "p", wait: false)
