@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
-        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline", "Stages"],
+        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),

@@ -2,7 +2,6 @@ import Analysis
 import AtomicFiles
 import Foundation
 import Pipeline
-import Stages
 import Tensor
 import Transformer
 
@@ -24,7 +23,7 @@ enum FuzzTarget: String, CaseIterable {
         switch self {
         case .pipeline:
             guard let text = String(validating: bytes, as: UTF8.self),
-                  let file = try? PipelineFile.parse(yaml: text, path: "fuzz.yaml", registry: .study) else { return }
+                  let file = try? PipelineFile.parse(yaml: text, path: "fuzz.yaml", registry: ParseOnlyRunner.studyKinds) else { return }
             _ = try? PipelineExpander.expand(file, root: Self.scratch)
         case .config:
             guard let text = String(validating: bytes, as: UTF8.self) else { return }
