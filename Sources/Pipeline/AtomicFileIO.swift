@@ -28,6 +28,11 @@ enum AtomicFileIO {
         do { try AtomicFile.commitFolder(temporary, to: path) } catch { throw wrap(error) }
     }
 
+    /// Removes the `.NAME.tmp-PID` files that processes no longer running left in `folder`.
+    static func removeStaleTemporaries(in folder: String) {
+        AtomicFile.removeStaleTemporaries(in: folder)
+    }
+
     static func makeFolders(parentOf path: String) throws(PipelineError) {
         do { try AtomicFile.makeFolders(parentOf: path) } catch { throw wrap(error) }
     }

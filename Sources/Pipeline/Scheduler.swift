@@ -185,8 +185,12 @@ public final class Scheduler {
     /// A killed make leaves the temporary outputs of the stages it was running, and its stages'
     /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). Each make's temporaries
     /// carry its process id (`OutputTemporaries`), so those of makes no longer running are
-    /// stale, whether or not their stage runs again; a live make's are left alone.
+    /// stale, whether or not their stage runs again; a live make's are left alone. A make killed
+    /// while writing the lock file or its state leaves `.p.lock.tmp-PID` beside the pipeline and
+    /// state temporaries in `.rederive/`: those folders are swept too.
     func removeStaleTemporaries() {
+        AtomicFileIO.removeStaleTemporaries(in: folder(of: project.lockPath))
+        AtomicFileIO.removeStaleTemporaries(in: project.stateFolder(artifacts: pipeline.artifacts))
         var folders = [String: Set<String>]()
         for stage in pipeline.stages {
             for output in stage.outputs {

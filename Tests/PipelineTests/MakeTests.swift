@@ -270,7 +270,11 @@ final class MakeTests: XCTestCase {
         try project.write("artifacts/.d.previous-\(dead)/x", "set aside by a killed make\n")
         try project.write("artifacts/.rederive-tmp-\(live.processIdentifier).a.txt", "another make, still running\n")
         try project.write("artifacts/.rederive-tmp.a.txt", "an older build's fixed name\n")
+        try project.write("Pipelines/.p.lock.tmp-\(dead)", "a lock file half-written by a killed make\n")
+        try project.write("artifacts/.rederive/.p.noop.tmp-\(dead)", "state half-written by a killed make\n")
         XCTAssertEqual(try project.make().ran, ["a", "d"])
+        XCTAssertEqual(project.files(under: "Pipelines").filter { $0.contains(".tmp-") }, [])
+        XCTAssertEqual(project.files(under: "artifacts/.rederive").filter { $0.contains(".tmp-") }, [])
         XCTAssertEqual(project.read("artifacts/a.txt"), "a\n")
         XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
                        [".rederive-tmp-\(live.processIdentifier).a.txt"])
