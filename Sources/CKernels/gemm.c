@@ -82,6 +82,8 @@ typedef struct {
     long m, n, k;
     float alpha, beta;
     const float *bias;                    // added to every row at the end, or NULL
+    rd_finish finish;                     // what the end of each chain does last
+    const float *mask; long ldm;          // RD_FINISH_ZERO_WHERE_NONPOSITIVE's matrix, m x n
     float *c; long ldc;
     rd_structure structure;               // which outputs are wanted, which terms may be skipped
     int vector_transpose;                 // pack with AVX 8 x 8 transposes
@@ -97,7 +99,7 @@ enum { CHAIN_STARTS = 1, CHAIN_ENDS = 2 };
 // read or written; A must have all MR rows and B all NR columns readable.
 typedef void (*micro_kernel)(long k, const float *ap, long ars, long aps, const float *bp, long bps,
                              float *c, long ldc, float alpha, float beta, const float *bias,
-                             int mr, int nr, int chain);
+                             rd_finish finish, const float *mask, long ldm, int mr, int nr, int chain);
 
 // Per-thread scratch that only grows; the hot path allocates nothing once warm.
 static _Thread_local float *scratch_a, *scratch_b;
@@ -112,6 +114,16 @@ static float *grow(float **buffer, size_t *count, size_t needed) {
     return *buffer;
 }
 
+// The finish of one output: +0 where ReLU (or its gradient's mask) says so, else v unchanged.
+// Both keep NaN (NaN < 0 and NaN <= 0 are false) and ReLU keeps -0, as the unfused loops did.
+static inline float finished(float v, rd_finish finish, float mask) {
+    switch (finish) {
+    case RD_FINISH_RELU: return v < 0 ? 0 : v;
+    case RD_FINISH_ZERO_WHERE_NONPOSITIVE: return mask <= 0 ? 0 : v;
+    default: return v;
+    }
+}
+
 // Loads the running sums of a ragged tile from C (zeros elsewhere).
 static void load_tile(float *acc, int tile_mr, int tile_nr, const float *c, long ldc, int mr, int nr) {
     for (int r = 0; r < tile_mr; r++)
@@ -119,10 +131,10 @@ static void load_tile(float *acc, int tile_mr, int tile_nr, const float *c, long
 }
 
 // Stores a ragged tile of the portable kernel: the running sums as they are, or at the chain's
-// end alpha * acc, plus beta * C when beta is not 0, plus the bias. The same rounded operations
-// as the vector kernels' stores.
+// end alpha * acc, plus beta * C when beta is not 0, plus the bias, then the finish. The same
+// rounded operations as the vector kernels' stores.
 static void store_tile(const float *acc, int tile_nr, float *c, long ldc, float alpha, float beta,
-                       const float *bias, int mr, int nr, int chain) {
+                       const float *bias, rd_finish finish, const float *mask, long ldm, int mr, int nr, int chain) {
     for (int r = 0; r < mr; r++) {
         for (int j = 0; j < nr; j++) {
             float v = acc[r * tile_nr + j];
@@ -130,6 +142,7 @@ static void store_tile(const float *acc, int tile_nr, float *c, long ldc, float 
                 v = alpha * v;
                 if (beta != 0) v = v + beta * c[r * ldc + j];
                 if (bias) v = v + bias[j];
+                v = finished(v, finish, mask ? mask[r * ldm + j] : 0);
             }
             c[r * ldc + j] = v;
         }
@@ -168,7 +181,7 @@ static inline float fma_by_round_to_odd(float a, float b, float c) {
 
 static void kernel_portable(long k, const float *ap, long ars, long aps, const float *bp, long bps,
                             float *c, long ldc, float alpha, float beta, const float *bias,
-                            int mr, int nr, int chain) {
+                            rd_finish finish, const float *mask, long ldm, int mr, int nr, int chain) {
     float acc[PORTABLE_MR * PORTABLE_NR] = {0};
     if (!(chain & CHAIN_STARTS)) load_tile(acc, PORTABLE_MR, PORTABLE_NR, c, ldc, mr, nr);
     for (long p = 0; p < k; p++) {
@@ -179,7 +192,7 @@ static void kernel_portable(long k, const float *ap, long ars, long aps, const f
                 acc[r * PORTABLE_NR + j] = fma_by_round_to_odd(ar, brow[j], acc[r * PORTABLE_NR + j]);
         }
     }
-    store_tile(acc, PORTABLE_NR, c, ldc, alpha, beta, bias, mr, nr, chain);
+    store_tile(acc, PORTABLE_NR, c, ldc, alpha, beta, bias, finish, mask, ldm, mr, nr, chain);
 }
 
 #if RD_X86
@@ -199,11 +212,11 @@ static inline __m256i lanes_below_avx2(int count) {
 // columns but reads and writes only the first mr rows and nr columns of C, with the same
 // operations as a full one.
 #define RD_VECTOR_KERNEL(NAME, TARGET, MR_, W, VEC, ZERO, LOADU, STOREU, LOAD_PART, STORE_PART,    \
-                         SET1, FMADD, MUL, ADD)                                                    \
+                         SET1, FMADD, MUL, ADD, KEEP_WHERE_NOT_LESS, KEEP_WHERE_NOT_AT_MOST)       \
     __attribute__((target(TARGET)))                                                                \
     static void NAME(long k, const float *ap, long ars, long aps, const float *bp, long bps,       \
                      float *c, long ldc, float alpha, float beta, const float *bias,               \
-                     int mr, int nr, int chain) {                                                  \
+                     rd_finish finish, const float *mask, long ldm, int mr, int nr, int chain) {   \
         enum { MR = MR_, NR = 2 * W };                                                             \
         int full = mr == MR && nr == NR;                                                           \
         int lanes[2] = { nr < W ? nr : W, nr > W ? nr - W : 0 };                                   \
@@ -248,6 +261,11 @@ static inline __m256i lanes_below_avx2(int count) {
                     v = MUL(va, v);                                                                \
                     if (beta != 0) v = ADD(v, MUL(vb, full ? LOADU(ch) : LOAD_PART(ch, lanes[h]))); \
                     if (bias) v = ADD(v, full ? LOADU(bias + W * h) : LOAD_PART(bias + W * h, lanes[h])); \
+                    if (finish == RD_FINISH_RELU) v = KEEP_WHERE_NOT_LESS(v, v);                   \
+                    if (finish == RD_FINISH_ZERO_WHERE_NONPOSITIVE) {                              \
+                        const float *mh = mask + r * ldm + W * h;                                  \
+                        v = KEEP_WHERE_NOT_AT_MOST(v, full ? LOADU(mh) : LOAD_PART(mh, lanes[h])); \
+                    }                                                                              \
                 }                                                                                  \
                 if (full) STOREU(ch, v); else STORE_PART(ch, v, lanes[h]);                         \
             }                                                                                      \
@@ -256,10 +274,18 @@ static inline __m256i lanes_below_avx2(int count) {
 
 enum { AVX2_MR = 6, AVX2_NR = 16, AVX512_MR = 8, AVX512_NR = 32 };
 
+// v where x is not below 0 (or not at most 0), else +0: NaN compares unordered, so it is kept.
+#define KEEP_WHERE_NOT_LESS_AVX2(v, x) _mm256_and_ps(_mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_NLT_UQ), (v))
+#define KEEP_WHERE_NOT_AT_MOST_AVX2(v, x) _mm256_and_ps(_mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_NLE_UQ), (v))
+#define KEEP_WHERE_NOT_LESS_AVX512(v, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_NLT_UQ), (v))
+#define KEEP_WHERE_NOT_AT_MOST_AVX512(v, x) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_NLE_UQ), (v))
+
 RD_VECTOR_KERNEL(kernel_avx2, "avx2,fma", 6, 8, __m256, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
-                 LOAD_PART_AVX2, STORE_PART_AVX2, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps)
+                 LOAD_PART_AVX2, STORE_PART_AVX2, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps,
+                 KEEP_WHERE_NOT_LESS_AVX2, KEEP_WHERE_NOT_AT_MOST_AVX2)
 RD_VECTOR_KERNEL(kernel_avx512, "avx512f,avx2,fma", 8, 16, __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps,
-                 LOAD_PART_AVX512, STORE_PART_AVX512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps)
+                 LOAD_PART_AVX512, STORE_PART_AVX512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps,
+                 KEEP_WHERE_NOT_LESS_AVX512, KEEP_WHERE_NOT_AT_MOST_AVX512)
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +429,7 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
             for (long j0 = 0; j0 < g->n; j0 += nr_max) {
                 int nr = g->n - j0 < nr_max ? (int)(g->n - j0) : nr_max;
                 const float *bias = g->bias ? g->bias + j0 : NULL;
+                const float *mask = g->mask ? g->mask + j0 : NULL;
                 const float *bp;
                 long bps;
                 if (!b_direct) { bp = bpack + j0 * kc; bps = nr_max; }
@@ -416,17 +443,19 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
                     long lo, hi;
                     tile_k_range(g, row, mr, p0, kc, &lo, &hi);
                     float *c = g->c + row * g->ldc + j0;
+                    const float *tile_mask = mask ? mask + row * g->ldm : NULL;
                     const float *bt = bp + (lo - p0) * bps;
                     if (a_packed) {
                         kernel(hi - lo, apack + r0 * kc + (lo - p0) * mr_max, 1, mr_max, bt, bps, c, g->ldc,
-                               g->alpha, g->beta, bias, mr, nr, chain);
+                               g->alpha, g->beta, bias, g->finish, tile_mask, g->ldm, mr, nr, chain);
                     } else if (mr == mr_max) {
                         const float *ap = g->a + row * g->a_row + lo * g->a_step;
-                        kernel(hi - lo, ap, g->a_row, g->a_step, bt, bps, c, g->ldc, g->alpha, g->beta, bias, mr, nr, chain);
+                        kernel(hi - lo, ap, g->a_row, g->a_step, bt, bps, c, g->ldc, g->alpha, g->beta, bias,
+                               g->finish, tile_mask, g->ldm, mr, nr, chain);
                     } else {
                         pack_a(g, row, p0, kc, mr_max, apack);
                         kernel(hi - lo, apack + (lo - p0) * mr_max, 1, mr_max, bt, bps, c, g->ldc,
-                               g->alpha, g->beta, bias, mr, nr, chain);
+                               g->alpha, g->beta, bias, g->finish, tile_mask, g->ldm, mr, nr, chain);
                     }
                 }
             }
@@ -446,7 +475,7 @@ static void drive_unpacked(const operands *g) {
             float v = g->alpha * acc;
             if (g->beta != 0) v = v + g->beta * g->c[i * g->ldc + j];
             if (g->bias) v = v + g->bias[j];
-            g->c[i * g->ldc + j] = v;
+            g->c[i * g->ldc + j] = finished(v, g->finish, g->mask ? g->mask[i * g->ldm + j] : 0);
         }
     }
 }
@@ -460,9 +489,17 @@ void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float al
 void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_b, long m, long n, long k,
                          float alpha, const float *a, long lda, const float *b, long ldb, float beta,
                          const float *bias, float *c, long ldc) {
+    rd_sgemm_finished(structure, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, bias,
+                      RD_FINISH_NONE, NULL, 0, c, ldc);
+}
+
+void rd_sgemm_finished(rd_structure structure, int transpose_a, int transpose_b, long m, long n, long k,
+                       float alpha, const float *a, long lda, const float *b, long ldb, float beta,
+                       const float *bias, rd_finish finish, const float *mask, long ldm, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     operands g = {
-        .structure = structure,
+        .structure = structure, .finish = finish, .mask = finish == RD_FINISH_ZERO_WHERE_NONPOSITIVE ? mask : NULL,
+        .ldm = ldm,
         .a = a, .a_row = transpose_a ? 1 : lda, .a_step = transpose_a ? lda : 1,
         .b = b, .b_row = transpose_b ? 1 : ldb, .b_step = transpose_b ? ldb : 1,
         .m = m, .n = n, .k = k < 0 ? 0 : k, .alpha = alpha, .beta = beta, .bias = bias, .c = c, .ldc = ldc,

@@ -40,11 +40,34 @@ public enum Gemm {
         }
     }
 
+    /// What each output ends with, after the bias (see `rd_finish`). Fusing the MLP's ReLU and
+    /// its gradient's mask into the products saves a pass over the hidden layer each way.
+    public enum Finish {
+        case none
+        /// `+0` where the output is below 0: ReLU.
+        case relu
+        /// `+0` where `mask[i][j] <= 0` (mask `[m, n]`, rows `ldm` apart): ReLU's gradient.
+        case zeroWhereNonPositive(mask: UnsafePointer<Float>, ldm: Int)
+
+        @usableFromInline var code: rd_finish {
+            switch self {
+            case .none: RD_FINISH_NONE
+            case .relu: RD_FINISH_RELU
+            case .zeroWhereNonPositive: RD_FINISH_ZERO_WHERE_NONPOSITIVE
+            }
+        }
+
+        @usableFromInline var mask: (pointer: UnsafePointer<Float>?, ldm: Int) {
+            guard case .zeroWhereNonPositive(let mask, let ldm) = self else { return (nil, 0) }
+            return (mask, ldm)
+        }
+    }
+
     /// `C = alpha * op(A) * op(B) + beta * C + bias` for row-major matrices, where `op(A)` is
     /// `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]` and `bias` (if any) has `n` entries, added
-    /// to every row. Leading dimensions are those of the matrices as stored (before any
-    /// transpose). With `beta` 0, `C` is not read. A `structure` other than `.full` runs on the
-    /// calling thread (its triangle is tied to the rows' indices).
+    /// to every row, then `finish`. Leading dimensions are those of the matrices as stored
+    /// (before any transpose). With `beta` 0, `C` is not read. A `structure` other than `.full`
+    /// runs on the calling thread (its triangle is tied to the rows' indices).
     @inlinable
     public static func product(
         transposeA: Bool = false, transposeB: Bool = false, structure: Structure = .full,
@@ -54,6 +77,7 @@ public enum Gemm {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         bias: UnsafePointer<Float>? = nil,
+        finish: Finish = .none,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
@@ -63,12 +87,14 @@ public enum Gemm {
         }
         let threads = threadCount
         if threads <= 1 || m * n * k < parallelThreshold || structure != .full {
-            rd_sgemm_structured(structure.code, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                beta, bias, c, ldc)
+            let (mask, ldm) = finish.mask
+            rd_sgemm_finished(structure.code, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                              beta, bias, finish.code, mask, ldm, c, ldc)
             return
         }
         splitProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, bias: bias, c: c, ldc: ldc, threads: threads)
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, bias: bias, finish: finish, c: c, ldc: ldc,
+                     threads: threads)
     }
 
     /// Splits C into `threads` blocks of whole rows (or of columns, when C is wide), each a
@@ -76,24 +102,27 @@ public enum Gemm {
     @usableFromInline
     static func splitProduct(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
-                             threads: Int) {
+                             beta: Float, bias: UnsafePointer<Float>?, finish: Finish,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
         let byRows = m >= n
         let (extent, granule) = byRows ? (m, 16) : (n, 32)
         let blocks = (extent + granule - 1) / granule
         let parts = max(1, min(threads, blocks))
-        let operands = UncheckedOperands(a: a, b: b, bias: bias, c: c)
+        let (mask, ldm) = finish.mask, code = finish.code
+        let operands = UncheckedOperands(a: a, b: b, bias: bias, mask: mask, c: c)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let lo = blocks * part / parts * granule, hi = min(extent, blocks * (part + 1) / parts * granule)
             guard lo < hi else { return }
             if byRows {
                 let aBlock = operands.a + (transposeA ? lo : lo * lda)
-                rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, hi - lo, n, k, alpha, aBlock, lda,
-                         operands.b, ldb, beta, operands.bias, operands.c + lo * ldc, ldc)
+                rd_sgemm_finished(RD_STRUCTURE_FULL, transposeA ? 1 : 0, transposeB ? 1 : 0, hi - lo, n, k, alpha, aBlock, lda,
+                                  operands.b, ldb, beta, operands.bias, code, operands.mask.map { $0 + lo * ldm }, ldm,
+                                  operands.c + lo * ldc, ldc)
             } else {
                 let bBlock = operands.b + (transposeB ? lo * ldb : lo)
-                rd_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, hi - lo, k, alpha, operands.a, lda,
-                         bBlock, ldb, beta, operands.bias.map { $0 + lo }, operands.c + lo, ldc)
+                rd_sgemm_finished(RD_STRUCTURE_FULL, transposeA ? 1 : 0, transposeB ? 1 : 0, m, hi - lo, k, alpha, operands.a, lda,
+                                  bBlock, ldb, beta, operands.bias.map { $0 + lo }, code, operands.mask.map { $0 + lo }, ldm,
+                                  operands.c + lo, ldc)
             }
         }
     }
@@ -101,10 +130,11 @@ public enum Gemm {
     /// Raw operand pointers handed to worker threads, which write disjoint blocks of `c`.
     @usableFromInline
     struct UncheckedOperands: @unchecked Sendable {
-        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, mask: UnsafePointer<Float>?
+        let c: UnsafeMutablePointer<Float>
         @usableFromInline init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               c: UnsafeMutablePointer<Float>) {
-            self.a = a; self.b = b; self.bias = bias; self.c = c
+                               mask: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>) {
+            self.a = a; self.b = b; self.bias = bias; self.mask = mask; self.c = c
         }
     }
 }

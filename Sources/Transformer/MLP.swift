@@ -9,6 +9,12 @@ enum MLP {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
+        if act == .relu && observer == nil {
+            // Unobserved (training), ReLU is the product's finish: hook_pre is never written.
+            Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, bias: w.bin, finish: .relu, c: post, ldc: m)
+            Gemm.product(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, bias: w.bout, c: out, ldc: d)
+            return
+        }
         Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, bias: w.bin, c: pre, ldc: m)
         observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
         Parallel.forRanges(n, parts: ws.parts) { range in
@@ -29,25 +35,23 @@ enum MLP {
     }
 
     /// Given the residual gradient (the MLP output's gradient), writes the MLP's and ln2's
-    /// parameter gradients and adds the input's gradient into `ws.dResid`.
+    /// parameter gradients and adds the input's gradient into `ws.dResid`. Follows an unobserved
+    /// forward, so for ReLU `post <= 0` exactly where `pre <= 0` (-0 and NaN included) and the
+    /// gradient's mask is the product's finish.
     static func backward(_ w: ModelWeights.Layer, _ g: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace) {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let ln2 = buffers.ln2, let dHidden = ws.dHidden else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn, dOut = ws.dResid
         Gemm.product(transposeA: true, m: m, n: d, k: n, a: post, lda: m, b: dOut, ldb: d, c: g.wout, ldc: d)
         Kernels.columnSum(dOut, rows: n, width: d, into: g.bout, ws)
-        Gemm.product(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
-        Parallel.forRanges(n, parts: ws.parts) { range in
-            let lo = range.lowerBound * m, hi = range.upperBound * m
-            switch act {
-            case .relu:
-                var i = lo
-                while i + 16 <= hi {
-                    let g = VectorMath.load(dHidden + i), p = VectorMath.load(pre + i)
-                    VectorMath.store(g.replacing(with: 0, where: p .<= 0), dHidden + i); i += 16
-                }
-                while i < hi { if pre[i] <= 0 { dHidden[i] = 0 }; i += 1 }
-            case .gelu: for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i]) }
+        switch act {
+        case .relu:
+            Gemm.product(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d,
+                         finish: .zeroWhereNonPositive(mask: post, ldm: m), c: dHidden, ldc: m)
+        case .gelu:
+            Gemm.product(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
+            Parallel.forRanges(n, parts: ws.parts) { range in
+                for i in range.lowerBound * m..<range.upperBound * m { dHidden[i] *= geluDerivative(pre[i]) }
             }
         }
         Gemm.product(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)

@@ -36,15 +36,26 @@ final class GemmExactnessTests: XCTestCase {
         return out
     }
 
-    func run(_ c: Case, structure: Gemm.Structure = .full, a: [Float], b: [Float], cIn: [Float], bias: [Float]) -> [Float] {
+    enum Finish { case none, relu, mask([Float]) }
+
+    func run(_ c: Case, structure: Gemm.Structure = .full, finish: Finish = .none,
+             a: [Float], b: [Float], cIn: [Float], bias: [Float]) -> [Float] {
         var out = cIn
+        var maskValues: [Float] = []
+        if case .mask(let values) = finish { maskValues = values }
         a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
-            out.withUnsafeMutableBufferPointer { o in
+            maskValues.withUnsafeBufferPointer { mask in out.withUnsafeMutableBufferPointer { o in
+                let gemmFinish: Gemm.Finish
+                switch finish {
+                case .none: gemmFinish = .none
+                case .relu: gemmFinish = .relu
+                case .mask: gemmFinish = .zeroWhereNonPositive(mask: mask.baseAddress!, ldm: c.n)
+                }
                 Gemm.product(transposeA: c.transposeA, transposeB: c.transposeB, structure: structure, m: c.m, n: c.n, k: c.k,
                              alpha: c.alpha, a: a.baseAddress!, lda: c.transposeA ? c.m : c.k,
                              b: b.baseAddress!, ldb: c.transposeB ? c.k : c.n, beta: c.beta,
-                             bias: c.bias ? bias.baseAddress! : nil, c: o.baseAddress!, ldc: c.n)
-            }
+                             bias: c.bias ? bias.baseAddress! : nil, finish: gemmFinish, c: o.baseAddress!, ldc: c.n)
+            } }
         } } }
         return out
     }
@@ -67,6 +78,40 @@ final class GemmExactnessTests: XCTestCase {
                 try KernelPath.select(path)
                 let got = run(c, a: a, b: b, cIn: cIn, bias: bias)
                 XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "\(path) \(c)")
+            }
+        }
+    }
+
+    /// The MLP's fused ReLU and ReLU-gradient mask must give the bits of the product followed by
+    /// the separate loops they replace (`x < 0 ? +0 : x`, and `+0` where the mask is `<= 0`,
+    /// NaN and -0 kept), on every path, on ragged tiles, past one k block and split over threads.
+    func testFinishesGiveTheBitsOfTheProductThenTheLoop() throws {
+        let savedThreads = Gemm.threadCount
+        defer { Gemm.threadCount = savedThreads }
+        let cases = [Case(m: 7, n: 5, k: 3, bias: true), Case(m: 70, n: 300, k: 64, bias: true),
+                     Case(transposeB: true, m: 33, n: 47, k: 300), Case(m: 300, n: 256, k: 64, bias: true),
+                     Case(m: 3, n: 2, k: 0, alpha: -1)]  // -1 * +0: every output is -0
+        var rng = RandomGenerator(seed: 13)
+        for c in cases {
+            var a = (0..<(c.m * c.k)).map { _ in rng.nextNormal() }
+            if c.k > 0 { a[c.k] = .nan }  // row 1 of op(A) (or a column of it) carries NaN into the outputs
+            let b = (0..<(c.k * c.n)).map { _ in rng.nextNormal() }
+            let bias = (0..<c.n).map { _ in rng.nextNormal() }
+            var mask = (0..<(c.m * c.n)).map { _ in rng.nextNormal() }
+            mask[0] = -0.0; mask[1 % mask.count] = .nan; mask[2 % mask.count] = 0
+            let fresh = [Float](repeating: 7, count: c.m * c.n)
+            for threads in [1, 2] {
+                Gemm.threadCount = threads
+                for path in KernelPath.supported {
+                    try KernelPath.select(path)
+                    let plain = run(c, a: a, b: b, cIn: fresh, bias: bias)
+                    let relu = plain.map { $0 < 0 ? 0 : $0 }
+                    let masked = zip(plain, mask).map { $1 <= 0 ? 0 : $0 }
+                    XCTAssertEqual(run(c, finish: .relu, a: a, b: b, cIn: fresh, bias: bias).map(\.bitPattern),
+                                   relu.map(\.bitPattern), "\(path) \(threads) threads relu \(c)")
+                    XCTAssertEqual(run(c, finish: .mask(mask), a: a, b: b, cIn: fresh, bias: bias).map(\.bitPattern),
+                                   masked.map(\.bitPattern), "\(path) \(threads) threads mask \(c)")
+                }
             }
         }
     }

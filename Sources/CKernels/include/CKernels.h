@@ -31,9 +31,6 @@ void rd_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float al
               const float *a, long lda, const float *b, long ldb, float beta, const float *bias,
               float *c, long ldc);
 
-/// Runs `iterations` rounds of independent fused multiply-adds in registers on the selected
-/// path, with no memory traffic: the core's FMA peak, which no product can beat. Returns the
-/// floating-point operations done (2 per lane per fma).
 // What a product may leave out, for the causal (lower-triangular) products of attention.
 // Skipping a term is exact only where it is an exact zero times a finite number: each chain
 // starts at +0, never becomes -0, and fma(±0, x, s) == s for such s, so the skipped terms at
@@ -53,6 +50,25 @@ void rd_sgemm_structured(rd_structure structure, int transpose_a, int transpose_
                          float alpha, const float *a, long lda, const float *b, long ldb, float beta,
                          const float *bias, float *c, long ldc);
 
+// What each output's chain ends with, after the bias: fusing the MLP's ReLU and its gradient's
+// mask into the product saves a pass over the hidden layer. Both only pick between v and +0.
+typedef enum {
+    RD_FINISH_NONE = 0,
+    // +0 where v < 0 (v itself otherwise, -0 and NaN included): ReLU.
+    RD_FINISH_RELU = 1,
+    // +0 where mask[i][j] <= 0, v otherwise: ReLU's gradient, with mask its output.
+    RD_FINISH_ZERO_WHERE_NONPOSITIVE = 2,
+} rd_finish;
+
+// `rd_sgemm_structured` with a finish; `mask` (ldm its row stride) is read only by
+// RD_FINISH_ZERO_WHERE_NONPOSITIVE.
+void rd_sgemm_finished(rd_structure structure, int transpose_a, int transpose_b, long m, long n, long k,
+                       float alpha, const float *a, long lda, const float *b, long ldb, float beta,
+                       const float *bias, rd_finish finish, const float *mask, long ldm, float *c, long ldc);
+
+/// Runs `iterations` rounds of independent fused multiply-adds in registers on the selected
+/// path, with no memory traffic: the core's FMA peak, which no product can beat. Returns the
+/// floating-point operations done (2 per lane per fma).
 double rd_fma_peak_flops(long iterations);
 
 // Row loops (rows.c), the same bits on every path as Swift's `VectorMath`:
