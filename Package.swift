@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

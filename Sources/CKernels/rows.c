@@ -145,6 +145,16 @@ ALWAYS_INLINE void layer_norm_apply_body(const float *x, const float *w, const f
     }
 }
 
+// Statistics and apply row by row, while the row is in L1: a shard's activations do not fit in
+// L2, so the two passes read x from further away. The same operations as the two apart.
+ALWAYS_INLINE void layer_norm_forward_body(const float *x, const float *w, const float *b, long rows, long d, float eps,
+                                           float *mean, float *scale, float *normalized, float *out) {
+    for (long r = 0; r < rows; r++) {
+        layer_norm_statistics_body(x + r * d, 1, d, eps, mean + r, scale + r);
+        layer_norm_apply_body(x + r * d, w, b, 1, d, mean + r, scale + r, normalized + r * d, out + r * d);
+    }
+}
+
 ALWAYS_INLINE void layer_norm_backward_body(const float *d_out, const float *normalized, const float *scale,
                                             const float *w, long rows, long d, int accumulate,
                                             float *scratch, float *d_input) {
@@ -172,6 +182,24 @@ ALWAYS_INLINE void layer_norm_parameter_sums_body(const float *d_out, const floa
     }
 }
 
+// out[j] = Σ_r x[r][j], each column's sum in row order: a bias's gradient. Rows are read whole
+// (contiguous), in strips of 64 columns held in registers.
+ALWAYS_INLINE void column_sum_body(const float *x, long rows, long width, float *out) {
+    enum { STRIP = 64 };
+    long j0 = 0;
+    for (; j0 + STRIP <= width; j0 += STRIP) {
+        float acc[STRIP] = {0};
+        for (long r = 0; r < rows; r++)
+            for (int j = 0; j < STRIP; j++) acc[j] = acc[j] + x[r * width + j0 + j];
+        for (int j = 0; j < STRIP; j++) out[j0 + j] = acc[j];
+    }
+    for (long j = j0; j < width; j++) {
+        float acc = 0;
+        for (long r = 0; r < rows; r++) acc = acc + x[r * width + j];
+        out[j] = acc;
+    }
+}
+
 // Each function three times, and a switch on the selected path.
 #if defined(__x86_64__) || defined(__i386__)
 #define RD_PATHS(RET, NAME, PARAMS, ARGS)                                                           \
@@ -195,9 +223,13 @@ RD_PATHS(void, layer_norm_statistics, (const float *x, long rows, long d, float 
 RD_PATHS(void, layer_norm_apply, (const float *x, const float *w, const float *b, long rows, long d,
                                   const float *mean, const float *scale, float *normalized, float *out),
          (x, w, b, rows, d, mean, scale, normalized, out))
+RD_PATHS(void, layer_norm_forward, (const float *x, const float *w, const float *b, long rows, long d, float eps,
+                                    float *mean, float *scale, float *normalized, float *out),
+         (x, w, b, rows, d, eps, mean, scale, normalized, out))
 RD_PATHS(void, layer_norm_backward, (const float *d_out, const float *normalized, const float *scale, const float *w,
                                      long rows, long d, int accumulate, float *scratch, float *d_input),
          (d_out, normalized, scale, w, rows, d, accumulate, scratch, d_input))
 RD_PATHS(void, layer_norm_parameter_sums, (const float *d_out, const float *normalized, long rows, long d,
                                            float *dw, float *db),
          (d_out, normalized, rows, d, dw, db))
+RD_PATHS(void, column_sum, (const float *x, long rows, long width, float *out), (x, rows, width, out))

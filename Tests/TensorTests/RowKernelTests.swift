@@ -1,9 +1,11 @@
+import CKernels
 import XCTest
 import Tensor
 
 /// The C row loops must give the bits of the Swift `VectorMath` lanes on every path: here
 /// `expShifted` (in C) against `VectorMath.exp` and `laneSum` (in Swift), on rows of every tail
-/// length and on the inputs where e^x is clamped.
+/// length and on the inputs where e^x is clamped; and the LayerNorm and column-sum loops against
+/// the plain float operations they stand for.
 final class RowKernelTests: XCTestCase {
     var savedPath = KernelPath.current
     override func setUp() { savedPath = KernelPath.current }
@@ -42,6 +44,59 @@ final class RowKernelTests: XCTestCase {
                     XCTAssertEqual(sum.bitPattern, expectedSum.bitPattern, "\(path) n \(row.count) shift \(shift)")
                     XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "\(path) n \(row.count) shift \(shift)")
                 }
+            }
+        }
+    }
+
+    /// LayerNorm's apply multiplies by a double reciprocal instead of dividing: the bits must be
+    /// those of `(x - mean) / scale` in float, then `* w + b`. The fused forward must equal the
+    /// statistics then the apply.
+    func testLayerNormGivesTheFloatQuotientsBitsAndFusedEqualsApart() throws {
+        var rng = RandomGenerator(seed: 14)
+        let rows = 37, d = 67, eps: Float = 1e-5
+        var x = (0..<(rows * d)).map { _ in rng.nextNormal(std: 3) }
+        x[5] = 1e-30; x[6] = -0.0; x[7] = 3e38
+        let w = (0..<d).map { _ in rng.nextNormal() }, b = (0..<d).map { _ in rng.nextNormal() }
+        // Scales a hook could write too: tiny, huge, zero.
+        let scales: [Float] = (0..<rows).map { r in [1e-3, 7, 3e-39, 1e30, 0][r % 5] * (1 + Float(r) / 64) }
+        let means = (0..<rows).map { _ in rng.nextNormal() }
+        var expected = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            for j in 0..<d { expected[r * d + j] = (x[r * d + j] - means[r]) / scales[r] * w[j] + b[j] }
+        }
+        for path in KernelPath.supported {
+            try KernelPath.select(path)
+            var normalized = [Float](repeating: 0, count: rows * d), out = normalized
+            rd_layer_norm_apply(x, w, b, rows, d, means, scales, &normalized, &out)
+            XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "\(path)")
+
+            var mean = [Float](repeating: 0, count: rows), scale = mean, apartNormalized = normalized, apart = out
+            rd_layer_norm_statistics(x, rows, d, eps, &mean, &scale)
+            rd_layer_norm_apply(x, w, b, rows, d, mean, scale, &apartNormalized, &apart)
+            var fusedMean = mean, fusedScale = scale, fusedNormalized = normalized, fused = out
+            rd_layer_norm_forward(x, w, b, rows, d, eps, &fusedMean, &fusedScale, &fusedNormalized, &fused)
+            XCTAssertEqual(fusedScale.map(\.bitPattern), scale.map(\.bitPattern), "\(path)")
+            XCTAssertEqual(fusedNormalized.map(\.bitPattern), apartNormalized.map(\.bitPattern), "\(path)")
+            XCTAssertEqual(fused.map(\.bitPattern), apart.map(\.bitPattern), "\(path)")
+        }
+    }
+
+    /// A bias gradient: each column one chain of additions in row order, for widths below, at and
+    /// past the 64-column strips.
+    func testColumnSumIsEachColumnsChainInRowOrder() throws {
+        var rng = RandomGenerator(seed: 15)
+        for width in [1, 17, 64, 65, 300] {
+            let rows = 51
+            let x = (0..<(rows * width)).map { _ in rng.nextNormal(std: 100) }
+            var expected = [Float](repeating: 0, count: width)
+            for j in 0..<width {
+                for r in 0..<rows { expected[j] = expected[j] + x[r * width + j] }
+            }
+            for path in KernelPath.supported {
+                try KernelPath.select(path)
+                var out = [Float](repeating: .nan, count: width)
+                rd_column_sum(x, rows, width, &out)
+                XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "\(path) width \(width)")
             }
         }
     }

@@ -80,9 +80,14 @@ float rd_exp_shifted(float *row, long n, float shift);
 void rd_layer_norm_statistics(const float *x, long rows, long d, float eps, float *mean, float *scale);
 void rd_layer_norm_apply(const float *x, const float *w, const float *b, long rows, long d,
                          const float *mean, const float *scale, float *normalized, float *out);
+// Both, row by row (when no hook reads or rewrites the scale in between).
+void rd_layer_norm_forward(const float *x, const float *w, const float *b, long rows, long d, float eps,
+                           float *mean, float *scale, float *normalized, float *out);
 // The input's gradient of each row (written, or added when accumulate != 0); scratch holds d floats.
 void rd_layer_norm_backward(const float *d_out, const float *normalized, const float *scale, const float *w,
                             long rows, long d, int accumulate, float *scratch, float *d_input);
+// out[j] = Σ x[r][j] over the rows, in row order.
+void rd_column_sum(const float *x, long rows, long width, float *out);
 // dw += Σ d_out * normalized and db += Σ d_out over the rows, in row order.
 void rd_layer_norm_parameter_sums(const float *d_out, const float *normalized, long rows, long d,
                                   float *dw, float *db);
