@@ -41,7 +41,10 @@ let package = Package(
         // The one atomic file writer, below both Tensor and Plot (which must not depend on Tensor).
         .target(name: "AtomicFiles"),
 
-        .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "Reproducible"]),
+        // JSON string literals as serde_json writes them, for safetensors headers and the lock file.
+        .target(name: "JSONQuoting"),
+
+        .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
         .target(name: "Transformer", dependencies: ["Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
@@ -49,7 +52,7 @@ let package = Package(
         .target(name: "Recipes", dependencies: ["Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "AtomicFiles",
+            "AtomicFiles", "JSONQuoting",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array

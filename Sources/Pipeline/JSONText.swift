@@ -1,3 +1,5 @@
+import JSONQuoting
+
 /// A small deterministic JSON writer and reader for the lock file and the engine's caches.
 ///
 /// Why not Foundation: `JSONSerialization` turns `1.0` into the number `1` (so a double param
@@ -12,8 +14,8 @@ enum JSONText {
         case .int(let i): out += String(i)
         case .double(let d):
             // JSON has no NaN/Infinity: store them as strings that read back as the same double.
-            if d.isFinite { out += ParamValue.format(d) } else { writeString("\u{0}double:" + ParamValue.format(d), into: &out) }
-        case .string(let s): writeString(s, into: &out)
+            if d.isFinite { out += ParamValue.format(d) } else { appendJSONQuoted("\u{0}double:" + ParamValue.format(d), to: &out) }
+        case .string(let s): appendJSONQuoted(s, to: &out)
         case .list(let items):
             if items.isEmpty { out += "[]"; return }
             out += "["
@@ -29,36 +31,13 @@ enum JSONText {
             for (i, key) in keys.enumerated() {
                 if i > 0 { out += "," }
                 if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
-                writeString(key, into: &out)
+                appendJSONQuoted(key, to: &out)
                 out += indent == nil ? ":" : ": "
                 write(map[key]!, into: &out, indent: indent, level: level + 1)
             }
             if let indent { out += "\n" + String(repeating: indent, count: level) }
             out += "}"
         }
-    }
-
-    /// A JSON string literal: `"`, `\` and control characters escaped (the short forms where
-    /// JSON has them), everything else as it is. The lock file's own rule, so the engine needs
-    /// no numeric module for it (Tensor's safetensors writer has its own, matching serde_json).
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     struct SyntaxError: Error {

@@ -1,3 +1,5 @@
+import JSONQuoting
+
 /// `Pipelines/<name>.lock`: what each stage was last built from, committed with the outputs.
 ///
 /// JSON, written deterministically: stages sorted by name, one key per line, params on one line
@@ -69,25 +71,25 @@ public struct LockFile: Sendable, Equatable {
 
     public func encoded() -> String {
         var out = "{\n  \"format\": \(LockFile.formatVersion),\n  \"pipeline\": "
-        JSONText.writeString(pipeline, into: &out)
+        appendJSONQuoted(pipeline, to: &out)
         out += ",\n  \"stages\": {"
         for (i, name) in stages.keys.sorted().enumerated() {
             let entry = stages[name]!
             out += i == 0 ? "\n    " : ",\n    "
-            JSONText.writeString(name, into: &out)
+            appendJSONQuoted(name, to: &out)
             out += ": {\n      \"kind\": "
-            JSONText.writeString(entry.kind, into: &out)
+            appendJSONQuoted(entry.kind, to: &out)
             out += ",\n      \"code\": "
-            JSONText.writeString(entry.codeVersion, into: &out)
+            appendJSONQuoted(entry.codeVersion, to: &out)
             out += ",\n      \"params\": "
             JSONText.write(.map(entry.params), into: &out, indent: nil, level: 0)
             for (key, files) in [("inputs", entry.inputs), ("outputs", entry.outputs)] {
                 out += ",\n      \"\(key)\": {"
                 for (j, path) in files.keys.sorted().enumerated() {
                     out += j == 0 ? "\n        " : ",\n        "
-                    JSONText.writeString(path, into: &out)
+                    appendJSONQuoted(path, to: &out)
                     out += ": "
-                    JSONText.writeString(files[path]!, into: &out)
+                    appendJSONQuoted(files[path]!, to: &out)
                 }
                 out += files.isEmpty ? "}" : "\n      }"
             }
@@ -100,7 +102,7 @@ public struct LockFile: Sendable, Equatable {
             out += ",\n  \"sources\": {"
             for (i, version) in used.enumerated() {
                 out += i == 0 ? "\n    " : ",\n    "
-                JSONText.writeString(version, into: &out)
+                appendJSONQuoted(version, to: &out)
                 // One line per version: a changed file changes the version itself, so its whole
                 // table is replaced anyway.
                 out += ": "

@@ -1,4 +1,5 @@
 import Foundation
+import JSONQuoting
 
 /// The library side of `rederive make | status | dag | clean`: each CLI subcommand parses its
 /// options and calls one function here, which prints through a `Console` and returns the exit
@@ -189,7 +190,7 @@ public enum DagRenderer {
     public static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
         func quoted(_ s: String) -> String {
             var out = ""
-            JSONText.writeString(s, into: &out)
+            appendJSONQuoted(s, to: &out)
             return out
         }
         var out = "digraph \(quoted(pipeline.name)) {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"DejaVu Sans\"];\n"

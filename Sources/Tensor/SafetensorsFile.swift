@@ -1,5 +1,6 @@
 import AtomicFiles
 import Foundation
+import JSONQuoting
 
 /// A safetensors file: named arrays plus a string-to-string `__metadata__` map.
 ///
