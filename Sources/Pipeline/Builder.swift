@@ -41,18 +41,8 @@ final class Builder {
     private var doneCount = 0
     private var result = MakeResult()
 
-    /// Each declaration's `resources:`, read when a stage first asks (a no-op make never does).
-    private var declaredResources: [String: StageResources]?
-
     /// The CPUs stage `i` asks for (`resources: {cpus: N}`), 1 when it does not say.
-    private func cpus(of i: Int) -> Int {
-        if declaredResources == nil {
-            // The file parsed already, so its resources are valid; a read error leaves 1 CPU each.
-            let yaml = (try? project.readPipelineBytes()).map { String(decoding: $0, as: UTF8.self) }
-            declaredResources = yaml.flatMap { try? StageResources.read(yaml: $0, path: project.relativeDisplay(project.pipelineFile)) } ?? [:]
-        }
-        return declaredResources?[pipeline.stages[i].baseName]?.cpus ?? 1
-    }
+    private func cpus(of i: Int) -> Int { pipeline.stages[i].resources.cpus ?? 1 }
 
     private var pipeline: Pipeline { scheduler.pipeline }
     private var console: Console { scheduler.console }

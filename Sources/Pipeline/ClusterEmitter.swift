@@ -33,7 +33,7 @@ extension PipelineCommands {
         let toRun = plan.filter { !$0.reasons.isEmpty }.map(\.stage)
         let upToDate = plan.count - toRun.count
         let executor = SlurmExecutor(scheduler, options: slurm, make: options)
-        let scripts = try executor.scripts(for: toRun, recordsLock: true)
+        let scripts = executor.scripts(for: toRun, recordsLock: true)
         let out = folder.hasPrefix("/") ? folder : cwd + "/" + folder
         try AtomicFileIO.makeFolders(out)
         var written = [String]()

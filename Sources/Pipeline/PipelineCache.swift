@@ -5,7 +5,7 @@ import Foundation
 /// to a data file, not to the pipeline, skips YAML parsing and expansion. It is a cache: any
 /// mismatch or unreadable content means parsing again.
 enum PipelineCache {
-    static let format = 2
+    static let format = 3
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).pipeline" }
 
@@ -44,10 +44,29 @@ enum PipelineCache {
             ]
             if let description = s.description { fields["desc"] = .string(description) }
             if !s.paramLocations.isEmpty { fields["pl"] = .map(s.paramLocations.mapValues(location)) }
+            if s.resources != StageResources() { fields["r"] = encode(s.resources) }
             return .map(fields)
         }
         return .map(["key": .string(key), "name": .string(p.name), "file": .string(p.file), "root": .string(p.root),
                      "artifacts": .string(p.artifacts), "params": .map(p.params), "stages": .list(stages)])
+    }
+
+    private static func encode(_ r: StageResources) -> ParamValue {
+        var fields = [String: ParamValue]()
+        if let cpus = r.cpus { fields["cpus"] = .int(cpus) }
+        if let memory = r.memory { fields["mem"] = .string(memory) }
+        if let time = r.time { fields["time"] = .string(time) }
+        if let partition = r.partition { fields["partition"] = .string(partition) }
+        if let parallel = r.parallel { fields["parallel"] = .int(parallel) }
+        return .map(fields)
+    }
+
+    private static func decode(_ value: ParamValue) -> StageResources {
+        let fields = value.mapValue
+        func int(_ key: String) -> Int? { if case .int(let i)? = fields[key] { return i } else { return nil } }
+        func string(_ key: String) -> String? { if case .string(let s)? = fields[key] { return s } else { return nil } }
+        return StageResources(cpus: int("cpus"), memory: string("mem"), time: string("time"), partition: string("partition"),
+                              parallel: int("parallel"))
     }
 
     private static func decode(_ top: [String: ParamValue]) -> Pipeline? {
@@ -70,6 +89,7 @@ enum PipelineCache {
             var stage = Stage(name: stageName, baseName: base, matrix: [], kind: kind, params: stageParams, inputs: [], outputs: [],
                               dependencies: [], location: stageLocation, kindLocation: kindLocation, description: f["desc"].flatMap(optional))
             for (param, at) in f["pl"]?.mapValue ?? [:] { stage.paramLocations[param] = location(at) }
+            if let resources = f["r"] { stage.resources = decode(resources) }
             for binding in matrix {
                 guard case .list(let pair) = binding, pair.count == 2, case .string(let variable) = pair[0] else { return nil }
                 stage.matrix.append((variable, pair[1]))

@@ -193,7 +193,8 @@ public enum PipelineExpander {
         let stage = Stage(name: name, baseName: declaration.name, matrix: bindings.map { (name: $0.0, value: $0.1) }, kind: kind,
                           params: params, inputs: inputs, outputs: outputs, dependencies: [], location: declaration.location,
                           kindLocation: declaration.kindLocation, description: declaration.description,
-                          paramLocations: Dictionary(declaration.params.map { ($0.name, $0.value.location) }, uniquingKeysWith: { a, _ in a }))
+                          paramLocations: Dictionary(declaration.params.map { ($0.name, $0.value.location) }, uniquingKeysWith: { a, _ in a }),
+                          resources: declaration.resources)
         return (stage, references)
     }
 

@@ -82,6 +82,8 @@ public struct StageDeclaration: Sendable {
     public var matrix: [(name: String, values: Located<ParamValue>)]
     /// `foreach:` rows: each row binds variables, in order.
     public var foreach: [Located<[(String, ParamValue)]>]?
+    /// `resources:`, shared by every expansion (literal values, no `${...}`).
+    public var resources = StageResources()
 }
 
 /// Reads Yams nodes into declarations, turning every surprise into a located `PipelineError`.
@@ -217,8 +219,7 @@ struct NodeReader {
                     try StageName.validateIdentifier(param.key, at: location(param.keyNode), what: "param name")
                     stage.params.append((param.key, Located(value(of: param.value), at: location(param.value))))
                 }
-            // Validated here so a typo fails every command; executors read it with `StageResources.read`.
-            case "resources": _ = try StageResources(node: entry.value, reader: self, what: what)
+            case "resources": stage.resources = try StageResources(node: entry.value, reader: self, what: what)
             case "inputs": stage.inputs = try files(entry.value, what: "inputs of \(what)")
             case "outputs": stage.outputs = try files(entry.value, what: "outputs of \(what)")
             case "matrix":

@@ -91,10 +91,8 @@ public final class SlurmExecutor: Executor {
     // MARK: Submitting
 
     /// The scripts for `stages` (in pipeline order), one per cluster job.
-    func scripts(for stages: [Int], recordsLock: Bool) throws(PipelineError) -> [SlurmScript] {
-        let yaml = String(decoding: try project.readPipelineBytes(), as: UTF8.self)
-        let resources = try StageResources.read(yaml: yaml, path: project.relativeDisplay(project.pipelineFile))
-        return ClusterPlan.jobs(stages, in: pipeline, resources: resources, defaults: options.defaults).map { job in
+    func scripts(for stages: [Int], recordsLock: Bool) -> [SlurmScript] {
+        ClusterPlan.jobs(stages, in: pipeline, defaults: options.defaults).map { job in
             SlurmScript(job: job, pipelineName: project.name, executable: options.executable, pipelineFile: project.pipelineFile,
                         root: project.root, outputFolder: slurmOutputFolder, overrides: overrides, recordsLock: recordsLock, force: force)
         }
@@ -108,7 +106,7 @@ public final class SlurmExecutor: Executor {
     /// Submits the started stages as jobs, in order (every job's dependencies come first). A job
     /// whose dependency could not be submitted is blocked, not submitted.
     private func submitUnsubmitted() throws(PipelineError) {
-        let batch = try scripts(for: unsubmitted.sorted(), recordsLock: false)
+        let batch = scripts(for: unsubmitted.sorted(), recordsLock: false)
         unsubmitted.removeAll()
         try AtomicFileIO.makeFolders(slurmOutputFolder)
         try AtomicFileIO.makeFolders(project.logFolder(artifacts: pipeline.artifacts))

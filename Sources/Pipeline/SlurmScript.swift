@@ -22,8 +22,7 @@ public enum ClusterPlan {
     /// `toRun` in pipeline (topological) order. An expansion joins the latest job of its base
     /// only when everything it depends on is in an earlier job; otherwise it starts a new job
     /// (rare: an expansion reading another expansion of the same stage).
-    public static func jobs(_ toRun: [Int], in pipeline: Pipeline, resources: [String: StageResources],
-                            defaults: StageResources = .defaults) -> [ClusterJob] {
+    public static func jobs(_ toRun: [Int], in pipeline: Pipeline, defaults: StageResources = .defaults) -> [ClusterJob] {
         var jobs = [ClusterJob]()
         var jobOfStage = [Int: Int]()
         var latestJobOfBase = [String: Int]()
@@ -45,7 +44,7 @@ public enum ClusterPlan {
             jobs.append(ClusterJob(name: n == 1 ? stage.baseName : "\(stage.baseName).\(n)", baseName: stage.baseName,
                                    stages: [i], stageNames: [stage.name], isArray: !stage.matrix.isEmpty,
                                    dependencies: dependencyJobs.sorted(),
-                                   resources: (resources[stage.baseName] ?? StageResources()).merged(over: defaults)))
+                                   resources: stage.resources.merged(over: defaults)))
         }
         return jobs
     }

@@ -19,6 +19,8 @@ public struct Stage: Sendable {
     public var description: String?
     /// Where each param's value was written (stage params only), for errors about it.
     public var paramLocations: [String: SourceLocation] = [:]
+    /// What it asks of the machine or the cluster (its declaration's `resources:`).
+    public var resources = StageResources()
 }
 
 public struct StageInput: Sendable, Hashable {

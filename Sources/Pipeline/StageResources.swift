@@ -79,23 +79,6 @@ public struct StageResources: Sendable, Equatable {
         guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { return false }
         return true
     }
-
-    /// The `resources:` of each declared stage in a pipeline file, by base name. The engine's
-    /// parser validates them on every load; executors that need them read them here.
-    public static func read(yaml: String, path: String) throws(PipelineError) -> [String: StageResources] {
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml, .basic) } catch {
-            throw PipelineError(.syntax, at: SourceLocation(file: path, line: 0, column: 0), "cannot parse YAML: \(error)")
-        }
-        guard let root, case .mapping(let top) = root, let stages = top["stages"], case .mapping(let declared) = stages else { return [:] }
-        let reader = NodeReader(path: path)
-        var result = [String: StageResources]()
-        for (nameNode, stageNode) in declared {
-            guard let name = nameNode.string, case .mapping(let keys) = stageNode, let node = keys["resources"] else { continue }
-            result[name] = try StageResources(node: node, reader: reader, what: "stage '\(name)'")
-        }
-        return result
-    }
 }
 
 extension Character {

@@ -301,7 +301,8 @@ final class MakeTests: XCTestCase {
     }
 
     func testAStageAskingForEveryCPURunsAlone() throws {
-        // `wide` asks for both CPUs of `-j 2`: no other stage may run while its flag is up.
+        // `wide` asks for both CPUs of `-j 2`: no other stage may run while its flag is up (the
+        // others look for it for 0.3 s, so that running beside it cannot go unseen).
         let yaml = """
         stages:
           wide:
@@ -309,19 +310,23 @@ final class MakeTests: XCTestCase {
             outputs: [artifacts/wide.txt]
             resources: {cpus: 2}
           left:
-            cmd: if [ -e artifacts/wide.flag ]; then echo beside > artifacts/left.seen; fi; echo l > "$OUT"
+            cmd: for i in 1 2 3 4 5 6; do [ -e artifacts/wide.flag ] && echo beside > artifacts/left.seen; sleep 0.05; done; echo l > "$OUT"
             outputs: [artifacts/left.txt]
           right:
-            cmd: if [ -e artifacts/wide.flag ]; then echo beside > artifacts/right.seen; fi; echo r > "$OUT"
+            cmd: for i in 1 2 3 4 5 6; do [ -e artifacts/wide.flag ] && echo beside > artifacts/right.seen; sleep 0.05; done; echo r > "$OUT"
             outputs: [artifacts/right.txt]
         """
         let project = try TestProject(yaml, files: ["artifacts/.keep": ""])
-        let result = try project.make(jobs: 2)
-        XCTAssertEqual(Set(result.ran), ["wide", "left", "right"])
-        for side in ["left", "right"] {
-            XCTAssertFalse(FileManager.default.fileExists(atPath: project.root + "/artifacts/\(side).seen"),
-                           "\(side) ran beside the stage that asked for every CPU")
+        // The second make reads the parsed pipeline from its cache, resources included.
+        for force in [false, true] {
+            let result = try project.make(force: force, jobs: 2)
+            XCTAssertEqual(Set(result.ran), ["wide", "left", "right"])
+            for side in ["left", "right"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: project.root + "/artifacts/\(side).seen"),
+                               "\(side) ran beside the stage that asked for every CPU (force: \(force))")
+            }
         }
+        XCTAssertTrue(project.exists("artifacts/.rederive/p.pipeline"), "the parsed pipeline was not cached")
     }
 
     func testSecondConcurrentMakeRefuses() throws {

@@ -27,8 +27,7 @@ final class SlurmScriptTests: XCTestCase {
 
     func testEachStageIsOneJobAndAMatrixStageIsOneArray() throws {
         let p = try pipeline(yaml)
-        let resources = try StageResources.read(yaml: yaml, path: "p.yaml")
-        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p, resources: resources)
+        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p)
         XCTAssertEqual(jobs.map(\.name), ["data", "train", "table"])
         XCTAssertEqual(jobs.map(\.isArray), [false, true, false])
         XCTAssertEqual(jobs[1].stageNames, ["train@seed=0", "train@seed=1", "train@seed=2"])
@@ -42,7 +41,7 @@ final class SlurmScriptTests: XCTestCase {
     func testOnlyTheStagesToRunAreGroupedAndUpToDateDependenciesAreDropped() throws {
         let p = try pipeline(yaml)
         let toRun = [p.index["train@seed=1"]!, p.index["table"]!]
-        let jobs = ClusterPlan.jobs(toRun, in: p, resources: [:])
+        let jobs = ClusterPlan.jobs(toRun, in: p)
         XCTAssertEqual(jobs.map(\.stageNames), [["train@seed=1"], ["table"]])
         XCTAssertEqual(jobs.map(\.dependencies), [[], [0]])
         XCTAssertTrue(jobs[0].isArray)
@@ -66,7 +65,7 @@ final class SlurmScriptTests: XCTestCase {
             outputs: [artifacts/last]
         """
         let p = try pipeline(chained)
-        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p, resources: [:])
+        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p)
         for (j, job) in jobs.enumerated() { XCTAssertTrue(job.dependencies.allSatisfy { $0 < j }, "\(job.name) depends on a later job") }
         // step@i=2 depends on nothing, so it joins the latest job of its stage.
         XCTAssertEqual(jobs.map { $0.stageNames.map { String($0.prefix { $0 != "," }) } }, [["step@i=0"], ["step@i=1", "step@i=2"], ["last"]])
@@ -76,8 +75,7 @@ final class SlurmScriptTests: XCTestCase {
 
     func testScriptHasResourcesArrayLogAndOneRunStageCall() throws {
         let p = try pipeline(yaml)
-        let resources = try StageResources.read(yaml: yaml, path: "p.yaml")
-        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p, resources: resources)
+        let jobs = ClusterPlan.jobs(Array(p.stages.indices), in: p)
         let train = SlurmScript(job: jobs[1], pipelineName: "p", executable: "/opt/bin/rederive", pipelineFile: "/project/Pipelines/p.yaml",
                                 root: "/project", outputFolder: "/project/artifacts/logs/p/slurm", overrides: ["seeds=[0, 1]"])
         XCTAssertEqual(train.arraySpec, "0-2%2")
@@ -133,10 +131,11 @@ final class SlurmScriptTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(error("[2]")).code, .wrongType)
     }
 
-    func testResourcesReadByBaseName() throws {
-        let resources = try StageResources.read(yaml: yaml, path: "p.yaml")
-        XCTAssertEqual(resources.keys.sorted(), ["data", "train"])
-        XCTAssertEqual(resources["train"], StageResources(parallel: 2))
+    func testResourcesAreParsedOntoEveryExpansion() throws {
+        let p = try pipeline(yaml)
+        XCTAssertEqual(p.stage(named: "data")?.resources, StageResources(cpus: 2, memory: "4G", time: "01:00:00", partition: "debug"))
+        XCTAssertEqual(p.stages.filter { $0.baseName == "train" }.map(\.resources), Array(repeating: StageResources(parallel: 2), count: 3))
+        XCTAssertEqual(p.stage(named: "table")?.resources, StageResources())
         XCTAssertEqual(StageResources(memory: "1G").merged(over: StageResources(cpus: 3, memory: "2G")), StageResources(cpus: 3, memory: "1G"))
     }
 }
