@@ -187,10 +187,11 @@ public final class Scheduler {
     /// carry its process id (`OutputTemporaries`), so those of makes no longer running are
     /// stale, whether or not their stage runs again; a live make's are left alone. A make killed
     /// while writing the lock file or its state leaves `.p.lock.tmp-PID` beside the pipeline and
-    /// state temporaries in `.rederive/`: those folders are swept too.
+    /// temporaries in the state folders: those are swept too.
     func removeStaleTemporaries() {
-        AtomicFileIO.removeStaleTemporaries(in: folder(of: project.lockPath))
-        AtomicFileIO.removeStaleTemporaries(in: project.stateFolder(artifacts: pipeline.artifacts))
+        // The state folders: the project's (caches, snapshot) and the pipeline's own `artifacts:`.
+        let stateFolders = Set(["artifacts", pipeline.artifacts].map { project.stateFolder(artifacts: $0) })
+        for swept in [folder(of: project.lockPath)] + stateFolders.sorted() { AtomicFileIO.removeStaleTemporaries(in: swept) }
         var folders = [String: Set<String>]()
         for stage in pipeline.stages {
             for output in stage.outputs {
