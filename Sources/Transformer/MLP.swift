@@ -21,7 +21,9 @@ enum MLP {
                     VectorMath.store(x.replacing(with: 0, where: x .< 0), post + i); i += 16
                 }
                 while i < hi { post[i] = max(pre[i], 0); i += 1 }
-            case .gelu: for i in lo..<hi { post[i] = gelu(pre[i]) }
+            case .gelu:
+                let erf = ErfTable.shared
+                for i in lo..<hi { post[i] = gelu(pre[i], erf) }
             }
         }
         observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
@@ -47,7 +49,9 @@ enum MLP {
                     VectorMath.store(g.replacing(with: 0, where: p .<= 0), dHidden + i); i += 16
                 }
                 while i < hi { if pre[i] <= 0 { dHidden[i] = 0 }; i += 1 }
-            case .gelu: for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i]) }
+            case .gelu:
+                let erf = ErfTable.shared
+                for i in lo..<hi { dHidden[i] *= geluDerivative(pre[i], erf) }
             }
         }
         Gemm.product(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
@@ -57,12 +61,15 @@ enum MLP {
                            ln2, ws, accumulate: true)
     }
 
+    /// x Φ(x), with erf from `table` (`ErfTable.shared`, taken once per loop).
     @inline(__always)
-    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) }
+    static func gelu(_ x: Float, _ table: ErfTable) -> Float {
+        0.5 * x * (1 + Float(table.erf(Double(x * 0.70710678118654752))))
+    }
 
     /// d/dx [x Φ(x)] = Φ(x) + x φ(x)
     @inline(__always)
-    static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * ReproducibleMath.exp(-0.5 * x * x)
+    static func geluDerivative(_ x: Float, _ table: ErfTable) -> Float {
+        0.5 * (1 + Float(table.erf(Double(x * 0.70710678118654752)))) + x * 0.39894228040143268 * ReproducibleMath.exp(-0.5 * x * x)
     }
 }
