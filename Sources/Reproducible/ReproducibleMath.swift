@@ -195,4 +195,33 @@ public struct ErfTable: @unchecked Sendable {
         let value = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (-2 * t3 + 3 * t2) * y1 + (t3 - t2) * d1
         return x < 0 ? -value : value
     }
+
+    /// `erf` of eight values at once: the same operations in the same order on each lane, so
+    /// the same bits; the table reads stay scalar.
+    @inlinable @inline(__always)
+    public func erf(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let inRange = a .< 6   // false for NaN too
+        let scaled = (a * 256).replacing(with: 0, where: .!inRange)
+        let whole = scaled.rounded(.towardZero)
+        let t = scaled - whole, h = 1 / 256.0
+        var y0 = SIMD8<Double>(), y1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
+        for lane in 0..<8 {
+            let node = nodes + 2 * Int(whole[lane])
+            (y0[lane], d0[lane], y1[lane], d1[lane]) = (node[0], node[1], node[2], node[3])
+        }
+        d0 *= h
+        d1 *= h
+        let t2 = t * t, t3 = t2 * t
+        // The scalar expression's terms, left to right (one expression is too much for the type checker).
+        let h00: SIMD8<Double> = 2 * t3 - 3 * t2 + 1, h10: SIMD8<Double> = t3 - 2 * t2 + t
+        let h01: SIMD8<Double> = -2 * t3 + 3 * t2, h11: SIMD8<Double> = t3 - t2
+        var value = h00 * y0
+        value += h10 * d0
+        value += h01 * y1
+        value += h11 * d1
+        let signed = value.replacing(with: -value, where: x .< 0)
+        let saturated = signed.replacing(with: SIMD8<Double>(repeating: 1).replacing(with: -1, where: x .< 0), where: .!inRange)
+        return saturated.replacing(with: x, where: x .!= x)
+    }
 }
