@@ -95,5 +95,13 @@ final class ReproducibleMathTests: XCTestCase {
             XCTAssertEqual(ReproducibleMath.erf(x).bitPattern, Reference.erf(x).bitPattern, "erf(\(x))")
             XCTAssertEqual(table.erf(x).bitPattern, Reference.erf(x).bitPattern, "ErfTable.erf(\(x))")
         }
+        // Eight at a time, each lane as the scalar (the NaNs and the ±6 edge mixed in with the rest).
+        for first in stride(from: 0, to: inputs.count - 7, by: 8) {
+            let lanes = SIMD8<Double>(inputs[first..<(first + 8)])
+            let values = table.erf(lanes)
+            for lane in 0..<8 {
+                XCTAssertEqual(values[lane].bitPattern, Reference.erf(lanes[lane]).bitPattern, "ErfTable.erf(SIMD8) at \(lanes[lane])")
+            }
+        }
     }
 }
