@@ -163,49 +163,49 @@ public struct CheckpointAnalysis {
     }
 
     /// Mean patterns, head scores and each head's circuits, from the patterns' and residual
-    /// streams' means.
+    /// streams' means. The heads are computed in parallel (each on one thread, so the bits do
+    /// not depend on the thread count) and written in order.
     private func attentionAndCircuits(means: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.Head] {
-        var heads = [AnalysisSummary.Head]()
-        let weights = model.parameters.tensors
+        let weights = model.parameters.tensors, circuits = self.circuits
+        var patterns = [Tensor](), normalizedResiduals = [Tensor]()
         for l in 0..<config.nLayers {
-            let mean = try activation(means, HookName.pattern(l).name)
-            try output.write(.float32(mean), "attention.L\(l).pattern.npy")
+            patterns.append(try activation(means, HookName.pattern(l).name))
             let meanResidual = try activation(means, HookName.residPre(l).name)
-            let normalizedResidual = config.hasLayerNorm
+            normalizedResiduals.append(config.hasLayerNorm
                 ? WeightCircuits.layerNorm(meanResidual, weight: weights["blocks.\(l).ln1.w"]!, bias: weights["blocks.\(l).ln1.b"]!)
-                : meanResidual
-            for h in 0..<config.nHeads {
-                let pattern = mean[slice: h]
-                let prefix = "circuits.L\(l)H\(h)"
-                let (queries, keys) = try circuits.qkFactors(layer: l, head: h)
-                try output.write(.float32(queries.matmul(keys, transposeOther: true)), "\(prefix).qk_tokens.npy")
-                try output.write(.float32(positionalQK(normalizedResidual, layer: l, head: h)), "\(prefix).qk_positions.npy")
-                let ov = try circuits.ovTokens(layer: l, head: h)
-                try output.write(.float32(ov.matrix), "\(prefix).ov_tokens.npy")
-                if config.hasMLP {
-                    try output.write(.float32(circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0)), "\(prefix).ov_mlp0.npy")
-                }
-                let bosColumn = (0..<config.nCtx).map { pattern[$0, 0] }
-                let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
-                heads.append(AnalysisSummary.Head(
-                    layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
-                    bosFit: try BOSAttentionFit(bosAttention: bosColumn),
-                    qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
-                    ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10))))
+                : meanResidual)
+        }
+        /// Attention scores between the mean residual (after LN1) at each query and key
+        /// position, with the Q and K biases: `[n_ctx, n_ctx]`, before the causal mask.
+        func positionalQK(layer l: Int, head h: Int) -> Tensor {
+            func project(_ kind: String) -> Tensor {
+                normalizedResiduals[l].matmul(weights["blocks.\(l).attn.W_\(kind)"]![slice: h])
+                    .addingRowVector(weights["blocks.\(l).attn.b_\(kind)"]![slice: h])
             }
+            return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
         }
-        return heads
-    }
-
-    /// Attention scores between the mean residual (after LN1) at each query and key position,
-    /// with the Q and K biases: `[n_ctx, n_ctx]`, before the causal mask.
-    private func positionalQK(_ residual: Tensor, layer l: Int, head h: Int) throws(AnalysisError) -> Tensor {
-        let weights = model.parameters.tensors
-        func project(_ kind: String) -> Tensor {
-            residual.matmul(weights["blocks.\(l).attn.W_\(kind)"]![slice: h])
-                .addingRowVector(weights["blocks.\(l).attn.b_\(kind)"]![slice: h])
+        let perHead = try ParallelJobs.map(config.nLayers * config.nHeads, threads: ComputeThreads.count) { job, _ throws(AnalysisError) in
+            let (l, h) = job.quotientAndRemainder(dividingBy: config.nHeads)
+            let pattern = patterns[l][slice: h]
+            let (queries, keys) = try circuits.qkFactors(layer: l, head: h)
+            let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
+            let arrays: [(String, Tensor)] = [
+                ("qk_tokens", queries.matmul(keys, transposeOther: true)),
+                ("qk_positions", positionalQK(layer: l, head: h)),
+                ("ov_tokens", try circuits.ovTokens(layer: l, head: h).matrix),
+            ] + (config.hasMLP ? [("ov_mlp0", try circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0))] : [])
+            let head = AnalysisSummary.Head(
+                layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
+                bosFit: try BOSAttentionFit(bosAttention: (0..<config.nCtx).map { pattern[$0, 0] }),
+                qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
+                ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10)))
+            return (arrays: arrays, head: head)
         }
-        return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
+        for (l, pattern) in patterns.enumerated() { try output.write(.float32(pattern), "attention.L\(l).pattern.npy") }
+        for (arrays, head) in perHead {
+            for (name, array) in arrays { try output.write(.float32(array), "circuits.L\(head.layer)H\(head.head).\(name).npy") }
+        }
+        return perHead.map(\.head)
     }
 
     /// Mean loss at each position over the evaluation batch's targets; NaN where there are none.

@@ -203,13 +203,14 @@ public struct ErfTable: @unchecked Sendable {
         let a = x.replacing(with: -x, where: x .< 0)
         let inRange = a .< 6   // false for NaN too
         let scaled = (a * 256).replacing(with: 0, where: .!inRange)
-        let whole = scaled.rounded(.towardZero)
-        let t = scaled - whole, h = 1 / 256.0
-        var y0 = SIMD8<Double>(), y1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
+        var whole = SIMD8<Double>(), y0 = SIMD8<Double>(), y1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
         for lane in 0..<8 {
-            let node = nodes + 2 * Int(whole[lane])
+            let i = Int(scaled[lane])
+            let node = nodes + 2 * i
+            whole[lane] = Double(i)
             (y0[lane], d0[lane], y1[lane], d1[lane]) = (node[0], node[1], node[2], node[3])
         }
+        let t = scaled - whole, h = 1 / 256.0
         d0 *= h
         d1 *= h
         let t2 = t * t, t3 = t2 * t
