@@ -147,8 +147,6 @@ public enum ReproducibleMath {
     public static func exp(_ x: Float) -> Float { Float(exp(Double(x))) }
     /// ln x in `Float` (through `Double`).
     public static func log(_ x: Float) -> Float { Float(log(Double(x))) }
-    /// erf x in `Float` (through `Double`).
-    public static func erf(_ x: Float) -> Float { Float(erf(Double(x))) }
 }
 
 /// erf and its derivative 2/√π e^(−x²) at steps of 1/256 over [0, 6], made once by
