@@ -12,9 +12,10 @@ public struct AnalysisSettings: Sendable {
     /// Sequences (the first of the evaluation batch) on which ablations are run; they are
     /// tiled once per ablation (about 20 + n_ctx times) into one forward pass.
     public var ablationSequences = 32
-    /// Sequences per ablation forward (whole blocks of `ablationSequences`): one forward of all
-    /// the blocks would touch over a gigabyte of fresh memory.
-    public var ablationSequencesPerForward = 128
+    /// Sequences per forward (whole blocks of `ablationSequences`), for the ablations and the
+    /// evaluation batch's chunks; each thread keeps buffers for that many. First touches of
+    /// fresh memory are slow: at d_model 256 a forward's buffers take 4.6 MB per sequence.
+    public var ablationSequencesPerForward = 64
     public var probes = PositionProbes.Settings()
     /// How to open checkpoints Rederive did not write (a TransformerLens config, the task).
     public var checkpoint = CheckpointOptions()

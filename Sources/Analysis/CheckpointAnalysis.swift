@@ -59,15 +59,25 @@ public struct CheckpointAnalysis {
     /// The residual streams probed and decomposed, in forward order.
     var streams: [String] { HookName.residualStreams(config).map(\.name) }
 
-    /// The activations `write` reads from the evaluation forward. Caching only these spares the
-    /// forward copying out the rest (gigabytes at d_model 256: scores, results, normalised inputs).
-    var cachedActivations: Set<String> {
-        var names = Set(streams + ablatedActivations + ["hook_embed", "blocks.0.hook_attn_out"])
-        if config.positional == .learned { names.insert("hook_pos_embed") }
-        if config.hasLayerNorm { names.insert("ln_final.hook_scale") }
+    /// The activations `write` reads whole from the evaluation forward, row by row.
+    var keptActivations: Set<String> {
+        var names = Set(streams + [HookName.embed.name])
+        if config.positional == .learned { names.insert(HookName.posEmbed.name) }
+        if config.hasLayerNorm { names.insert(HookName.finalScale.name) }
         for l in 0..<config.nLayers {
-            names.formUnion(["blocks.\(l).hook_resid_pre", "blocks.\(l).attn.hook_pattern", "blocks.\(l).attn.hook_z"])
-            if config.hasMLP { names.formUnion(["blocks.\(l).mlp.hook_post", "blocks.\(l).hook_mlp_out"]) }
+            names.insert(HookName.attention(l, "z").name)
+            if config.hasMLP { names.insert(HookName.mlpOut(l).name) }
+        }
+        return names
+    }
+
+    /// The activations `write` needs only the mean of: the ablated ones, the patterns, the
+    /// residual entering each layer and the MLP activations.
+    var averagedActivations: Set<String> {
+        var names = Set(ablatedActivations + [HookName.attnOut(0).name])
+        for l in 0..<config.nLayers {
+            names.formUnion([HookName.residPre(l).name, HookName.pattern(l).name])
+            if config.hasMLP { names.insert(HookName.mlp(l, "post").name) }
         }
         return names
     }
@@ -78,28 +88,46 @@ public struct CheckpointAnalysis {
     @discardableResult
     public func write(to folder: String) throws(AnalysisError) -> AnalysisSummary {
         let output = try OutputFolder(folder)
-        let run = model.run(evalBatch, cache: .names(cachedActivations))
-        let cache = run.cache
+        let ablations = MeanAblations(config: config, activations: ablatedActivations,
+                                      sequences: min(settings.ablationSequences, evalBatch.batch),
+                                      sequencesPerForward: settings.ablationSequencesPerForward)
+        // One set of buffers per thread, for the evaluation forward's chunks and the ablations.
+        let runners = (0..<ParallelJobs.workers(for: ablations.forwards.count, threads: ComputeThreads.count)).map { _ in
+            ForwardRunner(model: model, capacity: ablations.capacity, length: evalBatch.length)
+        }
+        let neuronActivations = config.hasMLP ? Set((0..<config.nLayers).map { HookName.mlp($0, "post").name }) : []
+        let run = EvaluationForward(runner: runners[0], batch: evalBatch, kept: keptActivations,
+                                    averaged: averagedActivations, counted: neuronActivations)
         try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), "tokens.npy")
         try output.write(.float32(lossByPosition(run.lossPerPosition)), "loss_by_position.npy")
 
-        let heads = try attentionAndCircuits(cache: cache, output: output)
-        let residuals = try streams.map { stream throws(AnalysisError) in try activation(cache, stream) }
+        let heads = try attentionAndCircuits(means: run.means, output: output)
+        let residuals = try streams.map { stream throws(AnalysisError) in try activation(run.activations, stream) }
         let pcas = try principalComponents(residuals, output: output)
         let probeJobs = zip(streams, residuals).flatMap { [($0, $1, false), ($0, $1, true)] }
         let probes = try PositionProbes.reports(probeJobs, settings: settings.probes, threads: ComputeThreads.count)
         let composition = try circuits.compositionScores()
-        let dla = try logitAttribution(cache: cache)
+        let dla = try logitAttribution(cache: run.activations)
         try output.write(.float32(dla.meanByPosition), "dla.npy")
-        let mlp = try neurons(cache: cache, output: output)
-        let (baseline, ablations) = try ablate(cache: cache, output: output)
+        let mlp = try neurons(run, output: output)
+        let losses = try ablations.losses(of: evalBatch, means: run.means, streams: run.activations, runners: runners)
+        let positionLosses = zip(ablations.blocks, losses).compactMap { block, loss -> Float? in
+            if case .position = block { return Float(loss) }
+            return nil
+        }
+        try output.write(.float32(Tensor(shape: [positionLosses.count], scalars: positionLosses)), "ablation.attn0_by_position.npy")
 
         let summary = AnalysisSummary(
             checkpoint: (checkpointPath as NSString).lastPathComponent, step: checkpoint.step, config: checkpoint.config.json,
             evalSequences: evalBatch.batch, loss: Double(run.loss), uniformLoss: ReproducibleMath.log(Double(config.dVocab - 1)),
             heads: heads, probes: probes, pca: pcas, composition: composition,
             dlaComponents: dla.components, mlp: mlp,
-            ablationBaselineLoss: baseline, ablations: ablations, files: output.written.sorted())
+            ablationBaselineLoss: losses[0],
+            ablations: zip(ablations.blocks, losses).compactMap { block, loss in
+                if case .activation(let name) = block { return .init(activation: name, loss: loss) }
+                return nil
+            },
+            files: output.written.sorted())
         try output.writeJSON(summary, "summary.json")
         return summary
     }
@@ -134,48 +162,50 @@ public struct CheckpointAnalysis {
         return tensor
     }
 
-    private func attentionAndCircuits(cache: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.Head] {
-        var heads = [AnalysisSummary.Head]()
-        let weights = model.parameters.tensors
+    /// Mean patterns, head scores and each head's circuits, from the patterns' and residual
+    /// streams' means. The heads are computed in parallel (each on one thread, so the bits do
+    /// not depend on the thread count) and written in order.
+    private func attentionAndCircuits(means: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.Head] {
+        let weights = model.parameters.tensors, circuits = self.circuits
+        var patterns = [Tensor](), normalizedResiduals = [Tensor]()
         for l in 0..<config.nLayers {
-            let mean = try activation(cache, HookName.pattern(l).name).meanOverFirstAxis()
-            try output.write(.float32(mean), "attention.L\(l).pattern.npy")
-            let meanResidual = try activation(cache, HookName.residPre(l).name).meanOverFirstAxis()
-            let normalizedResidual = config.hasLayerNorm
+            patterns.append(try activation(means, HookName.pattern(l).name))
+            let meanResidual = try activation(means, HookName.residPre(l).name)
+            normalizedResiduals.append(config.hasLayerNorm
                 ? WeightCircuits.layerNorm(meanResidual, weight: weights["blocks.\(l).ln1.w"]!, bias: weights["blocks.\(l).ln1.b"]!)
-                : meanResidual
-            for h in 0..<config.nHeads {
-                let pattern = mean[slice: h]
-                let prefix = "circuits.L\(l)H\(h)"
-                let (queries, keys) = try circuits.qkFactors(layer: l, head: h)
-                try output.write(.float32(queries.matmul(keys, transposeOther: true)), "\(prefix).qk_tokens.npy")
-                try output.write(.float32(positionalQK(normalizedResidual, layer: l, head: h)), "\(prefix).qk_positions.npy")
-                let ov = try circuits.ovTokens(layer: l, head: h)
-                try output.write(.float32(ov.matrix), "\(prefix).ov_tokens.npy")
-                if config.hasMLP {
-                    try output.write(.float32(circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0)), "\(prefix).ov_mlp0.npy")
-                }
-                let bosColumn = (0..<config.nCtx).map { pattern[$0, 0] }
-                let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
-                heads.append(AnalysisSummary.Head(
-                    layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
-                    bosFit: try BOSAttentionFit(bosAttention: bosColumn),
-                    qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
-                    ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10))))
+                : meanResidual)
+        }
+        /// Attention scores between the mean residual (after LN1) at each query and key
+        /// position, with the Q and K biases: `[n_ctx, n_ctx]`, before the causal mask.
+        func positionalQK(layer l: Int, head h: Int) -> Tensor {
+            func project(_ kind: String) -> Tensor {
+                normalizedResiduals[l].matmul(weights["blocks.\(l).attn.W_\(kind)"]![slice: h])
+                    .addingRowVector(weights["blocks.\(l).attn.b_\(kind)"]![slice: h])
             }
+            return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
         }
-        return heads
-    }
-
-    /// Attention scores between the mean residual (after LN1) at each query and key position,
-    /// with the Q and K biases: `[n_ctx, n_ctx]`, before the causal mask.
-    private func positionalQK(_ residual: Tensor, layer l: Int, head h: Int) throws(AnalysisError) -> Tensor {
-        let weights = model.parameters.tensors
-        func project(_ kind: String) -> Tensor {
-            residual.matmul(weights["blocks.\(l).attn.W_\(kind)"]![slice: h])
-                .addingRowVector(weights["blocks.\(l).attn.b_\(kind)"]![slice: h])
+        let perHead = try ParallelJobs.map(config.nLayers * config.nHeads, threads: ComputeThreads.count) { job, _ throws(AnalysisError) in
+            let (l, h) = job.quotientAndRemainder(dividingBy: config.nHeads)
+            let pattern = patterns[l][slice: h]
+            let (queries, keys) = try circuits.qkFactors(layer: l, head: h)
+            let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
+            let arrays: [(String, Tensor)] = [
+                ("qk_tokens", queries.matmul(keys, transposeOther: true)),
+                ("qk_positions", positionalQK(layer: l, head: h)),
+                ("ov_tokens", try circuits.ovTokens(layer: l, head: h).matrix),
+            ] + (config.hasMLP ? [("ov_mlp0", try circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0))] : [])
+            let head = AnalysisSummary.Head(
+                layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
+                bosFit: try BOSAttentionFit(bosAttention: (0..<config.nCtx).map { pattern[$0, 0] }),
+                qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
+                ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10)))
+            return (arrays: arrays, head: head)
         }
-        return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
+        for (l, pattern) in patterns.enumerated() { try output.write(.float32(pattern), "attention.L\(l).pattern.npy") }
+        for (arrays, head) in perHead {
+            for (name, array) in arrays { try output.write(.float32(array), "circuits.L\(head.layer)H\(head.head).\(name).npy") }
+        }
+        return perHead.map(\.head)
     }
 
     /// Mean loss at each position over the evaluation batch's targets; NaN where there are none.
@@ -250,16 +280,15 @@ public struct CheckpointAnalysis {
             centre: ln, unembed: weights["unembed.W_U"]!, unembedBias: weights["unembed.b_U"]!, targets: targets)
     }
 
-    private func neurons(cache: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.MLPLayer] {
+    private func neurons(_ run: EvaluationForward, output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.MLPLayer] {
         guard config.hasMLP else { return [] }
         return try (0..<config.nLayers).map { l throws(AnalysisError) in
-            let post = try activation(cache, "blocks.\(l).mlp.hook_post")   // [batch, pos, d_mlp]
-            try output.write(.float32(post.meanOverFirstAxis()), "mlp\(l).activation_by_position.npy")
-            let firing = post.map { $0 > 0 ? 1 : 0 }
-            let byPosition = firing.meanOverFirstAxis()
-            try output.write(.float32(byPosition), "mlp\(l).firing_by_position.npy")
-            let perNeuron = byPosition.meanOverFirstAxis()
-            return AnalysisSummary.MLPLayer(layer: l, firingRate: firing.mean(),
+            let name = HookName.mlp(l, "post").name   // [batch, pos, d_mlp]
+            try output.write(.float32(activation(run.means, name)), "mlp\(l).activation_by_position.npy")
+            guard let firing = run.firing[name] else { throw .badInput("the forward has no activation '\(name)'") }
+            try output.write(.float32(firing.fraction), "mlp\(l).firing_by_position.npy")
+            let perNeuron = firing.fraction.meanOverFirstAxis()
+            return AnalysisSummary.MLPLayer(layer: l, firingRate: firing.overall,
                                             deadNeurons: perNeuron.scalars.filter { $0 == 0 }.count)
         }
     }
@@ -278,66 +307,5 @@ public struct CheckpointAnalysis {
         }
         if config.hasLayerNorm { names.append("ln_final.hook_scale") }
         return names
-    }
-
-    /// Mean ablations. The first `ablationSequences` of the batch are tiled into blocks, one
-    /// intact (the baseline), one per ablated activation and one per position of layer 0's
-    /// attention output; a few blocks go through each forward, where the hook rewrites only
-    /// each block's own rows.
-    private func ablate(cache: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> (Double, [AnalysisSummary.Ablation]) {
-        let sequences = min(settings.ablationSequences, evalBatch.batch)
-        let length = evalBatch.length, d = config.dModel
-        let names = ablatedActivations
-        // Means over the whole evaluation batch, per position (and per head, neuron, ...).
-        var means = [String: Tensor]()
-        for name in names + ["blocks.0.hook_attn_out"] { means[name] = try activation(cache, name).meanOverFirstAxis() }
-        let blocks = 1 + names.count + length
-        let blockOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, 1 + $0) })
-        let positionBlocks = 1 + names.count
-        let rows = sequences * length
-        func tiled(_ count: Int) -> TokenBatch {
-            TokenBatch(batch: count * sequences, length: length,
-                       tokens: Array(repeating: evalBatch.tokens.prefix(rows), count: count).flatMap { $0 },
-                       targets: Array(repeating: evalBatch.targets.prefix(rows), count: count).flatMap { $0 },
-                       lossMask: Array(repeating: evalBatch.lossMask.prefix(rows), count: count).flatMap { $0 })
-        }
-        let blocksPerForward = min(blocks, max(1, settings.ablationSequencesPerForward / max(1, sequences)))
-        let forwards = (blocks + blocksPerForward - 1) / blocksPerForward
-        let threads = ParallelJobs.workers(for: forwards, threads: ComputeThreads.count)
-        let runners = (0..<threads).map { _ in ForwardRunner(model: model, capacity: blocksPerForward * sequences, length: length) }
-        let losses = try ParallelJobs.map(forwards, threads: threads) { index, worker in
-            let first = index * blocksPerForward, count = min(blocksPerForward, blocks - first)
-            let batch = tiled(count)
-            // Only the activations this forward's blocks ablate are copied out to the hook.
-            var hooked = Set(names.indices.filter { (first..<(first + count)).contains(1 + $0) }.map { names[$0] })
-            if first + count > positionBlocks { hooked.insert("blocks.0.hook_attn_out") }
-            let run = runners[worker].run(batch, cache: .none, hooking: hooked) { hook, activation in
-                let perSequence = activation.count / (count * sequences)
-                if let block = blockOf[hook], (first..<(first + count)).contains(block), let mean = means[hook] {
-                    let start = (block - first) * sequences * perSequence
-                    for i in 0..<(sequences * perSequence) { activation.scalars[start + i] = mean.scalars[i % mean.count] }
-                }
-                if hook == "blocks.0.hook_attn_out", let mean = means[hook] {
-                    for position in 0..<length where (first..<(first + count)).contains(positionBlocks + position) {
-                        for s in 0..<sequences {
-                            let row = ((positionBlocks + position - first) * sequences + s) * length + position
-                            for j in 0..<d { activation.scalars[row * d + j] = mean.scalars[position * d + j] }
-                        }
-                    }
-                }
-            }
-            // Mean loss of each block over its masked-in positions.
-            return (0..<count).map { block -> Double in
-                var total = 0.0, weight = 0.0
-                for i in (block * rows)..<((block + 1) * rows) where batch.lossMask[i] > 0 {
-                    total += Double(run.lossPerPosition.scalars[i]) * Double(batch.lossMask[i])
-                    weight += Double(batch.lossMask[i])
-                }
-                return weight > 0 ? total / weight : 0
-            }
-        }.flatMap { $0 }
-        try output.write(.float32(Tensor(shape: [length], scalars: losses[positionBlocks...].map(Float.init))),
-                         "ablation.attn0_by_position.npy")
-        return (losses[0], names.enumerated().map { .init(activation: $1, loss: losses[1 + $0]) })
     }
 }

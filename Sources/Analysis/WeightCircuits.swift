@@ -1,4 +1,5 @@
 import Tensor
+import Transformer
 
 /// Weight-product matrices of each head ("circuits"), in TransformerLens's row-vector
 /// convention, read from a checkpoint's TransformerLens-named tensors.
@@ -94,23 +95,31 @@ public struct WeightCircuits: Sendable {
 
     /// Q-, K- and V-composition scores between every head of an earlier layer and every head of a later one.
     public func compositionScores() throws(AnalysisError) -> [CompositionEntry] {
-        var entries = [CompositionEntry]()
-        for earlier in 0..<nLayers {
-            for later in (earlier + 1)..<max(nLayers, earlier + 1) {
-                for h1 in 0..<nHeads {
-                    let writes = try ov(layer: earlier, head: h1)
-                    for h2 in 0..<nHeads {
-                        let (readsQK, readsOV) = (try qk(layer: later, head: h2), try ov(layer: later, head: h2))
-                        for kind in CompositionScore.Kind.allCases {
-                            entries.append(CompositionEntry(
-                                kind: kind, earlierLayer: earlier, earlierHead: h1, laterLayer: later, laterHead: h2,
-                                score: CompositionScore.score(kind, earlierOV: writes, laterQK: readsQK, laterOV: readsOV)))
-                        }
-                    }
+        guard nLayers > 1 else { return [] }
+        // Each head's OV and QK once; then the scores in jobs on several threads (each job on
+        // one, so the bits do not depend on the thread count).
+        let heads = (0..<nLayers).flatMap { l in (0..<nHeads).map { (l, $0) } }
+        let circuits = try ParallelJobs.map(heads.count, threads: ComputeThreads.count) { i, _ throws(AnalysisError) in
+            (ov: try ov(layer: heads[i].0, head: heads[i].1), qk: try qk(layer: heads[i].0, head: heads[i].1))
+        }
+        // Jobs in the entries' order: earlier layer, later layer, earlier head.
+        let jobs = (0..<nLayers).flatMap { earlier in
+            ((earlier + 1)..<nLayers).flatMap { later in (0..<nHeads).map { (earlier: earlier, later: later, h1: $0) } }
+        }
+        return try ParallelJobs.map(jobs.count, threads: ComputeThreads.count) { job, _ throws(AnalysisError) in
+            let (earlier, later, h1) = jobs[job]
+            let writes = circuits[earlier * nHeads + h1].ov
+            var entries = [CompositionEntry]()
+            for h2 in 0..<nHeads {
+                let reads = circuits[later * nHeads + h2]
+                for kind in CompositionScore.Kind.allCases {
+                    entries.append(CompositionEntry(
+                        kind: kind, earlierLayer: earlier, earlierHead: h1, laterLayer: later, laterHead: h2,
+                        score: CompositionScore.score(kind, earlierOV: writes, laterQK: reads.qk, laterOV: reads.ov)))
                 }
             }
-        }
-        return entries
+            return entries
+        }.flatMap { $0 }
     }
 
     /// Singular values of `left · rightᵀ` (`[m, r]` x `[n, r]`) from the factors: with thin SVDs

@@ -17,11 +17,24 @@ public enum ReproducibleMath {
         if x > 709.782712893384 { return .infinity }
         if x < -745.1332191019412 { return 0 }
         // x = k ln2 + r with |r| <= ln2 / 2, then e^r by its Taylor series to r^13 / 13!
-        // (the next term is below 1e-17 of the result).
+        // (the next term is below 1e-17 of the result). The coefficients are `inverseFactorials`
+        // 13...1 written out (a test checks they are the same bits), so that this hot function
+        // (a softmax, a GELU's derivative) reads no global.
         let k = (x * log2e).rounded(.toNearestOrEven)
         let r = (x - k * ln2High) - k * ln2Low
-        var p = inverseFactorials[13]
-        for n in stride(from: 12, through: 1, by: -1) { p = p * r + inverseFactorials[n] }
+        var p = 0x1.6124613a86d0ap-33
+        p = p * r + 0x1.1eed8eff8d898p-29
+        p = p * r + 0x1.ae64567f544e4p-26
+        p = p * r + 0x1.27e4fb7789f5dp-22
+        p = p * r + 0x1.71de3a556c734p-19
+        p = p * r + 0x1.a01a01a01a01ap-16
+        p = p * r + 0x1.a01a01a01a01ap-13
+        p = p * r + 0x1.6c16c16c16c17p-10
+        p = p * r + 0x1.1111111111111p-7
+        p = p * r + 0x1.5555555555555p-5
+        p = p * r + 0x1.5555555555555p-3
+        p = p * r + 0x1.0000000000000p-1
+        p = p * r + 1
         p = p * r + 1
         return Double(sign: .plus, exponent: Int(k), significand: p)
     }
@@ -50,32 +63,9 @@ public enum ReproducibleMath {
         return e * ln2High + (e * ln2Low + logM)
     }
 
-    /// The error function, to about 1e-11: cubic Hermite interpolation in a table of erf and
-    /// its derivative at steps of 1/256 over [0, 6), made once by `erfSeries`. Fast enough for
-    /// a GELU on every activation.
-    public static func erf(_ x: Double) -> Double {
-        if x.isNaN { return x }
-        let a = Swift.abs(x)
-        guard a < 6 else { return x < 0 ? -1 : 1 }
-        let scaled = a * Double(ErfTable.stepsPerUnit)
-        let i = Int(scaled)
-        let t = scaled - Double(i), h = 1 / Double(ErfTable.stepsPerUnit)
-        let (y0, y1) = (ErfTable.values[i], ErfTable.values[i + 1])
-        let (d0, d1) = (ErfTable.derivatives[i] * h, ErfTable.derivatives[i + 1] * h)
-        let t2 = t * t, t3 = t2 * t
-        let value = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (-2 * t3 + 3 * t2) * y1 + (t3 - t2) * d1
-        return x < 0 ? -value : value
-    }
-
-    /// erf and its derivative 2/√π e^(−x²) on the grid `erf` interpolates.
-    enum ErfTable {
-        static let stepsPerUnit = 256
-        static let values: [Double] = (0...(6 * stepsPerUnit)).map { erfSeries(Double($0) / Double(stepsPerUnit)) }
-        static let derivatives: [Double] = (0...(6 * stepsPerUnit)).map {
-            let x = Double($0) / Double(stepsPerUnit)
-            return 1.1283791670955126 * exp(-x * x)
-        }
-    }
+    /// The error function, to about 1e-11, by interpolation in `ErfTable`. A loop that
+    /// evaluates it many times takes `ErfTable.shared` once and calls its `erf`.
+    public static func erf(_ x: Double) -> Double { ErfTable.shared.erf(x) }
 
     /// The error function from its series, to a few ulps; slow (up to 80 terms).
     public static func erfSeries(_ x: Double) -> Double {
@@ -157,6 +147,80 @@ public enum ReproducibleMath {
     public static func exp(_ x: Float) -> Float { Float(exp(Double(x))) }
     /// ln x in `Float` (through `Double`).
     public static func log(_ x: Float) -> Float { Float(log(Double(x))) }
-    /// erf x in `Float` (through `Double`).
-    public static func erf(_ x: Float) -> Float { Float(erf(Double(x))) }
+}
+
+/// erf and its derivative 2/√π e^(−x²) at steps of 1/256 over [0, 6], made once by
+/// `erfSeries`, and the cubic Hermite interpolation between them that `ReproducibleMath.erf` is
+/// (to about 1e-11; fast enough for a GELU on every activation).
+///
+/// A loop over many values (a GELU over a layer's activations) takes the table once,
+/// `let table = ErfTable.shared`, and calls `table.erf(x)`, which inlines into the loop: reaching
+/// a lazily made global costs a `swift_once` and an array's bounds checks on every call, as much
+/// as the interpolation itself.
+public struct ErfTable: @unchecked Sendable {
+    /// The process's one table (never freed).
+    public static let shared = ErfTable()
+
+    /// erf(i/256) at 2i and its derivative at 2i + 1, for i = 0...6·256: the four numbers one
+    /// interpolation reads are adjacent.
+    @usableFromInline let nodes: UnsafePointer<Double>
+
+    private init() {
+        let count = 6 * 256 + 1
+        let nodes = UnsafeMutablePointer<Double>.allocate(capacity: 2 * count)
+        for i in 0..<count {
+            let x = Double(i) / 256
+            nodes[2 * i] = ReproducibleMath.erfSeries(x)
+            nodes[2 * i + 1] = 1.1283791670955126 * ReproducibleMath.exp(-x * x)
+        }
+        self.nodes = UnsafePointer(nodes)
+    }
+
+    /// The error function, interpolated with the node's value and derivative at both ends of
+    /// the 1/256 step that holds |x|.
+    @inlinable @inline(__always)
+    public func erf(_ x: Double) -> Double {
+        if x.isNaN { return x }
+        let a = Swift.abs(x)
+        guard a < 6 else { return x < 0 ? -1 : 1 }
+        let scaled = a * 256
+        let i = Int(scaled)
+        let t = scaled - Double(i), h = 1 / 256.0
+        let node = nodes + 2 * i
+        let (y0, y1) = (node[0], node[2])
+        let (d0, d1) = (node[1] * h, node[3] * h)
+        let t2 = t * t, t3 = t2 * t
+        let value = (2 * t3 - 3 * t2 + 1) * y0 + (t3 - 2 * t2 + t) * d0 + (-2 * t3 + 3 * t2) * y1 + (t3 - t2) * d1
+        return x < 0 ? -value : value
+    }
+
+    /// `erf` of eight values at once: the same operations in the same order on each lane, so
+    /// the same bits; the table reads stay scalar.
+    @inlinable @inline(__always)
+    public func erf(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let inRange = a .< 6   // false for NaN too
+        let scaled = (a * 256).replacing(with: 0, where: .!inRange)
+        var whole = SIMD8<Double>(), y0 = SIMD8<Double>(), y1 = SIMD8<Double>(), d0 = SIMD8<Double>(), d1 = SIMD8<Double>()
+        for lane in 0..<8 {
+            let i = Int(scaled[lane])
+            let node = nodes + 2 * i
+            whole[lane] = Double(i)
+            (y0[lane], d0[lane], y1[lane], d1[lane]) = (node[0], node[1], node[2], node[3])
+        }
+        let t = scaled - whole, h = 1 / 256.0
+        d0 *= h
+        d1 *= h
+        let t2 = t * t, t3 = t2 * t
+        // The scalar expression's terms, left to right (one expression is too much for the type checker).
+        let h00: SIMD8<Double> = 2 * t3 - 3 * t2 + 1, h10: SIMD8<Double> = t3 - 2 * t2 + t
+        let h01: SIMD8<Double> = -2 * t3 + 3 * t2, h11: SIMD8<Double> = t3 - t2
+        var value = h00 * y0
+        value += h10 * d0
+        value += h01 * y1
+        value += h11 * d1
+        let signed = value.replacing(with: -value, where: x .< 0)
+        let saturated = signed.replacing(with: SIMD8<Double>(repeating: 1).replacing(with: -1, where: x .< 0), where: .!inRange)
+        return saturated.replacing(with: x, where: x .!= x)
+    }
 }

@@ -14,9 +14,9 @@ public struct SafetensorsFile: Equatable, Sendable {
     /// Names of BOOL tensors (PyTorch's attention-mask buffers), skipped when reading: no
     /// model parameter is boolean.
     public var skippedBoolTensors: [String] = []
-    /// Names of the F16 and BF16 tensors (a half-precision PyTorch model), read exactly as
-    /// float32 (see `HalfPrecision`); the writer writes them back as F32.
-    public var widenedTensors: [String] = []
+    /// The F16 and BF16 tensors (a half-precision PyTorch model) by name, with the format each
+    /// was stored in; read exactly as float32 (see `HalfPrecision`), written back as F32.
+    public var widenedTensors: [String: HalfPrecision.Format] = [:]
 
     public init(arrays: [String: NDArray] = [:], metadata: [String: String] = [:]) {
         self.arrays = arrays
@@ -175,7 +175,7 @@ public struct SafetensorsFile: Equatable, Sendable {
                 guard let half = extent.half else { return NDArray.decode(dtype: extent.dtype, shape: extent.shape, bytes: elements) }
                 return .float32(Tensor(shape: extent.shape, scalars: HalfPrecision.widen(elements, format: half)))
             }
-            if extent.half != nil { file.widenedTensors.append(extent.name) }
+            if let half = extent.half { file.widenedTensors[extent.name] = half }
         }
         return file
     }

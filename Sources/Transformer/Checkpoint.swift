@@ -55,7 +55,7 @@ public struct Checkpoint: Sendable {
                 throw .shapeMismatch(path: file, name: entry.name, expected: entry.shape, found: tensor.shape)
             }
             if let bad = tensor.firstNonFinite {
-                throw .nonFinite(path: file, name: entry.name, index: bad.index, value: bad.value)
+                throw .nonFinite(path: file, name: entry.name, bad, stored: contents.widenedTensors[entry.name])
             }
             parameters.storage.replaceSubrange(entry.offset..<entry.offset + entry.count, with: tensor.scalars)
         }

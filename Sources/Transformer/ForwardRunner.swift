@@ -13,6 +13,9 @@ public final class ForwardRunner {
     /// them), and borrowing the model's array that way would copy it at every forward.
     private var storage: [Float]
 
+    /// The most sequences one `run` takes.
+    public var capacity: Int { workspace.capacity }
+
     public init(model: Model, capacity: Int, length: Int) {
         self.model = model
         workspace = Workspace(config: model.config, batch: capacity, length: length, gradients: false)
@@ -21,10 +24,24 @@ public final class ForwardRunner {
 
     /// `Model.run` on these buffers; `batch` must have the runner's length and at most its
     /// capacity of sequences.
-    public func run(_ batch: TokenBatch, cache: Model.CacheSelection = .all, hooking: Set<String>? = nil,
+    ///
+    /// `resuming` starts the forward at a layer L ≥ 1, from the residual stream entering it
+    /// (`[batch, pos, d_model]`: `blocks.L.hook_resid_pre`, or at L = n_layers the last layer's
+    /// `hook_resid_post`, to run only `ln_final` and the unembedding): a sweep that changes only
+    /// later activations need not recompute the earlier ones. Every kernel computes a row from
+    /// its own sequence alone, so a residual from another forward of the same tokens (even a
+    /// larger batch) gives the bits the whole forward would.
+    public func run(_ batch: TokenBatch, resuming: (layer: Int, residual: Tensor)? = nil,
+                    cache: Model.CacheSelection = .all, hooking: Set<String>? = nil,
                     hook: ((String, inout Tensor) -> Void)? = nil) -> Model.ForwardResult {
         let ws = workspace, config = model.config, parameters = model.parameters
         ws.loadWhole(batch)
+        if let resuming {
+            precondition((1...config.nLayers).contains(resuming.layer), "no layer \(resuming.layer) to resume at")
+            precondition(resuming.residual.shape == [batch.batch, batch.length, config.dModel],
+                         "the residual to resume from is \(resuming.residual.shape), not [\(batch.batch), \(batch.length), \(config.dModel)]")
+            resuming.residual.scalars.withUnsafeBufferPointer { ws.resid[2 * resuming.layer].update(from: $0.baseAddress!, count: $0.count) }
+        }
         let names: Set<String>?
         switch cache {
         case .none: names = []
@@ -35,7 +52,7 @@ public final class ForwardRunner {
         let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil
         let loss = storage.withUnsafeMutableBufferPointer { p -> Float in
             let w = ModelWeights(base: p.baseAddress!, layout: parameters.layout, config: config)
-            Propagation.forward(w, ws, observer: observer)
+            Propagation.forward(w, ws, observer: observer, fromLayer: resuming?.layer ?? 0)
             return Loss.crossEntropy(ws)
         }
         let n = ws.rows

@@ -27,7 +27,11 @@ enum MLP {
                     VectorMath.store(x.replacing(with: 0, where: x .< 0), post + i); i += 16
                 }
                 while i < hi { post[i] = max(pre[i], 0); i += 1 }
-            case .gelu: for i in lo..<hi { post[i] = gelu(pre[i]) }
+            case .gelu:
+                let erf = ErfTable.shared
+                var i = lo
+                while i + 16 <= hi { VectorMath.store(gelu(VectorMath.load(pre + i), erf), post + i); i += 16 }
+                while i < hi { post[i] = gelu(pre[i], erf); i += 1 }
             }
         }
         observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
@@ -51,7 +55,8 @@ enum MLP {
         case .gelu:
             Gemm.product(transposeB: true, m: n, n: m, k: d, a: dOut, lda: d, b: w.wout, ldb: d, c: dHidden, ldc: m)
             Parallel.forRanges(n, parts: ws.parts) { range in
-                for i in range.lowerBound * m..<range.upperBound * m { dHidden[i] *= geluDerivative(pre[i]) }
+                let erf = ErfTable.shared
+                for i in range.lowerBound * m..<range.upperBound * m { dHidden[i] *= geluDerivative(pre[i], erf) }
             }
         }
         Gemm.product(transposeA: true, m: d, n: m, k: n, a: ln2.out, lda: d, b: dHidden, ldb: m, c: g.win, ldc: m)
@@ -61,12 +66,24 @@ enum MLP {
                            ln2, ws, accumulate: true)
     }
 
+    /// x Φ(x), with erf from `table` (`ErfTable.shared`, taken once per loop).
     @inline(__always)
-    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) }
+    static func gelu(_ x: Float, _ table: ErfTable) -> Float {
+        0.5 * x * (1 + Float(table.erf(Double(x * 0.70710678118654752))))
+    }
+
+    /// `gelu` of sixteen values, with the same bits.
+    @inline(__always)
+    static func gelu(_ x: SIMD16<Float>, _ table: ErfTable) -> SIMD16<Float> {
+        let scaled = x * 0.70710678118654752
+        let erf = SIMD16(lowHalf: SIMD8<Float>(table.erf(SIMD8<Double>(scaled.lowHalf))),
+                         highHalf: SIMD8<Float>(table.erf(SIMD8<Double>(scaled.highHalf))))
+        return 0.5 * x * (1 + erf)
+    }
 
     /// d/dx [x Φ(x)] = Φ(x) + x φ(x)
     @inline(__always)
-    static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + ReproducibleMath.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * ReproducibleMath.exp(-0.5 * x * x)
+    static func geluDerivative(_ x: Float, _ table: ErfTable) -> Float {
+        0.5 * (1 + Float(table.erf(Double(x * 0.70710678118654752)))) + x * 0.39894228040143268 * ReproducibleMath.exp(-0.5 * x * x)
     }
 }

@@ -1,10 +1,12 @@
 /// The whole network's forward and backward, layer by layer, over a `Workspace`.
 enum Propagation {
-    static func forward(_ w: ModelWeights, _ ws: Workspace, observer: ActivationObserver?) {
+    /// From layer `first` on (0: from the tokens); for `first` > 0, the residual stream entering
+    /// it must already be in `ws.resid[2 * first]`.
+    static func forward(_ w: ModelWeights, _ ws: Workspace, observer: ActivationObserver?, fromLayer first: Int = 0) {
         let c = ws.config, n = ws.rows, d = c.dModel
         let shape = [ws.batch, ws.length, d]
-        Embedding.forward(w, ws, observer: observer)
-        for l in 0..<c.nLayers {
+        if first == 0 { Embedding.forward(w, ws, observer: observer) }
+        for l in first..<c.nLayers {
             let name = "blocks.\(l)", buffers = ws.layers[l], weights = w.layers[l]
             let pre = ws.resid[2 * l], mid = ws.resid[2 * l + 1], post = ws.resid[2 * l + 2]
             observer?.visit("\(name).hook_resid_pre", pre, shape: shape)

@@ -28,7 +28,7 @@ enum TransformerLensImport {
             notes.append("skipped \(buffers.count) non-parameter buffer\(buffers.count == 1 ? "" : "s") (attention masks: "
                 + buffers.prefix(2).joined(separator: ", ") + (buffers.count > 2 ? ", ..." : "") + ")")
         }
-        let widened = contents.widenedTensors.filter { !isBuffer($0) }.count
+        let widened = contents.widenedTensors.keys.filter { !isBuffer($0) }.count
         if widened > 0 {
             notes.append("read \(widened) half-precision (F16/BF16) tensor\(widened == 1 ? "" : "s") as float32, exactly; the analysis runs in float32")
         }
@@ -71,7 +71,7 @@ enum TransformerLensImport {
                 throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
             }
             if let bad = tensor.firstNonFinite {
-                throw .nonFinite(path: path, name: entry.name, index: bad.index, value: bad.value)
+                throw .nonFinite(path: path, name: entry.name, bad, stored: contents.widenedTensors[entry.name])
             }
             parameters.storage.replaceSubrange(range, with: tensor.scalars)
         }

@@ -120,28 +120,31 @@ final class CheckpointAnalysisTests: XCTestCase {
         XCTAssertEqual(decoded, summary)
     }
 
-    /// Probes and ablations run as independent jobs on several threads, and the ablation blocks
-    /// go through the model a few at a time: neither the thread count nor the grouping may
-    /// change a byte of the output.
-    func testOutputDoesNotDependOnThreadsOrAblationGrouping() throws {
-        let config = ModelConfig(nLayers: 2, dModel: 16, nHeads: 2, dHead: 8, dMLP: 32, dVocab: 13, nCtx: 6)
+    /// Probes, circuits and ablations run as independent jobs on several threads; the
+    /// evaluation batch goes through the model in chunks, and the ablation blocks a few at a
+    /// time, resuming at their layer: none of that may change a byte of the output.
+    func testOutputDoesNotDependOnThreadsChunksOrAblationGrouping() throws {
+        let config = ModelConfig(nLayers: 3, dModel: 16, nHeads: 2, dHead: 8, dMLP: 32, actFn: .gelu, dVocab: 13, nCtx: 6)
         let saved = ComputeThreads.count
         defer { ComputeThreads.count = saved }
-        func analyse(threads: Int, sequencesPerForward: Int, into name: String) throws -> (AnalysisSummary, Data) {
+        func analyse(threads: Int, sequencesPerForward: Int, into name: String) throws -> AnalysisSummary {
             ComputeThreads.count = threads
             var settings = smallSettings
             settings.ablationSequencesPerForward = sequencesPerForward
-            let summary = try CheckpointAnalysis(checkpoint: checkpoint(config), path: "random", settings: settings)
+            return try CheckpointAnalysis(checkpoint: checkpoint(config), path: "random", settings: settings)
                 .write(to: scratch + "/" + name)
-            return (summary, try Data(contentsOf: URL(fileURLWithPath: scratch + "/\(name)/ablation.attn0_by_position.npy")))
         }
-        // One forward of all 1 + 19 + 6 blocks on one thread, against one block per forward on two.
-        let (whole, wholeByPosition) = try analyse(threads: 1, sequencesPerForward: 1000, into: "whole")
-        let (split, splitByPosition) = try analyse(threads: 2, sequencesPerForward: 4, into: "split")
-        XCTAssertEqual(split.ablations, whole.ablations)
-        XCTAssertEqual(split.ablationBaselineLoss, whole.ablationBaselineLoss)
-        XCTAssertEqual(splitByPosition, wholeByPosition)
-        XCTAssertEqual(split.probes, whole.probes)
+        // One forward of the whole batch and of all 1 + 28 + 6 ablation blocks on one thread,
+        // against chunks of 4 sequences and one block per forward on two (and 3 on three).
+        let whole = try analyse(threads: 1, sequencesPerForward: 1000, into: "whole")
+        for (threads, perForward) in [(2, 4), (3, 12)] {
+            let split = try analyse(threads: threads, sequencesPerForward: perForward, into: "split\(perForward)")
+            XCTAssertEqual(split, whole)
+            for file in whole.files + ["summary.json"] {
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: scratch + "/split\(perForward)/" + file)),
+                               try Data(contentsOf: URL(fileURLWithPath: scratch + "/whole/" + file)), file)
+            }
+        }
         // The ablations did something: mean-ablating the embedding costs loss.
         let embed = try XCTUnwrap(whole.ablations.first { $0.activation == "hook_embed" })
         XCTAssertNotEqual(embed.loss, whole.ablationBaselineLoss)

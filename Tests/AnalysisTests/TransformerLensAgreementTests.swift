@@ -93,12 +93,44 @@ final class TransformerLensAgreementTests: XCTestCase {
         }
     }
 
-    /// An F16 weight that overflowed to infinity is refused with the same error as a float32 one.
+    /// An F16 weight that overflowed to infinity is refused, saying it overflowed in the
+    /// conversion (not that the run diverged) and what to save instead.
     func testHalfPrecisionInfinityIsRefused() throws {
         let path = folder("heads4_gelu") + "/model.f16.nonfinite.safetensors"
         XCTAssertThrowsError(try Checkpoint.load(path, options: CheckpointOptions(configFile: folder("heads4_gelu") + "/config.json"))) { error in
-            XCTAssertEqual(error as? CheckpointError, .nonFinite(path: path, name: "embed.W_E", index: [3, 5], value: .infinity))
-            XCTAssertTrue("\(error)".hasPrefix(path + ": tensor 'embed.W_E' holds inf at index [3, 5]"), "\(error)")
+            XCTAssertEqual(error as? CheckpointError, .overflowedFloat16(path: path, name: "embed.W_E", index: [3, 5], value: .infinity))
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix(path + ": tensor 'embed.W_E' is stored in F16 and holds inf at index [3, 5]"), message)
+            XCTAssertTrue(message.contains("converted to float16") && message.contains("Save the float32 state dict"), message)
+            XCTAssertFalse(message.contains("diverged"), message)
+        }
+    }
+
+    /// A NaN in F16, or an infinity in BF16 (which has float32's range), cannot come from the
+    /// conversion: those keep the error that says the run had diverged.
+    func testHalfPrecisionNaNOrBFloat16InfinityIsTheRunsNotTheConversions() throws {
+        let scratch = NSTemporaryDirectory() + "rederive-half-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let options = CheckpointOptions(configFile: folder("heads4_gelu") + "/config.json")
+        for (suffix, bits, expected) in [("f16", UInt16(0x7E00), "nan"), ("bf16", UInt16(0x7F80), "inf")] {
+            // embed.W_E[3, 5] of the fixture, overwritten in the file's bytes.
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder("heads4_gelu") + "/model.\(suffix).safetensors")))
+            let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+            let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any])
+            let entry = try XCTUnwrap(header["embed.W_E"] as? [String: Any])
+            let shape = try XCTUnwrap(entry["shape"] as? [Int]), begin = try XCTUnwrap((entry["data_offsets"] as? [Int])?.first)
+            let at = 8 + headerLength + begin + 2 * (3 * shape[1] + 5)
+            (bytes[at], bytes[at + 1]) = (UInt8(bits & 0xFF), UInt8(bits >> 8))
+            let path = scratch + "/\(suffix).safetensors"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Checkpoint.load(path, options: options)) { error in
+                guard case .nonFinite(path, "embed.W_E", [3, 5], let value)? = error as? CheckpointError else {
+                    return XCTFail("\(suffix): \(error)")
+                }
+                XCTAssertEqual("\(value)", expected, suffix)
+                XCTAssertTrue("\(error)".contains("the run had diverged"), "\(error)")
+            }
         }
     }
 

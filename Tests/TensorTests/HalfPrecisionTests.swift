@@ -45,7 +45,7 @@ final class HalfPrecisionTests: XCTestCase {
             Float(sign: .plus, exponent: 127, significand: 2 - 1.0 / 128),      // largest BF16
         ], "bf16")
         XCTAssertEqual(try file.tensor("f32", path: "half.safetensors").scalars, [0.5, -3])
-        XCTAssertEqual(file.widenedTensors.sorted(), ["bf16", "bf16_nonfinite", "f16", "f16_nonfinite"])
+        XCTAssertEqual(file.widenedTensors, ["bf16": .bfloat16, "bf16_nonfinite": .bfloat16, "f16": .float16, "f16_nonfinite": .float16])
     }
 
     /// Infinities and NaN survive widening, so that the checkpoint readers still refuse them.

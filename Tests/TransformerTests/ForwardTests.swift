@@ -90,6 +90,35 @@ final class ForwardTests: XCTestCase {
 
     /// A runner's buffers outlive each forward: a smaller batch after a larger one (and a hooked
     /// forward before a plain one) must give exactly what a fresh `Model.run` gives.
+    /// A forward resumed at a layer from the residual stream entering it (taken from a forward
+    /// of a larger batch) gives the whole forward's bits, and its hooks still rewrite.
+    func testResumedForwardMatchesTheWholeForward() {
+        let config = ModelConfig(nLayers: 3, dModel: 16, nHeads: 2, dHead: 8, dMLP: 32, actFn: .gelu, dVocab: 11, nCtx: 7)
+        let model = Model(config: config, seed: 3)
+        var generator = RandomGenerator(seed: 9)
+        let large = TaskKind.previousToken.task.makeBatch(batch: 9, length: 7, vocabulary: 11, generator: &generator)
+        let rows = 4 * 7
+        let batch = TokenBatch(batch: 4, length: 7, tokens: Array(large.tokens.prefix(rows)),
+                               targets: Array(large.targets.prefix(rows)), lossMask: Array(large.lossMask.prefix(rows)))
+        let streams = Set((0..<3).map { HookName.residPost($0).name })
+        let clean = model.run(large, cache: .names(streams))
+        let runner = ForwardRunner(model: model, capacity: 4, length: 7)
+        let whole = runner.run(batch, cache: .none)
+        for layer in 1...3 {
+            let entering = clean.cache[HookName.residPost(layer - 1).name]!
+            let residual = Tensor(shape: [4, 7, 16], scalars: Array(entering.scalars.prefix(rows * 16)))
+            let resumed = runner.run(batch, resuming: (layer, residual), cache: .none)
+            XCTAssertEqual(resumed.logits.scalars.map(\.bitPattern), whole.logits.scalars.map(\.bitPattern), "layer \(layer)")
+            XCTAssertEqual(resumed.loss.bitPattern, whole.loss.bitPattern, "layer \(layer)")
+        }
+        // A hook in the resumed layers still runs: zeroing the last MLP's output changes the logits.
+        let hooked = runner.run(batch, resuming: (2, Tensor(shape: [4, 7, 16], scalars: Array(clean.cache[HookName.residPost(1).name]!.scalars.prefix(rows * 16)))),
+                                cache: .none, hooking: [HookName.mlpOut(2).name]) { _, activation in
+            activation = Tensor(shape: activation.shape, repeating: 0)
+        }
+        XCTAssertNotEqual(hooked.logits, whole.logits)
+    }
+
     func testRunnerReusingItsBuffersMatchesFreshForwards() {
         let config = tinyConfig()
         let model = randomizedModel(config, seed: 5)
