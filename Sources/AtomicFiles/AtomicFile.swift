@@ -148,9 +148,30 @@ public enum AtomicFile {
         return pid
     }
 
-    /// Whether a process with this id exists (EPERM means it exists but belongs to someone else).
+    /// Whether a process with this id is running (EPERM means it exists but belongs to someone
+    /// else). A zombie is not: it has exited, and only waits to be reaped. An orphan's parent
+    /// is PID 1, and where that is no init (a container, a CI sandbox) it may never be reaped,
+    /// so `kill(pid, 0)` alone would keep a killed stage's temporaries forever.
     public static func isRunning(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        return !isZombie(pid)
+    }
+
+    /// Whether `/proc/PID/stat` gives the state Z (zombie) or X (dead). False where there is no
+    /// /proc (macOS reaps orphans through launchd).
+    static func isZombie(_ pid: Int32) -> Bool {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
+        guard count > 0 else { return false }
+        // `PID (COMMAND) STATE ...`: the command may hold spaces and parentheses, so the state
+        // follows the last ')'.
+        let bytes = buffer[..<count]
+        guard let end = bytes.lastIndex(of: UInt8(ascii: ")")), end + 2 < count else { return false }
+        let state = bytes[end + 2]
+        return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
     }
 
     /// Creates `path`'s parent folders.

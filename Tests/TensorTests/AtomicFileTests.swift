@@ -35,6 +35,30 @@ final class AtomicFileTests: XCTestCase {
         }
     }
 
+    /// A process that has exited but is not reaped yet (what a killed stage becomes where PID 1
+    /// reaps no orphans) is not running: its temporaries are stale.
+    func testAZombiesTemporariesAreStale() throws {
+        var pid = pid_t()
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { for p in argv { free(p) } }
+        XCTAssertEqual(posix_spawn(&pid, "/bin/true", nil, nil, argv, environ), 0)
+        defer { var status: Int32 = 0; waitpid(pid, &status, 0) }
+        // Not reaped: once it has exited, /proc shows it as a zombie.
+        var zombie = false
+        for _ in 0..<200 where !zombie {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            zombie = stat.contains(") Z ")
+            if !zombie { usleep(10_000) }
+        }
+        try XCTSkipUnless(zombie, "no /proc zombie state to test on this system")
+        XCTAssertEqual(kill(pid, 0), 0, "a zombie still answers kill(pid, 0)")
+        XCTAssertFalse(AtomicFile.isRunning(pid))
+        try AtomicFile.write([1], to: scratch + "/kept")
+        FileManager.default.createFile(atPath: scratch + "/.out.npy.tmp-\(pid)", contents: Data([1]))
+        XCTAssertEqual(AtomicFile.removeStaleTemporaries(in: scratch), [".out.npy.tmp-\(pid)"])
+        XCTAssertTrue(AtomicFile.isRunning(getpid()))
+    }
+
     func testStaleTemporariesOfEndedProcessesAreRemovedOthersKept() throws {
         let dead = try deadProcess()
         let names = [".a.png.tmp-\(dead)", ".b.npy.tmp-\(getpid())", "c.tmp-\(dead)", ".d.tmp-x", "plain.txt"]
