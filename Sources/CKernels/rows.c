@@ -98,7 +98,7 @@ ALWAYS_INLINE float dot_body(const float *a, const float *b, long n) {
     return s;
 }
 
-// Σ (p[i] - c)^2 (as `VectorMath.centeredSquares`).
+// Σ (p[i] - c)^2, in 16 lanes, then the tail one by one (LayerNorm's variance).
 ALWAYS_INLINE float centered_squares_body(const float *p, long n, float c) {
     float acc[LANES] = {0};
     long i = 0;

@@ -40,18 +40,6 @@ public enum VectorMath {
         return s
     }
 
-    /// Σ (p[i] - c)^2
-    @inlinable @inline(__always)
-    public static func centeredSquares(_ p: UnsafePointer<Float>, _ n: Int, center c: Float) -> Float {
-        var acc = SIMD16<Float>()
-        let center = SIMD16<Float>(repeating: c)
-        var i = 0
-        while i + 16 <= n { let d = load(p + i) - center; acc += d * d; i += 16 }
-        var s = laneSum(acc)
-        while i < n { let d = p[i] - c; s += d * d; i += 1 }
-        return s
-    }
-
     @inlinable @inline(__always)
     public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD16<Float>(repeating: -.infinity)
