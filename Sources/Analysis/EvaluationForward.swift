@@ -72,12 +72,6 @@ struct EvaluationForward {
             result[entry.key] = (fraction, entry.value.reduce(0, +) / Double(batch.batch * entry.value.count))
         }
         self.lossPerPosition = Tensor(shape: [batch.batch, length], scalars: lossPerPosition)
-        // As `Model.run`: the mask summed in Float, the masked losses in Double, both in row order.
-        var maskTotal: Float = 0
-        for m in batch.lossMask { maskTotal += m }
-        let weight: Float = maskTotal > 0 ? 1 / maskTotal : 0
-        var sum = 0.0
-        for (l, m) in zip(lossPerPosition, batch.lossMask) { sum += Double(l * m) }
-        loss = Float(sum * Double(weight))
+        loss = Loss.maskedMean(lossPerPosition, mask: batch.lossMask, maskTotal: Loss.maskTotal(batch.lossMask))
     }
 }

@@ -2,7 +2,7 @@ import Reproducible
 import Tensor
 
 /// Cross-entropy of the logits against the targets, averaged over positions whose mask is 1.
-enum Loss {
+public enum Loss {
     /// Writes each position's loss into `ws.rowLoss` and returns the mean. Logits are kept.
     static func crossEntropy(_ ws: Workspace) -> Float {
         run(ws, writeGradient: false)
@@ -16,16 +16,27 @@ enum Loss {
         run(ws, writeGradient: true, maskTotal: maskTotal)
     }
 
-    static func maskTotal(_ ws: Workspace) -> Float {
+    /// Σ mask in `Float`, in row order: what every mean loss divides by.
+    public static func maskTotal(_ mask: some Sequence<Float>) -> Float {
         var total: Float = 0
-        for r in 0..<ws.rows { total += ws.lossMask[r] }
+        for m in mask { total += m }
         return total
+    }
+
+    /// The mean of the rows' losses over the masked-in rows: Σ loss · mask in `Double`, in row
+    /// order, divided by `maskTotal` (of the whole batch, when these rows are one shard of it).
+    /// The trainer, `Model.run` and the analysis' chunked forward all mean their losses so.
+    public static func maskedMean(_ rowLosses: some Sequence<Float>, mask: some Sequence<Float>, maskTotal: Float) -> Float {
+        let weight = maskTotal > 0 ? 1 / maskTotal : 0
+        var sum: Double = 0
+        for (loss, m) in zip(rowLosses, mask) { sum += Double(loss * m) }
+        return Float(sum * Double(weight))
     }
 
     private static func run(_ ws: Workspace, writeGradient: Bool, maskTotal: Float? = nil) -> Float {
         let n = ws.rows, v = ws.config.dVocab
         let logits = ws.logits, rowLoss = ws.rowLoss, mask = ws.lossMask, targets = ws.targets
-        let total = maskTotal ?? Self.maskTotal(ws)
+        let total = maskTotal ?? Self.maskTotal(UnsafeBufferPointer(start: mask, count: n))
         let weight = total > 0 ? 1 / total : 0
         Parallel.forRanges(n, parts: ws.parts) { range in
             for r in range {
@@ -51,8 +62,7 @@ enum Loss {
             }
         }
         // Mean in row order, in Double, so it is the same for any thread count.
-        var loss: Double = 0
-        for r in 0..<n { loss += Double(rowLoss[r] * mask[r]) }
-        return Float(loss * Double(weight))
+        return maskedMean(UnsafeBufferPointer(start: rowLoss, count: n), mask: UnsafeBufferPointer(start: mask, count: n),
+                          maskTotal: total)
     }
 }

@@ -75,9 +75,7 @@ final class TrainingStep {
     /// and the gradient norm before clipping; with a non-finite loss nothing is updated.
     func run(lr: Float) -> (loss: Float, gradNorm: Float) {
         task.fill(&batch, vocabulary: config.model.dVocab, generator: &generator)
-        var maskTotal: Float = 0
-        for m in batch.lossMask { maskTotal += m }
-        let loss = shardedLossAndGradient(maskTotal: maskTotal)
+        let loss = shardedLossAndGradient(maskTotal: Loss.maskTotal(batch.lossMask))
         guard loss.isFinite else { return (loss, .nan) }
         let norm = GradientClipping.clip(&gradient, ranges: optimizer.trainable, maxNorm: config.gradClip)
         optimizer.update(&parameters.storage, gradient: gradient, lr: lr)
