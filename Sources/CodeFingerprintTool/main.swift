@@ -140,8 +140,10 @@ for spec in arguments.dropFirst(4) {
     return seen
 }
 
-// The manifest: `kind: entry files... [| files...]` and `per-name: KIND GLOB TYPE` lines.
+// The manifest: `kind: entry files... [| files...]`, `each-kind: FILE TYPE PATTERN` and
+// `per-name: KIND GLOB TYPE` lines.
 var kinds = [(name: String, entries: [String], alone: [String])]()
+var eachKind: (file: String, declaration: String, prefix: String, suffix: String)?
 var perName: (kind: String, prefix: String, suffix: String, declaration: String)?
 for raw in read(manifestPath).split(separator: "\n") {
     let line = raw.trimmingCharacters(in: .whitespaces)
@@ -152,6 +154,9 @@ for raw in read(manifestPath).split(separator: "\n") {
     if key == "per-name" {
         guard values.count == 3, let star = values[1].firstIndex(of: "*") else { fail("per-name takes a kind, a pattern with a * and a type") }
         perName = (values[0], String(values[1][..<star]), String(values[1][values[1].index(after: star)...]), values[2] + "(name: \"")
+    } else if key == "each-kind" {
+        guard values.count == 3, let star = values[2].firstIndex(of: "*") else { fail("each-kind takes a file, a type and a pattern with a *") }
+        eachKind = (values[0], values[1] + "(kind: \"", String(values[2][..<star]), String(values[2][values[2].index(after: star)...]))
     } else {
         // Files after `|` are covered without following their imports.
         let bar = values.firstIndex(of: "|") ?? values.endIndex
@@ -159,17 +164,29 @@ for raw in read(manifestPath).split(separator: "\n") {
     }
 }
 
-/// The names (`Recipe(name: "x"`) a per-name file declares.
-@MainActor func declaredNames(_ path: String) -> [String] {
+/// The names a file declares as `DECLARATION"x"`, e.g. `Recipe(name: "x"`, in order.
+@MainActor func declaredNames(_ path: String, _ declaration: String) -> [String] {
     let text = read(path)
     var names = [String]()
     var rest = Substring(text)
-    while let range = rest.range(of: perName!.declaration) {
+    while let range = rest.range(of: declaration) {
         let after = rest[range.upperBound...]
         if let end = after.firstIndex(of: "\"") { names.append(String(after[..<end])) }
         rest = after
     }
     return names
+}
+
+// Every kind the registry file declares without a line of its own: its command file (imports
+// followed) and the registry file, so a new kind needs no line in the manifest.
+if let eachKind {
+    for name in declaredNames(eachKind.file, eachKind.declaration) where !kinds.contains(where: { $0.name == name }) {
+        let command = eachKind.prefix + name.prefix(1).uppercased() + name.dropFirst() + eachKind.suffix
+        guard FileManager.default.fileExists(atPath: root + "/" + command) else {
+            fail("stage kind '\(name)' (\(eachKind.file)) has no \(command); add it, or give the kind a line listing its files")
+        }
+        kinds.append((name, [command], [eachKind.file]))
+    }
 }
 
 var hashes = [String: String]()
@@ -193,7 +210,7 @@ for kind in kinds {
     let split = kind.name == perName?.kind ? all.filter(isPerName).sorted() : []
     groups.append((kind.name, all.sorted()))
     for file in split {
-        for name in declaredNames(file) {
+        for name in declaredNames(file, perName!.declaration) {
             groups.append((kind.name + " " + name, (shared.union([file])).sorted()))
         }
     }

@@ -19,7 +19,7 @@ extension PipelineCommands {
                             slurm: SlurmOptions, kubernetes: KubernetesOptions = KubernetesOptions(), registry: StageRegistry,
                             console: Console = Console(), directory: String? = nil) throws(PipelineError) -> [String] {
         let cwd = directory ?? Project.currentDirectory()
-        let (project, targets) = try locate(arguments, directory: cwd)
+        let (project, targets) = try locate(arguments, registry: registry, directory: cwd)
         var options = options
         options.targets = targets
         let pipeline = try project.load(overrides: options.overrides, registry: registry)

@@ -11,6 +11,9 @@ import Foundation
 /// no-op (snapshot fast path) it reports the full check (`REDERIVE_NO_FASTPATH`: lock read,
 /// every stage stat-ed and compared, pipeline from its cache) and the uncached full check
 /// (`REDERIVE_NO_CACHE`: YAML parsed and expanded too), as after a fresh clone.
+///
+/// When `ninja` is on the PATH, each pipeline's graph is also written as a `build.ninja`
+/// (`NinjaTwin`) and ninja's no-op is timed run for run beside ours, so both see the same load.
 public enum MakeBenchmark {
     public struct Result: Sendable {
         public var studyStages: Int
@@ -29,6 +32,9 @@ public enum MakeBenchmark {
         /// Medians with no caches at all (YAML parsed and expanded again).
         public var studyUncachedMs: Double
         public var wideUncachedMs: Double
+        /// Medians of ninja's no-op on the same graphs, interleaved with ours; nil without ninja.
+        public var ninjaStudyMs: Double?
+        public var ninjaWideMs: Double?
 
         /// One JSON line.
         public var json: String {
@@ -38,6 +44,7 @@ public enum MakeBenchmark {
                 + "\"full_check_ms\":{\"study\":\(f(studyFullCheckMs)),\"stages_\(wideStages)\":\(f(wideFullCheckMs))},"
                 + "\"uncached_ms\":{\"study\":\(f(studyUncachedMs)),\"stages_\(wideStages)\":\(f(wideUncachedMs))},"
                 + "\"process_start_ms\":\(f(processStartMs)),"
+                + "\"ninja_noop_ms\":" + (ninjaStudyMs.map { "{\"study\":\(f($0)),\"stages_\(wideStages)\":\(f(ninjaWideMs ?? 0))}" } ?? "null") + ","
                 + "\"study_stages\":\(studyStages),\"study_pipeline\":\"generated cmd: stand-in\",\"runs\":\(runs),"
                 + "\"goal_ms\":{\"study\":30,\"stages_1000\":100}}"
         }
@@ -54,7 +61,9 @@ public enum MakeBenchmark {
         try AtomicFileIO.write(Array(wideYAML(stages: wideStages).utf8), to: root + "/Pipelines/wide.yaml")
         try AtomicFileIO.write(Array("seed: 0\n".utf8), to: root + "/configs/base.yaml")
 
+        let ninja = executableOnPath("ninja")
         var timings = [String: [Double]]()
+        var ninjaTimings = [String: [Double]]()
         var fullCheck = [String: Double]()
         var uncached = [String: Double]()
         for name in ["study", "wide"] {
@@ -62,23 +71,33 @@ public enum MakeBenchmark {
             log("building \(name) pipeline in \(root)")
             let status = try spawn([executable, "make", pipeline, "-j", String(jobs)])
             guard status.code == 0 else { throw PipelineError(.io, at: nil, "building the \(name) pipeline failed (exit \(status.code))") }
+            if let ninja { try buildNinjaTwin(of: pipeline, root: root, in: root + "/ninja-" + name, ninja: ninja, jobs: jobs) }
         }
         usleep(1_200_000) // past the hash cache's racy window, so no-op runs trust cached hashes
         for name in ["study", "wide"] {
             let pipeline = root + "/Pipelines/\(name).yaml"
             let lockPath = root + "/Pipelines/\(name).lock"
+            let ninjaCommand = ninja.map { [$0, "-C", root + "/ninja-" + name] }
             _ = try spawn([executable, "make", pipeline]) // warm-up: page cache, hash cache
+            if let ninjaCommand { _ = try spawn(ninjaCommand) }
             let before = try AtomicFileIO.readIfExists(lockPath)
-            var samples = [Double]()
+            let ninjaLog = root + "/ninja-" + name + "/.ninja_log"
+            let ninjaBefore = try AtomicFileIO.readIfExists(ninjaLog)
+            var samples = [Double](), ninjaSamples = [Double]()
             for _ in 0..<runs {
                 let status = try spawn([executable, "make", pipeline])
                 guard status.code == 0 else { throw PipelineError(.io, at: nil, "no-op make of \(name) failed (exit \(status.code))") }
                 samples.append(status.seconds * 1000)
+                if let ninjaCommand { ninjaSamples.append(try spawn(ninjaCommand).seconds * 1000) }
             }
             guard try AtomicFileIO.readIfExists(lockPath) == before else {
                 throw PipelineError(.io, at: nil, "a no-op make of \(name) changed its lock file: something reran")
             }
+            guard try AtomicFileIO.readIfExists(ninjaLog) == ninjaBefore else {
+                throw PipelineError(.io, at: nil, "a no-op ninja of \(name) ran commands (\(ninjaLog) changed)")
+            }
             timings[name] = samples.sorted()
+            ninjaTimings[name] = ninjaSamples.sorted()
             for (variable, store) in [("REDERIVE_NO_FASTPATH", 0), ("REDERIVE_NO_CACHE", 1)] {
                 var samples = [Double]()
                 for _ in 0..<max(3, runs / 3) {
@@ -98,7 +117,30 @@ public enum MakeBenchmark {
                       wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs,
                       studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!,
                       processStartMs: starts[starts.count / 2],
-                      studyUncachedMs: uncached["study"]!, wideUncachedMs: uncached["wide"]!)
+                      studyUncachedMs: uncached["study"]!, wideUncachedMs: uncached["wide"]!,
+                      ninjaStudyMs: ninja == nil ? nil : median(ninjaTimings["study"]!),
+                      ninjaWideMs: ninja == nil ? nil : median(ninjaTimings["wide"]!))
+    }
+
+    static func median(_ sorted: [Double]) -> Double { sorted[sorted.count / 2] }
+
+    /// Writes the pipeline's graph as `folder/build.ninja`, copies its source inputs beside it,
+    /// and builds it once, so that the timed runs are no-ops.
+    static func buildNinjaTwin(of pipelineFile: String, root: String, in folder: String, ninja: String, jobs: Int) throws(PipelineError) {
+        let twin = NinjaTwin(try Project(root: root, pipelineFile: pipelineFile).load(registry: .standard))
+        try AtomicFileIO.write(Array(twin.text.utf8), to: folder + "/build.ninja")
+        for source in twin.sources {
+            guard let bytes = try AtomicFileIO.readIfExists(root + "/" + source) else { continue }
+            try AtomicFileIO.write(bytes, to: folder + "/" + source)
+        }
+        let status = try spawn([ninja, "-C", folder, "-j", String(jobs)])
+        guard status.code == 0 else { throw PipelineError(.io, at: nil, "ninja could not build \(folder)/build.ninja (exit \(status.code))") }
+    }
+
+    /// The first executable file called `name` in a folder of `PATH`.
+    static func executableOnPath(_ name: String) -> String? {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return folders.map { $0 + "/" + name }.first { access($0, X_OK) == 0 }
     }
 
     static func spawn(_ arguments: [String], environment: [String: String] = [:]) throws(PipelineError) -> (code: Int32, seconds: Double) {

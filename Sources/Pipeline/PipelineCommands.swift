@@ -6,13 +6,14 @@ import JSONQuoting
 /// code.
 public enum PipelineCommands {
     /// Splits `[PIPELINE] [TARGETS...]`: the first argument is the pipeline if it names a file
-    /// or `Pipelines/<name>.yaml`; otherwise all arguments are targets of the default pipeline.
-    public static func locate(_ arguments: [String], directory: String? = nil) throws(PipelineError) -> (Project, [String]) {
+    /// or `Pipelines/<name>.yaml`; otherwise all arguments are targets of the default pipeline
+    /// (the only one, else `registry.defaultPipeline`).
+    public static func locate(_ arguments: [String], registry: StageRegistry, directory: String? = nil) throws(PipelineError) -> (Project, [String]) {
         let cwd = directory ?? Project.currentDirectory()
         if let first = arguments.first, let project = try Project.locate(first, from: cwd) {
             return (project, Array(arguments.dropFirst()))
         }
-        guard let project = try Project.locate(nil, from: cwd) else {
+        guard let project = try Project.locate(nil, from: cwd, preferred: registry.defaultPipeline) else {
             throw PipelineError(.noPipeline, at: nil, "no pipeline found")
         }
         return (project, arguments)
@@ -21,7 +22,7 @@ public enum PipelineCommands {
     /// `rederive make`: returns the result; prints progress and a summary.
     public static func make(_ arguments: [String], options: MakeOptions, registry: StageRegistry,
                             console: Console = Console(), directory: String? = nil) throws(PipelineError) -> MakeResult {
-        let (project, targets) = try locate(arguments, directory: directory)
+        let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         var options = options
         options.targets = targets
         let bytes = try project.readPipelineBytes()
@@ -107,7 +108,7 @@ public enum PipelineCommands {
     /// stages out of date.
     public static func status(_ arguments: [String], overrides: [ParamOverride] = [], showAll: Bool, registry: StageRegistry,
                               console: Console = Console(), directory: String? = nil) throws(PipelineError) -> Int {
-        let (project, targets) = try locate(arguments, directory: directory)
+        let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(overrides: overrides, registry: registry)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
@@ -139,7 +140,7 @@ public enum PipelineCommands {
     /// Returns the removed paths.
     public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, registry: StageRegistry,
                              console: Console = Console(), directory: String? = nil) throws(PipelineError) -> [String] {
-        let (project, targets) = try locate(arguments, directory: directory)
+        let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(registry: registry)
         let state = project.stateFolder(artifacts: pipeline.artifacts)
         let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false)

@@ -29,8 +29,8 @@ public struct Project: Sendable {
 
     /// Finds the pipeline: `argument` may be a path to a YAML file or a name in `Pipelines/`.
     /// Returns nil when `argument` is neither (the caller then treats it as a target). Without
-    /// an argument, the only pipeline in `Pipelines/`, else `previous-token`.
-    public static func locate(_ argument: String?, from directory: String) throws(PipelineError) -> Project? {
+    /// an argument, the only pipeline in `Pipelines/`, else `preferred` if it is there.
+    public static func locate(_ argument: String?, from directory: String, preferred: String? = nil) throws(PipelineError) -> Project? {
         if let argument, argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") || argument.contains("/") {
             let path = argument.hasPrefix("/") ? argument : directory + "/" + argument
             if AtomicFileIO.exists(path) && !AtomicFileIO.isDirectory(path) {
@@ -51,13 +51,13 @@ public struct Project: Sendable {
             if AtomicFileIO.exists(path) { return Project(root: root, pipelineFile: path) }
             return nil
         }
-        return try defaultPipeline(root: root)
+        return try defaultPipeline(root: root, preferred: preferred)
     }
 
-    static func defaultPipeline(root: String) throws(PipelineError) -> Project {
+    static func defaultPipeline(root: String, preferred: String?) throws(PipelineError) -> Project {
         let names = listPipelines(root: root)
         if names.count == 1 { return Project(root: root, pipelineFile: root + "/Pipelines/" + names[0] + ".yaml") }
-        if names.contains("previous-token") { return Project(root: root, pipelineFile: root + "/Pipelines/previous-token.yaml") }
+        if let preferred, names.contains(preferred) { return Project(root: root, pipelineFile: root + "/Pipelines/" + preferred + ".yaml") }
         throw PipelineError(.noPipeline, at: nil, names.isEmpty ? "no pipeline files in \(root)/Pipelines" : "several pipelines; say which",
                             hint: names.isEmpty ? "add Pipelines/<name>.yaml" : "one of: \(names.joined(separator: ", "))")
     }

@@ -65,6 +65,9 @@ public struct StageRegistry: Sendable {
     private var runners: [String: any StageRunner] = [:]
     /// Kind names in the order they were registered, for messages.
     private var order: [String] = []
+    /// The pipeline in `Pipelines/` that commands use when given none and there are several
+    /// (a tool built on the engine names its main one); nil: the user must say which.
+    public var defaultPipeline: String?
 
     public init() {}
 

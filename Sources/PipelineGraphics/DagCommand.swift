@@ -6,7 +6,7 @@ extension PipelineCommands {
     /// (then the returned text says where).
     public static func dag(_ arguments: [String], format: DagFormat, overrides: [ParamOverride] = [],
                            output: String? = nil, registry: StageRegistry, directory: String? = nil) throws(PipelineError) -> String {
-        let (project, targets) = try locate(arguments, directory: directory)
+        let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(overrides: overrides, registry: registry)
         let selected = try pipeline.selection(for: targets)
         switch format {

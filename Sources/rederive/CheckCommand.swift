@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingPipelineErrors {
-            let (project, _) = try PipelineCommands.locate(pipeline.map { [$0] } ?? [])
+            let (project, _) = try PipelineCommands.locate(pipeline.map { [$0] } ?? [], registry: .rederive)
             var options = ReproductionCheck.Options()
             options.exact = exact
             options.tolerance = tolerance

@@ -85,9 +85,10 @@ struct Make: ParsableCommand {
 
 extension StageRegistry {
     /// The stage kinds this build of rederive can run: `cmd` and the study's kinds, `train`
-    /// params checked against the training config's schema.
+    /// params checked against the training config's schema. Commands given no pipeline use the
+    /// study's, `previous-token`, when `Pipelines/` holds several.
     static var rederive: StageRegistry {
-        .study(trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
+        var registry = StageRegistry.study(trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
             do {
                 _ = try ConfigLoader.load(yaml: yaml, source: source)
                 return nil
@@ -95,6 +96,8 @@ extension StageRegistry {
                 return (error as? ConfigError)?.message ?? "\(error)"
             }
         })
+        registry.defaultPipeline = "previous-token"
+        return registry
     }
 }
 

@@ -26,15 +26,8 @@ final class CodeVersionTests: XCTestCase {
     /// Runs the tool and parses its table: group -> file -> hash.
     func fingerprints(_ root: String) throws -> [String: [String: String]] {
         let output = root + "/Generated.swift"
-        let modules = ["Tensor=Sources/Tensor:", "Transformer=Sources/Transformer:Tensor", "Analysis=Sources/Analysis:Tensor,Transformer",
-                       "Plot=Sources/Plot:", "Recipes=Sources/Recipes:Tensor,Analysis,Plot", "Pipeline=Sources/Pipeline:Tensor,Plot",
-                       "Stages=Sources/Stages:Pipeline", "rederive=Sources/rederive:Tensor,Transformer,Analysis,Plot,Recipes,Pipeline,Stages"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtExecutable("CodeFingerprintTool-tool", "CodeFingerprintTool"))
-        process.arguments = [root, root + "/Sources/Stages/CodeSources.txt", output] + modules
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let (status, errors) = try runTool(root, output: output)
+        XCTAssertEqual(status, 0, errors)
         var groups = [String: [String: String]]()
         var current = ""
         for line in try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n") {
@@ -43,6 +36,22 @@ final class CodeVersionTests: XCTestCase {
             if line.hasPrefix("            \""), parts.count >= 4 { groups[current, default: [:]][parts[1]] = parts[3] }
         }
         return groups
+    }
+
+    /// The tool's exit status and standard error.
+    func runTool(_ root: String, output: String) throws -> (Int32, String) {
+        let modules = ["Tensor=Sources/Tensor:", "Transformer=Sources/Transformer:Tensor", "Analysis=Sources/Analysis:Tensor,Transformer",
+                       "Plot=Sources/Plot:", "Recipes=Sources/Recipes:Tensor,Analysis,Plot", "Pipeline=Sources/Pipeline:Tensor,Plot",
+                       "Stages=Sources/Stages:Pipeline", "rederive=Sources/rederive:Tensor,Transformer,Analysis,Plot,Recipes,Pipeline,Stages"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtExecutable("CodeFingerprintTool-tool", "CodeFingerprintTool"))
+        process.arguments = [root, root + "/Sources/Stages/CodeSources.txt", output] + modules
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 
     func changedGroups(_ a: [String: [String: String]], _ b: [String: [String: String]]) -> [String] {
@@ -78,6 +87,32 @@ final class CodeVersionTests: XCTestCase {
         let trainer = root + "/Sources/Transformer/Trainer.swift"
         try (try String(contentsOfFile: trainer, encoding: .utf8) + "\nlet trainerEdit = 1\n").write(toFile: trainer, atomically: true, encoding: .utf8)
         XCTAssertTrue(changedGroups(before, try fingerprints(root)).contains("train"))
+    }
+
+    func testANewlyRegisteredKindIsCoveredByItsCommandFileWithoutAManifestLine() throws {
+        let root = try copySources()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let before = try fingerprints(root)
+        XCTAssertNotNil(before["train"]?["Sources/rederive/TrainCommand.swift"])
+        XCTAssertNotNil(before["train"]?["Sources/Stages/StudyStages.swift"])
+        XCTAssertNil(before["train"]?["Sources/rederive/AnalyzeCommand.swift"])
+
+        // Registered, but its subcommand's file is missing: the build fails and names the file.
+        let registry = root + "/Sources/Stages/StudyStages.swift"
+        let text = try String(contentsOfFile: registry, encoding: .utf8)
+        try (text + "\nlet sweep = ToolStageRunner(kind: \"sweep\", params: []) { _ in [\"sweep\"] }\n")
+            .write(toFile: registry, atomically: true, encoding: .utf8)
+        let (status, errors) = try runTool(root, output: root + "/Generated.swift")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("stage kind 'sweep'") && errors.contains("Sources/rederive/SweepCommand.swift"), errors)
+
+        // With it, the kind has a version built from that file and the registry, and no manifest line.
+        try "import Transformer\nstruct Sweep {}\n".write(toFile: root + "/Sources/rederive/SweepCommand.swift", atomically: true, encoding: .utf8)
+        let after = try fingerprints(root)
+        XCTAssertNotNil(after["sweep"]?["Sources/rederive/SweepCommand.swift"])
+        XCTAssertNotNil(after["sweep"]?["Sources/Transformer/Trainer.swift"], "the command's imports are followed")
+        XCTAssertNotNil(after["sweep"]?["Sources/Stages/StudyStages.swift"])
+        XCTAssertFalse(try String(contentsOfFile: root + "/Sources/Stages/CodeSources.txt", encoding: .utf8).contains("sweep"))
     }
 
     let twoFigures = """

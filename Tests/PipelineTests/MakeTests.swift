@@ -477,6 +477,24 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(try project.make().ran, [])
     }
 
+    func testWithoutAPipelineArgumentTheOnlyOneElseTheRegistrysDefaultIsUsed() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        let (only, targets) = try PipelineCommands.locate(["double"], registry: project.registry, directory: project.root)
+        XCTAssertEqual(only.name, "p")
+        XCTAssertEqual(targets, ["double"])
+
+        try project.write("Pipelines/q.yaml", chain)
+        XCTAssertThrowsError(try PipelineCommands.locate([], registry: project.registry, directory: project.root)) { error in
+            XCTAssertTrue("\(error)".contains("several pipelines; say which"), "\(error)")
+            XCTAssertTrue("\(error)".contains("one of: p, q"), "\(error)")
+        }
+        var registry = project.registry
+        registry.defaultPipeline = "q"
+        XCTAssertEqual(try PipelineCommands.locate([], registry: registry, directory: project.root).0.name, "q")
+        registry.defaultPipeline = "absent"
+        XCTAssertThrowsError(try PipelineCommands.locate([], registry: registry, directory: project.root))
+    }
+
     func testTargetsLimitWhatRuns() throws {
         let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
         let result = try project.make(["double"])
