@@ -97,7 +97,7 @@ public enum MakeBenchmark {
                 throw PipelineError(.io, at: nil, "a no-op ninja of \(name) ran commands (\(ninjaLog) changed)")
             }
             timings[name] = samples.sorted()
-            ninjaTimings[name] = ninjaSamples.sorted()
+            if ninja != nil { ninjaTimings[name] = ninjaSamples.sorted() }
             for (variable, store) in [("REDERIVE_NO_FASTPATH", 0), ("REDERIVE_NO_CACHE", 1)] {
                 var samples = [Double]()
                 for _ in 0..<max(3, runs / 3) {
@@ -105,21 +105,19 @@ public enum MakeBenchmark {
                     guard status.code == 0 else { throw PipelineError(.io, at: nil, "make of \(name) with \(variable) failed (exit \(status.code))") }
                     samples.append(status.seconds * 1000)
                 }
-                let median = samples.sorted()[samples.count / 2]
-                if store == 0 { fullCheck[name] = median } else { uncached[name] = median }
+                if store == 0 { fullCheck[name] = median(samples.sorted()) } else { uncached[name] = median(samples.sorted()) }
             }
         }
         var starts = [Double]()
         for _ in 0..<runs { starts.append(try spawn([executable, "--version"]).seconds * 1000) }
         starts.sort()
         let study = timings["study"]!, wide = timings["wide"]!
-        return Result(studyStages: 30, studyMedianMs: study[study.count / 2], studyMinMs: study[0],
-                      wideStages: wideStages, wideMedianMs: wide[wide.count / 2], wideMinMs: wide[0], runs: runs,
+        return Result(studyStages: 30, studyMedianMs: median(study), studyMinMs: study[0],
+                      wideStages: wideStages, wideMedianMs: median(wide), wideMinMs: wide[0], runs: runs,
                       studyFullCheckMs: fullCheck["study"]!, wideFullCheckMs: fullCheck["wide"]!,
-                      processStartMs: starts[starts.count / 2],
+                      processStartMs: median(starts),
                       studyUncachedMs: uncached["study"]!, wideUncachedMs: uncached["wide"]!,
-                      ninjaStudyMs: ninja == nil ? nil : median(ninjaTimings["study"]!),
-                      ninjaWideMs: ninja == nil ? nil : median(ninjaTimings["wide"]!))
+                      ninjaStudyMs: ninjaTimings["study"].map(median), ninjaWideMs: ninjaTimings["wide"].map(median))
     }
 
     static func median(_ sorted: [Double]) -> Double { sorted[sorted.count / 2] }
