@@ -408,11 +408,12 @@ static int drive(const operands *g, int mr_max, int nr_max, micro_kernel kernel)
     long mc_max = (long)mr_max * MC_PANELS;
     long n_padded = (g->n + nr_max - 1) / nr_max * nr_max;
     // B is read in place when its rows are contiguous and few row blocks reuse it; packing
-    // pays when many do. Likewise A, which every column panel reads again: it is packed a block
-    // of rows at a time when there are more than two panels, else read in place (but for a
-    // ragged last micro-panel).
+    // pays when many do. Likewise a row-major A, which every column panel reads again: it is
+    // packed a block of rows at a time when there are more than two panels, else read in place
+    // (but for a ragged last micro-panel). A transposed A is read in place: at each k its
+    // micro-panel's rows are already contiguous, as packing would lay them out.
     int b_direct = g->b_step == 1 && g->m <= mc_max;
-    int a_packed = n_padded > 2 * nr_max;
+    int a_packed = n_padded > 2 * nr_max && g->a_row != 1;
     float *bpack = grow(&scratch_b, &scratch_b_count, (size_t)(kc_max * (b_direct ? nr_max : n_padded)));
     float *apack = grow(&scratch_a, &scratch_a_count, (size_t)(kc_max * mc_max));
     if (!bpack || !apack) return 0;

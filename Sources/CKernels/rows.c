@@ -20,14 +20,29 @@
 enum { LANES = 16 };
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+// The 16 lanes as one vector (one zmm on AVX-512, two ymm on AVX2, four xmm on SSE2), so that
+// accumulators stay in registers: written as arrays, the compiler kept them in xmm halves and
+// memory. Each operation is the same per-lane IEEE operation either way.
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
+
+ALWAYS_INLINE v16 load16(const float *p) { v16 v; memcpy(&v, p, sizeof v); return v; }
+ALWAYS_INLINE void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+// The first `count` (< 16) floats at p, the other lanes 0; nothing past them is read.
+ALWAYS_INLINE v16 load_part16(const float *p, long count) { v16 v = {0}; memcpy(&v, p, (size_t)count * sizeof(float)); return v; }
+ALWAYS_INLINE void store_part16(float *p, v16 v, long count) { memcpy(p, &v, (size_t)count * sizeof(float)); }
+ALWAYS_INLINE v16 splat16(float x) { return (v16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+
 // The 16 lanes as a fixed tree: halves, quarters, eighths, then the last two.
-ALWAYS_INLINE float lane_sum(const float *v) {
-    float eight[8], four[4];
-    for (int i = 0; i < 8; i++) eight[i] = v[i] + v[i + 8];
-    for (int i = 0; i < 4; i++) four[i] = eight[i] + eight[i + 4];
+ALWAYS_INLINE float lane_sum_vector(v16 v) {
+    v8 eight = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    v4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) + __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
     float two0 = four[0] + four[2], two1 = four[1] + four[3];
     return two0 + two1;
 }
+
+ALWAYS_INLINE float lane_sum(const float *v) { return lane_sum_vector(load16(v)); }
 
 // e^x for 16 lanes: Cephes' expf (x = k ln2 + r, a degree-6 polynomial in r, times 2^k), with
 // the operations of `VectorMath.exp`.
@@ -78,33 +93,30 @@ ALWAYS_INLINE float exp_shifted_body(float *row, long n, float shift) {
 
 // Σ p[i] in 16 lanes, then the tail one by one (as `VectorMath.sum`).
 ALWAYS_INLINE float sum_body(const float *p, long n) {
-    float acc[LANES] = {0};
+    v16 acc = {0};
     long i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) acc[l] = acc[l] + p[i + l];
-    float s = lane_sum(acc);
+    for (; i + LANES <= n; i += LANES) acc = acc + load16(p + i);
+    float s = lane_sum_vector(acc);
     for (; i < n; i++) s = s + p[i];
     return s;
 }
 
 // Σ a[i] b[i] (as `VectorMath.dot`).
 ALWAYS_INLINE float dot_body(const float *a, const float *b, long n) {
-    float acc[LANES] = {0};
+    v16 acc = {0};
     long i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) acc[l] = acc[l] + a[i + l] * b[i + l];
-    float s = lane_sum(acc);
+    for (; i + LANES <= n; i += LANES) acc = acc + load16(a + i) * load16(b + i);
+    float s = lane_sum_vector(acc);
     for (; i < n; i++) s = s + a[i] * b[i];
     return s;
 }
 
 // Σ (p[i] - c)^2, in 16 lanes, then the tail one by one (LayerNorm's variance).
 ALWAYS_INLINE float centered_squares_body(const float *p, long n, float c) {
-    float acc[LANES] = {0};
+    v16 acc = {0}, center = splat16(c);
     long i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) { float d = p[i + l] - c; acc[l] = acc[l] + d * d; }
-    float s = lane_sum(acc);
+    for (; i + LANES <= n; i += LANES) { v16 d = load16(p + i) - center; acc = acc + d * d; }
+    float s = lane_sum_vector(acc);
     for (; i < n; i++) { float d = p[i] - c; s = s + d * d; }
     return s;
 }
@@ -155,48 +167,106 @@ ALWAYS_INLINE void layer_norm_forward_body(const float *x, const float *w, const
     }
 }
 
+// Per row: Σ g w and Σ (g w) xhat (as two `dot`s, in one pass), then
+// dx (+)= (g w - mean(g w) - xhat mean(g w xhat)) / scale, with 1 / scale taken once per row.
 ALWAYS_INLINE void layer_norm_backward_body(const float *d_out, const float *normalized, const float *scale,
                                             const float *w, long rows, long d, int accumulate,
                                             float *scratch, float *d_input) {
     for (long r = 0; r < rows; r++) {
         const float *g = d_out + r * d, *xhat = normalized + r * d;
         float *dx = d_input + r * d;
-        float mean_g = dot_body(g, w, d) / (float)d;
-        for (long j = 0; j < d; j++) scratch[j] = g[j] * w[j];
-        float mean_gx = dot_body(scratch, xhat, d) / (float)d;
+        v16 acc_g = {0}, acc_gx = {0};
+        long j = 0;
+        for (; j + LANES <= d; j += LANES) {
+            v16 gw = load16(g + j) * load16(w + j);
+            store16(scratch + j, gw);
+            acc_g = acc_g + gw;
+            acc_gx = acc_gx + gw * load16(xhat + j);
+        }
+        float sum_g = lane_sum_vector(acc_g), sum_gx = lane_sum_vector(acc_gx);
+        for (; j < d; j++) {
+            float gw = g[j] * w[j];
+            scratch[j] = gw;
+            sum_g = sum_g + gw;
+            sum_gx = sum_gx + gw * xhat[j];
+        }
+        float mean_g = sum_g / (float)d, mean_gx = sum_gx / (float)d;
         float inverse = 1 / scale[r];
-        if (accumulate) {
-            for (long j = 0; j < d; j++) dx[j] = dx[j] + (g[j] * w[j] - mean_g - xhat[j] * mean_gx) * inverse;
-        } else {
-            for (long j = 0; j < d; j++) dx[j] = (g[j] * w[j] - mean_g - xhat[j] * mean_gx) * inverse;
+        v16 mg = splat16(mean_g), mgx = splat16(mean_gx), inv = splat16(inverse);
+        for (j = 0; j + LANES <= d; j += LANES) {
+            v16 term = (load16(scratch + j) - mg - load16(xhat + j) * mgx) * inv;
+            store16(dx + j, accumulate ? load16(dx + j) + term : term);
+        }
+        for (; j < d; j++) {
+            float term = (scratch[j] - mean_g - xhat[j] * mean_gx) * inverse;
+            dx[j] = accumulate ? dx[j] + term : term;
         }
     }
 }
 
-// dw += Σ_rows g * xhat, db += Σ_rows g, row after row.
+// dw += Σ_rows g * xhat, db += Σ_rows g, row after row, in strips of 64 columns held in
+// registers through all rows (accumulated in memory, each row waited for the last row's store),
+// then of 16, the last few as a partial vector.
+ALWAYS_INLINE void parameter_sums_strip(const float *d_out, const float *normalized, long rows, long d, long j0,
+                                        long count, float *dw, float *db) {
+    enum { STRIP = 4 };
+    long vectors = (count + LANES - 1) / LANES;
+    v16 w[STRIP], b[STRIP];
+    for (long v = 0; v < STRIP; v++) {
+        long lanes = count - v * LANES;
+        if (v >= vectors) { w[v] = (v16){0}; b[v] = (v16){0}; continue; }
+        w[v] = lanes >= LANES ? load16(dw + j0 + v * LANES) : load_part16(dw + j0 + v * LANES, lanes);
+        b[v] = lanes >= LANES ? load16(db + j0 + v * LANES) : load_part16(db + j0 + v * LANES, lanes);
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *g = d_out + r * d + j0, *xhat = normalized + r * d + j0;
+        for (long v = 0; v < vectors; v++) {
+            long lanes = count - v * LANES;
+            v16 gv = lanes >= LANES ? load16(g + v * LANES) : load_part16(g + v * LANES, lanes);
+            v16 xv = lanes >= LANES ? load16(xhat + v * LANES) : load_part16(xhat + v * LANES, lanes);
+            w[v] = w[v] + gv * xv;
+            b[v] = b[v] + gv;
+        }
+    }
+    for (long v = 0; v < vectors; v++) {
+        long lanes = count - v * LANES;
+        if (lanes >= LANES) { store16(dw + j0 + v * LANES, w[v]); store16(db + j0 + v * LANES, b[v]); }
+        else { store_part16(dw + j0 + v * LANES, w[v], lanes); store_part16(db + j0 + v * LANES, b[v], lanes); }
+    }
+}
+
 ALWAYS_INLINE void layer_norm_parameter_sums_body(const float *d_out, const float *normalized, long rows, long d,
                                                   float *dw, float *db) {
-    for (long r = 0; r < rows; r++) {
-        const float *g = d_out + r * d, *xhat = normalized + r * d;
-        for (long j = 0; j < d; j++) { dw[j] = dw[j] + g[j] * xhat[j]; db[j] = db[j] + g[j]; }
+    long j0 = 0;
+    // Whole strips with constant trip counts, so the accumulators stay in registers.
+    for (; j0 + 4 * LANES <= d; j0 += 4 * LANES) parameter_sums_strip(d_out, normalized, rows, d, j0, 4 * LANES, dw, db);
+    for (; j0 < d; j0 += LANES) {
+        long count = d - j0 < LANES ? d - j0 : LANES;
+        parameter_sums_strip(d_out, normalized, rows, d, j0, count, dw, db);
     }
 }
 
 // out[j] = Σ_r x[r][j], each column's sum in row order: a bias's gradient. Rows are read whole
-// (contiguous), in strips of 64 columns held in registers.
+// (contiguous), in strips of 64 columns held in registers, then of 16, then the last few
+// columns as a partial vector.
 ALWAYS_INLINE void column_sum_body(const float *x, long rows, long width, float *out) {
-    enum { STRIP = 64 };
     long j0 = 0;
-    for (; j0 + STRIP <= width; j0 += STRIP) {
-        float acc[STRIP] = {0};
-        for (long r = 0; r < rows; r++)
-            for (int j = 0; j < STRIP; j++) acc[j] = acc[j] + x[r * width + j0 + j];
-        for (int j = 0; j < STRIP; j++) out[j0 + j] = acc[j];
+    for (; j0 + 4 * LANES <= width; j0 += 4 * LANES) {
+        v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (long r = 0; r < rows; r++) {
+            const float *row = x + r * width + j0;
+            a0 = a0 + load16(row); a1 = a1 + load16(row + LANES);
+            a2 = a2 + load16(row + 2 * LANES); a3 = a3 + load16(row + 3 * LANES);
+        }
+        store16(out + j0, a0); store16(out + j0 + LANES, a1);
+        store16(out + j0 + 2 * LANES, a2); store16(out + j0 + 3 * LANES, a3);
     }
-    for (long j = j0; j < width; j++) {
-        float acc = 0;
-        for (long r = 0; r < rows; r++) acc = acc + x[r * width + j];
-        out[j] = acc;
+    for (; j0 < width; j0 += LANES) {
+        long count = width - j0 < LANES ? width - j0 : LANES;
+        v16 acc = {0};
+        for (long r = 0; r < rows; r++)
+            acc = acc + (count == LANES ? load16(x + r * width + j0) : load_part16(x + r * width + j0, count));
+        if (count == LANES) store16(out + j0, acc); else store_part16(out + j0, acc, count);
     }
 }
 

@@ -81,6 +81,77 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    // The 16-lane reductions of rows.c, written out in Swift: element i in lane i % 16, in
+    // order; the lanes as a fixed tree (halves, quarters, then two pairs); the tail one by one.
+    func laneTree(_ v: [Float]) -> Float {
+        let eight = (0..<8).map { v[$0] + v[$0 + 8] }
+        let four = (0..<4).map { eight[$0] + eight[$0 + 4] }
+        return (four[0] + four[2]) + (four[1] + four[3])
+    }
+
+    func laneReduce(_ n: Int, _ term: (Int) -> Float) -> Float {
+        var acc = [Float](repeating: 0, count: 16)
+        var i = 0
+        while i + 16 <= n {
+            for l in 0..<16 { acc[l] = acc[l] + term(i + l) }
+            i += 16
+        }
+        var s = laneTree(acc)
+        while i < n { s = s + term(i); i += 1 }
+        return s
+    }
+
+    /// LayerNorm's statistics, its input gradient and its parameter sums against the plain float
+    /// operations, for row widths around the 16 lanes, on every path.
+    func testLayerNormStatisticsAndBackwardAreThePlainLaneOperations() throws {
+        var rng = RandomGenerator(seed: 16)
+        for d in [1, 15, 16, 17, 64, 67] {
+            let rows = 23, eps: Float = 1e-5
+            let x = (0..<(rows * d)).map { _ in rng.nextNormal(std: 3) + 0.5 }
+            let g = (0..<(rows * d)).map { _ in rng.nextNormal() }
+            let w = (0..<d).map { _ in rng.nextNormal() }
+            let start = (0..<(rows * d)).map { _ in rng.nextNormal() }
+            var mean = [Float](), scale = [Float]()
+            for r in 0..<rows {
+                let mu = laneReduce(d) { x[r * d + $0] } / Float(d)
+                let squares = laneReduce(d) { let c = x[r * d + $0] - mu; return c * c }
+                mean.append(mu)
+                scale.append((squares / Float(d) + eps).squareRoot())
+            }
+            let xhat = (0..<(rows * d)).map { (x[$0] - mean[$0 / d]) / scale[$0 / d] }
+            var dx = start, fresh = start, dw = [Float](repeating: 0, count: d), db = dw
+            for r in 0..<rows {
+                let meanG = laneReduce(d) { g[r * d + $0] * w[$0] } / Float(d)
+                let meanGX = laneReduce(d) { (g[r * d + $0] * w[$0]) * xhat[r * d + $0] } / Float(d)
+                let inverse = 1 / scale[r]
+                for j in 0..<d {
+                    let i = r * d + j
+                    fresh[i] = (g[i] * w[j] - meanG - xhat[i] * meanGX) * inverse
+                    dx[i] = dx[i] + fresh[i]
+                    dw[j] = dw[j] + g[i] * xhat[i]
+                    db[j] = db[j] + g[i]
+                }
+            }
+            for path in KernelPath.supported {
+                try KernelPath.select(path)
+                var gotMean = [Float](repeating: .nan, count: rows), gotScale = gotMean
+                rd_layer_norm_statistics(x, rows, d, eps, &gotMean, &gotScale)
+                XCTAssertEqual(gotMean.map(\.bitPattern), mean.map(\.bitPattern), "\(path) d \(d)")
+                XCTAssertEqual(gotScale.map(\.bitPattern), scale.map(\.bitPattern), "\(path) d \(d)")
+                var gotDX = start, scratch = [Float](repeating: 0, count: d)
+                rd_layer_norm_backward(g, xhat, scale, w, rows, d, 1, &scratch, &gotDX)
+                XCTAssertEqual(gotDX.map(\.bitPattern), dx.map(\.bitPattern), "\(path) d \(d)")
+                var gotFresh = start
+                rd_layer_norm_backward(g, xhat, scale, w, rows, d, 0, &scratch, &gotFresh)
+                XCTAssertEqual(gotFresh.map(\.bitPattern), fresh.map(\.bitPattern), "\(path) d \(d), not accumulating")
+                var gotDW = [Float](repeating: 0, count: d), gotDB = gotDW
+                rd_layer_norm_parameter_sums(g, xhat, rows, d, &gotDW, &gotDB)
+                XCTAssertEqual(gotDW.map(\.bitPattern), dw.map(\.bitPattern), "\(path) d \(d)")
+                XCTAssertEqual(gotDB.map(\.bitPattern), db.map(\.bitPattern), "\(path) d \(d)")
+            }
+        }
+    }
+
     /// A bias gradient: each column one chain of additions in row order, for widths below, at and
     /// past the 64-column strips.
     func testColumnSumIsEachColumnsChainInRowOrder() throws {
