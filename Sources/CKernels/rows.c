@@ -29,9 +29,14 @@ typedef float v4 __attribute__((vector_size(16)));
 
 ALWAYS_INLINE v16 load16(const float *p) { v16 v; memcpy(&v, p, sizeof v); return v; }
 ALWAYS_INLINE void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
-// The first `count` (< 16) floats at p, the other lanes 0; nothing past them is read.
-ALWAYS_INLINE v16 load_part16(const float *p, long count) { v16 v = {0}; memcpy(&v, p, (size_t)count * sizeof(float)); return v; }
-ALWAYS_INLINE void store_part16(float *p, v16 v, long count) { memcpy(p, &v, (size_t)count * sizeof(float)); }
+// The first min(count, 16) floats at p, the other lanes 0; nothing past them is read or written.
+ALWAYS_INLINE v16 load_upto16(const float *p, long count) {
+    if (count >= LANES) return load16(p);
+    v16 v = {0};
+    memcpy(&v, p, (size_t)count * sizeof(float));
+    return v;
+}
+ALWAYS_INLINE void store_upto16(float *p, v16 v, long count) { memcpy(p, &v, (size_t)(count < LANES ? count : LANES) * sizeof(float)); }
 ALWAYS_INLINE v16 splat16(float x) { return (v16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 
 // The 16 lanes as a fixed tree: halves, quarters, eighths, then the last two.
@@ -204,70 +209,53 @@ ALWAYS_INLINE void layer_norm_backward_body(const float *d_out, const float *nor
     }
 }
 
-// dw += Σ_rows g * xhat, db += Σ_rows g, row after row, in strips of 64 columns held in
-// registers through all rows (accumulated in memory, each row waited for the last row's store),
-// then of 16, the last few as a partial vector.
-ALWAYS_INLINE void parameter_sums_strip(const float *d_out, const float *normalized, long rows, long d, long j0,
-                                        long count, float *dw, float *db) {
+// db[j] += Σ_rows g[r][j] and, when xhat is given, dw[j] += Σ_rows g[r][j] xhat[r][j]: each
+// column one chain of additions in row order, starting from what dw and db hold. Rows are read
+// whole, in strips of up to 64 columns whose sums stay in registers through all rows (summed in
+// memory, each row waited for the last row's store).
+ALWAYS_INLINE void column_sums_strip(const float *g, const float *xhat, long rows, long width, long j0, long count,
+                                     float *dw, float *db) {
     enum { STRIP = 4 };
     long vectors = (count + LANES - 1) / LANES;
-    v16 w[STRIP], b[STRIP];
-    for (long v = 0; v < STRIP; v++) {
-        long lanes = count - v * LANES;
-        if (v >= vectors) { w[v] = (v16){0}; b[v] = (v16){0}; continue; }
-        w[v] = lanes >= LANES ? load16(dw + j0 + v * LANES) : load_part16(dw + j0 + v * LANES, lanes);
-        b[v] = lanes >= LANES ? load16(db + j0 + v * LANES) : load_part16(db + j0 + v * LANES, lanes);
+    v16 w[STRIP] = {{0}}, b[STRIP] = {{0}};
+    for (long v = 0; v < vectors; v++) {
+        long at = j0 + v * LANES, lanes = count - v * LANES;
+        b[v] = load_upto16(db + at, lanes);
+        if (xhat) w[v] = load_upto16(dw + at, lanes);
     }
     for (long r = 0; r < rows; r++) {
-        const float *g = d_out + r * d + j0, *xhat = normalized + r * d + j0;
         for (long v = 0; v < vectors; v++) {
-            long lanes = count - v * LANES;
-            v16 gv = lanes >= LANES ? load16(g + v * LANES) : load_part16(g + v * LANES, lanes);
-            v16 xv = lanes >= LANES ? load16(xhat + v * LANES) : load_part16(xhat + v * LANES, lanes);
-            w[v] = w[v] + gv * xv;
+            long at = r * width + j0 + v * LANES, lanes = count - v * LANES;
+            v16 gv = load_upto16(g + at, lanes);
+            if (xhat) w[v] = w[v] + gv * load_upto16(xhat + at, lanes);
             b[v] = b[v] + gv;
         }
     }
     for (long v = 0; v < vectors; v++) {
-        long lanes = count - v * LANES;
-        if (lanes >= LANES) { store16(dw + j0 + v * LANES, w[v]); store16(db + j0 + v * LANES, b[v]); }
-        else { store_part16(dw + j0 + v * LANES, w[v], lanes); store_part16(db + j0 + v * LANES, b[v], lanes); }
+        long at = j0 + v * LANES, lanes = count - v * LANES;
+        store_upto16(db + at, b[v], lanes);
+        if (xhat) store_upto16(dw + at, w[v], lanes);
     }
 }
 
+ALWAYS_INLINE void column_sums_body(const float *g, const float *xhat, long rows, long width, float *dw, float *db) {
+    long j0 = 0;
+    // Whole strips with constant trip counts, so the sums stay in registers; then 16 columns at a
+    // time, the last few as a partial vector.
+    for (; j0 + 4 * LANES <= width; j0 += 4 * LANES) column_sums_strip(g, xhat, rows, width, j0, 4 * LANES, dw, db);
+    for (; j0 < width; j0 += LANES) column_sums_strip(g, xhat, rows, width, j0, width - j0 < LANES ? width - j0 : LANES, dw, db);
+}
+
+// LayerNorm's parameter gradients: dw += Σ_rows g * xhat, db += Σ_rows g.
 ALWAYS_INLINE void layer_norm_parameter_sums_body(const float *d_out, const float *normalized, long rows, long d,
                                                   float *dw, float *db) {
-    long j0 = 0;
-    // Whole strips with constant trip counts, so the accumulators stay in registers.
-    for (; j0 + 4 * LANES <= d; j0 += 4 * LANES) parameter_sums_strip(d_out, normalized, rows, d, j0, 4 * LANES, dw, db);
-    for (; j0 < d; j0 += LANES) {
-        long count = d - j0 < LANES ? d - j0 : LANES;
-        parameter_sums_strip(d_out, normalized, rows, d, j0, count, dw, db);
-    }
+    column_sums_body(d_out, normalized, rows, d, dw, db);
 }
 
-// out[j] = Σ_r x[r][j], each column's sum in row order: a bias's gradient. Rows are read whole
-// (contiguous), in strips of 64 columns held in registers, then of 16, then the last few
-// columns as a partial vector.
+// out[j] = Σ_r x[r][j], each column's sum in row order from 0: a bias's gradient.
 ALWAYS_INLINE void column_sum_body(const float *x, long rows, long width, float *out) {
-    long j0 = 0;
-    for (; j0 + 4 * LANES <= width; j0 += 4 * LANES) {
-        v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (long r = 0; r < rows; r++) {
-            const float *row = x + r * width + j0;
-            a0 = a0 + load16(row); a1 = a1 + load16(row + LANES);
-            a2 = a2 + load16(row + 2 * LANES); a3 = a3 + load16(row + 3 * LANES);
-        }
-        store16(out + j0, a0); store16(out + j0 + LANES, a1);
-        store16(out + j0 + 2 * LANES, a2); store16(out + j0 + 3 * LANES, a3);
-    }
-    for (; j0 < width; j0 += LANES) {
-        long count = width - j0 < LANES ? width - j0 : LANES;
-        v16 acc = {0};
-        for (long r = 0; r < rows; r++)
-            acc = acc + (count == LANES ? load16(x + r * width + j0) : load_part16(x + r * width + j0, count));
-        if (count == LANES) store16(out + j0, acc); else store_part16(out + j0, acc, count);
-    }
+    memset(out, 0, (size_t)width * sizeof(float));
+    column_sums_body(x, NULL, rows, width, NULL, out);
 }
 
 // Each function three times, and a switch on the selected path.
