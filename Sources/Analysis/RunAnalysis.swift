@@ -21,7 +21,7 @@ public enum RunAnalysis {
             AtomicFile.remove(staging)
             throw error
         }
-        do { try AtomicFile.commitFolder(staging, to: folder) } catch {
+        do { try AtomicFile.commitFolder(staging, to: folder, as: .analysis) } catch {
             AtomicFile.remove(staging)
             throw .cannotWrite(path: error.path, reason: "\(error)")
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AtomicFiles
 
 /// SHA-256 of files and folders, with a cache so that a no-op `make` stats files but does not
 /// read them.
@@ -140,7 +141,8 @@ public final class FileHasher {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
-            if name == "." || name == ".." { continue }
+            // Rederive's own folder marker is not content: a folder hashes the same with it.
+            if name == "." || name == ".." || name == OwnedFolder.markerName { continue }
             let rel = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
             guard stat(folder + "/" + name, &info) == 0 else { continue }

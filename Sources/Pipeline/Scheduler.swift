@@ -253,7 +253,7 @@ public final class Scheduler {
         var hashes = [String: String]()
         for (slot, output) in zip(slots, stage.outputs) {
             if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path)
+                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path, replacingUnmarked: false)
             } else if rename(slot.temporaryPath, slot.path) != 0 {
                 throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
             }

@@ -165,7 +165,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(bytes(run.checkpointsPath + "/broken-step-000012.safetensors").count, newest.count / 2)
     }
 
-    /// Hidden `.tmp-PID` files of a killed writer stayed in the run folder; the next run removes them.
+    /// Hidden `.rederive-tmp-PID` files of a killed writer stayed in the run folder; the next run removes them.
     func testStaleTemporaryFilesOfKilledProcessesAreRemoved() throws {
         let folder = temporaryFolder()
         let run = RunFolder(folder)
@@ -174,9 +174,9 @@ final class TrainerTests: XCTestCase {
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        let stale = [run.checkpointsPath + "/.step-000004.safetensors.tmp-\(dead.processIdentifier)",
-                     folder + "/.log.csv.tmp-\(dead.processIdentifier)"]
-        let live = folder + "/.notes.txt.tmp-\(getpid())"
+        let stale = [run.checkpointsPath + "/.step-000004.safetensors.rederive-tmp-\(dead.processIdentifier)",
+                     folder + "/.log.csv.rederive-tmp-\(dead.processIdentifier)"]
+        let live = folder + "/.notes.txt.rederive-tmp-\(getpid())"
         for path in stale + [live] { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
         _ = try train(folder)
         for path in stale { XCTAssertFalse(FileManager.default.fileExists(atPath: path), path) }
