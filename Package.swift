@@ -45,11 +45,11 @@ let package = Package(
         .target(name: "JSONQuoting"),
 
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
-        .target(name: "Transformer", dependencies: ["Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
+        .target(name: "Transformer", dependencies: ["AtomicFiles", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Analysis", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
+        .target(name: "Recipes", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "AtomicFiles", "JSONQuoting",

@@ -78,6 +78,57 @@ public enum OwnedFolder {
         throw AtomicFileError(path: path, refusal: problem, advice: advice)
     }
 
+    /// Checks, before any work, that a command may build `out` whole as a folder of `kind`: it
+    /// must not be, or hold, any of `sources` (what the command reads; `analyze --out RUN` would
+    /// otherwise replace the run it analyses), and must be absent, empty or Rederive's own of
+    /// that kind. With `force`, a folder refused only for its owner is set aside as
+    /// `OUT.kept-N`, whose path is returned; nothing is ever deleted.
+    @discardableResult
+    public static func claim(_ out: String, as kind: FolderKind, reading sources: [String],
+                             force: Bool) throws(AtomicFileError) -> String? {
+        let target = resolved(out)
+        for source in sources {
+            let read = resolved(source)
+            if read == target || read.hasPrefix(target == "/" ? "/" : target + "/") {
+                throw AtomicFileError(path: out, refusal: (read == target ? "is " : "holds ") + "\(source), which this command reads",
+                                      advice: "choose an output folder outside it; nothing was changed")
+            }
+        }
+        do {
+            try requireReplaceable(out, by: [kind], advice: "choose a new or empty folder, or pass --force to keep its "
+                                   + "contents aside as \(out).kept-N; nothing was changed")
+            return nil
+        } catch {
+            guard force, state(of: out) != .file else { throw error }
+            return try setAside(out)
+        }
+    }
+
+    /// `path` with every symlink in its existing part resolved and `.`/`..` folded, so that two
+    /// spellings of one folder compare equal. The part that does not exist yet is kept as given.
+    public static func resolved(_ path: String) -> String {
+        var head = path.isEmpty ? "." : path
+        var tail = [String]()
+        while true {
+            if let real = realpath(head, nil) {
+                defer { free(real) }
+                var parts = String(cString: real).split(separator: "/").map(String.init)
+                for part in tail.reversed() {
+                    if part == "..", !parts.isEmpty { parts.removeLast() } else if part != ".", part != ".." { parts.append(part) }
+                }
+                return "/" + parts.joined(separator: "/")
+            }
+            if head == "." || head == "/" { return path }  // the working folder is gone: compare as given
+            guard let slash = head.lastIndex(of: "/") else {
+                tail.append(head)
+                head = "."
+                continue
+            }
+            tail.append(String(head[head.index(after: slash)...]))
+            head = slash == head.startIndex ? "/" : String(head[..<slash])
+        }
+    }
+
     /// Moves a folder that `requireReplaceable` refused out of the way, to the first free
     /// `PATH.kept-N` beside it, so that `--force` loses nothing. Returns the new path.
     public static func setAside(_ path: String) throws(AtomicFileError) -> String {

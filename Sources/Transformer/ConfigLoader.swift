@@ -94,6 +94,10 @@ public enum ConfigLoader {
             model.dHead = model.dModel / model.nHeads
         }
         config.model = model
+        if let problem = model.sizeProblem { throw ConfigError(source: source, message: problem) }
+        for (key, value) in [("batch", config.batch), ("eval_batch", config.evalBatch)] where !(1...(1 << 20)).contains(value) {
+            throw ConfigError(source: source, message: "\(key) is \(value); Rederive trains with \(key) from 1 to \(1 << 20)")
+        }
         if case .kBack(let k) = config.task, k >= model.nCtx {
             throw ConfigError(source: source, message: "task k_back:\(k) needs n_ctx > \(k), got \(model.nCtx)")
         }
