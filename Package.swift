@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

@@ -71,7 +71,8 @@ public enum MemoryBudget {
 
     /// "12.5 GB", "640 MB".
     public static func format(_ bytes: Double) -> String {
-        bytes >= Double(1 << 30) ? String(format: "%.1f GB", bytes / Double(1 << 30)) : String(format: "%.0f MB", bytes / Double(1 << 20))
+        if bytes >= 0x1p30 { return String(format: "%.1f GB", bytes / 0x1p30) }
+        return bytes >= 0x1p20 ? String(format: "%.0f MB", bytes / 0x1p20) : String(format: "%.0f KB", bytes / 0x1p10)
     }
 }
 

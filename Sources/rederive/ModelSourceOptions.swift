@@ -17,6 +17,7 @@ struct ModelSourceOptions: ParsableArguments {
     func validate() throws {
         guard TaskKind(name: task) != nil else { throw ValidationError("--task must be previous_token or k_back:K, got '\(task)'") }
         if targets != nil && tokens == nil { throw ValidationError("--targets needs --tokens") }
+        if sequences < 2 { throw ValidationError("--sequences must be at least 2 (probes hold some out), got \(sequences)") }
     }
 
     func apply(to settings: inout AnalysisSettings) {
