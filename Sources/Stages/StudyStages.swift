@@ -1,3 +1,4 @@
+import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
