@@ -62,7 +62,7 @@ let package = Package(
         // comparisons, the drawn stage graph.
         .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
-            "Pipeline", "Spelling", .product(name: "Yams", package: "Yams"),
+            "AtomicFiles", "Pipeline", "Spelling", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),

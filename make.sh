@@ -63,6 +63,8 @@ case "$command" in
         # 20 kill -9s of the smoke pipeline's make, whose result must equal a clean run's.
         Scripts/fuzz.sh 12
         Scripts/soak.sh 20
+        # The README's quickstart, as written, in a scratch copy of the project, within a minute.
+        Scripts/quickstart.sh
         # The figures of the small CI pipeline must still reproduce, to the byte and pixel
         # (Figures/smoke/): the numerics are the same on every machine.
         .build/release/rederive check smoke --exact -j 2

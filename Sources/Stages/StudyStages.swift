@@ -37,8 +37,10 @@ public enum StudyStages {
     @Sendable static func trainArguments(_ context: StageContext) throws -> [String] {
         let config = try input(context, "config")
         let run = try output(context, "run")
-        // The run folder keeps the exact config it was trained with.
+        // The run folder keeps the exact config it was trained with. It is marked as a run first,
+        // so that `train` takes the config beside it for its own, not for a user's file.
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
+        try OwnedFolder.mark(run.temporaryPath, as: .run)
         let merged = run.temporaryPath + "/config.yaml"
         try writeMergedConfig(config, overrides: context.params.filter { $0.key != "threads" }, to: merged)
         return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
