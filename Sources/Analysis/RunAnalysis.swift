@@ -18,11 +18,8 @@ public enum RunAnalysis {
     public static func run(_ path: String, into folder: String, settings: AnalysisSettings = AnalysisSettings(),
                            force: Bool = false, progress: (String) -> Void = { _ in }) throws(AnalysisError) -> AnalysisSummary {
         let staging: String
-        do throws(AtomicFileError) {
-            if let kept = try OwnedFolder.claim(folder, as: .analysis, reading: settings.inputFiles(source: path), force: force) {
-                progress("kept the earlier contents of \(folder) in \(kept)")
-            }
-            staging = try AtomicFile.beginFolder(folder)
+        do {
+            staging = try OwnedFolder.begin(folder, as: .analysis, reading: settings.inputFiles(source: path), force: force, note: progress)
         } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
         let summary: AnalysisSummary
         do { summary = try analyse(path, into: staging, settings: settings, progress: progress) } catch {

@@ -104,6 +104,16 @@ public enum OwnedFolder {
         }
     }
 
+    /// `claim`, then `AtomicFile.beginFolder`: the temporary folder to fill and commit as `kind`.
+    /// `note` is told where a forced claim kept the old contents.
+    public static func begin(_ out: String, as kind: FolderKind, reading sources: [String], force: Bool,
+                             note: (String) -> Void) throws(AtomicFileError) -> String {
+        if let kept = try claim(out, as: kind, reading: sources, force: force) {
+            note("kept the earlier contents of \(out) in \(kept)")
+        }
+        return try AtomicFile.beginFolder(out)
+    }
+
     /// `path` with every symlink in its existing part resolved and `.`/`..` folded, so that two
     /// spellings of one folder compare equal. The part that does not exist yet is kept as given.
     public static func resolved(_ path: String) -> String {

@@ -17,11 +17,8 @@ public enum ModelReport {
     public static func write(source: String, out: String, settings: AnalysisSettings = AnalysisSettings(), force: Bool = false,
                              progress: (String) -> Void = { _ in }) throws(AnalysisError) -> [Finding] {
         let staging: String
-        do throws(AtomicFileError) {
-            if let kept = try OwnedFolder.claim(out, as: .report, reading: settings.inputFiles(source: source), force: force) {
-                progress("kept the earlier contents of \(out) in \(kept)")
-            }
-            staging = try AtomicFile.beginFolder(out)
+        do {
+            staging = try OwnedFolder.begin(out, as: .report, reading: settings.inputFiles(source: source), force: force, note: progress)
         } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
         do {
             let findings = try write(source: source, into: staging, settings: settings, progress: progress)
