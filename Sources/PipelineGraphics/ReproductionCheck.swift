@@ -70,11 +70,7 @@ public struct ReproductionCheck {
         let pipeline = try project.load(overrides: options.overrides, registry: registry)
         let report = CheckScratch.absolute(options.report ?? project.absolute(pipeline.artifacts) + "/check-report")
         // Both folders are checked before anything is written: a refusal changes nothing.
-        do {
-            try OwnedFolder.requireReplaceable(report, by: [.checkReport], advice: "give --report a new or empty folder; nothing was changed")
-        } catch {
-            throw PipelineError(.invalidPath, at: nil, "--report \(error.summary)", hint: error.advice)
-        }
+        try CheckReportFolder.requireReplaceable(report)
         let scratch = try CheckScratch.prepare(options.scratch, project: project, pipeline: pipeline)
         defer { if scratch.isTemporary { AtomicFile.remove(scratch.path) } }
         let redirects = try scratch.copySources(of: pipeline, project: project)
@@ -111,7 +107,7 @@ public struct ReproductionCheck {
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)
         do {
             try AtomicFile.write(Array(html.utf8), to: building + "/index.html")
-            try AtomicFile.commitFolder(building, to: report, as: .checkReport)
+            try AtomicFile.commitFolder(building, to: report, as: .checkReport, replacingUnmarked: CheckReportFolder.isLegacyReport(report))
         } catch {
             AtomicFile.remove(building)
             throw PipelineError(.io, at: nil, error.summary, hint: error.advice)

@@ -315,6 +315,37 @@ final class DataSafetyTests: XCTestCase {
         box.assertCanariesIntact(allowing: ["scratch"])
     }
 
+    func testCheckRefusesAScratchInsideAnInputFolderEvenWhenItIsNew() throws {
+        let box = try Sandbox("""
+            stages:
+              list:
+                cmd: ls "$IN" > "$OUT"
+                inputs: [notes/]
+                outputs: [Figures/list.txt]
+            """)
+        XCTAssertEqual(try box.project.make().exitCode, 0)
+        let error = box.pipelineError { _ = try self.check(box, scratch: box.root + "/notes/scratch") }
+        XCTAssertEqual(error?.code, .invalidPath)
+        XCTAssert(error?.message.contains("notes") == true, "\(String(describing: error))")
+        XCTAssertFalse(box.project.exists("notes/scratch"))
+        box.assertCanariesIntact()
+    }
+
+    func testCheckReplacesAnOlderChecksReportButNoFolderWithOtherFiles() throws {
+        let box = try Sandbox(copyPipeline)
+        XCTAssertEqual(try box.project.make().exitCode, 0)
+        try box.project.write("artifacts/check-report/index.html", "<html>an older check's report</html>\n")
+        try box.project.write("artifacts/check-report/Figures_x.png.diff.png", "old difference image\n")
+        XCTAssert(try check(box).passed)
+        XCTAssertEqual(box.project.read("artifacts/check-report/.rederive-folder"), "rederive check-report\n")
+        XCTAssertFalse(box.project.exists("artifacts/check-report/Figures_x.png.diff.png"))
+        try box.plant("artifacts/check-report/my-notes.txt")
+        try FileManager.default.removeItem(atPath: box.root + "/artifacts/check-report/.rederive-folder")
+        let error = box.pipelineError { _ = try self.check(box) }
+        XCTAssertEqual(error?.code, .invalidPath)
+        box.assertCanariesIntact()
+    }
+
     func testAKilledChecksScratchFolderIsRemovedByTheNextCheck() throws {
         let box = try Sandbox(copyPipeline)
         XCTAssertEqual(try box.project.make().exitCode, 0)
