@@ -26,8 +26,9 @@ public final class ProcessLock {
             guard wait else {
                 close(fd)
                 let pid = holder.map { " (pid \($0))" } ?? ""
-                let who = holderCommand == "make" ? "another rederive make\(pid) is running" : "a rederive \(holderCommand)\(pid) is running on"
-                throw PipelineError(.locked, at: nil, "\(who) pipeline '\(pipeline)'",
+                let message = holderCommand == "make" ? "another rederive make\(pid) is running pipeline '\(pipeline)'"
+                    : "a rederive \(holderCommand) is running on pipeline '\(pipeline)'\(pid)"
+                throw PipelineError(.locked, at: nil, message,
                                     hint: "wait for it to finish" + (command == "make" ? ", or run with --wait to queue behind it" : "")
                                         + " (lock: \(path))")
             }

@@ -15,8 +15,10 @@ import CYaml
 enum YAMLAliasGuard {
     /// At most this many alias uses in a file.
     static let maximumAliases = 10_000
-    /// At most this many nodes and scalar bytes added by aliases altogether (about 10 MB).
-    static let maximumExpandedSize = 10_000_000
+    /// At most this many nodes and scalar bytes added by aliases altogether. Reading a million
+    /// of them into param values takes a fraction of a second and some tens of MB; a pipeline
+    /// that needs more should write its values out.
+    static let maximumExpandedSize = 1_000_000
 
     /// Throws, at the alias that crossed a limit, when the file's aliases expand too far.
     /// Syntax errors are left to Yams, which reports them with more context.

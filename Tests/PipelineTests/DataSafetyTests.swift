@@ -127,7 +127,7 @@ final class DataSafetyTests: XCTestCase {
         let box = try Sandbox("stages:\n  s:\n    cmd: echo > \"$OUT\"\n    outputs: [artifacts/s.txt]\n")
         let path = box.root + "/artifacts/.rederive/p.pid"
         try FileManager.default.createDirectory(atPath: box.root + "/artifacts/.rederive", withIntermediateDirectories: true)
-        for (holder, refused, expected) in [("clean", "make", "a rederive clean"), ("make", "clean", "another rederive make (pid 4242) is running")] {
+        for (holder, refused, expected) in [("clean", "make", "a rederive clean is running on pipeline 'p' (pid 4242)"), ("make", "clean", "another rederive make (pid 4242) is running")] {
             let fd = open(path, O_RDWR | O_CREAT, 0o644)
             XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
             ftruncate(fd, 0)
@@ -253,6 +253,22 @@ final class DataSafetyTests: XCTestCase {
             XCTAssert(message?.contains("p.yaml:") == true, message ?? "")
             box.assertCanariesIntact()
         }
+    }
+
+    func testOrdinaryAliasesAreStillRead() throws {
+        let box = try Sandbox("""
+            params:
+              seeds: &seeds [0, 1, 2]
+              again: *seeds
+            stages:
+              s:
+                cmd: echo "$PARAM_V" > "$OUT"
+                matrix: {v: "${again}"}
+                params: {v: "${v}"}
+                outputs: ["artifacts/s-${v}.txt"]
+            """)
+        XCTAssertEqual(try box.project.make().ran.count, 3)
+        XCTAssertEqual(box.project.read("artifacts/s-2.txt"), "2\n")
     }
 
     func testAHugeMatrixIsRefusedWithItsProductBeforeAnythingIsAllocated() throws {
