@@ -15,7 +15,8 @@ import Pipeline
 ///     stages: ...            the pipeline file, Pipelines/p.yaml
 ///     %%
 ///     record                 optional: a lock recording every output that exists now, so
-///                            that clean has builds to remove
+///                            that clean has builds to remove (`record half`: the outputs of
+///                            every other stage only, so that clean must tell them apart)
 ///
 /// The sandbox is `<scratch>/base/` with the project at `base/project/`. Before the commands
 /// run, every path under `base/` is recorded (type, bytes, link target); afterwards each
@@ -35,7 +36,9 @@ enum LayoutFuzz {
               (try? AtomicFile.write(Array(parts[1].utf8), to: root + "/Pipelines/p.yaml", durable: false)) != nil else { return }
         for line in parts[0].split(separator: "\n").prefix(64) { FuzzLayout.apply(String(line), base: base, root: root) }
         guard let pipeline = FuzzLayout.safePipeline(root: root, base: base) else { return }
-        if parts.count >= 3, parts[2].hasPrefix("record") { FuzzLayout.recordOutputs(of: pipeline, root: root) }
+        if parts.count >= 3, parts[2].hasPrefix("record") {
+            FuzzLayout.recordOutputs(of: pipeline, root: root, everyOther: parts[2].hasPrefix("record half"))
+        }
 
         let before = TreeSnapshot(base)
         let allowed = FuzzLayout.rederivesOwn(pipeline, root: root)
