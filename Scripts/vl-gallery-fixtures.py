@@ -42,6 +42,10 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
       {"type": Vega mark type (symbol, rect, line, area, rule, text, ...), "name": the Vega mark
        name (e.g. "marks", "layer_1_marks", "child_marks"), "view": index into "views",
        "count": number of Vega items, "items": [...]}.
+      Every item also has "color": its fill (or its stroke when unfilled, as for point and
+      line marks) as drawn, "#rrggbb" or a CSS name. Vega-Lite's default colours only matter
+      where the spec names its colours (a scheme, a value, config): Rederive's own palette
+      applies otherwise.
       Positions are normalised to the view's plot area: nx = (x - left) / width,
       ny = (y - top) / height, in Vega's orientation (y grows downwards), so 0..1 inside.
       - symbol (point, circle, square): {"x", "y"}: the symbol's centre (its translate).
@@ -243,6 +247,22 @@ def parse_points(d):
     return pts
 
 
+def color_of(el):
+    """An item's colour as drawn: its fill, or its stroke when it has no fill; rgb() and #rgb
+    become lowercase #rrggbb, CSS names stay as written."""
+    c = el.get("fill")
+    if not c or c in ("none", "transparent"):
+        c = el.get("stroke")
+    if not c:
+        return None
+    m = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,[^)]*)?\)", c)
+    if m:
+        return "#%02x%02x%02x" % tuple(int(m.group(i)) for i in (1, 2, 3))
+    if re.fullmatch(r"#[0-9a-fA-F]{3}", c):
+        return "#" + "".join(ch * 2 for ch in c[1:]).lower()
+    return c.lower()
+
+
 RECT = re.compile(r"M(" + NUM + r"),(" + NUM + r")h(" + NUM + r")v(" + NUM + r")h(" + NUM + r")Z")
 
 
@@ -378,7 +398,7 @@ class Extractor:
         if mt == "symbol":
             for k in kids:
                 x, y = translate_of(k)
-                items.append({"x": nx(ox + x), "y": ny(oy + y)})
+                items.append({"x": nx(ox + x), "y": ny(oy + y), "color": color_of(k)})
         elif mt == "rect":
             for k in kids:
                 x, y = translate_of(k)
@@ -386,17 +406,20 @@ class Extractor:
                 if tag(k) != "path" or not m:
                     raise ValueError("unexpected rect item %r" % ET.tostring(k)[:200])
                 rx, ry, rw, rh = (float(m.group(i)) for i in range(1, 5))
-                items.append({"x": nx(ox + x + rx), "y": ny(oy + y + ry), "w": rw / W, "h": rh / H})
+                items.append({"x": nx(ox + x + rx), "y": ny(oy + y + ry), "w": rw / W, "h": rh / H,
+                              "color": color_of(k)})
         elif mt == "rule":
             for k in kids:
                 x, y = translate_of(k)
                 x1, y1 = float(k.get("x1", 0)), float(k.get("y1", 0))
                 x2, y2 = float(k.get("x2", 0)), float(k.get("y2", 0))
-                items.append({"x": nx(ox + x + x1), "y": ny(oy + y + y1), "x2": nx(ox + x + x2), "y2": ny(oy + y + y2)})
+                items.append({"x": nx(ox + x + x1), "y": ny(oy + y + y1), "x2": nx(ox + x + x2), "y2": ny(oy + y + y2),
+                              "color": color_of(k)})
         elif mt == "text":
             for k in kids:
                 x, y = translate_of(k)
-                item = {"x": nx(ox + x), "y": ny(oy + y), "text": text_of(k), "anchor": k.get("text-anchor", "start")}
+                item = {"x": nx(ox + x), "y": ny(oy + y), "text": text_of(k), "anchor": k.get("text-anchor", "start"),
+                        "color": color_of(k)}
                 a = rotation_of(k)
                 if a:
                     item["angle"] = a
@@ -412,7 +435,7 @@ class Extractor:
                     count += len(pts) // 2
                 else:
                     count += len(pts)
-                items.append({"points": pts})
+                items.append({"points": pts, "color": color_of(k)})
         else:
             raise ValueError("mark type %r not handled" % mt)
         self.marks.append({"type": mt, "name": group_name(el), "view": self.view_index(view),
