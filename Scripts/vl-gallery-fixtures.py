@@ -53,10 +53,11 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
         (w / width, h / height), from the path "M{x},{y}h{w}v{h}h{-w}Z".
       - rule: {"x", "y", "x2", "y2"}: the two endpoints (the translate, then translate plus
         the line's x2/y2).
-      - text: {"x", "y", "text"} (+ "angle" when rotated): the point where the text's
-        alphabetic baseline is anchored (its translate): Vega's x+dx, y+dy plus Vega's own
-        baseline shift, round(0.79*fontSize) for "top", round(0.3*fontSize) for "middle",
-        round(-0.21*fontSize) for "bottom", 0 for "alphabetic". Which end of the text sits
+      - text: {"x", "y", "text"} (+ "angle" in degrees when rotated): the point where the
+        text's alphabetic baseline is anchored: Vega's x+dx, y+dy moved by Vega's own baseline
+        shift, round(0.79*fontSize) for "top", round(0.3*fontSize) for "middle",
+        round(-0.21*fontSize) for "bottom", 0 for "alphabetic" (along the rotated y axis when
+        the text is rotated; Vega writes "translate(x,y) rotate(a) translate(0,shift)"). Which end of the text sits
         there is the SVG text-anchor (align), recorded as "anchor" (start/middle/end).
       - line: one item per drawn path (a series): {"points": [[x, y], ...]}, the path's
         vertices; "count" is the total number of vertices, i.e. Vega's item count.
@@ -85,7 +86,7 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
       "legend_types": ["symbol" or "gradient" per legend], in document order.
 Multi-line texts (tspans) are joined with "\\n".
 """
-import argparse, copy, json, os, re, sys
+import argparse, copy, json, math, os, re, sys
 import xml.etree.ElementTree as ET
 
 import vl_convert as vlc
@@ -163,6 +164,29 @@ def translate_of(el):
             raise ValueError("unexpected transform %r" % el.get("transform"))
         return 0.0, 0.0
     return float(m.group(1)), float(m.group(2) or 0.0)
+
+
+def text_anchor_of(el):
+    """Where a text's alphabetic baseline anchor sits, in its parent's coordinates. Vega writes
+    "translate(x,y)" with its baseline shift folded into y, or, for rotated text,
+    "translate(x,y) rotate(a) translate(0,shift)"; the shift is then along the rotated axis."""
+    tr = el.get("transform") or ""
+    steps = re.findall(r"(translate|rotate)\(([^)]*)\)", tr)
+    if re.sub(r"(translate|rotate)\([^)]*\)|\s", "", tr):
+        raise ValueError("unexpected text transform %r" % tr)
+    x = y = 0.0
+    angle = 0.0
+    for op, args in steps:
+        v = [float(a) for a in re.findall(NUM, args)]
+        if op == "rotate":
+            if len(v) != 1:
+                raise ValueError("unexpected rotate in %r" % tr)
+            angle += v[0]
+        else:
+            tx, ty = v[0], (v[1] if len(v) > 1 else 0.0)
+            c, s_ = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+            x, y = x + c * tx - s_ * ty, y + s_ * tx + c * ty
+    return x, y
 
 
 def rotation_of(el):
@@ -417,7 +441,7 @@ class Extractor:
                               "color": color_of(k)})
         elif mt == "text":
             for k in kids:
-                x, y = translate_of(k)
+                x, y = text_anchor_of(k)
                 item = {"x": nx(ox + x), "y": ny(oy + y), "text": text_of(k), "anchor": k.get("text-anchor", "start"),
                         "color": color_of(k)}
                 a = rotation_of(k)
