@@ -48,7 +48,9 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
       applies otherwise.
       Positions are normalised to the view's plot area: nx = (x - left) / width,
       ny = (y - top) / height, in Vega's orientation (y grows downwards), so 0..1 inside.
-      - symbol (point, circle, square): {"x", "y"}: the symbol's centre (its translate).
+      - symbol (point, circle, square): {"x", "y", "shape"}: the symbol's centre (its
+        translate) and which of Vega's shapes its path draws (circle, square, cross, diamond,
+        triangle-up/down/left/right; "path" for anything else).
       - rect (bar, rect, tick): {"x", "y", "w", "h"}: the top-left corner and the size
         (w / width, h / height), from the path "M{x},{y}h{w}v{h}h{-w}Z".
       - rule: {"x", "y", "x2", "y2"}: the two endpoints (the translate, then translate plus
@@ -287,6 +289,28 @@ def color_of(el):
     return c.lower()
 
 
+def symbol_shape(d):
+    """Which of Vega's named symbol shapes a symbol path draws (its path is centred on 0,0)."""
+    if re.search(r"[Aa]", d):
+        return "circle"
+    if re.fullmatch(r"M(" + NUM + r"),\1h(" + NUM + r")v\2h-\2Z", d):
+        return "square"
+    try:
+        pts = parse_points(d)
+    except ValueError:
+        return "path"
+    if len(pts) > 1 and pts[-1] == pts[0]:
+        pts = pts[:-1]
+    if len(pts) == 3:
+        far = max(pts, key=lambda p: p[0] * p[0] + p[1] * p[1])
+        apex = [p for p in pts if abs(p[0]) < 1e-6 or abs(p[1]) < 1e-6]
+        a = apex[0] if len(apex) == 1 else far
+        if abs(a[0]) < 1e-6:
+            return "triangle-up" if a[1] < 0 else "triangle-down"
+        return "triangle-left" if a[0] < 0 else "triangle-right"
+    return {4: "diamond", 12: "cross"}.get(len(pts), "path")
+
+
 RECT = re.compile(r"M(" + NUM + r"),(" + NUM + r")h(" + NUM + r")v(" + NUM + r")h(" + NUM + r")Z")
 
 
@@ -422,7 +446,8 @@ class Extractor:
         if mt == "symbol":
             for k in kids:
                 x, y = translate_of(k)
-                items.append({"x": nx(ox + x), "y": ny(oy + y), "color": color_of(k)})
+                items.append({"x": nx(ox + x), "y": ny(oy + y), "color": color_of(k),
+                              "shape": symbol_shape(k.get("d") or "")})
         elif mt == "rect":
             for k in kids:
                 x, y = translate_of(k)
