@@ -62,7 +62,8 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
         the text is rotated; Vega writes "translate(x,y) rotate(a) translate(0,shift)"). Which end of the text sits
         there is the SVG text-anchor (align), recorded as "anchor" (start/middle/end).
       - line: one item per drawn path (a series): {"points": [[x, y], ...]}, the path's
-        vertices; "count" is the total number of vertices, i.e. Vega's item count.
+        vertices; "count" is the total number of vertices, i.e. Vega's item count; "dash":
+        the stroke-dasharray in px when the line is dashed (strokeDash).
       - area: one item per path: {"points": [...]}: the upper edge left to right, then the
         baseline back (d3's area path); "count" is half the vertices, Vega's item count.
   "axes": one entry per axis that draws labels or a title, in document order:
@@ -484,7 +485,10 @@ class Extractor:
                     count += len(pts) // 2
                 else:
                     count += len(pts)
-                items.append({"points": pts, "color": color_of(k)})
+                item = {"points": pts, "color": color_of(k)}
+                if k.get("stroke-dasharray"):
+                    item["dash"] = [float(v) for v in re.findall(NUM, k.get("stroke-dasharray"))]
+                items.append(item)
         else:
             raise ValueError("mark type %r not handled" % mt)
         self.marks.append({"type": mt, "name": group_name(el), "view": self.view_index(view),
