@@ -50,7 +50,9 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
       ny = (y - top) / height, in Vega's orientation (y grows downwards), so 0..1 inside.
       - symbol (point, circle, square): {"x", "y", "shape"}: the symbol's centre (its
         translate) and which of Vega's shapes its path draws (circle, square, cross, diamond,
-        triangle-up/down/left/right; "path" for anything else).
+        triangle-up/down/left/right; "path" for anything else), and "size", Vega's size
+        (area) channel value, (the path's width)^2, as Vega draws every shape with half-width
+        sqrt(size)/2 (paths are written to 3 decimals, so about 1e-2 relative).
       - rect (bar, rect, tick): {"x", "y", "w", "h"}: the top-left corner and the size
         (w / width, h / height), from the path "M{x},{y}h{w}v{h}h{-w}Z".
       - rule: {"x", "y", "x2", "y2"}: the two endpoints (the translate, then translate plus
@@ -312,6 +314,18 @@ def symbol_shape(d):
     return {4: "diamond", 12: "cross"}.get(len(pts), "path")
 
 
+def symbol_size(d):
+    """Vega's `size` of a symbol (its area channel): Vega draws every named shape with
+    half-width r = sqrt(size)/2, so size = (path width)^2."""
+    if re.search(r"[Aa]", d):
+        return (2 * abs(float(re.match(r"M(" + NUM + ")", d).group(1)))) ** 2
+    xs = [float(v) for v in re.findall(r"(?:[ML])(" + NUM + ")", d)]
+    m = re.fullmatch(r"M(" + NUM + r"),\1h(" + NUM + r")v\2h-\2Z", d)
+    if m:
+        return float(m.group(2)) ** 2
+    return (max(xs) - min(xs)) ** 2 if xs else None
+
+
 RECT = re.compile(r"M(" + NUM + r"),(" + NUM + r")h(" + NUM + r")v(" + NUM + r")h(" + NUM + r")Z")
 
 
@@ -448,7 +462,7 @@ class Extractor:
             for k in kids:
                 x, y = translate_of(k)
                 items.append({"x": nx(ox + x), "y": ny(oy + y), "color": color_of(k),
-                              "shape": symbol_shape(k.get("d") or "")})
+                              "shape": symbol_shape(k.get("d") or ""), "size": symbol_size(k.get("d") or "")})
         elif mt == "rect":
             for k in kids:
                 x, y = translate_of(k)
