@@ -70,8 +70,12 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
         baseline back (d3's area path); "count" is half the vertices, Vega's item count.
   "axes": one entry per axis that draws labels or a title, in document order:
       {"axis": "x" or "y", "orient": "bottom"/"top"/"left"/"right", "title": text or null,
-       "labels": [tick label texts in Vega's order (ascending scale value); empty labels,
+       "labels": [tick label texts in Vega's order (ascending scale value), one per tick
+                  value Vega chose, including those its labelOverlap then hid; empty labels,
                   which draw nothing, are left out],
+       "hidden": [indices into "labels" of the labels Vega's overlap removal hid (drawn with
+                  opacity 0): which ones depends on the font's widths, so a renderer with other
+                  fonts may thin differently; the tick values themselves do not depend on it],
        "ticks": [tick positions along the axis, normalised to the axis length, from the
                  tick rules (as drawn: Vega rounds them to whole pixels, tickRound); empty if
                  the axis draws no ticks; with tickBand "extent" one more than the labels]}.
@@ -80,8 +84,8 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
       (x) or height (y) of the group the axis belongs to: the view for axes inside a view,
       the header cell for a facet's shared axes (row_header / column_footer groups).
       Grid-only axes (facet cells draw their grid that way) are left out.
-  "axis_titles": [{"axis": "x"/"y", "text"}]  and  "tick_labels": [{"axis", "labels"}]:
-      the same as "axes", flattened, for convenience.
+  "axis_titles": [{"axis": "x"/"y", "text"}]  and  "tick_labels": [{"axis", "labels",
+      "visible"}] ("visible": the labels not hidden): the same as "axes", for convenience.
   "title": [{"role": "title" or "subtitle", "text"}]: the chart's own title (root level).
   "header_titles": [...]: facet header titles (the row/column/facet field title).
   "header_labels": [...]: facet header labels (row/column headers), in document order.
@@ -376,7 +380,8 @@ class Extractor:
             elif r == "axis":
                 sub["scope"] = "axis"
                 self.axes.append({"el": el, "x": x, "y": y, "len": ctx["size"], "title": None,
-                                  "labels": [], "label_pos": [], "ticks": [], "title_pos": None})
+                                  "labels": [], "label_pos": [], "hidden": [], "ticks": [],
+                                  "title_pos": None})
             elif r in ("row-header", "column-header", "facet-header"):
                 sub["scope"] = "header"
             elif r in ("row-title", "column-title", "facet-title"):
@@ -439,6 +444,8 @@ class Extractor:
                     lx, ly = translate_of(k)
                     if text_of(k) == "":
                         continue  # an empty label draws nothing (e.g. the extra tick of tickBand "extent")
+                    if k.get("opacity") is not None and float(k.get("opacity")) == 0:
+                        ax["hidden"].append(len(ax["labels"]))  # removed by labelOverlap
                     ax["labels"].append(text_of(k))
                     ax["label_pos"].append((lx, ly))
             elif r == "axis-title":
@@ -528,7 +535,7 @@ class Extractor:
                 length = ax["len"][1]
                 ticks = [p[1] / length for p in ax["ticks"]]
             out.append({"axis": kind, "orient": orient, "title": ax["title"], "labels": ax["labels"],
-                        "ticks": ticks})
+                        "hidden": ax["hidden"], "ticks": ticks})
         return out
 
 
@@ -543,7 +550,8 @@ def extract(svg_text):
         "marks": ex.marks,
         "axes": axes,
         "axis_titles": [{"axis": a["axis"], "text": a["title"]} for a in axes if a["title"] is not None],
-        "tick_labels": [{"axis": a["axis"], "labels": a["labels"]} for a in axes],
+        "tick_labels": [{"axis": a["axis"], "labels": a["labels"],
+                         "visible": [t for i, t in enumerate(a["labels"]) if i not in a["hidden"]]} for a in axes],
         "title": ex.titles,
         "header_titles": ex.header_titles,
         "header_labels": ex.header_labels,
