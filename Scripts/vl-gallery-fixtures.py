@@ -26,7 +26,9 @@ For each spec NAME this writes
   expected/NAME.vg.json   the compiled Vega (vl_convert.vegalite_to_vega of the spec as stored,
                           data URLs not inlined), only when under 200 KB.
 
-Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all from the SVG):
+Format of expected/NAME.json (keys sorted; every number rounded to 1e-4, whole numbers written
+as integers; all read from the SVG):
+  "source": {"spec", "renderer", "vega_lite"}   what made the fixture.
   "svg": {"width", "height"}            the SVG's overall size (px; includes padding 5).
   "views": [{"index", "name", "x", "y", "width", "height"}]
       every plot area that holds marks, in document order: a single view's root frame, a facet
@@ -61,8 +63,9 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
         text's alphabetic baseline is anchored: Vega's x+dx, y+dy moved by Vega's own baseline
         shift, round(0.79*fontSize) for "top", round(0.3*fontSize) for "middle",
         round(-0.21*fontSize) for "bottom", 0 for "alphabetic" (along the rotated y axis when
-        the text is rotated; Vega writes "translate(x,y) rotate(a) translate(0,shift)"). Which end of the text sits
-        there is the SVG text-anchor (align), recorded as "anchor" (start/middle/end).
+        the text is rotated: Vega writes "translate(x,y) rotate(a) translate(0,shift)").
+        Which end of the text sits there is the SVG text-anchor (Vega's align), recorded as
+        "anchor" (start/middle/end).
       - line: one item per drawn path (a series): {"points": [[x, y], ...]}, the path's
         vertices; "count" is the total number of vertices, i.e. Vega's item count; "dash":
         the stroke-dasharray in px when the line is dashed (strokeDash).
@@ -76,7 +79,8 @@ Format of expected/NAME.json (keys sorted; every number rounded to 1e-4; all fro
        "hidden": [indices into "labels" of the labels Vega's overlap removal hid (drawn with
                   opacity 0): which ones depends on the font's widths, so a renderer with other
                   fonts may thin differently; the tick values themselves do not depend on it],
-       "ticks": [tick positions along the axis, normalised to the axis length, from the
+       "ticks": [tick positions along the axis (x from the left, y from the top),
+                 normalised to the axis length, from the
                  tick rules (as drawn: Vega rounds them to whole pixels, tickRound); empty if
                  the axis draws no ticks; with tickBand "extent" one more than the labels]}.
       x or y comes from the SVG's aria-label ("X-axis ..."/"Y-axis ..."); the orient from the
