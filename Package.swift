@@ -82,7 +82,8 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], resources: [.copy("Fixtures")]),
+        // Fixtures are read in place (#filePath), not copied into a bundle.
+        .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

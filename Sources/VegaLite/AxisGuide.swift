@@ -61,7 +61,7 @@ struct AxisGuide {
             values = D3Ticks.ticks(scale.domain.0, scale.domain.1, count: count)
         }
         let step = D3Ticks.step(scale.domain.0, scale.domain.1, count: count)
-        let d3 = try numberFormat(format, step: step, path: axis?.displayPath ?? first.path)
+        let d3 = scale.kind == .time ? D3Format(",")! : try numberFormat(format, step: step, path: axis?.displayPath ?? first.path)
         for v in values {
             let text: String
             if scale.kind == .time {
@@ -85,7 +85,7 @@ struct AxisGuide {
             }
             return f
         }
-        let exponent = step > 0 ? Int(D3Ticks.pow10(0) * (logFloor(step))) : 0
+        let exponent = step > 0 ? Int(logFloor(step)) : 0
         return D3Format(",.\(max(0, -exponent))f") ?? D3Format(",")!
     }
 
@@ -102,7 +102,7 @@ struct AxisGuide {
 
     /// d3's log ticks: every 1–9 multiple of each power while there are few powers; else powers.
     static func logTicks(_ lo: Double, _ hi: Double, count: Double) -> [Double] {
-        let i = (D3Ticks.pow10(0) * logFloor(lo)), j = logFloor(hi) + 1
+        let i = D3Ticks.floorLog10(lo), j = D3Ticks.floorLog10(hi) + 1
         var out: [Double] = []
         if j - i < count {
             var p = i

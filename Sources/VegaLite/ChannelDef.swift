@@ -44,6 +44,8 @@ struct ChannelDef {
     var datum: JSON?
     var stack: JSON?
     var header: Node?
+    /// A wrapped facet's column count (`"facet": {"field": …, "columns": 3}`).
+    var columns: Double?
     /// The column holding this channel's values after bin, timeUnit and aggregate.
     var column: String = ""
     /// The column of a bin's end, when binned.
@@ -55,7 +57,7 @@ struct ChannelDef {
                                         "strokeOpacity", "shape", "strokeDash", "text", "detail", "row", "column", "facet",
                                         "tooltip", "order", "href", "key", "description"]
     static let keys: Set<String> = ["field", "type", "aggregate", "bin", "timeUnit", "title", "sort", "scale", "axis",
-                                    "legend", "format", "formatType", "value", "datum", "stack", "header", "bandPosition"]
+                                    "legend", "format", "formatType", "value", "datum", "stack", "header", "bandPosition", "columns"]
     static let aggregates: Set<String> = ["count", "sum", "mean", "average", "median", "min", "max"]
 
     var isConstant: Bool { field == nil && aggregate != "count" && datum == nil }
@@ -106,6 +108,7 @@ struct ChannelDef {
         def.datum = node["datum"]?.value
         def.stack = node["stack"]?.value
         def.header = node["header"]
+        def.columns = node["columns"]?.value.number
         if def.aggregate == "count" && field == nil { def.field = nil }
         if let t = node["type"] {
             guard let s = t.value.string, let type = FieldType.parse(s) else {
@@ -123,6 +126,8 @@ struct ChannelDef {
     static func inferType(_ def: ChannelDef, channel: String) -> FieldType {
         if def.aggregate != nil || def.isBinned { return .quantitative }
         if def.timeUnit != nil { return .temporal }
+        if let t = def.scale?["type"]?.value.string, ["linear", "log", "pow", "sqrt", "symlog"].contains(t) { return .quantitative }
+        if let t = def.scale?["type"]?.value.string, ["time", "utc"].contains(t) { return .temporal }
         if def.sort?.value.array != nil || channel == "order" { return .ordinal }
         if let d = def.datum, d.number != nil { return .quantitative }
         return .nominal

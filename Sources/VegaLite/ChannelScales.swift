@@ -148,6 +148,6 @@ struct PropertyEncoding {
     /// Legend values for a continuous property: d3 ticks of the domain, about five.
     var legendValues: [DataValue] {
         if discrete { return categories }
-        return D3Ticks.ticks(domain.0, domain.1, count: 5).filter { $0 != 0 || channel != "size" }.map(DataValue.number)
+        return D3Ticks.ticks(domain.0, domain.1, count: 5).map(DataValue.number)
     }
 }

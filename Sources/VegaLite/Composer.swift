@@ -24,6 +24,8 @@ final class Composer {
         var shared = false
         var cellWidth: Double
         var cellHeight: Double
+        /// Facet header titles (the faceted fields' titles), drawn under the figure's title.
+        var headers: [String] = []
     }
 
     static let viewKeys: Set<String> = ["$schema", "data", "transform", "mark", "encoding", "layer", "facet", "spec",
@@ -116,7 +118,7 @@ final class Composer {
         var grid: [[Panel]] = []
         if let wrapDef {
             let values = try DiscreteDomain.categories(units, channel: "facet")
-            let perRow = Int(columns ?? Double(values.count))
+            let perRow = Int(columns ?? wrapDef.columns ?? Double(values.count))
             var row: [Panel] = []
             for v in values {
                 row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: header(v, wrapDef)))
@@ -143,7 +145,24 @@ final class Composer {
             grid[0][last].marks += legend.marks
             grid[0][last].colorbar = legend.colorbar
         }
-        return Block(grid: grid, shared: true, cellWidth: enc.width, cellHeight: enc.height)
+        let headers = [rowDef, colDef, wrapDef].compactMap { $0 }.compactMap { def -> String? in
+            if let t = def.header?["title"] { return t.value.string }
+            return def.resolvedTitle
+        }
+        return Block(grid: grid, shared: true, cellWidth: enc.width, cellHeight: enc.height, headers: headers)
+    }
+
+    /// Concatenated and repeated views that encode the same legend show it once (Vega-Lite
+    /// merges legends of the same field): later copies are removed.
+    static func dedupeLegends(_ grid: inout [[Panel]]) {
+        var seen: [[String]] = []
+        for r in grid.indices {
+            for c in grid[r].indices {
+                let labels = grid[r][c].marks.filter(\.isLegendOnly).compactMap { $0.legendLabel }
+                guard !labels.isEmpty else { continue }
+                if seen.contains(labels) { grid[r][c].marks.removeAll { $0.isLegendOnly } } else { seen.append(labels) }
+            }
+        }
     }
 
     func header(_ v: DataValue, _ def: ChannelDef) -> String {
@@ -212,6 +231,7 @@ final class Composer {
                 grid.append(line)
             }
         }
+        Self.dedupeLegends(&grid)
         return Block(grid: grid, cellWidth: cell.0, cellHeight: cell.1)
     }
 
@@ -232,6 +252,7 @@ final class Composer {
             if line.count >= perRow { grid.append(line); line = [] }
         }
         if !line.isEmpty { grid.append(line) }
+        Self.dedupeLegends(&grid)
         return Block(grid: grid, cellWidth: cell.0, cellHeight: cell.1)
     }
 }

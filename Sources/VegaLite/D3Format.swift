@@ -104,7 +104,7 @@ struct D3Format: Equatable {
 enum DecimalText {
     static func fixed(_ x: Double, _ p: Int) -> String {
         let p = max(0, min(20, p))
-        let scale = ReproducibleMath.pow(10, Double(p))
+        let scale = D3Ticks.pow10(Double(p))
         let scaled = (x * scale).rounded(.toNearestOrAwayFromZero)
         guard scaled < 9.0e15 else {
             return NumberText.plain(x.rounded()) + (p > 0 ? "." + String(repeating: "0", count: p) : "")
@@ -118,11 +118,11 @@ enum DecimalText {
     /// (digits, exponent) with `p` significant digits: x ≈ 0.d1d2… × 10^(exponent+1).
     static func significantDigits(_ x: Double, _ p: Int) -> (String, Int) {
         guard x > 0 else { return (String(repeating: "0", count: p), 0) }
-        var e = Int(ReproducibleMath.log10(x).rounded(.down))
-        var scaled = (x / ReproducibleMath.pow(10, Double(e - p + 1))).rounded(.toNearestOrAwayFromZero)
-        let limit = ReproducibleMath.pow(10, Double(p))
-        if scaled >= limit { e += 1; scaled = (x / ReproducibleMath.pow(10, Double(e - p + 1))).rounded(.toNearestOrAwayFromZero) }
-        if scaled < limit / 10 { e -= 1; scaled = (x / ReproducibleMath.pow(10, Double(e - p + 1))).rounded(.toNearestOrAwayFromZero) }
+        var e = Int(D3Ticks.floorLog10(x))
+        var scaled = (x / D3Ticks.pow10(Double(e - p + 1))).rounded(.toNearestOrAwayFromZero)
+        let limit = D3Ticks.pow10(Double(p))
+        if scaled >= limit { e += 1; scaled = (x / D3Ticks.pow10(Double(e - p + 1))).rounded(.toNearestOrAwayFromZero) }
+        if scaled < limit / 10 { e -= 1; scaled = (x / D3Ticks.pow10(Double(e - p + 1))).rounded(.toNearestOrAwayFromZero) }
         let digits = String(Int64(min(scaled, 9.0e18)))
         return (digits, e)
     }

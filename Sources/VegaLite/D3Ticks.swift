@@ -7,12 +7,27 @@ import Reproducible
 enum D3Ticks {
     static let e10 = 50.0.squareRoot(), e5 = 10.0.squareRoot(), e2 = 2.0.squareRoot()
 
-    static func pow10(_ p: Double) -> Double { ReproducibleMath.pow(10, p) }
+    /// 10^p for integer p, exact where the power is representable (as JS's Math.pow gives).
+    static func pow10(_ p: Double) -> Double {
+        guard p == p.rounded(), abs(p) < 300 else { return ReproducibleMath.pow(10, p) }
+        let e = Int(p)
+        return e >= 0 ? ReproducibleMath.power(10, e) : 1 / ReproducibleMath.power(10, -e)
+    }
+
+    /// floor(log10(x)) exactly at powers of ten (JS's Math.log10(1000) is exactly 3; a
+    /// last-bit error here would move every tick).
+    static func floorLog10(_ x: Double) -> Double {
+        guard x > 0, x.isFinite else { return ReproducibleMath.log10(x).rounded(.down) }
+        var e = ReproducibleMath.log10(x).rounded(.down)
+        if pow10(e) > x { e -= 1 }
+        if pow10(e + 1) <= x { e += 1 }
+        return e
+    }
 
     /// (i1, i2, inc) as d3's tickSpec: ticks are i * inc (inc > 0) or i / -inc (inc < 0).
     static func spec(_ start: Double, _ stop: Double, _ count: Double) -> (Double, Double, Double) {
         let step = (stop - start) / max(0, count)
-        let power = ReproducibleMath.log10(step).rounded(.down)
+        let power = floorLog10(step)
         let error = step / pow10(power)
         let factor: Double = error >= e10 ? 10 : error >= e5 ? 5 : error >= e2 ? 2 : 1
         var i1: Double, i2: Double, inc: Double
@@ -48,7 +63,7 @@ enum D3Ticks {
 
     static func increment(_ start: Double, _ stop: Double, _ count: Double) -> Double {
         let step = (stop - start) / max(0, count)
-        let power = ReproducibleMath.log10(step).rounded(.down)
+        let power = floorLog10(step)
         let error = step / pow10(power)
         let factor: Double = error >= e10 ? 10 : error >= e5 ? 5 : error >= e2 ? 2 : 1
         return power >= 0 ? factor * pow10(power) : -pow10(-power) / factor

@@ -11,6 +11,7 @@ indirect enum Expression {
     case binary(String, Expression, Expression)
     case conditional(Expression, Expression, Expression)
     case call(String, [Expression])
+    case index(Expression, Expression)
 
     static func parse(_ text: String, path: String) throws(VegaLiteError) -> Expression {
         var parser = ExpressionParser(text: text, path: path)
@@ -38,6 +39,11 @@ indirect enum Expression {
             return Self.truthy(c.evaluate(row)) ? t.evaluate(row) : f.evaluate(row)
         case let .call(name, args):
             return Self.call(name, args.map { $0.evaluate(row) })
+        case let .index(base, i):
+            // JS string indexing: "USA"[0] is "U"; out of range is undefined (null).
+            let s = base.evaluate(row).text, k = i.evaluate(row).number ?? -1
+            guard case .string = base.evaluate(row), k >= 0, k < Double(s.count), k == k.rounded() else { return .null }
+            return .string(String(s[s.index(s.startIndex, offsetBy: Int(k))]))
         }
     }
 
@@ -219,7 +225,21 @@ struct ExpressionParser {
         var name = identifier()
         if name == "datum" {
             skip()
-            if i < chars.count, chars[i] == "." { i += 1; return .field(identifier()) }
+            if i < chars.count, chars[i] == "." {
+                i += 1
+                var e = Expression.field(identifier())
+                skip()
+                while i < chars.count, chars[i] == "[" {
+                    i += 1
+                    let k = try expression(0)
+                    skip()
+                    guard i < chars.count, chars[i] == "]" else { throw fail("expected ']'") }
+                    i += 1
+                    e = .index(e, k)
+                    skip()
+                }
+                return e
+            }
             if i < chars.count, chars[i] == "[" {
                 i += 1; skip()
                 let f = try string()

@@ -46,18 +46,32 @@ enum Legends {
         var colorbar: Colorbar? = nil
         let swatch = self.swatch(units)
         let base = enc.config.markColor
+        // Vega-Lite merges the legends of channels that encode the same field.
+        let colorField = enc.color?.def.field
+        let shapeMerged = enc.shape != nil && enc.shape?.def.field == colorField && enc.color?.categories.isEmpty == false
+        let sizeMerged = enc.size != nil && enc.size?.def.field == colorField && colorField != nil
         if let color = enc.color, !color.def.legendDisabled {
             switch color.kind {
             case .discrete:
                 if let t = title(color.def) { marks.append(heading(t)) }
                 for (i, c) in color.categories.enumerated() {
-                    marks.append(entry(Markup.escape(AxisGuide.label(c, def: color.def, format: legendFormat(color.def))), color: color.colors[i], swatch: swatch))
+                    let shape = shapeMerged ? PropertyEncoding.shapes[(enc.shape?.index(c) ?? 0) % PropertyEncoding.shapes.count] : .circle
+                    marks.append(entry(Markup.escape(AxisGuide.label(c, def: color.def, format: legendFormat(color.def))), color: color.colors[i],
+                                       swatch: shapeMerged ? .symbol : swatch, shape: shape))
                 }
             case .continuous(let scale, _):
-                colorbar = Colorbar(label: title(color.def).map(Markup.escape), scale: scale)
+                if sizeMerged, let size = enc.size {
+                    if let t = title(color.def) { marks.append(heading(t)) }
+                    for v in size.legendValues {
+                        let d = MarkEmitter.diameter(area: size.value(v) ?? 30, shape: .circle)
+                        marks.append(entry(Markup.escape(legendNumber(v, size)), color: color.color(v) ?? base, swatch: .symbol, diameter: d))
+                    }
+                } else {
+                    colorbar = Colorbar(label: title(color.def).map(Markup.escape), scale: scale)
+                }
             }
         }
-        if let size = enc.size, !size.def.legendDisabled {
+        if let size = enc.size, !size.def.legendDisabled, !sizeMerged {
             if let t = title(size.def) { marks.append(heading(t)) }
             for v in size.legendValues {
                 let d = MarkEmitter.diameter(area: size.value(v) ?? 30, shape: .circle)
@@ -65,7 +79,7 @@ enum Legends {
                 marks.append(entry(Markup.escape(label), color: Color.gray(0.55), swatch: .symbol, diameter: d))
             }
         }
-        if let shape = enc.shape, !shape.def.legendDisabled {
+        if let shape = enc.shape, !shape.def.legendDisabled, !shapeMerged {
             if let t = title(shape.def) { marks.append(heading(t)) }
             for (i, v) in shape.categories.enumerated() {
                 marks.append(entry(Markup.escape(AxisGuide.label(v, def: shape.def, format: legendFormat(shape.def))), color: Color.gray(0.45),

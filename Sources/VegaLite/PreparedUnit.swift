@@ -144,10 +144,10 @@ extension PreparedUnit {
         table = Aggregator.aggregate(table, groupBy: groupBy, measures: measures)
     }
 
-    /// Vega-Lite's default `invalid: "filter"`: rows whose continuous x or y is null or NaN are
-    /// dropped. https://vega.github.io/vega-lite/docs/mark.html#invalid
+    /// Vega-Lite's default for invalid values: rows whose field on a continuous scale (x, y,
+    /// colour, size, opacity) is null or NaN are not drawn. https://vega.github.io/vega-lite/docs/mark.html#invalid
     mutating func filterInvalid() {
-        let checked = ["x", "y"].compactMap { channels[$0] }.filter { $0.isContinuous && $0.hasField }
+        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }.filter { $0.isContinuous && $0.hasField }
         guard !checked.isEmpty else { return }
         table.rows = table.rows.filter { row in
             checked.allSatisfy { def in

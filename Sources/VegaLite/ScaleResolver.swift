@@ -20,6 +20,9 @@ struct PositionScales {
         var s = PositionScales(width: 0, height: 0)
         (s.x, s.width, s.xDefs) = try axisScale("x", units, size: width, config: config)
         (s.y, s.height, s.yDefs) = try axisScale("y", units, size: height, config: config)
+        // x2 and y2 fields share their axis, and its title ("x1, x2").
+        s.xDefs += units.compactMap { $0.channels["x2"] }.filter(\.hasField)
+        s.yDefs += units.compactMap { $0.channels["y2"] }.filter(\.hasField)
         return s
     }
 
@@ -153,7 +156,10 @@ struct PositionScales {
         if nice || niceNode?.value.number != nil {
             let count = niceNode?.value.number ?? 10
             switch kind {
-            case .log: lo = ReproducibleMath.pow(10, ReproducibleMath.log10(lo).rounded(.down)); hi = ReproducibleMath.pow(10, ReproducibleMath.log10(hi).rounded(.up))
+            case .log:
+                lo = D3Ticks.pow10(D3Ticks.floorLog10(lo))
+                let e = D3Ticks.floorLog10(hi)
+                hi = D3Ticks.pow10(D3Ticks.pow10(e) == hi ? e : e + 1)
             case .time: break
             default: (lo, hi) = D3Ticks.nice((lo, hi), count: count)
             }

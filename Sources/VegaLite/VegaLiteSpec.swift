@@ -75,7 +75,9 @@ public struct VegaLiteSpec: Sendable {
             let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
             let width = Double(columns) * (block.cellWidth + 75) + legendRoom + 10
             let height = Double(rows) * (block.cellHeight + 60) + (title != nil ? 30 : 0) + 10
-            var figure = Figure(size: .points(width, height), dpi: dpi, style: s, suptitle: title.map(Markup.escape),
+            let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
+            var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
+                                suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
                                 sharedX: block.shared, sharedY: block.shared, grid: block.grid)
             figure.caption = nil
             return figure
@@ -87,6 +89,15 @@ public struct VegaLiteSpec: Sendable {
 
 extension Mark {
     /// A legend entry with no data (see `Legends`).
+    var legendLabel: String? {
+        switch kind {
+        case .symbols(let m): return m.label
+        case .rects(let m): return m.label
+        case .line(let m): return m.label
+        default: return nil
+        }
+    }
+
     var isLegendOnly: Bool {
         switch kind {
         case .symbols(let m): return m.x.isEmpty && m.label != nil
