@@ -46,6 +46,9 @@ struct AxisGuide {
         }
         let binStep = defs.first(where: { $0.isBinned }).flatMap { _ in binStepOf(scale, defs) }
         var count = axis?["tickCount"]?.value.number ?? (binStep != nil ? (length / 10).rounded(.up) : (length / 40).rounded(.up))
+        // The label precision follows the requested count; the bin step only thins the ticks
+        // (Vega's tickMinStep).
+        let formatCount = count
         if let step = binStep, step > 0 { count = min(count, max(1, ((scale.domain.1 - scale.domain.0) / step).rounded(.down))) }
         var values: [Double]
         if let explicit = axis?["values"]?.value.array {
@@ -56,11 +59,13 @@ struct AxisGuide {
             }
             values = TimeTicks.ticks(scale.domain.0, scale.domain.1, count: count)
         } else if scale.kind == .log {
+            count = axis?["tickCount"]?.value.number ?? 10   // Vega-Lite leaves log axes at Vega's default count
             values = logTicks(scale.domain.0, scale.domain.1, count: count)
         } else {
             values = D3Ticks.ticks(scale.domain.0, scale.domain.1, count: count)
         }
-        let step = D3Ticks.step(scale.domain.0, scale.domain.1, count: count)
+        let step = D3Ticks.step(scale.domain.0, scale.domain.1, count: formatCount)
+        let logKeep = max(1, 10 * count / Double(max(1, values.count)))
         let d3 = scale.kind == .time ? D3Format(",")! : try numberFormat(format, step: step, path: axis?.displayPath ?? first.path)
         for v in values {
             let text: String
@@ -69,7 +74,9 @@ struct AxisGuide {
                 else if let unit = first.timeUnit { text = TimeTicks.format(v, unit.format) }
                 else { text = TimeTicks.multiFormat(v) }
             } else if scale.kind == .log && format == nil {
-                text = logLabel(v)
+                // d3's log tick format labels only ticks whose mantissa is small enough.
+                let mantissa = v / D3Ticks.pow10(D3Ticks.floorLog10(v))
+                text = mantissa <= logKeep + 1e-9 ? logLabel(v) : ""
             } else {
                 text = d3.format(v)
             }
@@ -102,7 +109,7 @@ struct AxisGuide {
 
     /// d3's log ticks: every 1–9 multiple of each power while there are few powers; else powers.
     static func logTicks(_ lo: Double, _ hi: Double, count: Double) -> [Double] {
-        let i = D3Ticks.floorLog10(lo), j = D3Ticks.floorLog10(hi) + 1
+        let i = D3Ticks.floorLog10(lo), top = D3Ticks.floorLog10(hi), j = D3Ticks.pow10(top) == hi ? top : top + 1
         var out: [Double] = []
         if j - i < count {
             var p = i

@@ -40,7 +40,7 @@ struct BinOptions: Equatable {
             step = s
         } else {
             let level = (ReproducibleMath.log(maxb) / logb).rounded(.up)
-            step = Swift.max(minstep, ReproducibleMath.pow(base, (ReproducibleMath.log(span) / logb).rounded(.toNearestOrAwayFromZero) - level))
+            step = Swift.max(minstep, Self.power(base, (ReproducibleMath.log(span) / logb).rounded(.toNearestOrAwayFromZero) - level))
             var guardCount = 0
             while (span / step).rounded(.up) > maxb && guardCount < 400 { step *= base; guardCount += 1 }
             for d in divide {
@@ -50,13 +50,20 @@ struct BinOptions: Equatable {
         }
         let v = ReproducibleMath.log(step)
         let precision = v >= 0 ? 0.0 : (-v / logb).rounded(.towardZero) + 1
-        let eps = ReproducibleMath.pow(base, -precision - 1)
+        let eps = Self.power(base, -precision - 1)
         if nice {
             let s = ((min / step + eps).rounded(.down)) * step
             min = min < s ? s - step : s
             max = (max / step).rounded(.up) * step
         }
         return (min, max == min ? min + step : max, step)
+    }
+
+    /// base^e, exact for integer e (JS's Math.pow(10, 1) is exactly 10; a last-bit error in
+    /// the step would shift every bin edge off the nice values).
+    static func power(_ base: Double, _ e: Double) -> Double {
+        guard e == e.rounded(), abs(e) < 300 else { return ReproducibleMath.pow(base, e) }
+        return e >= 0 ? ReproducibleMath.power(base, Int(e)) : 1 / ReproducibleMath.power(base, -Int(e))
     }
 
     /// The start of the bin holding `value`, Vega's bin transform.

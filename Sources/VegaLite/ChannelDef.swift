@@ -52,6 +52,8 @@ struct ChannelDef {
     var column2: String?
     /// The bin step, once the data are binned (axes use it as their minimum tick step).
     var binStep: Double?
+    /// The bins' full extent [start, stop] (Vega-Lite's domain of a binned field).
+    var binExtent: (Double, Double)?
 
     static let channels: Set<String> = ["x", "y", "x2", "y2", "color", "fill", "stroke", "size", "opacity", "fillOpacity",
                                         "strokeOpacity", "shape", "strokeDash", "text", "detail", "row", "column", "facet",

@@ -22,18 +22,22 @@ enum DiscreteDomain {
         case .string(let s):
             if s == "ascending" { return values.sorted(by: DataValue.ascending) }
             if s == "descending" { return values.sorted { DataValue.ascending($1, $0) } }
-            // "x", "-y": by another channel's value (summed per category).
+            // "x", "-y": by another channel's field, aggregated as that channel aggregates it
+            // (sum when it does not), over the unaggregated rows.
             let descending = s.hasPrefix("-")
             let other = descending ? String(s.dropFirst()) : s
-            guard let unit = units.first(where: { $0.channels[other] != nil }), let od = unit.channels[other] else {
+            guard let unit = units.first(where: { $0.channels[other] != nil }), let od = unit.channels[other],
+                  let mine = unit.channels[channel], let source = mine.field else {
                 throw .spec(path: sort.displayPath, "sort by '\(s)' names no encoded channel")
             }
-            var keyed: [(DataValue, Double)] = []
-            for v in values {
-                let total = unit.table.rows.filter { ($0[first.column] ?? .null) == v }.compactMap { $0[od.column]?.number }.reduce(0, +)
-                keyed.append((v, total))
+            var groups: [DataValue: [Double]] = [:], counts: [DataValue: Int] = [:]
+            for row in unit.source.rows {
+                let key = PreparedUnit.typed(row[source] ?? .null, mine)
+                counts[key, default: 0] += 1
+                if let f = od.field, let n = row[f]?.number, n.isFinite { groups[key, default: []].append(n) }
             }
-            return stableSort(keyed, descending: descending)
+            let op = od.aggregate ?? "sum"
+            return stableSort(values.map { ($0, Aggregator.compute(op, values: groups[$0] ?? [], count: counts[$0] ?? 0)) }, descending: descending)
         case .array(let items):
             let explicit = items.map(DataValue.init)
             var out = explicit.compactMap { e in values.first { $0 == e || $0.text == e.text } }

@@ -91,7 +91,9 @@ extension PreparedUnit {
                 let end = Self.endColumn(name)
                 let maxbins: Double = ["row", "column", "facet", "shape"].contains(name) ? 6 : 10
                 let numeric = Self.numeric(table, field)
-                def.binStep = Transforms.binColumn(&table, field: numeric, options: bin, start: col, end: end, maxbins: maxbins).step
+                let bins = Transforms.binColumn(&table, field: numeric, options: bin, start: col, end: end, maxbins: maxbins)
+                def.binStep = bins.step
+                def.binExtent = (bins.start, bins.stop)
                 def.column2 = end
                 channels[name] = def
                 continue

@@ -30,7 +30,8 @@ struct PositionScales {
         -> (PositionScale?, Double, [ChannelDef]) {
         let defs = units.compactMap { $0.channels[channel] }.filter { $0.hasField || $0.datum != nil }
         let continuousLength = size?.number ?? (channel == "x" ? config.continuousWidth : config.continuousHeight)
-        guard let first = defs.first else { return (nil, size?.number ?? (hasDiscreteFallback(units, channel) ? defaultStep : continuousLength), []) }
+        // No field on this channel: Vega-Lite sizes the view like a discrete one, one step.
+        guard let first = defs.first else { return (nil, size?.number ?? size?["step"]?.number ?? defaultStep, []) }
         let scaleNode = first.scale
         if let scaleNode {
             try scaleNode.allowOnly(["type", "domain", "zero", "nice", "reverse", "scheme", "padding", "paddingInner",
@@ -81,8 +82,6 @@ struct PositionScales {
         scale.exponent = scaleNode?["exponent"]?.value.number ?? 1
         return (scale, length, defs)
     }
-
-    static func hasDiscreteFallback(_ units: [PreparedUnit], _ channel: String) -> Bool { false }
 
     static func continuousKind(_ requested: String?, _ def: ChannelDef, path: String) throws(VegaLiteError) -> PositionScale.Kind {
         switch requested {
@@ -144,7 +143,12 @@ struct PositionScales {
             if unit.mark.kind == .bar || unit.mark.kind == .area { barLike = true }
         }
         if lo > hi { lo = 0; hi = 0 }
-        if binned { return (lo, hi) }
+        if binned {
+            // Vega-Lite's binned domain is the bins' extent, [start, stop].
+            let extents = defs.compactMap(\.binExtent)
+            if !extents.isEmpty { return (extents.map(\.0).min() ?? lo, extents.map(\.1).max() ?? hi) }
+            return (lo, hi)
+        }
         let zeroSetting = scaleNode?["zero"]?.value.bool
         let dimension = units.contains { isDimension(channel, $0) }
         var zero = zeroSetting ?? (first.type == .quantitative && !dimension)

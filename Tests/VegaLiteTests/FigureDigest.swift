@@ -41,8 +41,9 @@ struct FigureDigest {
     static func view(_ panel: Panel) -> View {
         var v = View()
         let w = panel.xLimits?.upperBound ?? 1, h = panel.yLimits?.upperBound ?? 1
-        if case .fixed(let ticks) = panel.xTicks { v.xTicks = ticks.map { ($0.value / w, plain($0.label)) } }
-        if case .fixed(let ticks) = panel.yTicks { v.yTicks = ticks.map { (1 - $0.value / h, plain($0.label)) } }
+        // Empty labels draw nothing (log axes' minor ticks); the fixtures leave them out.
+        if case .fixed(let ticks) = panel.xTicks { v.xTicks = ticks.filter { !$0.label.isEmpty }.map { ($0.value / w, plain($0.label)) } }
+        if case .fixed(let ticks) = panel.yTicks { v.yTicks = ticks.filter { !$0.label.isEmpty }.map { (1 - $0.value / h, plain($0.label)) } }
         v.xTitle = panel.xLabel.map(plain)
         v.yTitle = panel.yLabel.map(plain)
         v.title = panel.title.map(plain)
