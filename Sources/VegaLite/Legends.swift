@@ -67,7 +67,8 @@ enum Legends {
                         marks.append(entry(Markup.escape(legendNumber(v, size)), color: color.color(v) ?? base, swatch: .symbol, diameter: d))
                     }
                 } else {
-                    colorbar = Colorbar(label: title(color.def).map(Markup.escape), scale: scale)
+                    colorbar = Colorbar(label: title(color.def).map(Markup.escape), scale: scale,
+                                        ticks: gradientTicks(color, length: min(200, max(64, enc.height))))
                 }
             }
         }
@@ -101,6 +102,19 @@ enum Legends {
             }
         }
         return (marks, colorbar)
+    }
+
+    /// Vega's gradient legend labels: ticks at count max(2, 2·floor(length/100)) for a gradient
+    /// `length` long (Vega-Lite: the view's height clamped to 64…200), or the domain's two ends
+    /// when that gives fewer than three (vega-encode LegendEntries, vega#1364).
+    static func gradientTicks(_ color: ColorEncoding, length: Double) -> [Tick]? {
+        guard case .continuous(_, let domain) = color.kind, domain.0 < domain.1 else { return nil }
+        let count = max(2, 2 * (length / 100).rounded(.down))
+        var values = D3Ticks.ticks(domain.0, domain.1, count: count)
+        if values.count < 3 { values = [domain.0, domain.1] }
+        let step = D3Ticks.step(domain.0, domain.1, count: count)
+        guard let format = try? AxisGuide.numberFormat(legendFormat(color.def), step: step, path: "") else { return nil }
+        return values.map { Tick($0, Markup.escape(format.format($0))) }
     }
 
     static func legendFormat(_ def: ChannelDef) -> String? { def.legend?["format"]?.value.string ?? def.format }

@@ -48,6 +48,7 @@ struct FigureDigest {
         v.yTitle = panel.yLabel.map(plain)
         v.title = panel.title.map(plain)
         v.colorbarTitle = panel.colorbar?.label.map(plain)
+        v.legendLabels += (panel.colorbar?.ticks ?? []).map { plain($0.label) }
         for mark in panel.marks {
             switch mark.kind {
             case .symbols(let m):

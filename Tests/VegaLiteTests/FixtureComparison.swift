@@ -29,12 +29,17 @@ struct FixtureComparison {
             // Tick positions, per distinct label list.
             for a in axes where a["axis"] as? String == axis {
                 let labels = a["labels"] as? [String] ?? [], ticks = (a["ticks"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue }
-                guard ticks.count == labels.count,
-                      let view = digest.views.first(where: { (axis == "x" ? $0.xTicks : $0.yTicks).map(\.label) == labels }) else { continue }
-                let mine = (axis == "x" ? view.xTicks : view.yTicks).map(\.value)
-                for (k, t) in ticks.enumerated() where abs(mine[k] - t) > tolerance {
-                    out.append("\(axis) tick '\(labels[k])' at \(fmt(mine[k])), want \(fmt(t))"); break
+                // Several views may share a label list with different positions: any may match.
+                let candidates = digest.views.filter { (axis == "x" ? $0.xTicks : $0.yTicks).map(\.label) == labels }
+                guard ticks.count == labels.count, !candidates.isEmpty else { continue }
+                let misses = candidates.map { view -> String? in
+                    let mine = (axis == "x" ? view.xTicks : view.yTicks).map(\.value)
+                    for (k, t) in ticks.enumerated() where abs(mine[k] - t) > tolerance {
+                        return "\(axis) tick '\(labels[k])' at \(fmt(mine[k])), want \(fmt(t))"
+                    }
+                    return nil
                 }
+                if let miss = misses.first, !misses.contains(where: { $0 == nil }) { out.append(miss ?? "") }
             }
         }
         let wantLegend = strings("legend_titles") + (expected["legend_labels"] as? [[String]] ?? []).flatMap { $0 }
