@@ -129,6 +129,7 @@ struct MarkEmitter {
         }
         if let second = unit.channels[channel + "2"], let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
         if let c2 = def.column2, let e = row[c2], let p2 = scale.position(e) {
+            if mark.kind == .rect && def.isBinned { return (p + 0.5, p2 + 0.5) }   // as vl-convert draws binned rects
             let spacing = def.isBinned ? (mark.binSpacing ?? 1) : 0
             let (a, b) = p <= p2 ? (p + spacing, p2) : (p, p2 + spacing)
             return (a, max(a, b))

@@ -82,11 +82,15 @@ enum Transforms {
         for row in table.rows { if let v = row[field]?.number, v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
         if lo > hi { lo = 0; hi = 0 }
         let b = options.bins(min: lo, max: hi, defaultMaxbins: maxbins)
+        // Vega's bin transform recomputes its stop as start + ceil((stop - start) / step) * step,
+        // which floating point can push one step past the domain's stop (vega-transforms Bin.js);
+        // a value at the stop then gets a bin of its own, as vl-convert draws it.
+        let stop = b.start + ((b.stop - b.start) / b.step).rounded(.up) * b.step
         for r in table.rows.indices {
             if let v = table.rows[r][field], !v.isNull, let n = v.number, n.isFinite {
-                let s = BinOptions.binStart(n, start: b.start, stop: b.stop, step: b.step)
+                let s = BinOptions.binStart(n, start: b.start, stop: stop, step: b.step)
                 table.rows[r][start] = .number(s)
-                table.rows[r][end] = .number(s + b.step)
+                table.rows[r][end] = .number(b.start + b.step * (1 + (s - b.start) / b.step))
             } else {
                 table.rows[r][start] = .null
                 table.rows[r][end] = .null

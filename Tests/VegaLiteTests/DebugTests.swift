@@ -16,3 +16,12 @@ final class DebugTests: XCTestCase {
         } }
     }
 }
+
+extension DebugTests {
+    func testDebugRects() throws {
+        guard let name = ProcessInfo.processInfo.environment["VL_RECTS"] else { return }
+        let path = GalleryTests.fixtures.appendingPathComponent("gallery/specs/\(name).vl.json").path
+        let d = FigureDigest(try VegaLiteSpec.load(path: path).figure())
+        for r in d.views[0].rects { print("R", (r.x * 10000).rounded() / 10000, (r.y * 10000).rounded() / 10000) }
+    }
+}
