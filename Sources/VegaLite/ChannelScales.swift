@@ -20,7 +20,7 @@ struct ColorEncoding {
         case .discrete(let map): return map[v]
         case .continuous(let scale, let domain):
             guard let n = v.number else { return nil }
-            let t = scale.norm == .log() ? 0 : (n - domain.0) / (domain.1 - domain.0)
+            let t = (n - domain.0) / (domain.1 - domain.0)
             return scale.colormap.color(at: domain.1 == domain.0 ? 0.5 : min(1, max(0, t)))
         }
     }
@@ -99,6 +99,8 @@ struct PropertyEncoding {
     var domain: (Double, Double) = (0, 1)
     var range: (Double, Double) = (0, 1)
     var discrete: Bool
+    /// Category positions, built once (looked up by value; never iterated).
+    var lookup: [DataValue: Int] = [:]
 
     static let shapes: [MarkerShape] = [.circle, .square, .triangle, .diamond]
     static let shapeNames = ["circle", "square", "triangle-up", "diamond"]
@@ -111,6 +113,7 @@ struct PropertyEncoding {
         e.range = range
         if e.discrete {
             e.categories = try DiscreteDomain.categories(units, channel: channel)
+            for (i, c) in e.categories.enumerated() where e.lookup[c] == nil { e.lookup[c] = i }
             if channel == "shape" && e.categories.count > shapes.count {
                 throw .unsupported(path: def.path, "more than \(shapes.count) shapes (\(e.categories.count) categories) are not supported (Rederive draws \(shapeNames.joined(separator: ", ")))")
             }
@@ -130,7 +133,7 @@ struct PropertyEncoding {
 
     func index(_ v: DataValue?) -> Int? {
         guard let v else { return nil }
-        return categories.firstIndex(of: v)
+        return lookup[v]
     }
 
     /// The property for a value, on [range.0, range.1].

@@ -19,7 +19,7 @@ final class Composer {
     }
 
     /// Panels in rows, plus whether they share axes (facets) and the view size of one cell.
-    struct Block {
+    struct Block: Sendable {
         var grid: [[Panel]]
         var shared = false
         var cellWidth: Double

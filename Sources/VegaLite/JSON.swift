@@ -36,7 +36,7 @@ public enum JSON: Equatable, Sendable {
 
 /// A JSON value and where it sits in the spec, for error messages that name its JSON path
 /// (RFC 6901 style, `/encoding/x/field`).
-struct Node {
+struct Node: Sendable {
     let value: JSON
     let path: String
 

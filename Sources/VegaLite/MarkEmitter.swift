@@ -9,6 +9,33 @@ struct MarkEmitter {
     let unit: PreparedUnit
     let enc: PanelEncodings
     let rows: [[String: DataValue]]
+    // Per-unit facts looked up once, not per row.
+    let fixedColor: Color?
+    let colorColumn: String?
+    let baseColor: Color
+    let isAggregate: Bool
+    let opacityColumn: String?
+    let sizeColumn: String?
+    let shapeColumn: String?
+
+    init(unit: PreparedUnit, enc: PanelEncodings, rows: [[String: DataValue]]) {
+        self.unit = unit
+        self.enc = enc
+        self.rows = rows
+        var fixed: Color? = nil
+        for name in ["color", "fill", "stroke"] {
+            if let v = unit.channels[name]?.value?.string, let c = try? CSSColor.parse(v, path: unit.mark.path) { fixed = c; break }
+        }
+        fixedColor = fixed
+        colorColumn = enc.color == nil ? nil : ["color", "fill", "stroke"].compactMap { unit.channels[$0] }.first { $0.hasField }?.column
+        let named = unit.mark.color ?? unit.mark.fill ?? unit.mark.stroke
+        baseColor = named.flatMap { try? CSSColor.parse($0, path: unit.mark.path) } ?? enc.config.markColor
+        isAggregate = PreparedUnit.channelOrder.contains { unit.channels[$0]?.aggregate != nil }
+        func column(_ name: String) -> String? { unit.channels[name].flatMap { $0.hasField ? $0.column : nil } }
+        opacityColumn = enc.opacity == nil ? nil : column("opacity")
+        sizeColumn = enc.size == nil ? nil : column("size")
+        shapeColumn = enc.shape == nil ? nil : column("shape")
+    }
 
     var mark: MarkDef { unit.mark }
     var x: PositionScale? { enc.positions.x }
@@ -28,34 +55,17 @@ struct MarkEmitter {
 
     // MARK: Per-row properties
 
-    func baseColor() -> Color {
-        let named = mark.color ?? mark.fill ?? mark.stroke
-        return named.flatMap { try? CSSColor.parse($0, path: mark.path) } ?? enc.config.markColor
-    }
-
-    func value(_ channel: String, _ row: [String: DataValue]) -> DataValue? {
-        guard let def = unit.channels[channel] else { return nil }
-        if def.hasField || def.datum != nil { return row[def.column] }
-        return nil
-    }
-
     func constant(_ channel: String) -> JSON? { unit.channels[channel]?.value }
 
     func color(_ row: [String: DataValue]) -> Color {
-        for name in ["color", "fill", "stroke"] {
-            if let v = constant(name)?.string, let c = try? CSSColor.parse(v, path: mark.path) { return c }
-        }
-        if let enc = enc.color, let ch = ["color", "fill", "stroke"].first(where: { unit.channels[$0]?.hasField == true }) {
-            return enc.color(row[unit.channels[ch]?.column ?? ""]) ?? Color.gray(0.6)
-        }
-        return baseColor()
+        if let fixedColor { return fixedColor }
+        if let colorColumn, let enc = enc.color { return enc.color(row[colorColumn]) ?? Color.gray(0.6) }
+        return baseColor
     }
-
-    var isAggregate: Bool { unit.channels.values.contains { $0.aggregate != nil } }
 
     func opacity(_ row: [String: DataValue]) -> Double {
         if let c = constant("opacity")?.number { return c }
-        if let o = enc.opacity, unit.channels["opacity"]?.hasField == true, let v = o.value(row[unit.channels["opacity"]!.column]) { return v }
+        if let o = enc.opacity, let c = opacityColumn, let v = o.value(row[c]) { return v }
         if let o = mark.opacity { return o }
         if [.point, .circle, .square, .tick].contains(mark.kind) && !isAggregate { return 0.7 }
         if mark.kind == .area { return unit.channels["color"] != nil && unit.stack == nil ? 0.7 : 1 }
@@ -65,12 +75,12 @@ struct MarkEmitter {
     /// Symbol area in square pixels.
     func sizeArea(_ row: [String: DataValue]) -> Double {
         if let c = constant("size")?.number { return c }
-        if let s = enc.size, unit.channels["size"]?.hasField == true, let v = s.value(row[unit.channels["size"]!.column]) { return v }
+        if let s = enc.size, let c = sizeColumn, let v = s.value(row[c]) { return v }
         return mark.size ?? 30
     }
 
     func shape(_ row: [String: DataValue]) -> MarkerShape {
-        if let s = enc.shape, unit.channels["shape"]?.hasField == true, let i = s.index(row[unit.channels["shape"]!.column]) {
+        if let s = enc.shape, let c = shapeColumn, let i = s.index(row[c]) {
             return PropertyEncoding.shapes[i % PropertyEncoding.shapes.count]
         }
         if let name = constant("shape")?.string ?? mark.shape, let i = PropertyEncoding.shapeNames.firstIndex(of: name) {
@@ -321,7 +331,7 @@ struct MarkEmitter {
             }
             let anchor: Anchor = mark.align == "left" ? .left : mark.align == "right" ? .right : .center
             let c = (constant("color")?.string).flatMap { try? CSSColor.parse($0, path: mark.path) }
-                ?? (enc.color != nil && unit.colorChannel != nil ? color(row) : (mark.color.flatMap { try? CSSColor.parse($0, path: mark.path) } ?? .black))
+                ?? (enc.color != nil && unit.colorChannel != nil ? color(row) : (mark.color != nil ? baseColor : .black))
             let size = constant("size")?.number ?? (enc.size != nil && unit.channels["size"]?.hasField == true ? enc.size?.value(row[unit.channels["size"]!.column]) : nil) ?? mark.fontSize ?? 11
             marks.append(.text(Markup.escape(text), x: cx + mark.dx, y: enc.plotY(cy + mark.dy), anchor: anchor, color: c.withAlpha(opacity(row)), size: size))
         }

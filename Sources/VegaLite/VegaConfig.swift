@@ -3,7 +3,7 @@ import Plot
 /// The parts of a spec's top-level `config` that Rederive honours: view size, mark colour,
 /// font sizes, background and text colours. These win over Rederive's style; everything the
 /// config leaves out keeps the style's value. https://vega.github.io/vega-lite/docs/config.html
-struct VegaConfig {
+struct VegaConfig: Sendable {
     var continuousWidth = 300.0
     var continuousHeight = 300.0
     var markColor = Color(hex: 0x4c78a8)

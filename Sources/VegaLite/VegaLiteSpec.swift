@@ -19,6 +19,9 @@ public struct VegaLiteSpec: Sendable {
     public let title: String?
     let root: JSON
     let folder: String
+    /// The translated panels: a pure function of the spec and its data, made once at load.
+    let block: Composer.Block
+    let config: VegaConfig
 
     public static func load(path: String) throws(VegaLiteError) -> VegaLiteSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -47,10 +50,10 @@ public struct VegaLiteSpec: Sendable {
                 throw VegaLiteError.unsupported(path: "/$schema", "only Vega-Lite v5 and v6 specs are supported ('\(schema)')")
             }
             let loader = DataLoader(baseFolder: folder)
-            let composer = Composer(loader: loader, config: try VegaConfig.parse(Node(root)["config"]))
-            _ = try composer.block(Node(root), Composer.Context())
+            let config = try VegaConfig.parse(Node(root)["config"])
+            let block = try Composer(loader: loader, config: config).block(Node(root), Composer.Context())
             return VegaLiteSpec(path: path, dataFiles: loader.files, description: root["description"]?.string,
-                                title: Self.titleText(root["title"]), root: root, folder: folder)
+                                title: Self.titleText(root["title"]), root: root, folder: folder, block: block, config: config)
         } catch {
             throw error.inFile(path)
         }
@@ -68,9 +71,6 @@ public struct VegaLiteSpec: Sendable {
     /// and colours winning. At 72 dpi one Vega pixel is one point.
     public func figure(style: Style = .standard, dpi: Double = 72) throws(VegaLiteError) -> Figure {
         do throws(VegaLiteError) {
-            let loader = DataLoader(baseFolder: folder)
-            let config = try VegaConfig.parse(Node(root)["config"])
-            let block = try Composer(loader: loader, config: config).block(Node(root), Composer.Context())
             var s = try config.style(style)
             s.palette = Palette(Schemes.palette("tableau10") ?? [config.markColor])
             let columns = block.grid.map(\.count).max() ?? 1, rows = block.grid.count
