@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Recipes", targets: ["Recipes"]),
+        .library(name: "VegaLite", targets: ["VegaLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,9 @@ let package = Package(
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
+        // Vega-Lite specs and their data -> Figure values (a pure translation); Yams reads JSON and YAML specs.
+        .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", .product(name: "Yams", package: "Yams")],
+                exclude: ["LICENSE"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
             "AtomicFiles", "JSONQuoting", "Spelling",
@@ -68,7 +72,7 @@ let package = Package(
         .executableTarget(name: "CodeFingerprintTool"),
         .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Spelling", "Stages",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Spelling", "Stages", "VegaLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
@@ -81,6 +85,8 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor"]),
+        // Fixtures are read in place (#filePath), not copied into a bundle.
+        .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
     ]
 )

@@ -42,6 +42,8 @@ struct CairoPainter {
             case .scatter(let m): drawScatter(m, color: color, norm: p.markNorms[i], in: p, style: style)
             case .rule(let m): drawRule(m, color: color, in: p, style: style)
             case .text: break   // Placed by the layout, drawn below with the cell numbers.
+            case .rects(let m): drawRects(m, in: p)
+            case .symbols(let m): drawSymbols(m, in: p)
             }
         }
         for t in p.markTexts { drawText(t) }

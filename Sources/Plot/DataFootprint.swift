@@ -77,6 +77,16 @@ enum DataFootprint {
                 let y0 = layout.py(-0.5), y1 = layout.py(Double(m.matrix.rows) - 0.5)
                 guard x0.isFinite, x1.isFinite, y0.isFinite, y1.isFinite else { continue }
                 area(Rect(x: min(x0, x1), y: min(y0, y1), width: abs(x1 - x0), height: abs(y1 - y0)).intersection(plot))
+            case .rects(let m):
+                let n = min(m.x0.count, m.x1.count, m.y0.count, m.y1.count), stride = max(1, n / maxPoints)
+                for i in Swift.stride(from: 0, to: n, by: stride) {
+                    let l = layout.px(m.x0[i]), r = layout.px(m.x1[i]), t = layout.py(m.y1[i]), b = layout.py(m.y0[i])
+                    guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
+                    area(Rect(x: min(l, r), y: min(t, b), width: abs(r - l), height: abs(b - t)).intersection(plot))
+                }
+            case .symbols(let m):
+                let n = min(m.x.count, m.y.count), stride = max(1, n / maxPoints)
+                for i in Swift.stride(from: 0, to: n, by: stride) { add(layout.px(m.x[i]), layout.py(m.y[i])) }
             case .text:
                 break   // Placed texts are checked as texts.
             }

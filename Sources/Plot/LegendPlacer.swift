@@ -33,6 +33,8 @@ struct LegendContent {
             case .scatter(let m): swatch = .marker(color, size: min(m.size ?? style.markerSize, em))
             case .bars: swatch = .patch(color)
             case .band(let m): swatch = .patch(color.withAlpha(m.alpha))
+            case .rects(let m): swatch = .patch(m.legendColor ?? color)
+            case .symbols(let m): swatch = .marker(m.legendColor ?? color, size: min(m.legendDiameter ?? style.markerSize, em))
             case .heatmap, .text: continue
             }
             items.append((swatch, label, measurer.measure(label, style: textStyle)))

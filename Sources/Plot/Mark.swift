@@ -122,6 +122,8 @@ public struct Mark: Equatable, Sendable {
         case band(BandMark)
         case rule(RuleMark)
         case text(TextMark)
+        case rects(RectsMark)
+        case symbols(SymbolsMark)
     }
 
     public var kind: Kind
@@ -211,6 +213,8 @@ public struct Mark: Equatable, Sendable {
         case .bars(let m): return m.label
         case .band(let m): return m.label
         case .rule(let m): return m.label
+        case .rects(let m): return m.label
+        case .symbols(let m): return m.label
         case .heatmap, .text: return nil
         }
     }

@@ -36,10 +36,13 @@ public enum LegendPlacement: Equatable, Sendable {
 public struct Colorbar: Equatable, Sendable {
     public var label: String?
     public var scale: ColorScale?
+    /// Exactly these ticks (labels are Pango markup); nil: nice ticks, as many as fit.
+    public var ticks: [Tick]?
 
-    public init(label: String? = nil, scale: ColorScale? = nil) {
+    public init(label: String? = nil, scale: ColorScale? = nil, ticks: [Tick]? = nil) {
         self.label = label
         self.scale = scale
+        self.ticks = ticks
     }
 }
 

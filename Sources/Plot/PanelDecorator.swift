@@ -107,7 +107,9 @@ struct PanelDecorator {
             colorbarWidth = min(max(plotSize.height / 20, 0.5 * style.tickLabelSize), 1.5 * style.tickLabelSize)
             colorbarPad = 2 * style.labelPad
             let lower = bar.norm.lower, upper = bar.norm.upper
-            if bar.norm.isLog {
+            if let fixed = panel.colorbar?.ticks {
+                colorbarTicks = fixed
+            } else if bar.norm.isLog {
                 colorbarTicks = try Ticks.log(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1).major
             } else {
                 colorbarTicks = try Ticks.linear(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1)

@@ -111,6 +111,14 @@ struct PreparedPanel {
                 }
             case .text(let m):
                 color = m.color ?? style.foreground
+            case .rects(let m):
+                color = m.legendColor ?? m.fills.first ?? style.foreground
+                try xs.add(m.x0 + m.x1, log: xLog, mark: "rectangles", panel: name)
+                try ys.add(m.y0 + m.y1, log: yLog, mark: "rectangles", panel: name)
+            case .symbols(let m):
+                color = m.legendColor ?? m.colors.first ?? style.foreground
+                try xs.add(m.x, log: xLog, mark: "symbols", panel: name)
+                try ys.add(m.y, log: yLog, mark: "symbols", panel: name)
             }
             colors.append(color)
             norms.append(norm)

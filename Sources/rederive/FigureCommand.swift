@@ -1,22 +1,24 @@
 import ArgumentParser
 import Foundation
 import Recipes
+import VegaLite
 
 /// `rederive figure`: draw one recipe (or all) from analysis folders, outside a pipeline.
 struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
         abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
-        discussion: "Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String
-    @Argument(help: "Analysis folders written by `rederive analyze`.")
-    var analyses: [String]
+    @Argument(help: "Analysis folders written by `rederive analyze` (none for a spec).")
+    var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
 
     func run() throws {
+        if SpecFigureWriter.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
         do {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {

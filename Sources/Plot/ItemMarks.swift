@@ -1,0 +1,108 @@
+import CCairo
+
+/// Rectangles in data units, each with its own colour: bars of any orientation, stacked bars,
+/// heatmap cells at arbitrary positions, tick marks. What a grammar of graphics (Vega-Lite)
+/// produces item by item, where `BarMark` and `HeatmapMark` describe whole series.
+public struct RectsMark: Equatable, Sendable {
+    public var x0: [Double]
+    public var x1: [Double]
+    public var y0: [Double]
+    public var y1: [Double]
+    public var fills: [Color]
+    /// An outline per rectangle (nil: none).
+    public var stroke: Color?
+    public var strokeWidth: Double
+    /// The legend entry's label and colour.
+    public var label: String?
+    public var legendColor: Color?
+
+    public init(x0: [Double], x1: [Double], y0: [Double], y1: [Double], fills: [Color], stroke: Color? = nil,
+                strokeWidth: Double = 1, label: String? = nil, legendColor: Color? = nil) {
+        self.x0 = x0; self.x1 = x1; self.y0 = y0; self.y1 = y1
+        self.fills = fills
+        self.stroke = stroke
+        self.strokeWidth = strokeWidth
+        self.label = label
+        self.legendColor = legendColor
+    }
+}
+
+/// Symbols centred at data positions, each with its own diameter (points) and colour; filled
+/// or outlined. A mark with no points and a label is a legend entry only.
+public struct SymbolsMark: Equatable, Sendable {
+    public var x: [Double]
+    public var y: [Double]
+    public var diameters: [Double]
+    public var colors: [Color]
+    public var shapes: [MarkerShape]
+    public var filled: Bool
+    public var strokeWidth: Double
+    public var label: String?
+    public var legendColor: Color?
+    public var legendDiameter: Double?
+    public var legendShape: MarkerShape
+
+    public init(x: [Double], y: [Double], diameters: [Double], colors: [Color], shapes: [MarkerShape],
+                filled: Bool = true, strokeWidth: Double = 1, label: String? = nil, legendColor: Color? = nil,
+                legendDiameter: Double? = nil, legendShape: MarkerShape = .circle) {
+        self.x = x; self.y = y
+        self.diameters = diameters
+        self.colors = colors
+        self.shapes = shapes
+        self.filled = filled
+        self.strokeWidth = strokeWidth
+        self.label = label
+        self.legendColor = legendColor
+        self.legendDiameter = legendDiameter
+        self.legendShape = legendShape
+    }
+}
+
+extension Mark {
+    public static func rects(_ mark: RectsMark) -> Mark { Mark(.rects(mark)) }
+    public static func symbols(_ mark: SymbolsMark) -> Mark { Mark(.symbols(mark)) }
+}
+
+extension CairoPainter {
+    func drawRects(_ m: RectsMark, in p: PanelLayout) {
+        var current: Color? = nil
+        let n = min(m.x0.count, m.x1.count, m.y0.count, m.y1.count, m.fills.count)
+        for i in 0..<n {
+            let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
+            guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
+            let c = m.fills[i]
+            if c != current {
+                if current != nil { cairo_fill(cr) }
+                setColor(c)
+                current = c
+            }
+            let (sl, sr, st, sb) = (snapEdge(l), snapEdge(r), snapEdge(t), snapEdge(b))
+            cairo_rectangle(cr, min(sl, sr), min(st, sb), abs(sr - sl), abs(sb - st))
+            // Translucent rectangles are filled one by one so that overlaps darken, as in Vega.
+            if c.alpha < 1 { cairo_fill(cr); current = nil }
+        }
+        if current != nil { cairo_fill(cr) }
+        guard let stroke = m.stroke else { return }
+        setColor(stroke)
+        cairo_set_line_width(cr, m.strokeWidth)
+        for i in 0..<n {
+            let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
+            guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
+            cairo_rectangle(cr, min(l, r), min(t, b), abs(r - l), abs(b - t))
+        }
+        cairo_stroke(cr)
+    }
+
+    func drawSymbols(_ m: SymbolsMark, in p: PanelLayout) {
+        let n = min(m.x.count, m.y.count, m.diameters.count, m.colors.count)
+        cairo_set_line_width(cr, m.strokeWidth)
+        for i in 0..<n {
+            let x = p.px(m.x[i]), y = p.py(m.y[i])
+            guard x.isFinite, y.isFinite, m.diameters[i] > 0 else { continue }
+            setColor(m.colors[i])
+            let shape = i < m.shapes.count ? m.shapes[i] : .circle
+            markerPath(shape == .none ? .circle : shape, x: x, y: y, size: m.diameters[i])
+            if m.filled { cairo_fill(cr) } else { cairo_stroke(cr) }
+        }
+    }
+}

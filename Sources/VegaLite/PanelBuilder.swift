@@ -1,0 +1,23 @@
+import Plot
+
+/// One Plot panel from a view's layers: marks in Vega pixel coordinates (so the panel's limits
+/// are 0…width and 0…height), and Vega-Lite's axes as fixed ticks with their labels.
+enum PanelBuilder {
+    static func panel(_ units: [PreparedUnit], _ enc: PanelEncodings, filter: [(String, DataValue)]?, title: String?) throws(VegaLiteError) -> Panel {
+        var marks: [Mark] = []
+        for unit in units {
+            let rows = filter.map { f in unit.table.rows.filter { row in f.allSatisfy { (row[$0.0] ?? .null) == $0.1 } } } ?? unit.table.rows
+            marks += try MarkEmitter(unit: unit, enc: enc, rows: rows).emit()
+        }
+        let p = enc.positions
+        let xAxis = try p.x.map { (s) throws(VegaLiteError) in try AxisGuide.make(s, defs: p.xDefs, length: p.width, channel: "x") { $0 } } ?? AxisGuide()
+        let yAxis = try p.y.map { (s) throws(VegaLiteError) in try AxisGuide.make(s, defs: p.yDefs, length: p.height, channel: "y") { enc.plotY($0) } } ?? AxisGuide()
+        var panel = Panel(title: title, xLabel: xAxis.title.map(Markup.escape), yLabel: yAxis.title.map(Markup.escape), marks: marks,
+                          xLimits: 0...max(1, p.width), yLimits: 0...max(1, p.height),
+                          xTicks: xAxis.hidden ? .hidden : .fixed(xAxis.ticks), yTicks: yAxis.hidden ? .hidden : .fixed(yAxis.ticks),
+                          legend: .outsideRight, aspectEqual: false, yInverted: false,
+                          gridLines: xAxis.grid || yAxis.grid)
+        panel.frame = true
+        return panel
+    }
+}

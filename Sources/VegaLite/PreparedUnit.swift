@@ -1,0 +1,163 @@
+/// One unit view (a mark with its encodings) with its data processed as Vega-Lite's dataflow
+/// would: encoding fields read into per-channel columns (`@x`, `@x_end`, …) after timeUnit,
+/// bin and aggregate, and stacked bars/areas given `@stack0`/`@stack1`.
+struct PreparedUnit {
+    var mark: MarkDef
+    var channels: [String: ChannelDef]
+    var table: DataTable
+    /// The rows before bin, timeUnit and aggregate (for sorts by a field's aggregate).
+    var source: DataTable
+    var path: String
+    /// The stacked channel ("x" or "y") and its offset, when stacked.
+    var stack: (channel: String, offset: String)?
+
+    /// The order in which channels are listed (never a dictionary's order).
+    static let channelOrder = ["x", "y", "x2", "y2", "color", "fill", "stroke", "size", "opacity", "fillOpacity",
+                               "strokeOpacity", "shape", "strokeDash", "text", "detail", "order", "row", "column", "facet"]
+
+    static func column(_ channel: String) -> String { "@" + channel }
+    static func endColumn(_ channel: String) -> String { "@" + channel + "_end" }
+
+    func def(_ channel: String) -> ChannelDef? { channels[channel] }
+
+    /// The colour-carrying channel, if any: color, else fill, else stroke.
+    var colorChannel: ChannelDef? {
+        for name in ["color", "fill", "stroke"] { if let d = channels[name], d.hasField || d.datum != nil { return d } }
+        return nil
+    }
+}
+
+extension PreparedUnit {
+    /// Reads `encoding` over `table`: checks fields and types, applies timeUnit, bin, aggregate
+    /// and stacking. `facetChannels` are facet fields of an enclosing facet, grouped by too.
+    static func prepare(mark: MarkDef, encoding: [(key: String, node: Node)], table input: DataTable, path: String,
+                        repeatBinding: [String: String], facetFields: [(String, ChannelDef)]) throws(VegaLiteError) -> PreparedUnit {
+        var channels: [String: ChannelDef] = [:]
+        for (name, node) in encoding {
+            guard ChannelDef.channels.contains(name) else {
+                throw .unsupported(path: node.displayPath, "the \(name) channel is not supported (supported: \(channelOrder.joined(separator: ", ")))")
+            }
+            if name == "tooltip" || name == "href" || name == "key" || name == "description" { continue }   // no ink in a static figure
+            if name == "detail", node.value.array != nil {
+                throw .unsupported(path: node.displayPath, "an array of detail fields is not supported")
+            }
+            channels[name] = try ChannelDef.parse(name, node, repeatBinding: repeatBinding)
+        }
+        for (name, def) in facetFields { channels[name] = def }
+        var unit = PreparedUnit(mark: mark, channels: channels, table: input, source: input, path: path, stack: nil)
+        try unit.checkFields()
+        try unit.readColumns()
+        try unit.aggregate()
+        unit.filterInvalid()
+        unit.applyStack()
+        return unit
+    }
+
+    func checkFields() throws(VegaLiteError) {
+        for name in Self.channelOrder {
+            guard let def = channels[name], let field = def.field else { continue }
+            guard table.columns.contains(field) else {
+                throw .data(.unknownField, path: def.path + "/field",
+                            "field '\(field)' is not in the data (columns: \(table.columnList))")
+            }
+            guard def.type == .quantitative && def.aggregate != "count" else { continue }
+            for (r, row) in table.rows.enumerated() {
+                let v = row[field] ?? .null
+                if v.isNull { continue }
+                if case .string(let s) = v, NumberParser.parse(s.trimmingSpaces) == nil, s != "NaN" {
+                    throw .data(.badValue, path: def.path + "/field",
+                                "field '\(field)' is quantitative but row \(r + 1) holds '\(s)'")
+                }
+            }
+        }
+    }
+
+    /// Fills `@channel` (and `@channel_end` for bins and time units) for non-aggregated fields.
+    mutating func readColumns() throws(VegaLiteError) {
+        for name in Self.channelOrder {
+            guard var def = channels[name] else { continue }
+            let col = Self.column(name)
+            def.column = col
+            if def.aggregate != nil { channels[name] = def; continue }
+            guard let field = def.field else {
+                if let datum = def.datum {
+                    let v = DataValue(datum)
+                    for r in table.rows.indices { table.rows[r][col] = v }
+                }
+                channels[name] = def
+                continue
+            }
+            if let bin = def.bin {
+                let end = Self.endColumn(name)
+                let maxbins: Double = ["row", "column", "facet", "shape"].contains(name) ? 6 : 10
+                let numeric = Self.numeric(table, field)
+                let bins = Transforms.binColumn(&table, field: numeric, options: bin, start: col, end: end, maxbins: maxbins)
+                def.binStep = bins.step
+                def.binExtent = (bins.start, bins.stop)
+                def.column2 = end
+                channels[name] = def
+                continue
+            }
+            for r in table.rows.indices {
+                let v = table.rows[r][field] ?? .null
+                table.rows[r][col] = Self.typed(v, def)
+            }
+            if let unit = def.timeUnit {
+                let end = Self.endColumn(name)
+                for r in table.rows.indices {
+                    if case .date(let d) = table.rows[r][col] ?? .null { table.rows[r][end] = .date(unit.next(d)) }
+                }
+                def.column2 = end
+            }
+            channels[name] = def
+        }
+    }
+
+    /// A numeric copy of a field for binning (CSV text becomes numbers).
+    static func numeric(_ table: DataTable, _ field: String) -> String { field }
+
+    /// A value as its channel's type reads it: numbers for quantitative, dates (time-unit
+    /// floored) for temporal, the value itself for discrete types.
+    static func typed(_ v: DataValue, _ def: ChannelDef) -> DataValue {
+        if v.isNull { return .null }
+        switch def.type {
+        case .quantitative:
+            if case .date = v { return v }
+            return v.number.map(DataValue.number) ?? .null
+        case .temporal:
+            guard let ms = DateParser.value(v) else { return .null }
+            return .date(def.timeUnit.map { $0.floor(ms) } ?? ms)
+        case .ordinal, .nominal:
+            if let unit = def.timeUnit, let ms = DateParser.value(v) { return .date(unit.floor(ms)) }
+            return v
+        }
+    }
+
+    mutating func aggregate() throws(VegaLiteError) {
+        let aggregated = Self.channelOrder.compactMap { channels[$0] }.filter { $0.aggregate != nil }
+        guard !aggregated.isEmpty else { return }
+        var groupBy: [String] = []
+        for name in Self.channelOrder {
+            guard let def = channels[name], def.aggregate == nil, def.field != nil || def.datum != nil else { continue }
+            groupBy.append(def.column)
+            if let c2 = def.column2 { groupBy.append(c2) }
+        }
+        let measures = aggregated.map { Aggregator.Measure(op: $0.aggregate ?? "count", field: $0.field, output: $0.column) }
+        table = Aggregator.aggregate(table, groupBy: groupBy, measures: measures)
+    }
+
+    /// Vega-Lite's default for invalid values: rows whose field on a continuous scale (x, y,
+    /// colour, size, opacity) is null or NaN are not drawn. https://vega.github.io/vega-lite/docs/mark.html#invalid
+    mutating func filterInvalid() {
+        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }.filter { $0.isContinuous && $0.hasField }
+        guard !checked.isEmpty else { return }
+        table.rows = table.rows.filter { row in
+            checked.allSatisfy { def in
+                let v = row[def.column] ?? .null
+                if v.isNull { return false }
+                if case .number(let n) = v { return n.isFinite }
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import AtomicFiles
+import Plot
+
+/// Draws a spec to PREFIX.png, PREFIX.pdf, PREFIX.svg and PREFIX.caption.txt (the caption from
+/// the spec's `description`), each written atomically. Everything is rendered in memory first,
+/// so bad input writes nothing.
+public enum SpecFigureWriter {
+    public struct Written: Sendable {
+        public var files: [String]
+        public var dataFiles: [String]
+        public var findings: [String]
+    }
+
+    /// Whether a figure argument names a spec rather than a recipe.
+    public static func isSpec(_ argument: String) -> Bool {
+        let lower = argument.lowercased()
+        return lower.hasSuffix(".json") || lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
+    }
+
+    public static func write(spec path: String, prefix: String, style: Style = .standard) throws -> Written {
+        let spec = try VegaLiteSpec.load(path: path)
+        let figure = try spec.figure(style: style)
+        let findings = try Renderer.layout(figure).findings.map { "figure '\(path)': \($0)" }
+        let png = try Renderer.png(figure, source: "rederive vega-lite \(path)")
+        let pdf = try Renderer.pdf([figure])
+        let svg = try Renderer.svg(figure)
+        var files: [String] = []
+        for (bytes, ext) in [(png, "png"), (pdf, "pdf"), (svg, "svg")] {
+            try AtomicFile.write(bytes, to: prefix + "." + ext)
+            files.append(prefix + "." + ext)
+        }
+        if let caption = spec.description {
+            try AtomicFile.write(Array((caption + "\n").utf8), to: prefix + ".caption.txt")
+            files.append(prefix + ".caption.txt")
+        }
+        return Written(files: files, dataFiles: spec.dataFiles, findings: findings)
+    }
+}

@@ -1,0 +1,55 @@
+import Plot
+
+/// The parts of a spec's top-level `config` that Rederive honours: view size, mark colour,
+/// font sizes, background and text colours. These win over Rederive's style; everything the
+/// config leaves out keeps the style's value. https://vega.github.io/vega-lite/docs/config.html
+struct VegaConfig: Sendable {
+    var continuousWidth = 300.0
+    var continuousHeight = 300.0
+    var markColor = Color(hex: 0x4c78a8)
+    var countTitle = "Count of Records"
+    var node: Node?
+
+    static let keys: Set<String> = ["view", "mark", "axis", "axisX", "axisY", "legend", "title", "background", "font",
+                                    "countTitle", "point", "circle", "square", "line", "bar", "rect", "area", "rule",
+                                    "text", "tick", "range", "header", "style", "padding", "autosize", "numberFormat",
+                                    "scale", "facet", "concat"]
+
+    static func parse(_ node: Node?) throws(VegaLiteError) -> VegaConfig {
+        var c = VegaConfig()
+        guard let node else { return c }
+        try node.allowOnly(keys, what: "config")
+        c.node = node
+        if let v = node["view"] {
+            c.continuousWidth = v["continuousWidth"]?.value.number ?? v["width"]?.value.number ?? c.continuousWidth
+            c.continuousHeight = v["continuousHeight"]?.value.number ?? v["height"]?.value.number ?? c.continuousHeight
+        }
+        if let color = node["mark"]?["color"]?.value.string { c.markColor = try CSSColor.parse(color, path: node.path + "/mark/color") }
+        if let t = node["countTitle"]?.value.string { c.countTitle = t }
+        return c
+    }
+
+    /// Rederive's style with the config's sizes and colours applied.
+    func style(_ base: Style) throws(VegaLiteError) -> Style {
+        var s = base
+        guard let node else { return s }
+        func number(_ path: [String]) -> Double? {
+            var n: Node? = node
+            for p in path { n = n?[p] }
+            return n?.value.number
+        }
+        if let v = number(["axis", "labelFontSize"]) { s.tickLabelSize = v }
+        if let v = number(["axis", "titleFontSize"]) { s.labelSize = v }
+        if let v = number(["legend", "labelFontSize"]) { s.legendSize = v }
+        if let v = number(["title", "fontSize"]) { s.suptitleSize = v; s.titleSize = v }
+        if let v = number(["text", "fontSize"]) { s.annotationSize = v }
+        if let v = number(["line", "strokeWidth"]) { s.lineWidth = v }
+        if let bg = node["background"]?.value.string { s.background = try CSSColor.parse(bg, path: node.path + "/background") }
+        if let fg = node["axis"]?["labelColor"]?.value.string { s.foreground = try CSSColor.parse(fg, path: node.path + "/axis/labelColor") }
+        if node["font"] != nil || node["axis"]?["labelFont"] != nil || node["title"]?["font"] != nil {
+            throw .unsupported(path: node.path + "/font", "fonts other than Rederive's bundled DejaVu Sans are not supported")
+        }
+        s.minimumTextSize = min(s.minimumTextSize, s.tickLabelSize, s.legendSize, s.annotationSize)
+        return s
+    }
+}

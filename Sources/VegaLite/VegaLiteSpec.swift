@@ -1,0 +1,111 @@
+import Foundation
+import Plot
+
+/// A Vega-Lite spec (JSON or YAML) with its data loaded: the input of a figure.
+///
+///     let spec = try VegaLiteSpec.load(path: "figures/loss.vl.json")
+///     let figure = try spec.figure(style: .standard)
+///
+/// Translation is a pure function of the spec and its tables; anything outside the supported
+/// subset is an error naming its JSON path, never a chart drawn differently.
+public struct VegaLiteSpec: Sendable {
+    /// The spec's path as given (errors name it).
+    public let path: String
+    /// Data files the spec read, relative to its folder, in first-read order.
+    public let dataFiles: [String]
+    /// The spec's `description`, used as the figure's caption.
+    public let description: String?
+    /// The spec's title text, if any.
+    public let title: String?
+    let root: JSON
+    let folder: String
+    /// The translated panels: a pure function of the spec and its data, made once at load.
+    let block: Composer.Block
+    let config: VegaConfig
+
+    public static func load(path: String) throws(VegaLiteError) -> VegaLiteSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VegaLiteError(kind: .missingFile, file: path, path: "", message: "cannot read the spec")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw VegaLiteError(kind: .malformed, file: path, path: "", message: "the spec is not UTF-8 text")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        do throws(VegaLiteError) {
+            return try parse(text, path: path, folder: folder.isEmpty ? "." : folder)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// A spec from text; data URLs resolve against `folder`. Reads the data now, so that a
+    /// missing file is reported at load time and `dataFiles` is complete.
+    public static func parse(_ text: String, path: String = "<spec>", folder: String = ".") throws(VegaLiteError) -> VegaLiteSpec {
+        do throws(VegaLiteError) {
+            // .json specs are read strictly (YAML would accept `{"x": }` as a null); anything
+            // else goes through Yams. Both report syntax errors by line and column.
+            let root = path.lowercased().hasSuffix(".json") ? try JSONReader.parse(Array(text.utf8)) : try SpecParser.parse(text)
+            guard root.object != nil else { throw VegaLiteError.spec(path: "/", "a spec must be an object") }
+            if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6") || schema.contains("/v4")) {
+                throw VegaLiteError.unsupported(path: "/$schema", "only Vega-Lite v5 and v6 specs are supported ('\(schema)')")
+            }
+            let loader = DataLoader(baseFolder: folder)
+            let config = try VegaConfig.parse(Node(root)["config"])
+            let block = try Composer(loader: loader, config: config).block(Node(root), Composer.Context())
+            return VegaLiteSpec(path: path, dataFiles: loader.files, description: root["description"]?.string,
+                                title: Self.titleText(root["title"]), root: root, folder: folder, block: block, config: config)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    static func titleText(_ t: JSON?) -> String? {
+        guard let t else { return nil }
+        if let s = t.string { return s }
+        if let parts = t.array?.compactMap(\.string) { return parts.joined(separator: " ") }
+        if let text = t["text"] { return titleText(text) }
+        return nil
+    }
+
+    /// The figure in `style` (Rederive's publication style), with the spec's `config` sizes
+    /// and colours winning. At 72 dpi one Vega pixel is one point.
+    public func figure(style: Style = .standard, dpi: Double = 72) throws(VegaLiteError) -> Figure {
+        do throws(VegaLiteError) {
+            var s = try config.style(style)
+            s.palette = Palette(Schemes.palette("tableau10") ?? [config.markColor])
+            let columns = block.grid.map(\.count).max() ?? 1, rows = block.grid.count
+            let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
+            let width = Double(columns) * (block.cellWidth + 75) + legendRoom + 10
+            let height = Double(rows) * (block.cellHeight + 60) + (title != nil ? 30 : 0) + 10
+            let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
+            var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
+                                suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
+                                sharedX: block.shared, sharedY: block.shared, grid: block.grid)
+            figure.caption = nil
+            return figure
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+}
+
+extension Mark {
+    /// A legend entry with no data (see `Legends`).
+    var legendLabel: String? {
+        switch kind {
+        case .symbols(let m): return m.label
+        case .rects(let m): return m.label
+        case .line(let m): return m.label
+        default: return nil
+        }
+    }
+
+    var isLegendOnly: Bool {
+        switch kind {
+        case .symbols(let m): return m.x.isEmpty && m.label != nil
+        case .rects(let m): return m.x0.isEmpty && m.label != nil
+        case .line(let m): return m.x.isEmpty && m.label != nil
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import VegaLite
+
+extension FigureCommand {
+    /// `rederive figure SPEC.vl.json --out PREFIX`: a Vega-Lite spec, drawn outside a pipeline.
+    func drawSpec(_ spec: String, prefix: String) throws {
+        do {
+            let written = try SpecFigureWriter.write(spec: spec, prefix: prefix)
+            // Dense text marks can overlap by the hundred: show the first few and a count.
+            written.findings.prefix(10).forEach(warn)
+            if written.findings.count > 10 { warn("\(written.findings.count - 10) more layout findings for \(spec)") }
+            for file in written.files { print(file) }
+        } catch let error as VegaLiteError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
