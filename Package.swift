@@ -48,25 +48,28 @@ let package = Package(
         // "Did you mean": the closest name to a misspelt one, for every reader of names a user types.
         .target(name: "Spelling"),
 
+        // The alias-bomb guard every reader of a user's YAML asks first.
+        .target(name: "SafeYAML", dependencies: ["Spelling", .product(name: "Yams", package: "Yams")]),
+
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
-        .target(name: "Transformer", dependencies: ["AtomicFiles", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Transformer", dependencies: ["AtomicFiles", "SafeYAML", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         // Vega-Lite specs and their data -> Figure values (a pure translation); Yams reads JSON and YAML specs.
-        .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", .product(name: "Yams", package: "Yams")],
+        .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", "SafeYAML", .product(name: "Yams", package: "Yams")],
                 exclude: ["LICENSE"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "AtomicFiles", "JSONQuoting", "Spelling",
+            "AtomicFiles", "JSONQuoting", "SafeYAML", "Spelling",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
         // comparisons, the drawn stage graph.
         .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
-            "AtomicFiles", "Pipeline", "Spelling", .product(name: "Yams", package: "Yams"),
+            "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Spelling
 import AtomicFiles
 
 /// SHA-256 of files and folders, with a cache so that a no-op `make` stats files but does not

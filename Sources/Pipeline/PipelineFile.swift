@@ -1,3 +1,4 @@
+import SafeYAML
 import Yams
 
 /// A pipeline file as written, before matrix expansion: declarations with their source locations.

@@ -1,3 +1,5 @@
+import Spelling
+
 /// How many stages a pipeline may expand to, checked before the rows of a matrix are built: a
 /// matrix of four 1000-value lists is 10^12 stages, which took 17 GB before anything said so.
 /// The limit is far above any sweep a machine or a cluster runs (a 1000-stage pipeline's no-op

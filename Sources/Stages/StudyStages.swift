@@ -2,6 +2,7 @@ import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
+import SafeYAML
 import Yams
 
 /// How each study stage kind maps onto a `rederive` subcommand.
@@ -137,6 +138,9 @@ public enum StudyStages {
 
     /// Config YAML text with `overrides` applied to its top-level keys, as YAML.
     static func mergedConfig(_ text: String, source: String, overrides: [String: ParamValue]) throws -> String {
+        if let bomb = YAMLAliasGuard.problem(in: text) {
+            throw StageFailure(message: "\(source):\(bomb.line): \(bomb.message); \(bomb.hint)")
+        }
         guard var config = try Yams.load(yaml: text) as? [String: Any] else {
             throw StageFailure(message: "\(source): a training config must be a YAML mapping of keys to values")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeYAML
 import Spelling
 import Yams
 
@@ -28,6 +29,9 @@ public enum ConfigLoader {
     }
 
     public static func loadNotingDefaults(yaml text: String, source: String) throws(ConfigError) -> (config: TrainingConfig, given: Set<String>) {
+        if let bomb = YAMLAliasGuard.problem(in: text) {
+            throw ConfigError(source: source, line: bomb.line, message: "\(bomb.message); \(bomb.hint)")
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
             throw ConfigError(source: source, message: "not valid YAML: \(error)")

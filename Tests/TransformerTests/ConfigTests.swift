@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Tensor
 import Transformer
@@ -122,6 +123,18 @@ final class ConfigReferenceTests: XCTestCase {
         XCTAssertThrowsError(try ConfigLoader.load(yaml: "act_fn: gelu_new\n", source: "c.yaml")) { error in
             XCTAssertTrue("\(error)".contains("'gelu_new' is an approximation Rederive does not run"), "\(error)")
         }
+    }
+
+    /// A billion laughs in a training config is refused at the alias that crosses the limit,
+    /// at once, as in a pipeline file (`YAMLAliasGuard`).
+    func testAnAliasBombIsRefusedAtItsLine() throws {
+        var yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 { yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        let start = Date()
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: yaml, source: "bomb.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bomb.yaml:6: the YAML has aliases that expand to more than 1,000,000 nodes"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
     }
 
     func testTrainSaysWhichValuesAreDefaultsAndHowManyCheckpoints() throws {
