@@ -223,12 +223,13 @@ public final class Scheduler {
             let problem: String
             switch OwnedFolder.state(of: final) {
             case .absent, .empty, .ours: continue
-            case .file: problem = "is a file, and the stage writes a folder there"
+            case .file: problem = "is a file, which its first build would replace with a folder"
             case .notOurs(let sample):
-                problem = "already holds files Rederive did not make (" + sample.joined(separator: ", ") + (sample.count == 3 ? ", ..." : "") + ")"
+                problem = "already holds files Rederive did not make (" + sample.joined(separator: ", ") + (sample.count == 3 ? ", ..." : "")
+                    + "), which its first build would replace"
             }
             throw PipelineError(.invalidPath, at: output.location,
-                                "output \(output.path)/ of stage '\(stage.name)' \(problem); its first build would replace them",
+                                "output \(output.path)/ of stage '\(stage.name)' \(problem)",
                                 hint: "move them away or give the stage another output folder, then run make again; nothing was changed")
         }
     }
