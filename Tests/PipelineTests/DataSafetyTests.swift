@@ -279,6 +279,7 @@ final class DataSafetyTests: XCTestCase {
             let message = errorWithin(30) { _ = try box.status() }
             XCTAssert(message?.contains("matrix of stage x expands to \(shown) stages (limit 100,000)") == true, message ?? "")
             XCTAssert(message?.contains("p.yaml:4") == true, message ?? "")
+            box.assertCanariesIntact()
         }
     }
 
