@@ -23,6 +23,8 @@ final class DataSafetyTests: XCTestCase {
                 cmd: echo new > "$OUT/raw.csv"
                 outputs: [data/]
             """, canaries: ["data/raw.csv"])
+        let dry = try box.project.make(dryRun: true)
+        XCTAssertEqual(dry.plan.first?.reasons, [.neverBuilt, .refusedOutputFolder("data")], "a dry run says make will refuse")
         let result = try box.project.make()
         XCTAssertEqual(result.ran, [])
         let message = try XCTUnwrap(result.failed.first?.message)
