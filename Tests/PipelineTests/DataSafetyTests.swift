@@ -313,7 +313,8 @@ final class DataSafetyTests: XCTestCase {
         try box.plant("artifacts/run/model.safetensors")
         for (report, scratch) in [(box.base + "/outside", nil), (box.root + "/notes", nil), (box.root + "/artifacts/run", nil),
                                   (nil, box.root), (nil, box.root + "/notes"), (nil, box.base),
-                                  (nil, box.base + "/shared"), (nil, box.root + "/Figures")] {
+                                  (nil, box.base + "/shared"), (nil, box.root + "/Figures"),
+                                  (box.root + "/.git/report", nil), (nil, box.root + "/Pipelines/scratch")] {
             let error = box.pipelineError { _ = try self.check(box, report: report, scratch: scratch) }
             XCTAssertEqual(error?.code, .invalidPath, "report \(report ?? "-") scratch \(scratch ?? "-")")
         }
