@@ -65,7 +65,8 @@ struct Cleaner {
         guard let recorded = lock.stages[stage.name]?.outputs[output.path] else {
             return "no build of stage '\(stage.name)' is recorded in \(project.relativeDisplay(project.lockPath)); it is not Rederive's to remove"
         }
-        hasher.forget(output.path)
+        // The hash cache answers for files whose stat is unchanged, so a clean of large outputs
+        // reads only what changed since it was hashed.
         guard let current = try? hasher.hash(output.path) else {
             return "it cannot be read to compare it with what stage '\(stage.name)' wrote"
         }

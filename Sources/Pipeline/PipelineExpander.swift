@@ -132,11 +132,11 @@ public enum PipelineExpander {
     }
 
     /// The variable bindings of each expansion, in declaration order. The product's size is
-    /// checked before the rows are built (`StageCount`), and each value must be usable in a
-    /// stage name, which names the stage's log file.
+    /// checked before the rows are built (`StageCount`), and no value may hold a control
+    /// character, since each becomes part of a stage name (`StageName.validateValue`).
     static func expansions(of declaration: StageDeclaration, file: PipelineFile) throws(PipelineError) -> [[(String, ParamValue)]] {
         if let rows = declaration.foreach {
-            try StageCount.check(rows.count, factors: [rows.count], of: declaration.name, at: declaration.location)
+            try StageCount.check(rows.count, factors: [rows.count], of: declaration.name, what: "foreach", at: declaration.location)
             for row in rows { for (name, value) in row.value { try StageName.validateValue(value, of: name, at: row.location) } }
             return rows.map(\.value)
         }

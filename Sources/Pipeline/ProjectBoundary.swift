@@ -73,7 +73,7 @@ struct ProjectBoundary {
                 // the project or its Pipelines/ says the pipeline means to write there.
                 var real = resolve(folder(of: full)) + "/" + lastComponent(full)
                 var problem = problem(with: real)
-                if problem == nil {
+                if problem == nil, ProjectBoundary.isSymlink(full) {
                     let target = resolve(full)
                     if let linked = self.problem(with: target) { (real, problem) = (target, linked) }
                 }
@@ -142,6 +142,12 @@ struct ProjectBoundary {
     private func lastComponent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
+    }
+
+    /// One `lstat`: only an output that is itself a link needs its target resolved.
+    static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
 
     static func realPath(_ path: String) -> String? {

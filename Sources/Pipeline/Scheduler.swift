@@ -105,7 +105,11 @@ public final class Scheduler {
                     return true
                 }
             }
-            if !reasons.isEmpty { willRun.insert(i) }
+            if !reasons.isEmpty {
+                willRun.insert(i)
+                // Said now, so that a dry run or status does not promise a run make will refuse.
+                if let (output, _) = foreignOutputFolder(of: stage) { reasons.append(.refusedOutputFolder(output.path)) }
+            }
             result.append((i, reasons))
         }
         hasher.save()
@@ -217,20 +221,25 @@ public final class Scheduler {
     /// Rederive did not make, unless the lock records that this pipeline built it: a first
     /// `make` of `outputs: [data/]` must not delete the user's `data/raw.csv`.
     func refuseForeignOutputFolders(_ stage: Stage) throws(PipelineError) {
+        guard let (output, problem) = foreignOutputFolder(of: stage) else { return }
+        throw PipelineError(.invalidPath, at: output.location, "output \(output.path)/ of stage '\(stage.name)' \(problem)",
+                            hint: "move them away or give the stage another output folder, then run make again; nothing was changed")
+    }
+
+    /// The first output of `stage` that `refuseForeignOutputFolders` refuses, and why.
+    func foreignOutputFolder(of stage: Stage) -> (StageOutput, String)? {
         for output in stage.outputs where !recordedBuild(of: output, in: stage) {
             let final = project.absolute(output.path)
             guard output.isDirectory || AtomicFileIO.isDirectory(final) else { continue }
-            let problem: String
             switch OwnedFolder.state(of: final) {
             case .absent, .empty, .ours: continue
-            case .file: problem = "is a file, and the stage writes a folder there"
+            case .file: return (output, "is a file, which its first build would replace with a folder")
             case .notOurs(let sample):
-                problem = "already holds files Rederive did not make (" + sample.joined(separator: ", ") + (sample.count == 3 ? ", ..." : "") + ")"
+                return (output, "already holds files Rederive did not make (" + sample.joined(separator: ", ")
+                        + (sample.count == 3 ? ", ..." : "") + "), which its first build would replace")
             }
-            throw PipelineError(.invalidPath, at: output.location,
-                                "output \(output.path)/ of stage '\(stage.name)' \(problem); its first build would replace them",
-                                hint: "move them away or give the stage another output folder, then run make again; nothing was changed")
         }
+        return nil
     }
 
     /// This make's temporary paths next to each output (same folder, so the final rename is

@@ -9,15 +9,17 @@ enum StageCount {
 
     /// Throws when one declaration's matrix (or foreach) expands to more than `limit` stages,
     /// showing the product and its factors.
-    static func check(_ count: some BinaryInteger, factors: [Int], of stage: String, at location: SourceLocation) throws(PipelineError) {
-        try check(Double(count), factors: factors, of: stage, at: location)
+    static func check(_ count: some BinaryInteger, factors: [Int], of stage: String, what: String = "matrix",
+                      at location: SourceLocation) throws(PipelineError) {
+        try check(Double(count), factors: factors, of: stage, what: what, at: location)
     }
 
-    static func check(_ count: Double, factors: [Int], of stage: String, at location: SourceLocation) throws(PipelineError) {
+    static func check(_ count: Double, factors: [Int], of stage: String, what: String = "matrix",
+                      at location: SourceLocation) throws(PipelineError) {
         guard count > Double(limit) else { return }
         let product = factors.count > 1 ? " (" + factors.map(String.init).joined(separator: " x ") + ")" : ""
         throw PipelineError(.tooLarge, at: location,
-                            "matrix of stage \(stage) expands to \(describe(count)) stages (limit \(limit.grouped))\(product)",
+                            "\(what) of stage \(stage) expands to \(describe(count)) stages (limit \(limit.grouped))\(product)",
                             hint: "split the sweep into several stages or pipelines, or narrow it with -S for one run")
     }
 

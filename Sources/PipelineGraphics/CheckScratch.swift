@@ -57,8 +57,18 @@ struct CheckScratch {
         }
     }
 
+    /// `--report` and `--scratch` may not lie in the project's `Pipelines/` or `.git/`.
+    static func refuseProtected(_ path: String, project: Project, what: String) throws(PipelineError) {
+        let real = resolved(path), root = resolved(project.root)
+        for protected in ["Pipelines", ".git"] where real == root + "/" + protected || real.hasPrefix(root + "/" + protected + "/") {
+            throw PipelineError(.invalidPath, at: nil, "\(what) \(path) is inside the project's \(protected)/, which Rederive never writes into",
+                                hint: "give \(what) a folder of its own")
+        }
+    }
+
     /// The scratch may not be the project, hold it, or lie in one of its inputs.
     static func refuseOverlap(_ path: String, project: Project, pipeline: Pipeline) throws(PipelineError) {
+        try refuseProtected(path, project: project, what: "--scratch")
         let scratch = resolved(path)
         let root = resolved(project.root)
         if scratch == root || root.hasPrefix(scratch + "/") {

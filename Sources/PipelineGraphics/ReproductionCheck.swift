@@ -70,6 +70,7 @@ public struct ReproductionCheck {
         let pipeline = try project.load(overrides: options.overrides, registry: registry)
         let report = CheckScratch.absolute(options.report ?? project.absolute(pipeline.artifacts) + "/check-report")
         // Both folders are checked before anything is written: a refusal changes nothing.
+        try CheckScratch.refuseProtected(report, project: project, what: "--report")
         try CheckReportFolder.requireReplaceable(report)
         let scratch = try CheckScratch.prepare(options.scratch, project: project, pipeline: pipeline)
         defer { if scratch.isTemporary { AtomicFile.remove(scratch.path) } }

@@ -23,6 +23,8 @@ final class DataSafetyTests: XCTestCase {
                 cmd: echo new > "$OUT/raw.csv"
                 outputs: [data/]
             """, canaries: ["data/raw.csv"])
+        let dry = try box.project.make(dryRun: true)
+        XCTAssertEqual(dry.plan.first?.reasons, [.neverBuilt, .refusedOutputFolder("data")], "a dry run says make will refuse")
         let result = try box.project.make()
         XCTAssertEqual(result.ran, [])
         let message = try XCTUnwrap(result.failed.first?.message)
@@ -279,6 +281,7 @@ final class DataSafetyTests: XCTestCase {
             let message = errorWithin(30) { _ = try box.status() }
             XCTAssert(message?.contains("matrix of stage x expands to \(shown) stages (limit 100,000)") == true, message ?? "")
             XCTAssert(message?.contains("p.yaml:4") == true, message ?? "")
+            box.assertCanariesIntact()
         }
     }
 
@@ -310,7 +313,8 @@ final class DataSafetyTests: XCTestCase {
         try box.plant("artifacts/run/model.safetensors")
         for (report, scratch) in [(box.base + "/outside", nil), (box.root + "/notes", nil), (box.root + "/artifacts/run", nil),
                                   (nil, box.root), (nil, box.root + "/notes"), (nil, box.base),
-                                  (nil, box.base + "/shared"), (nil, box.root + "/Figures")] {
+                                  (nil, box.base + "/shared"), (nil, box.root + "/Figures"),
+                                  (box.root + "/.git/report", nil), (nil, box.root + "/Pipelines/scratch")] {
             let error = box.pipelineError { _ = try self.check(box, report: report, scratch: scratch) }
             XCTAssertEqual(error?.code, .invalidPath, "report \(report ?? "-") scratch \(scratch ?? "-")")
         }
