@@ -69,7 +69,7 @@ let package = Package(
         // comparisons, the drawn stage graph.
         .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
-            "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", .product(name: "Yams", package: "Yams"),
+            "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", "VegaLite", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),

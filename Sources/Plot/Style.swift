@@ -64,4 +64,15 @@ public struct Style: Equatable, Sendable {
         tickWidth: 1.5, tickPad: 6, labelPad: 8, titlePad: 12, outerPad: 12, cellGap: 24,
         markerSize: 9, palette: .okabeIto, background: .white, foreground: Color(hex: 0x222222),
         gridLines: true, gridColor: Color.gray(0.9))
+
+    /// The talk style on a dark ground, for dark decks: the same sizes; text, axes and grid light.
+    /// Okabe–Ito's colours stay distinct on both grounds.
+    public static let talkDark: Style = {
+        var style = talk
+        style.name = "talk-dark"
+        style.background = Color(hex: 0x1C1C1E)
+        style.foreground = Color(hex: 0xEDEDED)
+        style.gridColor = Color.gray(0.3)
+        return style
+    }()
 }

@@ -32,15 +32,30 @@ public enum FigureWriter {
         return drawn
     }
 
-    /// A 16:9 deck in the talk style: a title page, then a page per recipe (or per row of a
-    /// figure too tall for one, see `SlideDeck`) with its title and caption. Hands each layout
-    /// audit finding to `warn`, naming the page.
-    public static func writeSlides(_ drawn: [(recipe: Recipe, output: RecipeOutput)], title: String, subtitle: String,
+    /// One figure of a deck, with the title above it and the caption below.
+    public struct Slide: Sendable {
+        public var figure: Figure
+        public var title: String
+        public var caption: String
+        public init(figure: Figure, title: String, caption: String) {
+            self.figure = figure; self.title = title; self.caption = caption
+        }
+    }
+
+    /// The slides of drawn recipes, in order.
+    public static func slides(_ drawn: [(recipe: Recipe, output: RecipeOutput)]) -> [Slide] {
+        drawn.map { Slide(figure: $0.output.figure, title: $0.recipe.title, caption: $0.output.caption) }
+    }
+
+    /// A 16:9 deck in the talk style (`theme` light or dark, drawn from the same figure values):
+    /// a title page, then a page per slide (or per row of a figure too tall for one, see
+    /// `SlideDeck`) with its title and caption, and the page number at the foot. Hands each
+    /// layout audit finding to `warn`, naming the page.
+    public static func writeSlides(_ slides: [Slide], title: String, subtitle: String, theme: SlideDeck.Theme = .light,
                                    to path: String, warn: (String) -> Void = { _ in }) throws(RecipeError) {
         var pages = [SlideDeck.titlePage(title: title, subtitle: subtitle)]
-        for (recipe, output) in drawn {
-            pages += SlideDeck.pages(output.figure, title: recipe.title, caption: output.caption)
-        }
+        for slide in slides { pages += SlideDeck.pages(slide.figure, title: slide.title, caption: slide.caption) }
+        pages = SlideDeck.themedAndNumbered(pages, theme: theme)
         do {
             for (number, page) in pages.enumerated() {
                 let name = "slides page \(number + 1)" + (page.suptitle.map { " '\($0)'" } ?? "")

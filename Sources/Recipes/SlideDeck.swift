@@ -9,7 +9,7 @@ import Plot
 /// `minimumPlotHeight` (or cannot be laid out at all), it goes on one slide per row, titled
 /// "Title (1/2)", "(2/2)", each with the caption. Long captions lose the sentences that hold no
 /// number (the ones that explain the method) when they take more than `maximumCaptionLines`.
-enum SlideDeck {
+public enum SlideDeck {
     static let minimumPlotHeight = 150.0
     static let maximumCaptionLines = 3
 
@@ -49,6 +49,25 @@ enum SlideDeck {
         page.suptitle = title
         page.caption = caption
         return page
+    }
+
+    /// The deck's colours: the talk style, or the same on a dark ground.
+    public enum Theme: String, Sendable, CaseIterable {
+        case light, dark
+
+        var style: Style { self == .light ? .talk : .talkDark }
+    }
+
+    /// The pages in `theme`, each numbered "n / N" at the foot (the title page is not).
+    static func themedAndNumbered(_ pages: [Figure], theme: Theme) -> [Figure] {
+        pages.enumerated().map { index, page in
+            var styled = page.styled(theme.style, keepSize: true)
+            if index > 0 {
+                let number = "\(index) / \(pages.count - 1)"
+                styled.caption = (styled.caption.map { $0 + "\n" } ?? "") + number
+            }
+            return styled
+        }
     }
 
     /// The sentences of `caption` that quote a number (all of it if none does).

@@ -91,10 +91,16 @@ public enum StudyStages {
                               hint: NameSuggestion.hint(for: recipe, in: known) + "recipes: \(known.joined(separator: ", "))")]
     }
 
-    public static let slides = ToolStageRunner(kind: "slides", params: []) { context in
-        ["slides", "--from"] + context.inputs.map(\.path)
-            + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath,
-               "--gallery", try outputWithExtension(context, ".md").temporaryPath]
+    /// A deck of the stage's inputs (Vega-Lite specs, analysis folders), titled by its params;
+    /// a `.md` output, if declared, is the gallery of the recipes' figures.
+    public static let slides = ToolStageRunner(kind: "slides", params: [ParamSpec("title", .string), ParamSpec("subtitle", .string),
+                                                                        ParamSpec("theme", .string)]) { context in
+        var arguments = ["slides", "--from"] + context.inputs.map(\.path) + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath]
+        if let gallery = context.outputs.first(where: { $0.path.hasSuffix(".md") }) { arguments += ["--gallery", gallery.temporaryPath] }
+        for key in ["title", "subtitle", "theme"] {
+            if case .string(let value)? = context.params[key] { arguments += ["--" + key, value] }
+        }
+        return arguments
     }
 
     // MARK: Helpers
@@ -170,7 +176,7 @@ extension StageRegistry {
     public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
         let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
-        for runner in [train, StudyStages.analyze, StudyStages.figure, StudyStages.slides] {
+        for runner in [train, StudyStages.analyze, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
             registry.register(runner)
         }
         return registry

@@ -17,15 +17,23 @@ public enum SpecFigureWriter {
         return lower.hasSuffix(".json") || lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
     }
 
-    public static func write(spec path: String, prefix: String, style: Style = .standard) throws -> Written {
+    /// The image formats `write` can produce, by extension.
+    public static let formats = ["png", "pdf", "svg"]
+
+    /// `formats` limits the images to those asked for (a pipeline stage asks for its outputs').
+    public static func write(spec path: String, prefix: String, style: Style = .standard,
+                             formats: [String] = formats) throws -> Written {
         let spec = try VegaLiteSpec.load(path: path)
         let figure = try spec.figure(style: style)
         let findings = try Renderer.layout(figure).findings.map { "figure '\(path)': \($0)" }
-        let png = try Renderer.png(figure, source: "rederive vega-lite \(path)")
-        let pdf = try Renderer.pdf([figure])
-        let svg = try Renderer.svg(figure)
         var files: [String] = []
-        for (bytes, ext) in [(png, "png"), (pdf, "pdf"), (svg, "svg")] {
+        for ext in Self.formats where formats.contains(ext) {
+            // The PNG's source tag names the spec by its file name: the same bytes from any folder.
+            let bytes = switch ext {
+            case "png": try Renderer.png(figure, source: "rederive vega-lite " + (path.split(separator: "/").last.map(String.init) ?? path))
+            case "pdf": try Renderer.pdf([figure])
+            default: try Renderer.svg(figure)
+            }
             try AtomicFile.write(bytes, to: prefix + "." + ext)
             files.append(prefix + "." + ext)
         }

@@ -16,6 +16,8 @@ struct FigureCommand: ParsableCommand {
     var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
+    @Option(help: "For a spec: the images to write, of png,pdf,svg (default all three).")
+    var formats: String?
 
     func run() throws {
         if SpecFigureWriter.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }

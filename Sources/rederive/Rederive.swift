@@ -8,9 +8,9 @@ import Tensor
 struct Rederive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rederive",
-        abstract: "Regenerate, make-style, every figure of a toy-transformer interpretability study.",
+        abstract: "Regenerate figures make-style: train and analyse small transformers, draw recipes and Vega-Lite specs, build decks, check that they reproduce.",
         version: "0.1.0",
-        subcommands: [Train.self, Logits.self, Analyze.self, ReportCommand.self, FigureCommand.self,
+        subcommands: [Init.self, Train.self, Logits.self, Analyze.self, ReportCommand.self, FigureCommand.self,
                       Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
     )
 

@@ -3,24 +3,35 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import Recipes
+import VegaLite
 
-/// `rederive slides`: the talk deck (and the Markdown gallery) of the study's figures.
+/// `rederive slides`: a 16:9 talk deck of any pipeline's figures, from Vega-Lite specs and from
+/// analysis folders (the study's recipes), with a Markdown gallery of the recipes' figures.
 struct Slides: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build the 16:9 slide deck of the study's figures.",
+        abstract: "Build a 16:9 slide deck of a pipeline's figures.",
         discussion: """
-            Without --from, brings the pipeline's `slides` stage up to date (Figures/slides.pdf), \
-            rebuilding what it needs. With --from, draws the deck directly from analysis folders.
+            Without --from, brings the pipeline's `slides` stage up to date, rebuilding what it needs; \
+            its deck title, subtitle and theme are that stage's params. With --from, draws the deck \
+            directly: each Vega-Lite spec (.json, .yaml) is a slide titled by its `title` and \
+            captioned by its `description`; analysis folders add a slide per recipe; other files \
+            (the specs' data) are only read by the specs.
             """)
 
-    @Argument(help: "The pipeline (default: previous-token).")
+    @Argument(help: "The pipeline (default: the only one in Pipelines/, or the main one).")
     var pipeline: String?
-    @Option(parsing: .upToNextOption, help: "Analysis folders to draw from, instead of running the pipeline.")
+    @Option(parsing: .upToNextOption, help: "Vega-Lite specs and analysis folders to draw from, instead of running the pipeline.")
     var from: [String] = []
     @Option(help: "The deck to write (with --from).")
     var pdf: String = "Figures/slides.pdf"
-    @Option(help: "Also write a Markdown gallery of the figures and captions (with --from).")
+    @Option(help: "Also write a Markdown gallery of the recipes' figures and captions (with --from).")
     var gallery: String?
+    @Option(help: "The title page's title (with --from).")
+    var title: String = "Figures"
+    @Option(help: "The title page's subtitle (with --from).")
+    var subtitle: String = ""
+    @Option(help: "light or dark: the same figures on a white or a dark ground (with --from).")
+    var theme: SlideDeck.Theme = .light
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once (without --from).")
     var jobs: Int = 1
 
@@ -29,26 +40,41 @@ struct Slides: ParsableCommand {
             try reportingPipelineErrors {
                 var options = MakeOptions()
                 options.jobs = jobs
-                let result = try PipelineCommands.make([pipeline ?? "previous-token", "slides"], options: options,
+                let result = try PipelineCommands.make((pipeline.map { [$0] } ?? []) + ["slides"], options: options,
                                                       registry: .rederive, console: Console())
                 if result.exitCode != 0 { throw ExitCode(result.exitCode) }
             }
             return
         }
         do {
-            let drawn = try FigureWriter.draw(Recipe.all, runs: StudyRuns(folders: from))
-            try FigureWriter.writeSlides(drawn, title: "Re-deriving position",
-                                         subtitle: "A transformer without positional embeddings learns to predict the previous token",
+            // Other files among the inputs are the data the specs read: inputs, so edits redraw the deck.
+            let folders = from.filter { var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue }
+            let drawn = folders.isEmpty ? [] : try FigureWriter.draw(Recipe.all, runs: StudyRuns(folders: folders))
+            let specs = try from.filter(SpecFigureWriter.isSpec).map(Self.slide(spec:))
+            try FigureWriter.writeSlides(FigureWriter.slides(drawn) + specs, title: title, subtitle: subtitle, theme: theme,
                                          to: pdf, warn: warn)
             if let gallery {
-                let text = FigureWriter.gallery(drawn)
-                do { try AtomicFile.write(Array(text.utf8), to: gallery) } catch {
+                do { try AtomicFile.write(Array(FigureWriter.gallery(drawn).utf8), to: gallery) } catch {
                     throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
         } catch let error as RecipeError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
+        } catch let error as VegaLiteError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
+
+    /// A spec's slide: its figure, titled by its `title` (else its file name), captioned by its
+    /// `description`.
+    static func slide(spec path: String) throws(VegaLiteError) -> FigureWriter.Slide {
+        let spec = try VegaLiteSpec.load(path: path)
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return FigureWriter.Slide(figure: try spec.figure(), title: spec.title ?? name, caption: spec.description ?? "")
+    }
 }
+
+extension SlideDeck.Theme: ExpressibleByArgument {}

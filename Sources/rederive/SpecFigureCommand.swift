@@ -6,7 +6,8 @@ extension FigureCommand {
     /// `rederive figure SPEC.vl.json --out PREFIX`: a Vega-Lite spec, drawn outside a pipeline.
     func drawSpec(_ spec: String, prefix: String) throws {
         do {
-            let written = try SpecFigureWriter.write(spec: spec, prefix: prefix)
+            let written = try SpecFigureWriter.write(spec: spec, prefix: prefix, formats: formats?.split(separator: ",").map(String.init)
+                                                     ?? SpecFigureWriter.formats)
             // Dense text marks can overlap by the hundred: show the first few and a count.
             written.findings.prefix(10).forEach(warn)
             if written.findings.count > 10 { warn("\(written.findings.count - 10) more layout findings for \(spec)") }
