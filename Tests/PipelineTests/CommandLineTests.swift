@@ -6,10 +6,18 @@ import XCTest
 final class CommandLineTests: XCTestCase {
     /// Runs the built `rederive` with `arguments`: its exit status, standard output and error.
     func rederive(_ arguments: String...) throws -> (status: Int32, out: String, error: String) {
+        try rederive(in: NSTemporaryDirectory(), arguments)
+    }
+
+    func rederive(in folder: String, _ arguments: String...) throws -> (status: Int32, out: String, error: String) {
+        try rederive(in: folder, arguments)
+    }
+
+    func rederive(in folder: String, _ arguments: [String]) throws -> (status: Int32, out: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtExecutable("rederive"))
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let (out, error) = (Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = error
@@ -29,6 +37,28 @@ final class CommandLineTests: XCTestCase {
         let nested = try rederive("bench", "trian")
         XCTAssertEqual(nested.status, 2)
         XCTAssertTrue(nested.error.contains("did you mean 'train'? the subcommands are: train, analyze, report"), nested.error)
+    }
+
+    /// A new researcher's first minutes (issue #23): `init`, then `make` and `check --exact` pass
+    /// in the new folder; `init` refuses a folder that holds anything.
+    func testInitWritesAProjectThatMakesAndChecks() throws {
+        let folder = NSTemporaryDirectory() + "rederive-init-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        XCTAssertEqual(try rederive("init", folder).status, 0)
+        for file in ["Pipelines/main.yaml", "figures/loss.vl.json", "figures/final.vl.json", ".gitignore", "ci.sh"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + file), file)
+        }
+        let make = try rederive(in: folder, "make")
+        XCTAssertEqual(make.status, 0, make.error)
+        for figure in ["loss.png", "loss.pdf", "final.png", "slides.pdf"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/Figures/" + figure), figure)
+        }
+        let check = try rederive(in: folder, "check", "--exact")
+        XCTAssertEqual(check.status, 0, check.out + check.error)
+        XCTAssertTrue(check.out.contains("0 failed"), check.out)
+        let again = try rederive("init", folder)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.error.contains("holds files that Rederive did not make"), again.error)
     }
 
     func testExitCodes() throws {
