@@ -17,6 +17,30 @@ struct MarkEmitter {
     let opacityColumn: String?
     let sizeColumn: String?
     let shapeColumn: String?
+    let xInfo: Position
+    let yInfo: Position
+
+    /// What `centre` needs of a positional channel, copied out of its definition once.
+    struct Position {
+        var constant: Double?
+        var column: String?
+        var column2: String?
+        var binned = false
+        var stacked = false
+    }
+
+    static func position(_ channel: String, _ unit: PreparedUnit, full: Double) -> Position {
+        var p = Position()
+        if let c = unit.channels[channel]?.value {
+            p.constant = c.number ?? (c.string == "width" || c.string == "height" ? full : nil)
+        }
+        guard let def = unit.channels[channel], def.hasField || def.datum != nil else { return p }
+        p.column = def.column
+        p.column2 = def.isBinned ? def.column2 : nil
+        p.binned = def.isBinned
+        p.stacked = unit.stack?.channel == channel
+        return p
+    }
 
     init(unit: PreparedUnit, enc: PanelEncodings, rows: [[String: DataValue]]) {
         self.unit = unit
@@ -35,6 +59,8 @@ struct MarkEmitter {
         opacityColumn = enc.opacity == nil ? nil : column("opacity")
         sizeColumn = enc.size == nil ? nil : column("size")
         shapeColumn = enc.shape == nil ? nil : column("shape")
+        xInfo = Self.position("x", unit, full: enc.width)
+        yInfo = Self.position("y", unit, full: enc.height)
     }
 
     var mark: MarkDef { unit.mark }
@@ -103,21 +129,18 @@ struct MarkEmitter {
     /// Centre of a row on x or y: band centre, point, or continuous position; a constant
     /// `value` is a pixel; an absent channel is the view's middle.
     func centre(_ channel: String, _ row: [String: DataValue]) -> Double? {
-        let scale = channel == "x" ? x : y
-        let full = channel == "x" ? enc.width : enc.height
-        if let c = constant(channel) {
-            if let n = c.number { return n }
-            if c.string == "width" { return enc.width }
-            if c.string == "height" { return enc.height }
-        }
-        guard let def = unit.channels[channel], def.hasField || def.datum != nil else { return full / 2 }
-        if let st = unit.stack, st.channel == channel {
+        let isX = channel == "x"
+        let scale = isX ? x : y
+        let info = isX ? xInfo : yInfo
+        if let c = info.constant { return c }
+        guard let column = info.column else { return (isX ? enc.width : enc.height) / 2 }
+        if info.stacked {
             guard let a = row["@stack0"]?.number, let b = row["@stack1"]?.number, let scale else { return nil }
             return scale.map((a + b) / 2)
         }
-        guard let scale, let v = row[def.column], let p = scale.position(v) else { return nil }
+        guard let scale, let v = row[column], let p = scale.position(v) else { return nil }
         if scale.isDiscrete { return p + scale.bandwidth / 2 }
-        if def.isBinned, let c2 = def.column2, let e = row[c2]?.number { return (p + scale.map(e)) / 2 }
+        if info.binned, let c2 = info.column2, let e = row[c2]?.number { return (p + scale.map(e)) / 2 }
         return p
     }
 

@@ -152,11 +152,12 @@ extension PreparedUnit {
     /// Vega-Lite's default for invalid values: rows whose field on a continuous scale (x, y,
     /// colour, size, opacity) is null or NaN are not drawn. https://vega.github.io/vega-lite/docs/mark.html#invalid
     mutating func filterInvalid() {
-        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }.filter { $0.isContinuous && $0.hasField }
+        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }
+            .filter { $0.isContinuous && $0.hasField }.map(\.column)
         guard !checked.isEmpty else { return }
         table.rows = table.rows.filter { row in
-            checked.allSatisfy { def in
-                let v = row[def.column] ?? .null
+            checked.allSatisfy { column in
+                let v = row[column] ?? .null
                 if v.isNull { return false }
                 if case .number(let n) = v { return n.isFinite }
                 return true
