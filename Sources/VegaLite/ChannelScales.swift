@@ -125,7 +125,7 @@ struct PropertyEncoding {
             for row in unit.table.rows { if let n = row[d.column]?.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) } }
         }
         if lo > hi { (lo, hi) = (0, 1) }
-        if channel == "size" && def.scale?["zero"]?.value.bool != false { lo = min(lo, 0) }   // Vega-Lite: size scales include zero
+        if channel == "size" && def.scale?["zero"]?.value.bool != false { lo = min(lo, 0); hi = max(hi, 0) }   // Vega-Lite: size scales include zero
         if let d = def.scale?["domain"]?.value.array?.compactMap(\.number), d.count == 2 { (lo, hi) = (d[0], d[1]) }
         e.domain = (lo, hi)
         return e

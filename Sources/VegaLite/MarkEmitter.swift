@@ -115,12 +115,13 @@ struct MarkEmitter {
         return mark.kind == .square ? .square : .circle
     }
 
-    /// The diameter Plot draws for a Vega symbol of this area and shape.
+    /// The diameter Plot draws for a Vega symbol of this `size`: Vega draws every shape
+    /// sqrt(size) wide (vega-scenegraph's symbols: a circle's radius is sqrt(size)/2).
     static func diameter(area: Double, shape: MarkerShape) -> Double {
         let a = max(0, area)
         switch shape {
         case .square: return a.squareRoot() / 0.9   // Plot's square is 0.9 of its size on a side
-        default: return 2 * (a / Double.pi).squareRoot()
+        default: return a.squareRoot()
         }
     }
 
