@@ -40,6 +40,18 @@ final class Composer {
     }
 
     func block(_ node: Node, _ inherited: Context) throws(VegaLiteError) -> Block {
+        var block = try viewBlock(node, inherited)
+        // A nested view's title is its panel's title (the top level's is the figure's).
+        if !node.path.isEmpty, let t = node["title"] {
+            guard block.grid.count == 1, block.grid[0].count == 1 else {
+                throw .unsupported(path: t.displayPath, "a title on a composed nested view is not supported")
+            }
+            block.grid[0][0].title = VegaLiteSpec.titleText(t.value).map(Markup.escape)
+        }
+        return block
+    }
+
+    func viewBlock(_ node: Node, _ inherited: Context) throws(VegaLiteError) -> Block {
         try node.allowOnly(Self.viewKeys, what: "view")
         for key in ["params", "selection", "projection", "datasets"] where node[key] != nil {
             throw .unsupported(path: node.path + "/" + key, "\(key) is not supported")

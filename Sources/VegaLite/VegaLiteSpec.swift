@@ -46,7 +46,7 @@ public struct VegaLiteSpec: Sendable {
             // else goes through Yams. Both report syntax errors by line and column.
             let root = path.lowercased().hasSuffix(".json") ? try JSONReader.parse(Array(text.utf8)) : try SpecParser.parse(text)
             guard root.object != nil else { throw VegaLiteError.spec(path: "/", "a spec must be an object") }
-            if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6") || schema.contains("/v4")) {
+            if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6")) {
                 throw VegaLiteError.unsupported(path: "/$schema", "only Vega-Lite v5 and v6 specs are supported ('\(schema)')")
             }
             let loader = DataLoader(baseFolder: folder)
@@ -63,7 +63,10 @@ public struct VegaLiteSpec: Sendable {
         guard let t else { return nil }
         if let s = t.string { return s }
         if let parts = t.array?.compactMap(\.string) { return parts.joined(separator: " ") }
-        if let text = t["text"] { return titleText(text) }
+        if let text = t["text"] {
+            // A subtitle is drawn as the title's second line.
+            return ([titleText(text)] + [t["subtitle"].flatMap { titleText($0) }]).compactMap { $0 }.joined(separator: "\n")
+        }
         return nil
     }
 
