@@ -78,8 +78,10 @@ public struct VegaLiteSpec: Sendable {
             s.palette = Palette(Schemes.palette("tableau10") ?? [config.markColor])
             let columns = block.grid.map(\.count).max() ?? 1, rows = block.grid.count
             let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
-            let width = Double(columns) * (block.cellWidth + 75) + legendRoom + 10
-            let height = Double(rows) * (block.cellHeight + 60) + (title != nil ? 30 : 0) + 10
+            // Room for axes around each view: a view keeps about Vega's size (one point per Vega
+            // pixel at 72 dpi), and the layout fits the decorations around it.
+            let width = Double(columns) * (block.cellWidth + 80) + legendRoom + 10
+            let height = Double(rows) * (block.cellHeight + 90) + (title != nil ? 30 : 0) + 10
             let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
             var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
                                 suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
