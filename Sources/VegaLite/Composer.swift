@@ -133,7 +133,7 @@ final class Composer {
             let perRow = Int(columns ?? wrapDef.columns ?? Double(values.count))
             var row: [Panel] = []
             for v in values {
-                row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: header(v, wrapDef)))
+                row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: try header(v, wrapDef)))
                 if row.count == max(1, perRow) { grid.append(row); row = [] }
             }
             if !row.isEmpty { grid.append(row) }
@@ -145,8 +145,11 @@ final class Composer {
                 for c in cols {
                     var filter: [(String, DataValue)] = []
                     var parts: [String] = []
-                    if let r, let rowDef { filter.append(("@row", r)); parts.append(header(r, rowDef)) }
-                    if let c, let colDef { filter.append(("@column", c)); if ri == 0 || rowDef != nil { parts.append(header(c, colDef)) } }
+                    if let r, let rowDef { filter.append(("@row", r)); if let h = try header(r, rowDef) { parts.append(h) } }
+                    if let c, let colDef {
+                        filter.append(("@column", c))
+                        if ri == 0 || rowDef != nil, let h = try header(c, colDef) { parts.append(h) }
+                    }
                     line.append(try PanelBuilder.panel(units, enc, filter: filter, title: parts.isEmpty ? nil : parts.joined(separator: " · ")))
                 }
                 grid.append(line)
@@ -158,6 +161,7 @@ final class Composer {
             grid[0][last].colorbar = legend.colorbar
         }
         let headers = [rowDef, colDef, wrapDef].compactMap { $0 }.compactMap { def -> String? in
+            if let h = def.header, case .null = h.value { return nil }
             if let t = def.header?["title"] { return t.value.string }
             return def.resolvedTitle
         }
@@ -177,8 +181,17 @@ final class Composer {
         }
     }
 
-    func header(_ v: DataValue, _ def: ChannelDef) -> String {
-        Markup.escape(AxisGuide.label(v, def: def, format: def.header?["format"]?.value.string ?? def.format))
+    /// A facet cell's header label; nil when `header: null` or `labels: false` hides it.
+    /// https://vega.github.io/vega-lite/docs/header.html
+    func header(_ v: DataValue, _ def: ChannelDef) throws(VegaLiteError) -> String? {
+        if let h = def.header {
+            if case .null = h.value { return nil }
+            try h.allowOnly(["title", "format", "labels", "labelAngle", "labelFontSize", "titleFontSize", "labelOrient",
+                             "titleOrient", "labelAlign", "titleAlign", "labelPadding", "titlePadding", "labelColor", "titleColor"],
+                            what: "header")
+            if h["labels"]?.value.bool == false { return nil }
+        }
+        return Markup.escape(AxisGuide.label(v, def: def, format: def.header?["format"]?.value.string ?? def.format))
     }
 
     /// The facet operator: `{"facet": {"row": …, "column": …} | fieldDef, "spec": …}`.

@@ -44,6 +44,10 @@ extension PreparedUnit {
             channels[name] = try ChannelDef.parse(name, node, repeatBinding: repeatBinding)
         }
         for (name, def) in facetFields { channels[name] = def }
+        // Shapes Rederive draws; an SVG path or another Vega shape must not become a circle.
+        for shape in [channels["shape"]?.value?.string, mark.shape].compactMap({ $0 }) where !PropertyEncoding.shapeNames.contains(shape) {
+            throw .unsupported(path: channels["shape"]?.path ?? mark.path, "shape '\(shape.prefix(40))' is not supported (supported: \(PropertyEncoding.shapeNames.joined(separator: ", ")))")
+        }
         var unit = PreparedUnit(mark: mark, channels: channels, table: input, source: input, path: path, stack: nil)
         try unit.checkFields()
         try unit.readColumns()
