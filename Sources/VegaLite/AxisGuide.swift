@@ -18,7 +18,7 @@ struct AxisGuide {
                                     "tickColor", "domainColor", "gridColor", "gridOpacity", "gridDash", "labelBound", "tickBand"]
 
     /// `toPlot` maps a Vega pixel along the axis to the panel's data coordinate.
-    static func make(_ scale: PositionScale, defs: [ChannelDef], length: Double, channel: String,
+    static func make(_ scale: PositionScale, defs: [ChannelDef], length: Double, channel: String, stackedNormalize: Bool = false,
                      toPlot: (Double) -> Double) throws(VegaLiteError) -> AxisGuide {
         var g = AxisGuide()
         let first = defs.first(where: { $0.hasField }) ?? defs[0]
@@ -35,7 +35,8 @@ struct AxisGuide {
         g.title = title(defs, axis: axis)
         g.grid = axis?["grid"]?.value.bool ?? !scale.isDiscrete
         if axis?["labels"]?.value.bool == false { g.ticks = []; return g }
-        let format = axis?["format"]?.value.string ?? first.format
+        // Normalised stacks read as percentages (Vega-Lite's default format for them).
+        let format = axis?["format"]?.value.string ?? first.format ?? (stackedNormalize ? ".0%" : nil)
         if scale.isDiscrete {
             let half = scale.bandwidth / 2
             for c in scale.categories {
