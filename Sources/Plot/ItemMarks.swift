@@ -116,6 +116,7 @@ extension CairoPainter {
     func drawDots(_ m: SymbolsMark, count n: Int, in p: PanelLayout) {
         var stamps: [Double: DotStamp] = [:]
         var current: Color? = nil
+        var width = -1.0
         if target == .raster {
             cairo_save(cr)
             cairo_identity_matrix(cr)
@@ -138,7 +139,7 @@ extension CairoPainter {
                 cairo_arc(cr, x * pixelsPerPoint, y * pixelsPerPoint, device / 2, 0, 2 * .pi)
                 cairo_fill(cr)
             } else {
-                cairo_set_line_width(cr, d)
+                if d != width { cairo_set_line_width(cr, d); width = d }
                 cairo_move_to(cr, x, y)
                 cairo_close_path(cr)
                 cairo_stroke(cr)
