@@ -261,7 +261,7 @@ struct MarkEmitter {
     }
 
     func dash(_ row: [String: DataValue]) -> Dash {
-        if let d = enc.dash, unit.channels["strokeDash"]?.hasField == true, let i = d.index(row[unit.channels["strokeDash"]!.column]) {
+        if let d = enc.dash, let def = unit.channels["strokeDash"], def.hasField, let i = d.index(row[def.column]) {
             return PropertyEncoding.dashes[i % PropertyEncoding.dashes.count]
         }
         if let pattern = mark.strokeDash, !pattern.isEmpty, pattern != [1, 0] { return .dashed }
@@ -278,7 +278,7 @@ struct MarkEmitter {
             }
             guard let first = group.first else { continue }
             let c = color(first).withAlpha(opacity(first))
-            let width = mark.strokeWidth ?? (enc.size != nil && unit.channels["size"]?.hasField == true ? (enc.size?.value(first[unit.channels["size"]!.column]) ?? 2) : 2)
+            let width = mark.strokeWidth ?? sizeColumn.flatMap { enc.size?.value(first[$0]) } ?? 2
             marks.append(.line(x: xs, y: ys, color: c, width: width, dash: dash(first)))
             if mark.point {
                 let d = Self.diameter(area: 30, shape: .circle)
@@ -356,7 +356,7 @@ struct MarkEmitter {
             let anchor: Anchor = mark.align == "left" ? .left : mark.align == "right" ? .right : .center
             let c = (constant("color")?.string).flatMap { try? CSSColor.parse($0, path: mark.path) }
                 ?? (enc.color != nil && unit.colorChannel != nil ? color(row) : (mark.color != nil ? baseColor : .black))
-            let size = constant("size")?.number ?? (enc.size != nil && unit.channels["size"]?.hasField == true ? enc.size?.value(row[unit.channels["size"]!.column]) : nil) ?? mark.fontSize ?? 11
+            let size = constant("size")?.number ?? sizeColumn.flatMap { enc.size?.value(row[$0]) } ?? mark.fontSize ?? 11
             marks.append(.text(Markup.escape(text), x: cx + mark.dx, y: enc.plotY(cy + mark.dy), anchor: anchor, color: c.withAlpha(opacity(row)), size: size))
         }
         return marks

@@ -7,8 +7,8 @@ enum Transforms {
         var table = input
         for t in list.elements {
             let keys = t.value.keys
-            if t["filter"] != nil {
-                let predicate = try Predicate.parse(t["filter"]!)
+            if let filter = t["filter"] {
+                let predicate = try Predicate.parse(filter)
                 table.rows = table.rows.filter { predicate.test($0) }
             } else if let calc = t["calculate"] {
                 let expr = try Expression.parse(try calc.string(), path: calc.displayPath)
