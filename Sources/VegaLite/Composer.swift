@@ -130,7 +130,7 @@ final class Composer {
         var grid: [[Panel]] = []
         if let wrapDef {
             let values = try DiscreteDomain.categories(units, channel: "facet")
-            let perRow = Int(columns ?? wrapDef.columns ?? Double(values.count))
+            let perRow = clampedInt(columns ?? wrapDef.columns ?? Double(values.count), limit: 10_000)
             var row: [Panel] = []
             for v in values {
                 row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: try header(v, wrapDef)))
@@ -231,7 +231,7 @@ final class Composer {
         var grid: [[Panel]] = []
         var cell = (0.0, 0.0)
         if !wrap.isEmpty {
-            let perRow = max(1, Int(columns ?? Double(wrap.count)))
+            let perRow = max(1, clampedInt(columns ?? Double(wrap.count), limit: 10_000))
             var line: [Panel] = []
             for field in wrap {
                 var c = ctx
@@ -264,7 +264,7 @@ final class Composer {
         var grid: [[Panel]] = []
         var line: [Panel] = []
         var cell = (0.0, 0.0)
-        let perRow = max(1, Int(columns))
+        let perRow = max(1, clampedInt(columns, limit: 10_000))
         for child in children {
             var c = ctx
             c.width = nil; c.height = nil
