@@ -168,17 +168,23 @@ final class Composer {
         return Block(grid: grid, shared: true, cellWidth: enc.width, cellHeight: enc.height, headers: headers)
     }
 
-    /// Concatenated and repeated views that encode the same legend show it once (Vega-Lite
-    /// merges legends of the same field): later copies are removed.
+    /// Concatenated and repeated views that encode the same legend show it once, right of the
+    /// top row (Vega-Lite merges legends of the same field). Distinct legends stay put.
     static func dedupeLegends(_ grid: inout [[Panel]]) {
         var seen: [[String]] = []
-        for r in grid.indices {
-            for c in grid[r].indices {
-                let labels = grid[r][c].marks.filter(\.isLegendOnly).compactMap { $0.legendLabel }
+        var distinct: [Mark] = []
+        var duplicated = false
+        for row in grid {
+            for panel in row {
+                let legend = panel.marks.filter(\.isLegendOnly)
+                let labels = legend.compactMap { $0.legendLabel }
                 guard !labels.isEmpty else { continue }
-                if seen.contains(labels) { grid[r][c].marks.removeAll { $0.isLegendOnly } } else { seen.append(labels) }
+                if seen.contains(labels) { duplicated = true } else { seen.append(labels); distinct += legend }
             }
         }
+        guard duplicated, !grid.isEmpty, !grid[0].isEmpty else { return }
+        for r in grid.indices { for c in grid[r].indices { grid[r][c].marks.removeAll { $0.isLegendOnly } } }
+        grid[0][grid[0].count - 1].marks += distinct
     }
 
     /// A facet cell's header label; nil when `header: null` or `labels: false` hides it.
