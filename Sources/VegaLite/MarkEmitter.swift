@@ -164,9 +164,10 @@ struct MarkEmitter {
         if let second = unit.channels[channel + "2"], let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
         if let c2 = def.column2, let e = row[c2], let p2 = scale.position(e) {
             if mark.kind == .rect && def.isBinned { return (p + 0.5, p2 + 0.5) }   // as vl-convert draws binned rects
+            // Vega-Lite leaves binSpacing (1 px) between binned bars, at the bin's lower pixel edge.
             let spacing = def.isBinned ? (mark.binSpacing ?? 1) : 0
-            let (a, b) = p <= p2 ? (p + spacing, p2) : (p, p2 + spacing)
-            return (a, max(a, b))
+            let lo = min(p, p2), hi = max(p, p2)
+            return (min(lo + spacing, hi), hi)
         }
         let other = channel == "x" ? "y" : "x"
         let measure = unit.orientation == (channel == "y" ? .vertical : .horizontal) && unit.channels[other] != nil || unit.channels[other]?.hasField != true

@@ -42,6 +42,23 @@ final class OutputTests: XCTestCase {
         XCTAssertTrue(b == bottom, "\(b) vs \(bottom)")
     }
 
+    /// Binned bars along y (a horizontal histogram) have height: the bin's pixel edges come in
+    /// descending order on a y axis.
+    func testHorizontalHistogramBarsHaveHeight() throws {
+        let spec = #"{"data": {"values": [{"v": 1}, {"v": 2}, {"v": 2}, {"v": 7}]}, "mark": "bar", "encoding": {"y": {"bin": true, "field": "v"}, "x": {"aggregate": "count"}}}"#
+        let figure = try VegaLiteSpec.parse(spec, path: "h.vl.json").figure()
+        let rects = figure.grid[0][0].marks.compactMap { mark -> RectsMark? in
+            if case .rects(let m) = mark.kind, !m.x0.isEmpty { return m }
+            return nil
+        }
+        let bars = try XCTUnwrap(rects.first)
+        XCTAssertEqual(bars.x0.count, 3)
+        for i in bars.x0.indices {
+            XCTAssertGreaterThan(bars.y1[i] - bars.y0[i], 0)
+            XCTAssertGreaterThan(bars.x1[i] - bars.x0[i], 0)
+        }
+    }
+
     func testSpecWriterWritesEveryFormAndTheCaption() throws {
         let folder = NSTemporaryDirectory() + "vl-out-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
