@@ -9,6 +9,8 @@ struct AxisGuide {
     var title: String?
     var grid = false
     var hidden = true
+    /// `labelAngle` as Plot's angle (radians; only level, −45° and −90° are drawn).
+    var labelAngle: Double?
 
     static let keys: Set<String> = ["title", "format", "labelAngle", "orient", "grid", "tickCount", "values", "labels",
                                     "ticks", "domain", "labelOverlap", "labelFlush", "labelPadding", "titlePadding",
@@ -33,6 +35,15 @@ struct AxisGuide {
             if axis["labelExpr"] != nil { throw .unsupported(path: axis.displayPath + "/labelExpr", "labelExpr is not supported") }
         }
         g.title = title(defs, axis: axis)
+        if let a = axis?["labelAngle"] {
+            // Vega turns labels clockwise by labelAngle degrees; Plot draws 0°, −45° and −90°.
+            guard let degrees = a.value.number, let angle = [0.0: 0.0, -45: -Double.pi / 4, 315: -Double.pi / 4,
+                                                              -90: -Double.pi / 2, 270: -Double.pi / 2][degrees] else {
+                throw .unsupported(path: a.displayPath, "labelAngle \(a.value.number.map(NumberText.js) ?? "…") is not supported (supported: 0, -45, -90)")
+            }
+            if channel == "y" && angle != 0 { throw .unsupported(path: a.displayPath, "rotated y axis labels are not supported") }
+            g.labelAngle = angle
+        }
         g.grid = axis?["grid"]?.value.bool ?? !scale.isDiscrete
         if axis?["labels"]?.value.bool == false { g.ticks = []; return g }
         // Normalised stacks read as percentages (Vega-Lite's default format for them).

@@ -23,6 +23,7 @@ enum PanelBuilder {
                           legend: .outsideRight, aspectEqual: false, yInverted: false,
                           gridLines: xAxis.grid || yAxis.grid)
         panel.frame = true
+        panel.xTickAngle = xAxis.labelAngle
         return panel
     }
 }
