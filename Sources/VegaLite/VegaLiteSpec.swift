@@ -80,8 +80,12 @@ public struct VegaLiteSpec: Sendable {
             let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
             // Room for axes around each view: a view keeps about Vega's size (one point per Vega
             // pixel at 72 dpi), and the layout fits the decorations around it.
-            let width = Double(columns) * (block.cellWidth + 80) + legendRoom + 10
-            let height = Double(rows) * (block.cellHeight + 90) + (title != nil ? 30 : 0) + 10
+            // Facets share their axes (drawn once per row and column); concatenated views each
+            // have their own. Panel titles (facet headers) take a line per row.
+            let axisColumns = block.shared ? 1.0 : Double(columns), axisRows = block.shared ? 1.0 : Double(rows)
+            let titled = block.grid.contains { $0.contains { $0.title != nil } }
+            let width = Double(columns) * (block.cellWidth + 12) + axisColumns * 70 + legendRoom + 10
+            let height = Double(rows) * (block.cellHeight + 12 + (titled ? 20 : 0)) + axisRows * 78 + (title != nil ? 30 : 0) + 10
             let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
             var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
                                 suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
