@@ -45,31 +45,37 @@ let package = Package(
         // JSON string literals as serde_json writes them, for safetensors headers and the lock file.
         .target(name: "JSONQuoting"),
 
+        // "Did you mean": the closest name to a misspelt one, for every reader of names a user types.
+        .target(name: "Spelling"),
+
+        // The alias-bomb guard every reader of a user's YAML asks first.
+        .target(name: "SafeYAML", dependencies: ["Spelling", .product(name: "Yams", package: "Yams")]),
+
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
-        .target(name: "Transformer", dependencies: ["Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Analysis", dependencies: ["Tensor", "Transformer", "Reproducible"]),
+        .target(name: "Transformer", dependencies: ["AtomicFiles", "SafeYAML", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Analysis", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
-        .target(name: "Recipes", dependencies: ["Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
+        .target(name: "Recipes", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         // Vega-Lite specs and their data -> Figure values (a pure translation); Yams reads JSON and YAML specs.
-        .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", .product(name: "Yams", package: "Yams")],
+        .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", "SafeYAML", .product(name: "Yams", package: "Yams")],
                 exclude: ["LICENSE"]),
         .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
         .target(name: "Pipeline", dependencies: [
-            "AtomicFiles", "JSONQuoting",
+            "AtomicFiles", "JSONQuoting", "SafeYAML", "Spelling",
             .product(name: "Yams", package: "Yams"),
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
         // comparisons, the drawn stage graph.
         .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
-            "Pipeline", .product(name: "Yams", package: "Yams"),
+            "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),
         .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Stages", "VegaLite",
+            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Spelling", "Stages", "VegaLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
@@ -81,7 +87,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor"]),
         // Fixtures are read in place (#filePath), not copied into a bundle.
         .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),

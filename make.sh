@@ -4,6 +4,9 @@
 #   ./make.sh figures   install what is missing, build in release, regenerate the study's figures
 #   ./make.sh test      install what is missing, build in release, run the test suite, then check
 #                       that the smoke pipeline's committed figures still reproduce exactly
+#   ./make.sh install   install what is missing, build in release, and put `rederive` on PATH: a
+#                       link in /usr/local/bin as root, else in ~/.local/bin (the binary finds its
+#                       fonts in this checkout's .build/, so keep the checkout)
 #
 # Missing Debian packages are installed with apt-get when run as root; otherwise the script
 # stops and names them. Extra arguments are passed on (to `rederive make` or `swift test`).
@@ -60,12 +63,23 @@ case "$command" in
         # 20 kill -9s of the smoke pipeline's make, whose result must equal a clean run's.
         Scripts/fuzz.sh 12
         Scripts/soak.sh 20
+        # The README's quickstart, as written, in a scratch copy of the project, within a minute.
+        Scripts/quickstart.sh
         # The figures of the small CI pipeline must still reproduce, to the byte and pixel
         # (Figures/smoke/): the numerics are the same on every machine.
         .build/release/rederive check smoke --exact -j 2
         ;;
+    install)
+        install_missing
+        swift build -c release --product rederive
+        bin=$([ "$(id -u)" -eq 0 ] && echo /usr/local/bin || echo "$HOME/.local/bin")
+        mkdir -p "$bin"
+        ln -sf "$PWD/.build/release/rederive" "$bin/rederive"
+        echo "make.sh: linked $bin/rederive -> $PWD/.build/release/rederive"
+        case ":$PATH:" in *":$bin:"*) ;; *) echo "make.sh: add $bin to your PATH" >&2 ;; esac
+        ;;
     *)
-        echo "usage: ./make.sh figures | test  [arguments passed on]" >&2
+        echo "usage: ./make.sh figures | test | install  [arguments passed on]" >&2
         exit 2
         ;;
 esac

@@ -18,6 +18,10 @@ enum FuzzTarget: String, CaseIterable {
     case npy
     /// A checkpoint of a tiny model, loaded and analysed in full into a scratch folder.
     case checkpoint
+    /// A pipeline file in a folder layout (symlinks, FIFOs, existing folders, `..` paths),
+    /// through `make --dry-run`, `status` and `clean`: nothing but Rederive's own files may
+    /// change (`LayoutFuzz`).
+    case layout
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -32,6 +36,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? SafetensorsFile.decode(bytes, path: "fuzz.safetensors")
         case .npy:
             _ = try? NumpyFile.decode(bytes, path: "fuzz.npy")
+        case .layout:
+            LayoutFuzz.run(bytes, scratch: Self.scratch)
         case .checkpoint:
             guard let contents = try? SafetensorsFile.decode(bytes, path: "fuzz.safetensors"),
                   let checkpoint = try? Checkpoint.decode(contents, path: "fuzz.safetensors") else { return }

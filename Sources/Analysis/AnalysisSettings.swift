@@ -33,4 +33,9 @@ public struct AnalysisSettings: Sendable {
         settings.probes.logistic.iterations = 100
         return settings
     }
+
+    /// Every file an analysis of `source` reads: an output folder must hold none of them.
+    public func inputFiles(source: String) -> [String] {
+        [source] + [checkpoint.configFile, tokensFile?.tokens, tokensFile?.targets].compactMap { $0 }
+    }
 }

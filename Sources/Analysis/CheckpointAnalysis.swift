@@ -44,13 +44,26 @@ public struct CheckpointAnalysis {
         self.checkpointPath = path
         self.settings = settings
         let model = checkpoint.config.model
+        try Self.requireMemory(model, sequences: settings.tokensFile == nil ? settings.evalSequences : 0)
         if let file = settings.tokensFile {
             evalBatch = try TokenFile.batch(tokens: file.tokens, targets: file.targets, model: model)
+            try Self.requireMemory(model, sequences: evalBatch.batch)
         } else {
             var generator = RandomGenerator(seed: settings.evalSeed)
             evalBatch = checkpoint.config.task.task.makeBatch(
                 batch: settings.evalSequences, length: model.nCtx, vocabulary: model.dVocab, generator: &generator)
         }
+    }
+
+    /// The evaluation forward runs in chunks of 64 sequences, but keeps the residual streams and
+    /// other activations of every sequence: about one forward's floats per row, less the logits.
+    static func requireMemory(_ model: ModelConfig, sequences: Int) throws(AnalysisError) {
+        let kept = Double(sequences) * Double(model.nCtx) * (MemoryBudget.forwardFloatsPerRow(model) - Double(model.dVocab)) * 4
+        let bytes = MemoryBudget.parameterBytes(model) + MemoryBudget.workspaceBytes(model, sequences: min(64, max(sequences, 1)), gradients: false) + kept
+        do {
+            try MemoryBudget.require(bytes, for: "the analysis (\(sequences) sequences × n_ctx \(model.nCtx), d_model \(model.dModel))",
+                                     advice: "lower --sequences")
+        } catch { throw .badInput("\(error)") }
     }
 
     var config: ModelConfig { checkpoint.config.model }

@@ -11,17 +11,22 @@ public enum RunAnalysis {
     /// the files are written into a temporary folder beside it, which replaces `folder` only
     /// when complete. A failure leaves an earlier analysis there untouched, and no file of an
     /// earlier analysis survives a new one. `progress` is told each step's name.
+    ///
+    /// `folder` must not be or hold what the analysis reads, and must be new, empty or an
+    /// earlier analysis (`OwnedFolder.claim`); `force` sets any other folder aside instead.
     @discardableResult
     public static func run(_ path: String, into folder: String, settings: AnalysisSettings = AnalysisSettings(),
-                           progress: (String) -> Void = { _ in }) throws(AnalysisError) -> AnalysisSummary {
+                           force: Bool = false, progress: (String) -> Void = { _ in }) throws(AnalysisError) -> AnalysisSummary {
         let staging: String
-        do { staging = try AtomicFile.beginFolder(folder) } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
+        do {
+            staging = try OwnedFolder.begin(folder, as: .analysis, reading: settings.inputFiles(source: path), force: force, note: progress)
+        } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
         let summary: AnalysisSummary
         do { summary = try analyse(path, into: staging, settings: settings, progress: progress) } catch {
             AtomicFile.remove(staging)
             throw error
         }
-        do { try AtomicFile.commitFolder(staging, to: folder) } catch {
+        do { try AtomicFile.commitFolder(staging, to: folder, as: .analysis) } catch {
             AtomicFile.remove(staging)
             throw .cannotWrite(path: error.path, reason: "\(error)")
         }
@@ -39,7 +44,8 @@ public enum RunAnalysis {
         progress("analysing \(modelPath)")
         let analysis = try CheckpointAnalysis(checkpointPath: modelPath, settings: settings)
         analysis.checkpoint.notes.forEach(progress)
-        let summary = try analysis.write(to: folder)
+        let summary: AnalysisSummary
+        do { summary = try analysis.write(to: folder) } catch { throw located(error, analysis) }
         guard isFolder.boolValue else { return summary }
         var overTraining = AnalysisSettings.overTraining
         overTraining.checkpoint = settings.checkpoint
@@ -49,12 +55,32 @@ public enum RunAnalysis {
         let steps = run.checkpointSteps
         for (index, step) in steps.enumerated() {
             progress("checkpoint \(index + 1)/\(steps.count) (step \(step))")
-            rows.append(try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: overTraining).metrics())
+            let each = try CheckpointAnalysis(checkpointPath: run.checkpointPath(step: step), settings: overTraining)
+            do { rows.append(try each.metrics()) } catch { throw located(error, each) }
         }
         let output = try OutputFolder(folder)
         try output.writeJSON(rows, "training.json")
         // The loss curve travels with the analysis, so figures need only analysis folders.
         try output.copy(run.logPath, as: "training_log.csv")
         return summary
+    }
+
+    /// A failed fit or solve, with the checkpoint it came from; where the weights are large
+    /// enough to overflow float32 arithmetic (a finite 3e38 squares to infinity), says so.
+    static func located(_ error: AnalysisError, _ analysis: CheckpointAnalysis) -> AnalysisError {
+        if case .badCheckpoint = error { return error }
+        if case .cannotWrite = error { return error }
+        var reason = "\(error)"
+        var largest: (name: String, value: Float) = ("", 0)
+        for (name, tensor) in analysis.checkpoint.model.parameters.tensors {
+            for value in tensor.scalars where abs(value) > abs(largest.value) || (abs(value) == abs(largest.value) && name < largest.name) {
+                largest = (name, value)
+            }
+        }
+        if abs(largest.value) > 1e18 {
+            reason += "; its weights reach \(largest.value) in '\(largest.name)', large enough to overflow float32 arithmetic: "
+                + "check how the checkpoint was made"
+        }
+        return .badCheckpoint(path: analysis.checkpointPath, reason: reason)
     }
 }

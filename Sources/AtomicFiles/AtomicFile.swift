@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Writes files so that readers never see half of one: the bytes go to a hidden temporary file
-/// in the same folder (`.NAME.tmp-PID`), are flushed, and are renamed over the destination. A
+/// in the same folder (`.NAME.rederive-tmp-PID`), are flushed, and are renamed over the destination. A
 /// crash, a full disk or Ctrl-C leaves either the old file or the new one, never a mix.
 ///
 /// This is the one atomic writer of the package. It lives in its own module with no
@@ -76,7 +76,7 @@ public enum AtomicFile {
     }
 
     /// Starts writing a whole folder at `path`: returns a fresh, empty temporary folder beside
-    /// it (`.NAME.tmp-PID`) to fill, then hand to `commitFolder(_:to:)`. Temporaries of killed
+    /// it (`.NAME.rederive-tmp-PID`) to fill, then hand to `commitFolder(_:to:)`. Temporaries of killed
     /// processes beside `path` are removed first, and a previous folder that a kill left set
     /// aside mid-commit is put back.
     public static func beginFolder(_ path: String) throws(AtomicFileError) -> String {
@@ -84,8 +84,8 @@ public enum AtomicFile {
         let (parent, name) = split(trimmed)
         try makeFolders(parent.isEmpty ? "." : parent)
         let parentPath = parent.isEmpty ? "." : String(parent.dropLast())
-        for entry in entries(of: parentPath) where entry.hasPrefix("." + name + ".previous-") {
-            guard let pid = Int32(entry.dropFirst(name.count + 11)), !isRunning(pid) else { continue }
+        for entry in entries(of: parentPath) where entry.hasPrefix("." + name + asideSuffix) {
+            guard let pid = Int32(entry.dropFirst(name.count + 1 + asideSuffix.count)), !isRunning(pid) else { continue }
             var info = stat()
             if stat(trimmed, &info) != 0 { rename(parent + entry, trimmed) } else { remove(parent + entry) }
         }
@@ -101,10 +101,20 @@ public enum AtomicFile {
     /// Puts the folder filled after `beginFolder(path)` in place of `path`, whole: the old
     /// folder (if any) is renamed aside, the new one renamed in, the old one deleted. Readers
     /// see the old folder or the new one, never a mix, and no file of the old one survives.
-    public static func commitFolder(_ temporary: String, to path: String) throws(AtomicFileError) {
+    ///
+    /// The new folder is marked as Rederive's (`OwnedFolder`) as `kind`, unless what filled it
+    /// marked it already. A folder at `path` that Rederive did not make is refused, never
+    /// deleted, unless `replacingUnmarked` (the pipeline's lock records that it built it).
+    public static func commitFolder(_ temporary: String, to path: String, as kind: FolderKind,
+                                    replacingUnmarked: Bool = false) throws(AtomicFileError) {
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        if !replacingUnmarked {
+            try OwnedFolder.requireReplaceable(trimmed, by: Set(FolderKind.allCases),
+                                               advice: "move it away or choose another folder; nothing was changed")
+        }
+        if OwnedFolder.kind(of: temporary) == nil { try OwnedFolder.mark(temporary, as: kind) }
         let (parent, name) = split(trimmed)
-        let previous = parent + "." + name + ".previous-" + String(getpid())
+        let previous = parent + "." + name + asideSuffix + String(getpid())
         remove(previous)
         var info = stat()
         let hadFolder = lstat(trimmed, &info) == 0
@@ -117,16 +127,19 @@ public enum AtomicFile {
         remove(previous)
     }
 
-    /// Where `write(_:to:)` puts the bytes of `path` before the rename: `DIR/.NAME.tmp-PID`.
+    /// Where `write(_:to:)` puts the bytes of `path` before the rename: `DIR/.NAME.rederive-tmp-PID`.
     public static func temporaryPath(for path: String, pid: Int32 = getpid()) -> String {
         let (folder, name) = split(path)
         return folder + "." + name + temporarySuffix + String(pid)
     }
 
-    static let temporarySuffix = ".tmp-"
+    /// Both names say "rederive", so that a user's own `.notes.tmp-123` is never taken for one.
+    static let temporarySuffix = ".rederive-tmp-"
+    /// `.NAME.rederive-previous-PID`: an old folder set aside while `commitFolder` replaces it.
+    public static let asideSuffix = ".rederive-previous-"
 
     /// Removes the temporary files (and folders) that processes no longer running left in
-    /// `folder`: hidden names ending in `.tmp-PID` whose PID is gone. A live process's files
+    /// `folder`: hidden names ending in `.rederive-tmp-PID` whose PID is gone. A live process's files
     /// are kept, so two processes may share a folder. Returns the names removed.
     @discardableResult
     public static func removeStaleTemporaries(in folder: String) -> [String] {
@@ -139,7 +152,7 @@ public enum AtomicFile {
         return removed
     }
 
-    /// The PID in a temporary file's name `.NAME.tmp-PID`, or nil for other names.
+    /// The PID in a temporary file's name `.NAME.rederive-tmp-PID`, or nil for other names.
     static func temporaryOwner(_ name: String) -> Int32? {
         guard name.hasPrefix(".") else { return nil }
         let digits = name.reversed().prefix { $0.isASCII && $0.isNumber }
@@ -230,13 +243,21 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count:
 
 /// A file operation that failed, with the system's reason turned into words a user can act on.
 public struct AtomicFileError: Error, Equatable, CustomStringConvertible {
-    public enum Operation: Sendable, Equatable { case read, write, createFolder }
+    public enum Operation: Sendable, Equatable { case read, write, createFolder, replace }
     public var path: String
     public var operation: Operation
     /// The system's reason (`strerror`), e.g. "No space left on device".
     public var reason: String
     /// What the user can do about it.
     public var advice: String
+
+    /// A refusal to replace what is at `path` (`OwnedFolder`): nothing failed, nothing was changed.
+    public init(path: String, refusal: String, advice: String) {
+        self.path = path
+        operation = .replace
+        reason = refusal
+        self.advice = advice
+    }
 
     public init(path: String, operation: Operation, errno code: Int32) {
         self.path = path
@@ -255,10 +276,12 @@ public struct AtomicFileError: Error, Equatable, CustomStringConvertible {
 
     /// What failed, without the advice: "PATH: cannot write (no space left on device)".
     public var summary: String {
+        if operation == .replace { return "\(path) \(reason)" }
         let verb = switch operation {
         case .read: "cannot read"
         case .write: "cannot write"
         case .createFolder: "cannot create the folder"
+        case .replace: ""
         }
         return "\(path): \(verb) (\(reason.prefix(1).lowercased() + reason.dropFirst()))"
     }

@@ -23,9 +23,12 @@ enum AtomicFileIO {
         do { return try AtomicFile.readIfExists(path) } catch { throw wrap(error) }
     }
 
-    /// Puts a filled temporary folder in place of `path`, whole (`AtomicFile.commitFolder`).
-    static func commitFolder(_ temporary: String, to path: String) throws(PipelineError) {
-        do { try AtomicFile.commitFolder(temporary, to: path) } catch { throw wrap(error) }
+    /// Puts a filled temporary folder in place of `path`, whole (`AtomicFile.commitFolder`),
+    /// marked as a stage's output. A folder there that Rederive did not make is refused unless
+    /// `replacingUnmarked` (the lock records that this pipeline built it).
+    static func commitFolder(_ temporary: String, to path: String, replacingUnmarked: Bool) throws(PipelineError) {
+        do { try AtomicFile.commitFolder(temporary, to: path, as: .stageOutput, replacingUnmarked: replacingUnmarked) }
+        catch { throw wrap(error) }
     }
 
     /// Removes the `.NAME.tmp-PID` files that processes no longer running left in `folder`.

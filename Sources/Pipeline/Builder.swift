@@ -188,6 +188,7 @@ final class Builder {
     /// Starts a stage on this machine: its log, this make's temporary outputs, its context.
     private func launchHere(_ i: Int, runner: any StageRunner, inputs: [String: String], reasons: [OutOfDateReason]) throws(PipelineError) {
         let stage = pipeline.stages[i]
+        try scheduler.refuseForeignOutputFolders(stage)
         let log = try StageLog(path: scheduler.logPath(stage))
         let slots = try scheduler.prepareOutputs(stage)
         log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")

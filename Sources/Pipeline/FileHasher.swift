@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Spelling
+import AtomicFiles
 
 /// SHA-256 of files and folders, with a cache so that a no-op `make` stats files but does not
 /// read them.
@@ -17,6 +19,14 @@ import Darwin
 /// each time but re-reads only the files that changed.
 ///
 /// The cache is a text file in `<artifacts>/.rederive/`, git-ignored; deleting it is always safe.
+///
+/// What it will not read: a FIFO, a device or a socket is an error naming its path, found with
+/// `stat` before anything is opened (and files are opened with `O_NONBLOCK`, then checked
+/// again), so `/dev/zero` or a named pipe in a data folder never hangs a `make`. Symlinks are
+/// followed, files and folders alike (a data folder may link to a shared dataset), but a
+/// symlink to a folder that is already being listed, one of its own ancestors, is a loop and an
+/// error naming the link: two links `a -> .` and `b -> .` would otherwise stand for 2^40 paths.
+/// A folder that stands for more than `maximumFolderEntries` paths is an error too.
 public final class FileHasher {
     struct Entry {
         var sha: String
@@ -55,17 +65,40 @@ public final class FileHasher {
     }
 
     static let racyWindowNs: Int64 = 1_000_000_000
+    /// Paths one folder may stand for, links followed: a backstop for link structures that are
+    /// no loop but still multiply (a link to a folder of links to folders...).
+    static let maximumFolderEntries = 5_000_000
+
+    /// Where an input given by path is read instead (`check` reads copies in its scratch folder).
+    var redirects: [String: String] = [:]
 
     /// Content hash of a file or folder, or nil if nothing is there.
     public func hash(_ path: String) throws(PipelineError) -> String? {
         let full = absolute(path)
         var info = stat()
         guard stat(full, &info) == 0 else { return nil }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return try hashFolder(full) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return try hashFolder(full, info: info) }
+        try FileHasher.requireRegular(full, info)
         return try hashFile(full, info: info)
     }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : root + "/" + path }
+    func absolute(_ path: String) -> String { redirects[path] ?? (path.hasPrefix("/") ? path : root + "/" + path) }
+
+    /// Throws unless `info` is a regular file's: a FIFO would block the reader, a device such as
+    /// /dev/zero never ends, a socket cannot be read at all.
+    static func requireRegular(_ path: String, _ info: stat) throws(PipelineError) {
+        let what: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG, S_IFDIR: return
+        case S_IFIFO: what = "a FIFO (named pipe)"
+        case S_IFCHR: what = "a character device"
+        case S_IFBLK: what = "a block device"
+        case S_IFSOCK: what = "a socket"
+        default: what = "not a regular file"
+        }
+        throw PipelineError(.invalidPath, at: nil, "\(path) is \(what); Rederive hashes every input and output and never reads from a pipe, device or socket",
+                            hint: "point the input at a regular file or a folder of them, or move \(path) out of the folder")
+    }
 
     private func hashFile(_ full: String, info: stat) throws(PipelineError) -> String {
         let size = Int64(info.st_size)
@@ -88,11 +121,16 @@ public final class FileHasher {
     }
 
     private func hashContents(_ full: String) throws(PipelineError) -> String {
-        let fd = open(full, O_RDONLY)
+        // O_NONBLOCK: should the file have become a FIFO since it was stat-ed, open returns
+        // at once, and the check below refuses it.
+        let fd = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw PipelineError(.io, at: nil, "cannot read \(full): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { throw PipelineError(.io, at: nil, "cannot read \(full): \(String(cString: strerror(errno)))") }
+        if (opened.st_mode & S_IFMT) != S_IFREG { try FileHasher.requireRegular(full, opened) }
         var hasher = SHA256()
         let capacity = buffer.count
         var failure: Int32 = 0
@@ -114,9 +152,10 @@ public final class FileHasher {
         return hasher.finalizeHex()
     }
 
-    private func hashFolder(_ full: String) throws(PipelineError) -> String {
+    private func hashFolder(_ full: String, info: stat) throws(PipelineError) -> String {
         var files = [String]()
-        listFiles(full, relative: "", into: &files)
+        var walk = FolderWalk(ancestors: [FolderWalk.Identity(info)])
+        try listFiles(full, relative: "", walk: &walk, into: &files)
         files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         observedFolders[full] = files.count
         var hasher = SHA256()
@@ -124,6 +163,7 @@ public final class FileHasher {
             var info = stat()
             let path = full + "/" + file
             guard stat(path, &info) == 0 else { continue }
+            try FileHasher.requireRegular(path, info)
             let sha = try hashFile(path, info: info)
             hasher.update(file)
             hasher.update([0])
@@ -133,20 +173,50 @@ public final class FileHasher {
         return hasher.finalizeHex()
     }
 
-    private func listFiles(_ folder: String, relative: String, into files: inout [String]) {
+    /// The folders being listed (device and inode), to see a link back to one of them, and the
+    /// number of paths listed so far.
+    struct FolderWalk {
+        struct Identity: Hashable {
+            var device: UInt64
+            var inode: UInt64
+            init(_ info: stat) {
+                device = UInt64(info.st_dev)
+                inode = UInt64(info.st_ino)
+            }
+        }
+        var ancestors: [Identity]
+        var listed = 0
+    }
+
+    private func listFiles(_ folder: String, relative: String, walk: inout FolderWalk, into files: inout [String]) throws(PipelineError) {
         guard let dir = opendir(folder) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
-            if name == "." || name == ".." { continue }
+            // Rederive's own folder marker is not content: a folder hashes the same with it.
+            if name == "." || name == ".." || name == OwnedFolder.markerName { continue }
             let rel = relative.isEmpty ? name : relative + "/" + name
+            let path = folder + "/" + name
             var info = stat()
-            guard stat(folder + "/" + name, &info) == 0 else { continue }
+            guard stat(path, &info) == 0 else { continue }
+            walk.listed += 1
+            if walk.listed > FileHasher.maximumFolderEntries {
+                throw PipelineError(.tooLarge, at: nil, "\(folder) and the folders in it stand for more than \(FileHasher.maximumFolderEntries.grouped) files (symbolic links followed)",
+                                    hint: "check it for links that repeat folders, or give a smaller folder as the input")
+            }
             if (info.st_mode & S_IFMT) == S_IFDIR {
-                listFiles(folder + "/" + name, relative: rel, into: &files)
+                let identity = FolderWalk.Identity(info)
+                if walk.ancestors.contains(identity) {
+                    throw PipelineError(.invalidPath, at: nil, "\(path) leads back to a folder that contains it (a symbolic link loop)",
+                                        hint: "remove the link, or give an input that does not contain it")
+                }
+                walk.ancestors.append(identity)
+                try listFiles(path, relative: rel, walk: &walk, into: &files)
+                walk.ancestors.removeLast()
             } else {
+                try FileHasher.requireRegular(path, info)
                 files.append(rel)
             }
         }

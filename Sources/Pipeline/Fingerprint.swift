@@ -17,6 +17,9 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
     /// Only in plans (dry run, status): an upstream stage will run first and may change this
     /// stage's inputs; early cut-off decides after it has run.
     case upstreamWillRun(String)
+    /// Only in plans: make will refuse to run the stage, because this output folder holds files
+    /// Rederive did not make (`Scheduler.refuseForeignOutputFolders`).
+    case refusedOutputFolder(String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,7 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
         case .outputsChanged(let added, let removed):
             "outputs changed:" + (added.isEmpty ? "" : " added \(added.joined(separator: ", "))") + (removed.isEmpty ? "" : " removed \(removed.joined(separator: ", "))")
         case .upstreamWillRun(let stage): "may run: upstream \(stage) runs first (skipped if its outputs come out identical)"
+        case .refusedOutputFolder(let path): "but make will refuse: its output folder \(path)/ holds files Rederive did not make"
         }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 
 /// The names of a make's temporary outputs. Each make (and each `run-stage`) writes its stages'
 /// outputs to paths that carry its own process id, `DIR/.rederive-tmp-PID.NAME`, and
-/// `AtomicFile.commitFolder` sets an old folder aside as `DIR/.NAME.previous-PID` while
+/// `AtomicFile.commitFolder` sets an old folder aside as `DIR/.NAME.rederive-previous-PID` while
 /// replacing it. So a stage process that outlived a killed make (its watchdog kills it, but it
 /// may take a moment to die) can only write into the dead make's temporaries, never into this
 /// make's, and only outputs written at this make's own paths, by a process it started and
@@ -18,7 +18,7 @@ import Foundation
 /// the output's name last, extension included, for writers that pick a format from it.
 enum OutputTemporaries {
     static let temporaryPrefix = ".rederive-tmp-"
-    static let asideMarker = ".previous-"
+    static let asideMarker = AtomicFile.asideSuffix
     /// Names of builds before temporaries were per make: `.rederive-tmp.NAME`, `NAME.rederive-old`.
     static let legacyPrefix = ".rederive-tmp."
     static let legacySuffix = ".rederive-old"
@@ -37,7 +37,7 @@ enum OutputTemporaries {
             guard let dot = rest.firstIndex(of: "."), let owner = Int32(rest[..<dot]), owner > 0 else { return nil }
             return (owner, String(rest[rest.index(after: dot)...]))
         }
-        // `.NAME.previous-PID`: a folder set aside mid-commit by a make killed before it was
+        // `.NAME.rederive-previous-PID`: a folder set aside mid-commit by a make killed before it was
         // removed (the output is then missing, so its stage runs again).
         guard entry.hasPrefix("."), let marker = entry.range(of: asideMarker, options: .backwards),
               let owner = Int32(entry[marker.upperBound...]), owner > 0 else { return nil }
@@ -46,7 +46,7 @@ enum OutputTemporaries {
 
     /// Removes, in `folder`, the temporaries of makes that are no longer running (a live make's,
     /// such as another pipeline's in a shared folder, are kept), the legacy temporaries of
-    /// `outputs` (names in this folder), and the atomic writer's own stale `.NAME.tmp-PID`
+    /// `outputs` (names in this folder), and the atomic writer's own stale `.NAME.rederive-tmp-PID`
     /// files. Returns the names removed.
     @discardableResult
     static func removeStale(in folder: String, outputs: Set<String>) -> [String] {

@@ -5,7 +5,7 @@ import Foundation
 /// to a data file, not to the pipeline, skips YAML parsing and expansion. It is a cache: any
 /// mismatch or unreadable content means parsing again.
 enum PipelineCache {
-    static let format = 3
+    static let format = 4
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).pipeline" }
 
@@ -47,8 +47,10 @@ enum PipelineCache {
             if s.resources != StageResources() { fields["r"] = encode(s.resources) }
             return .map(fields)
         }
-        return .map(["key": .string(key), "name": .string(p.name), "file": .string(p.file), "root": .string(p.root),
-                     "artifacts": .string(p.artifacts), "params": .map(p.params), "stages": .list(stages)])
+        var top: [String: ParamValue] = ["key": .string(key), "name": .string(p.name), "file": .string(p.file), "root": .string(p.root),
+                                         "artifacts": .string(p.artifacts), "params": .map(p.params), "stages": .list(stages)]
+        if let at = p.artifactsLocation { top["al"] = location(at) }
+        return .map(top)
     }
 
     private static func encode(_ r: StageResources) -> ParamValue {
@@ -118,6 +120,6 @@ enum PipelineCache {
             for output in stage.outputs { producers[output.path] = i }
         }
         return Pipeline(name: name, file: file, root: root, artifacts: artifacts, params: params, stages: stages,
-                        index: index, producers: producers)
+                        index: index, producers: producers, artifactsLocation: location(top["al"]))
     }
 }

@@ -1,3 +1,4 @@
+import Spelling
 import Foundation
 
 /// Mistakes in a pipeline file that parsing alone cannot see, found before anything runs (by

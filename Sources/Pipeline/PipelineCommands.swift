@@ -22,7 +22,8 @@ public enum PipelineCommands {
     /// `rederive make`: returns the result; prints progress and a summary.
     public static func make(_ arguments: [String], options: MakeOptions, registry: StageRegistry,
                             console: Console = Console(), directory: String? = nil) throws(PipelineError) -> MakeResult {
-        let (project, targets) = try locate(arguments, registry: registry, directory: directory)
+        var (project, targets) = try locate(arguments, registry: registry, directory: directory)
+        project.inputRedirects = options.inputRedirects
         var options = options
         options.targets = targets
         let bytes = try project.readPipelineBytes()
@@ -30,7 +31,9 @@ public enum PipelineCommands {
         PhaseTimer.shared.mark("locate, read YAML")
 
         // Fast path: nothing changed since a make found everything up to date.
-        // The lock is taken once, before the fast path, and held to the end.
+        // The lock is taken once, before the fast path, and held to the end. It lives in the
+        // project's state folder, which must not lead out of the project.
+        try ProjectBoundary.requireInside(project.stateFolder(artifacts: "artifacts"), project: project, what: "the state folder")
         let defaultLock = options.dryRun ? nil : try takeLock(project, folder: project.stateFolder(artifacts: "artifacts"), options, console)
         if !options.force {
             if let count = NoOpSnapshot.validate(path: snapshotPath, pipelineBytes: bytes, lockPath: project.lockPath,
@@ -134,42 +137,27 @@ public enum PipelineCommands {
         case text, dot, png, pdf
     }
 
-    /// `rederive clean`: removes the pipeline's outputs inside the artifacts folder (committed
-    /// outputs such as `Figures/` only with `includeCommitted`), stale temporaries, its logs and
-    /// its hash cache. The lock file stays, so the next `make` rebuilds exactly what was removed.
-    /// Returns the removed paths.
+    /// `rederive clean`: removes what recorded builds of the pipeline wrote inside the artifacts
+    /// folder (committed outputs such as `Figures/` only with `includeCommitted`), stale
+    /// temporaries, its stage logs and its caches: `Cleaner` says exactly what, and keeps
+    /// anything else, naming it. The lock file stays, so the next `make` rebuilds exactly what
+    /// was removed. Returns the removed paths.
     public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, registry: StageRegistry,
                              console: Console = Console(), directory: String? = nil) throws(PipelineError) -> [String] {
         let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(registry: registry)
         let state = project.stateFolder(artifacts: pipeline.artifacts)
-        let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false)
-        var artifactsPrefix = pipeline.artifacts
-        while artifactsPrefix.hasSuffix("/") { artifactsPrefix.removeLast() }
-        var removed = [String]()
+        let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false, command: "clean")
         let selected = targets.isEmpty ? Array(pipeline.stages.indices) : try pipeline.selection(for: targets)
-        for i in selected {
-            for output in pipeline.stages[i].outputs {
-                let inArtifacts = output.path.hasPrefix(artifactsPrefix + "/")
-                guard inArtifacts || includeCommitted else { continue }
-                let full = project.absolute(output.path)
-                for path in [full] + OutputTemporaries.stale(for: full) where AtomicFileIO.exists(path) {
-                    removed.append(path)
-                    if !dryRun { AtomicFileIO.remove(path) }
-                }
-            }
-        }
-        if targets.isEmpty {
-            let caches = [state + "/\(project.name).hashes", NoOpSnapshot.path(project), PipelineCache.path(project)]
-            for path in [project.logFolder(artifacts: pipeline.artifacts)] + caches where AtomicFileIO.exists(path) {
-                removed.append(path)
-                if !dryRun { AtomicFileIO.remove(path) }
-            }
-        }
+        let cleaner = Cleaner(project: project, pipeline: pipeline, lock: try LockFile.read(project.lockPath, pipeline: project.name),
+                              hasher: FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes"))
+        let plan = cleaner.plan(stages: selected, includeCommitted: includeCommitted, wholePipeline: targets.isEmpty)
+        if !dryRun { cleaner.apply(plan) }
         withExtendedLifetime(processLock) {}
-        for path in removed { console.line((dryRun ? "would remove " : "removed ") + project.relativeDisplay(path)) }
-        if removed.isEmpty { console.line("nothing to clean") }
-        return removed
+        for (path, reason) in plan.kept { console.line("kept \(project.relativeDisplay(path)): \(reason)") }
+        for path in plan.remove { console.line((dryRun ? "would remove " : "removed ") + project.relativeDisplay(path)) }
+        if plan.remove.isEmpty { console.line("nothing to clean") }
+        return plan.remove
     }
 }
 

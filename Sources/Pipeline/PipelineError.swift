@@ -21,6 +21,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible, Equatable
         case syntax, unknownKey, wrongType, missingKey, invalidName, unknownVariable
         case missingStage, cycle, duplicateOutput, invalidOverride, invalidPath
         case noPipeline, unknownTarget, missingRunner, locked, io, corruptLock
+        /// A limit on work or size (alias expansion, matrix products) was crossed.
+        case tooLarge
     }
 
     public var code: Code

@@ -22,7 +22,9 @@ public enum PipelineExpander {
                 throw PipelineError(.syntax, at: declaration.location, "duplicate stage '\(declaration.name)'")
             }
             expansionsOfBase[declaration.name] = []
-            for bindings in try expansions(of: declaration, file: file) {
+            let rows = try expansions(of: declaration, file: file)
+            try StageCount.checkTotal(stages.count + rows.count, at: declaration.location)
+            for bindings in rows {
                 let (stage, references) = try expandOne(declaration, bindings: bindings, file: file)
                 if let existing = index[stage.name] {
                     throw PipelineError(.syntax, at: declaration.location, "two expansions are both named '\(stage.name)'",
@@ -121,7 +123,7 @@ public enum PipelineExpander {
         for output in stage.outputs { finalProducers[output.path] = i }
     }
     return Pipeline(name: file.name, file: file.path, root: root, artifacts: file.artifacts, params: file.params,
-                    stages: sorted, index: finalIndex, producers: finalProducers)
+                    stages: sorted, index: finalIndex, producers: finalProducers, artifactsLocation: file.artifactsLocation)
     }
 
     struct Reference {
@@ -129,20 +131,32 @@ public enum PipelineExpander {
         var output: String?
     }
 
-    /// The variable bindings of each expansion, in declaration order.
+    /// The variable bindings of each expansion, in declaration order. The product's size is
+    /// checked before the rows are built (`StageCount`), and no value may hold a control
+    /// character, since each becomes part of a stage name (`StageName.validateValue`).
     static func expansions(of declaration: StageDeclaration, file: PipelineFile) throws(PipelineError) -> [[(String, ParamValue)]] {
-        if let rows = declaration.foreach { return rows.map(\.value) }
+        if let rows = declaration.foreach {
+            try StageCount.check(rows.count, factors: [rows.count], of: declaration.name, what: "foreach", at: declaration.location)
+            for row in rows { for (name, value) in row.value { try StageName.validateValue(value, of: name, at: row.location) } }
+            return rows.map(\.value)
+        }
         if declaration.matrix.isEmpty { return [[]] }
         let scope = InterpolationScope(builtins: ["artifacts": .string(file.artifacts)], pipelineParams: file.params)
-        var result: [[(String, ParamValue)]] = [[]]
+        var lists = [(name: String, values: [ParamValue])]()
         for (name, located) in declaration.matrix {
             let resolved = try scope.interpolate(value: located.value, at: located.location)
             guard case .list(let values) = resolved, !values.isEmpty else {
                 throw PipelineError(.wrongType, at: located.location,
                                     "matrix variable '\(name)' of stage '\(declaration.name)' must be a non-empty list, found \(resolved.typeName)")
             }
-            result = result.flatMap { row in values.map { row + [(name, $0)] } }
+            for value in values { try StageName.validateValue(value, of: name, at: located.location) }
+            lists.append((name, values))
         }
+        let counts = lists.map(\.values.count)
+        let product = counts.reduce(1.0) { $0 * Double($1) }
+        try StageCount.check(product, factors: counts, of: declaration.name, at: declaration.matrix[0].values.location)
+        var result: [[(String, ParamValue)]] = [[]]
+        for (name, values) in lists { result = result.flatMap { row in values.map { row + [(name, $0)] } } }
         return result
     }
 
@@ -214,6 +228,7 @@ public enum PipelineExpander {
         if absolute && isOutput {
             throw PipelineError(.invalidPath, at: location, "output '\(text)' is an absolute path", hint: "outputs are relative to the project folder, e.g. artifacts/... or Figures/...")
         }
+        if isOutput { try ProjectPaths.validateOutput(parts, text: text, at: location) }
         return ((absolute ? "/" : "") + parts.joined(separator: "/"), isDirectory)
     }
 

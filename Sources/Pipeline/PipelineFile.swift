@@ -1,3 +1,4 @@
+import SafeYAML
 import Yams
 
 /// A pipeline file as written, before matrix expansion: declarations with their source locations.
@@ -19,11 +20,14 @@ public struct PipelineFile: Sendable {
     public var paramsLocation: SourceLocation
     /// The folder for intermediate outputs (git-ignored); `artifacts` unless set.
     public var artifacts: String
+    /// Where `artifacts:` was written; nil when the file does not set it.
+    public var artifactsLocation: SourceLocation?
     public var stages: [StageDeclaration]
 
     /// Parses YAML text. `path` only labels locations; `kind:` must name a kind `registry` has.
     public static func parse(yaml: String, path: String, registry: StageRegistry) throws(PipelineError) -> PipelineFile {
         let root: Node?
+        try YAMLAliasGuard.check(yaml, path: path)
         do {
             // An empty resolver: every scalar stays a string and we type plain scalars ourselves.
             // Yams' default resolver runs several regular expressions per scalar, which dominated
@@ -161,7 +165,10 @@ struct NodeReader {
         for entry in try entries(root, what: "the pipeline", allowed: ["description", "params", "artifacts", "stages"]) {
             switch entry.key {
             case "description": file.description = try string(entry.value, what: "description")
-            case "artifacts": file.artifacts = try string(entry.value, what: "artifacts")
+            case "artifacts":
+                file.artifacts = try string(entry.value, what: "artifacts")
+                file.artifactsLocation = location(entry.value)
+                try ProjectPaths.validateArtifacts(file.artifacts, at: location(entry.value))
             case "params":
                 file.paramsLocation = location(entry.keyNode)
                 if case .scalar = entry.value, value(of: entry.value) == .null { continue }
@@ -312,6 +319,37 @@ enum StageName {
             throw PipelineError(.invalidName, at: location, "invalid stage name '\(name)'",
                                 hint: "use letters, digits, '_', '-' and '.'; '@' is added by matrix expansion")
         }
+    }
+
+    /// A matrix or foreach value becomes part of the stage's name (`train@seed=0`), which is
+    /// shown, written to the lock and named on the command line. A NUL or another control
+    /// character is refused there. A `/` or `..` is allowed (a foreach row may name a file), and
+    /// the name's log file is named safely instead (`logFileName`), so it never leaves the
+    /// log folder.
+    static func validateValue(_ value: ParamValue, of variable: String, at location: SourceLocation) throws(PipelineError) {
+        let text = value.text
+        guard text.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) else { return }
+        let shown = String(String.UnicodeScalarView(text.unicodeScalars.prefix(60).map { $0.value < 32 || $0.value == 127 ? "?" : $0 }))
+        throw PipelineError(.invalidName, at: location,
+                            "value '\(shown)' of '\(variable)' holds a control character (NUL, newline, tab, ...); it would become part of a stage name",
+                            hint: "remove the control characters from the value")
+    }
+
+    /// The file name (without `.log`) of a stage's log: its name with `%` and `/` written as
+    /// `%25` and `%2F`, and a leading `.` as `%2E`, so that a matrix value such as
+    /// `../../x` names a file inside the log folder, never a path out of it, and no two
+    /// stages share a log.
+    static func logFileName(_ name: String) -> String {
+        var out = ""
+        for (i, character) in name.enumerated() {
+            switch character {
+            case "%": out += "%25"
+            case "/": out += "%2F"
+            case "." where i == 0: out += "%2E"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     static func validateIdentifier(_ name: String, at location: SourceLocation, what: String) throws(PipelineError) {

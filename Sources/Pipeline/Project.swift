@@ -12,6 +12,9 @@ public struct Project: Sendable {
     /// Absolute path of the pipeline file.
     public var pipelineFile: String
     public var name: String
+    /// Inputs read from somewhere else than their path says, by path as written: `check`
+    /// regenerates in a scratch folder from copies of the inputs that lie outside the project.
+    public var inputRedirects: [String: String] = [:]
 
     /// `Pipelines/<name>.lock`, next to the pipeline file.
     public var lockPath: String { folder(of: pipelineFile) + "/" + name + ".lock" }
@@ -25,7 +28,11 @@ public struct Project: Sendable {
     /// Engine state (hash cache, flock) under the artifacts folder, git-ignored.
     public func stateFolder(artifacts: String) -> String { absolute(artifacts) + "/.rederive" }
     public func logFolder(artifacts: String) -> String { absolute(artifacts) + "/logs/" + name }
-    public func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : root + "/" + path }
+    /// A stage's log file: its name made safe as a file name (`StageName.logFileName`).
+    public func logPath(ofStage stage: String, artifacts: String) -> String {
+        logFolder(artifacts: artifacts) + "/" + StageName.logFileName(stage) + ".log"
+    }
+    public func absolute(_ path: String) -> String { inputRedirects[path] ?? (path.hasPrefix("/") ? path : root + "/" + path) }
 
     /// Finds the pipeline: `argument` may be a path to a YAML file or a name in `Pipelines/`.
     /// Returns nil when `argument` is neither (the caller then treats it as a target). Without
@@ -106,6 +113,9 @@ public struct Project: Sendable {
         let cacheKey = PipelineCache.key(bytes: bytes, overrides: overrides, display: display, root: root, kinds: registry.signature)
         if let cached = PipelineCache.load(PipelineCache.path(self), key: cacheKey) {
             PhaseTimer.shared.mark("pipeline from cache")
+            // Symlinks may have changed since it was cached: the boundary is checked every time.
+            try ProjectBoundary.check(cached, project: self)
+            PhaseTimer.shared.mark("project boundary")
             return cached
         }
         PhaseTimer.shared.mark("start, read YAML")
@@ -113,6 +123,8 @@ public struct Project: Sendable {
         PhaseTimer.shared.mark("parse YAML")
         let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides)
         PhaseTimer.shared.mark("expand")
+        try ProjectBoundary.check(pipeline, project: self)
+        PhaseTimer.shared.mark("project boundary")
         if pipeline.artifacts == "artifacts" {
             PipelineCache.store(pipeline, key: cacheKey, to: PipelineCache.path(self))
             PhaseTimer.shared.mark("store pipeline cache")

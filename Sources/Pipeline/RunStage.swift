@@ -58,6 +58,7 @@ extension PipelineCommands {
                 return 0
             }
         }
+        try scheduler.refuseForeignOutputFolders(stage)
         let slots = try scheduler.prepareOutputs(stage)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
@@ -119,7 +120,7 @@ extension PipelineCommands {
     private static func record(_ stage: Stage, in project: Project, pipeline: Pipeline, registry: StageRegistry,
                                outputs: [String: String], duration: Double, console: Console) throws(PipelineError) {
         let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
-                                          pipeline: project.name, wait: true)
+                                          pipeline: project.name, wait: true, command: "run-stage")
         let fresh = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         fresh.record(stage, inputs: try fresh.hashInputs(stage), outputs: outputs, duration: duration)
         try fresh.lock.write(to: project.lockPath)

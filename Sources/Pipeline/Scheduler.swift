@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// What `rederive make` was asked to do.
@@ -16,6 +17,8 @@ public struct MakeOptions: Sendable {
     public var terminationGrace: Double = 5
     /// Run the stages as Slurm jobs instead of on this machine (`make --executor slurm`).
     public var slurm: SlurmOptions?
+    /// Inputs to read from elsewhere, by path as written (`Project.inputRedirects`).
+    public var inputRedirects: [String: String] = [:]
 
     public init() {}
 }
@@ -72,6 +75,7 @@ public final class Scheduler {
         self.console = console
         let state = project.stateFolder(artifacts: pipeline.artifacts)
         self.hasher = FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes")
+        hasher.redirects = project.inputRedirects
         PhaseTimer.shared.mark("hash cache load")
         self.lock = try LockFile.read(project.lockPath, pipeline: project.name)
         PhaseTimer.shared.mark("lock load")
@@ -101,7 +105,11 @@ public final class Scheduler {
                     return true
                 }
             }
-            if !reasons.isEmpty { willRun.insert(i) }
+            if !reasons.isEmpty {
+                willRun.insert(i)
+                // Said now, so that a dry run or status does not promise a run make will refuse.
+                if let (output, _) = foreignOutputFolder(of: stage) { reasons.append(.refusedOutputFolder(output.path)) }
+            }
             result.append((i, reasons))
         }
         hasher.save()
@@ -203,6 +211,37 @@ public final class Scheduler {
         for (folder, outputs) in folders.sorted(by: { $0.key < $1.key }) { OutputTemporaries.removeStale(in: folder, outputs: outputs) }
     }
 
+    /// Whether the lock records that this pipeline built `output` of `stage`: then what is there
+    /// is the pipeline's, marked or not (a build from before folder markers left it unmarked).
+    func recordedBuild(of output: StageOutput, in stage: Stage) -> Bool {
+        lock.stages[stage.name]?.outputs[output.path] != nil
+    }
+
+    /// Refuses, before a stage runs, to replace a folder at one of its outputs that holds files
+    /// Rederive did not make, unless the lock records that this pipeline built it: a first
+    /// `make` of `outputs: [data/]` must not delete the user's `data/raw.csv`.
+    func refuseForeignOutputFolders(_ stage: Stage) throws(PipelineError) {
+        guard let (output, problem) = foreignOutputFolder(of: stage) else { return }
+        throw PipelineError(.invalidPath, at: output.location, "output \(output.path)/ of stage '\(stage.name)' \(problem)",
+                            hint: "move them away or give the stage another output folder, then run make again; nothing was changed")
+    }
+
+    /// The first output of `stage` that `refuseForeignOutputFolders` refuses, and why.
+    func foreignOutputFolder(of stage: Stage) -> (StageOutput, String)? {
+        for output in stage.outputs where !recordedBuild(of: output, in: stage) {
+            let final = project.absolute(output.path)
+            guard output.isDirectory || AtomicFileIO.isDirectory(final) else { continue }
+            switch OwnedFolder.state(of: final) {
+            case .absent, .empty, .ours: continue
+            case .file: return (output, "is a file, which its first build would replace with a folder")
+            case .notOurs(let sample):
+                return (output, "already holds files Rederive did not make (" + sample.joined(separator: ", ")
+                        + (sample.count == 3 ? ", ..." : "") + "), which its first build would replace")
+            }
+        }
+        return nil
+    }
+
     /// This make's temporary paths next to each output (same folder, so the final rename is
     /// atomic), removed first should an earlier run of this stage have left them; folder
     /// outputs get an empty temporary folder.
@@ -221,7 +260,7 @@ public final class Scheduler {
     }
 
     /// The stage's own log, whichever executor runs it.
-    func logPath(_ stage: Stage) -> String { project.logFolder(artifacts: pipeline.artifacts) + "/" + stage.name + ".log" }
+    func logPath(_ stage: Stage) -> String { project.logPath(ofStage: stage.name, artifacts: pipeline.artifacts) }
 
     /// The hashes of outputs a job put in place itself (a cluster job's `run-stage`).
     func hashOutputsInPlace(_ stage: Stage) throws(PipelineError) -> [String: String] {
@@ -253,7 +292,7 @@ public final class Scheduler {
         var hashes = [String: String]()
         for (slot, output) in zip(slots, stage.outputs) {
             if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path)
+                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path, replacingUnmarked: recordedBuild(of: output, in: stage))
             } else if rename(slot.temporaryPath, slot.path) != 0 {
                 throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
             }

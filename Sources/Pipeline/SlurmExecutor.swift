@@ -231,7 +231,7 @@ public final class SlurmExecutor: Executor {
     }
 
     /// The stage's own log, which `run-stage` writes.
-    private func logPath(_ i: Int) -> String { project.logFolder(artifacts: pipeline.artifacts) + "/" + pipeline.stages[i].name + ".log" }
+    private func logPath(_ i: Int) -> String { project.logPath(ofStage: pipeline.stages[i].name, artifacts: pipeline.artifacts) }
 
     /// Sleeps up to `seconds`, waking early on Ctrl-C.
     private func sleepPolling(_ seconds: Double) {

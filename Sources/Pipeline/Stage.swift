@@ -57,6 +57,8 @@ public struct Pipeline: Sendable {
 
     /// The stage producing a path (or the folder containing it).
     public var producers: [String: Int]
+    /// Where `artifacts:` was written; nil when the file does not set it.
+    public var artifactsLocation: SourceLocation? = nil
 
     public func stage(named name: String) -> Stage? { index[name].map { stages[$0] } }
 

@@ -1,3 +1,5 @@
+import Spelling
+
 /// What a stage runs.
 ///
 /// The kinds a pipeline file may name in `kind:` are those registered in the `StageRegistry`

@@ -68,42 +68,50 @@ public struct ReproductionCheck {
 
     public func run(registry: StageRegistry, console: Console) throws(PipelineError) -> Result {
         let pipeline = try project.load(overrides: options.overrides, registry: registry)
-        let scratch = options.scratch ?? NSTemporaryDirectory() + "rederive-check-\(project.name)-\(getpid())"
-        defer { if options.scratch == nil { try? FileManager.default.removeItem(atPath: scratch) } }
-        try copySources(of: pipeline, to: scratch)
+        let report = CheckScratch.absolute(options.report ?? project.absolute(pipeline.artifacts) + "/check-report")
+        // Both folders are checked before anything is written: a refusal changes nothing.
+        try CheckScratch.refuseProtected(report, project: project, what: "--report")
+        try CheckReportFolder.requireReplaceable(report)
+        let scratch = try CheckScratch.prepare(options.scratch, project: project, pipeline: pipeline)
+        defer { if scratch.isTemporary { AtomicFile.remove(scratch.path) } }
+        let redirects = try scratch.copySources(of: pipeline, project: project)
 
-        console.line("regenerating \(project.name) in \(scratch)")
+        console.line("regenerating \(project.name) in \(scratch.path)")
         var makeOptions = MakeOptions()
         makeOptions.jobs = options.jobs
         makeOptions.overrides = options.overrides
-        let scratchPipeline = scratch + "/" + relative(project.pipelineFile)
-        let made = try PipelineCommands.make([scratchPipeline], options: makeOptions, registry: registry, console: console, directory: scratch)
+        makeOptions.inputRedirects = redirects
+        let scratchPipeline = scratch.path + "/" + relative(project.pipelineFile)
+        let made = try PipelineCommands.make([scratchPipeline], options: makeOptions, registry: registry, console: console, directory: scratch.path)
         var buildFailure: String?
         if made.exitCode != 0 {
             buildFailure = made.failed.map { "stage \($0.stage) failed: \($0.message)" }.joined(separator: "; ")
             if buildFailure?.isEmpty ?? true { buildFailure = made.interrupted ? "interrupted" : "the pipeline did not build" }
         }
-
-        let report = options.report ?? project.absolute(pipeline.artifacts) + "/check-report"
-        try? FileManager.default.removeItem(atPath: report)
-        do { try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true) } catch {
-            throw PipelineError(.io, at: nil, "cannot create the report folder \(report): \(error.localizedDescription)")
+        // The report is built beside its place and swapped in whole, marked as check's.
+        let building: String
+        do { building = try AtomicFile.beginFolder(report) } catch {
+            throw PipelineError(.io, at: nil, error.summary, hint: error.advice)
         }
         var comparisons = [Comparison]()
         for path in committedOutputs(of: pipeline) {
-            comparisons.append(compare(path, baselineRoot: project.root, newRoot: scratch, report: report))
+            comparisons.append(compare(path, baselineRoot: project.root, newRoot: scratch.path, report: building))
         }
         if !options.exact {
-            comparisons += compareArrays(of: pipeline, newRoot: scratch)
+            comparisons += compareArrays(of: pipeline, newRoot: scratch.path)
         } else {
             // Same machine, same seeds: the lock file must come out byte-identical too.
             let lock = relative(project.lockPath)
-            comparisons.append(compareBytes(lock, baseline: project.root + "/" + lock, new: scratch + "/" + lock))
+            comparisons.append(compareBytes(lock, baseline: project.root + "/" + lock, new: scratch.path + "/" + lock))
         }
         let result = Result(comparisons: comparisons, reportPath: report + "/index.html", buildFailure: buildFailure)
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)
-        do { try AtomicFile.write(Array(html.utf8), to: result.reportPath) } catch {
-            throw PipelineError(.io, at: nil, "\(error)")
+        do {
+            try AtomicFile.write(Array(html.utf8), to: building + "/index.html")
+            try AtomicFile.commitFolder(building, to: report, as: .checkReport, replacingUnmarked: CheckReportFolder.isLegacyReport(report))
+        } catch {
+            AtomicFile.remove(building)
+            throw PipelineError(.io, at: nil, error.summary, hint: error.advice)
         }
         return result
     }
@@ -112,28 +120,6 @@ public struct ReproductionCheck {
 
     func relative(_ path: String) -> String {
         path.hasPrefix(project.root + "/") ? String(path.dropFirst(project.root.count + 1)) : path
-    }
-
-    /// Copies the pipeline file and every input no stage produces (configs, data) into `scratch`.
-    func copySources(of pipeline: Pipeline, to scratch: String) throws(PipelineError) {
-        // The lock comes along: stages rebuilt to the same bytes keep their recorded durations,
-        // so an exact check can compare the regenerated lock file with the committed one.
-        var sources = Set([relative(project.pipelineFile)])
-        if FileManager.default.fileExists(atPath: project.lockPath) { sources.insert(relative(project.lockPath)) }
-        for stage in pipeline.stages {
-            for input in stage.inputs where input.producer == nil { sources.insert(relative(input.path)) }
-        }
-        let manager = FileManager.default
-        for source in sources.sorted() {
-            let destination = scratch + "/" + source
-            do {
-                try manager.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                if manager.fileExists(atPath: destination) { try manager.removeItem(atPath: destination) }
-                try manager.copyItem(atPath: project.absolute(source), toPath: destination)
-            } catch {
-                throw PipelineError(.io, at: nil, "cannot copy \(source) into the scratch folder \(scratch): \(error.localizedDescription)")
-            }
-        }
     }
 
     /// Outputs outside the artifact folder: what the repository commits.

@@ -11,6 +11,8 @@ public struct LayoutFinding: Equatable, Sendable, CustomStringConvertible {
         case legendCoversData(panel: String, share: Double)
         /// A text is smaller than the style's `minimumTextSize`.
         case textTooSmall(String, size: Double, minimum: Double)
+        /// Colours that mislead (`ColorScaleAudit`).
+        case colorScale(String)
     }
 
     public var kind: Kind
@@ -23,6 +25,7 @@ public struct LayoutFinding: Equatable, Sendable, CustomStringConvertible {
             return String(format: "the legend of %@ covers data (%.1f%% of its samples)", panel, 100 * share)
         case .textTooSmall(let a, let size, let minimum):
             return String(format: "%@ is %.1f pt, below the style's minimum of %.1f pt", a, size, minimum)
+        case .colorScale(let text): return text
         }
     }
 }
@@ -60,7 +63,7 @@ public enum LayoutAudit {
         for item in items where item.textSize.map({ $0 < minimum - 1e-9 }) ?? false {
             found.append(LayoutFinding(kind: .textTooSmall(item.name, size: item.textSize ?? 0, minimum: minimum)))
         }
-        return found
+        return found + ColorScaleAudit.findings(layout)
     }
 
     /// What sits on the page: every text and guide, with the panel it belongs to.

@@ -32,7 +32,7 @@ public enum ReferenceFigure {
         let loss = Panel(title: "Training loss", xLabel: "step", yLabel: "loss",
                          marks: [.line(y: d.y, width: 1.2)])
         let attention = Panel(title: "Attention",
-                              marks: [.heatmap(d.heatmap, scale: ColorScale(.blueWhiteRed, norm: .linear(min: -3, max: 3)))],
+                              marks: [.heatmap(d.heatmap, scale: ColorScale(.blueWhiteRed, norm: .centered()))],
                               colorbar: Colorbar())
         let pca = Panel(title: "PCA",
                         marks: [.scatter(x: d.points.map(\.0), y: d.points.map(\.1),

@@ -9,10 +9,32 @@ import Transformer
 /// `rederive analyze`), then writes `DIR/report.html` (self-contained), `DIR/report.pdf` (the
 /// same content, one page per section) and `DIR/findings.txt` (the ranked findings).
 public enum ModelReport {
-    /// Writes the report and returns its findings, ranked.
+    /// Writes the report and returns its findings, ranked. The whole folder is built beside
+    /// `out` and swapped in when complete, so a kill or a full disk leaves the old report or
+    /// the new one, never a mix. `out` must be new, empty or an earlier report, and must not
+    /// hold what the report reads (`OwnedFolder.claim`); `force` sets any other folder aside.
     @discardableResult
-    public static func write(source: String, out: String, settings: AnalysisSettings = AnalysisSettings(),
+    public static func write(source: String, out: String, settings: AnalysisSettings = AnalysisSettings(), force: Bool = false,
                              progress: (String) -> Void = { _ in }) throws(AnalysisError) -> [Finding] {
+        let staging: String
+        do {
+            staging = try OwnedFolder.begin(out, as: .report, reading: settings.inputFiles(source: source), force: force, note: progress)
+        } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
+        do {
+            let findings = try write(source: source, into: staging, settings: settings, progress: progress)
+            try AtomicFile.commitFolder(staging, to: out, as: .report)
+            return findings
+        } catch let error as AtomicFileError {
+            AtomicFile.remove(staging)
+            throw .cannotWrite(path: error.path, reason: "\(error)")
+        } catch {
+            AtomicFile.remove(staging)
+            throw error as? AnalysisError ?? .cannotWrite(path: out, reason: "\(error)")
+        }
+    }
+
+    private static func write(source: String, into out: String, settings: AnalysisSettings,
+                              progress: (String) -> Void) throws(AnalysisError) -> [Finding] {
         let data = try ReportData.gather(source: source, analysisFolder: out + "/analysis", settings: settings, progress: progress)
         progress("drawing the report")
         let findings = Finding.ranked(try data.candidateFindings())

@@ -202,6 +202,8 @@ extension ReportData {
         // Many heads: label only each layer's first column, so that labels do not overlap.
         let columnLabels = readers.count > 12 ? readers.enumerated().map { $0.offset % h == 0 ? $0.element : "" } : readers
         var panels = [Panel]()
+        // One colour bar serves the three panels, so one scale must too: the largest score of all.
+        let scale = ColorScale(.viridis, norm: .linear(min: 0, max: summary.composition.map(\.score).filter(\.isFinite).max() ?? 1))
         for kind in CompositionScore.Kind.allCases {
             var values = [Double](repeating: .nan, count: writers.count * readers.count)
             for entry in summary.composition where entry.kind == kind {
@@ -209,7 +211,7 @@ extension ReportData {
                 values[row * readers.count + column] = entry.score
             }
             panels.append(Panel(title: "\(kind.rawValue.uppercased())-composition", xLabel: "later head (reads)", yLabel: "earlier head (writes)",
-                                marks: [.heatmap(Matrix(rows: writers.count, columns: readers.count, values: values), scale: ColorScale(.viridis, norm: .linear(min: 0)),
+                                marks: [.heatmap(Matrix(rows: writers.count, columns: readers.count, values: values), scale: scale,
                                                  annotate: readers.count <= 8, decimals: 2, rowLabels: writers, columnLabels: columnLabels)]))
         }
         panels[2].colorbar = Colorbar(label: "score")

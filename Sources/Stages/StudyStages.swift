@@ -1,6 +1,8 @@
+import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
+import SafeYAML
 import Yams
 
 /// How each study stage kind maps onto a `rederive` subcommand.
@@ -36,8 +38,10 @@ public enum StudyStages {
     @Sendable static func trainArguments(_ context: StageContext) throws -> [String] {
         let config = try input(context, "config")
         let run = try output(context, "run")
-        // The run folder keeps the exact config it was trained with.
+        // The run folder keeps the exact config it was trained with. It is marked as a run first,
+        // so that `train` takes the config beside it for its own, not for a user's file.
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
+        try OwnedFolder.mark(run.temporaryPath, as: .run)
         let merged = run.temporaryPath + "/config.yaml"
         try writeMergedConfig(config, overrides: context.params.filter { $0.key != "threads" }, to: merged)
         return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
@@ -134,6 +138,9 @@ public enum StudyStages {
 
     /// Config YAML text with `overrides` applied to its top-level keys, as YAML.
     static func mergedConfig(_ text: String, source: String, overrides: [String: ParamValue]) throws -> String {
+        if let bomb = YAMLAliasGuard.problem(in: text) {
+            throw StageFailure(message: "\(source):\(bomb.line): \(bomb.message); \(bomb.hint)")
+        }
         guard var config = try Yams.load(yaml: text) as? [String: Any] else {
             throw StageFailure(message: "\(source): a training config must be a YAML mapping of keys to values")
         }

@@ -107,6 +107,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         guard headerBytes.first == UInt8(ascii: "{") else {
             throw .badHeader(path: path, reason: "header does not start with '{'")
         }
+        if let problem = strictnessProblem(headerBytes) { throw .badHeader(path: path, reason: problem) }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(headerBytes))
@@ -178,6 +179,52 @@ public struct SafetensorsFile: Equatable, Sendable {
             if let half = extent.half { file.widenedTensors[extent.name] = half }
         }
         return file
+    }
+
+    /// What JSONSerialization would silently accept but the format forbids: a tensor named twice
+    /// (it keeps one of them) and a number with a fraction or exponent (`17792.0` bridges to an
+    /// integer). The header holds numbers only in shapes and offsets, so any such number is one.
+    static func strictnessProblem(_ header: ArraySlice<UInt8>) -> String? {
+        var depth = 0, inString = false, escaped = false, tokenStart = header.startIndex
+        var keys = Set<[UInt8]>(), expectKey = false
+        var index = header.startIndex
+        while index < header.endIndex {
+            let byte = header[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    if expectKey && depth == 1 {
+                        guard keys.insert(Array(header[tokenStart..<index])).inserted else {
+                            return "the name '\(String(decoding: header[tokenStart..<index], as: UTF8.self))' appears twice"
+                        }
+                    }
+                }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true; tokenStart = index + 1
+                case UInt8(ascii: "{"): depth += 1; expectKey = true
+                case UInt8(ascii: "["): depth += 1; expectKey = false
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1; expectKey = false
+                case UInt8(ascii: ","): expectKey = depth == 1
+                case UInt8(ascii: ":"): expectKey = false
+                case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")
+                    where index > header.startIndex && (48...57).contains(header[index - 1]):
+                    return "a shape or data offset is not a whole number (\(number(around: index, in: header))); write integers"
+                default: break
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The number token that holds `index`, for an error message.
+    private static func number(around index: Int, in header: ArraySlice<UInt8>) -> String {
+        func isNumeric(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || b == 46 || b == 45 || b == 43 || b == 101 || b == 69 }
+        var start = index, end = index
+        while start > header.startIndex, isNumeric(header[start - 1]) { start -= 1 }
+        while end < header.endIndex, isNumeric(header[end]) { end += 1 }
+        return String(decoding: header[start..<end], as: UTF8.self)
     }
 
     private static func integer(_ value: Any) -> Int? {

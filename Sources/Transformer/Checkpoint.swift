@@ -45,15 +45,10 @@ public struct Checkpoint: Sendable {
         guard let json = contents.metadata["config"] else { throw .missingMetadata(path: file, key: "config") }
         let config: TrainingConfig
         do { config = try ConfigLoader.load(json: json, source: file + " (metadata 'config')") } catch { throw .badConfig(error) }
+        try requireTensors(of: ParameterLayout(config: config.model), in: contents, path: file)
         var parameters = Parameters(zerosFor: config.model)
         for entry in parameters.layout.entries {
-            let tensor: Tensor
-            do { tensor = try contents.tensor(entry.name, path: file) } catch {
-                throw .missingTensor(path: file, name: entry.name)
-            }
-            guard tensor.shape == entry.shape else {
-                throw .shapeMismatch(path: file, name: entry.name, expected: entry.shape, found: tensor.shape)
-            }
+            guard let tensor = contents.arrays[entry.name]?.tensor else { throw .missingTensor(path: file, name: entry.name) }
             if let bad = tensor.firstNonFinite {
                 throw .nonFinite(path: file, name: entry.name, bad, stored: contents.widenedTensors[entry.name])
             }
@@ -66,6 +61,24 @@ public struct Checkpoint: Sendable {
                           step: contents.metadata["step"].flatMap { Int($0) } ?? 0,
                           loss: contents.metadata["loss"].flatMap { Float($0) } ?? .nan,
                           optimizerFile: contents.metadata["optimizer"])
+    }
+
+    /// Checks that every parameter of `layout` is in the file, as float32, of its shape, before
+    /// anything is allocated for the model: a config (from metadata, --config or a header) can
+    /// ask for any size, but the tensors in the file are what is really there. `skipping`
+    /// names parameters that may be absent (LNPre's LayerNorm weights).
+    static func requireTensors(of layout: ParameterLayout, in contents: SafetensorsFile, path: String,
+                               skipping: (String) -> Bool = { _ in false }) throws(CheckpointError) {
+        for entry in layout.entries where !skipping(entry.name) {
+            guard let array = contents.arrays[entry.name] else { throw .missingTensor(path: path, name: entry.name) }
+            guard array.tensor != nil else {
+                throw .unsupported(path: path, what: "tensor '\(entry.name)' has dtype \(array.dtype.safetensorsName)",
+                                   expected: "F32, F16 or BF16 (a model parameter is a float)")
+            }
+            guard array.shape == entry.shape else {
+                throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: array.shape)
+            }
+        }
     }
 
     /// The safetensors file (tensors + metadata); byte-stable for equal contents.

@@ -16,7 +16,13 @@ struct ConfigKey: Sendable {
         .init("n_heads", read: { $0.model.nHeads = try $1.int() }, write: { "\($0.model.nHeads)" }),
         .init("d_head", read: { $0.dHead = try $1.int() }, write: { "\($0.model.dHead)" }),
         .init("d_mlp", read: { $0.model.dMLP = try $1.isNull ? nil : $1.int() }, write: { $0.model.dMLP.map { "\($0)" } ?? "null" }),
-        .init("act_fn", read: { $0.model.actFn = try $1.choice() }, write: { quoted($0.model.actFn.rawValue) }),
+        .init("act_fn", read: { draft, value in
+            if case .string(let name) = value.value, name.hasPrefix("gelu_") {
+                throw value.fail("'relu' or 'gelu' (the exact erf GELU, TransformerLens's 'gelu'); '\(name)' is an approximation "
+                                 + "Rederive does not run")
+            }
+            draft.model.actFn = try value.choice()
+        }, write: { quoted($0.model.actFn.rawValue) }),
         .init("d_vocab", read: { $0.model.dVocab = try $1.int(min: 2) }, write: { "\($0.model.dVocab)" }),
         .init("n_ctx", read: { $0.model.nCtx = try $1.int(min: 2) }, write: { "\($0.model.nCtx)" }),
         .init("normalization", read: { $0.model.normalization = try $1.choice() }, write: { quoted($0.model.normalization.rawValue) }),

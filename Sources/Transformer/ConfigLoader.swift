@@ -1,4 +1,6 @@
 import Foundation
+import SafeYAML
+import Spelling
 import Yams
 
 /// Reads a `TrainingConfig` from YAML (the `--config` file) or from the JSON stored in a
@@ -11,18 +13,30 @@ public enum ConfigLoader {
     }
 
     public static func load(yamlFile path: String) throws(ConfigError) -> TrainingConfig {
+        try loadNotingDefaults(yamlFile: path).config
+    }
+
+    /// The config, and the keys the file set (the rest are the original study's defaults).
+    public static func loadNotingDefaults(yamlFile path: String) throws(ConfigError) -> (config: TrainingConfig, given: Set<String>) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(source: path, message: "cannot read the file (missing, unreadable or not UTF-8)")
         }
-        return try load(yaml: text, source: path)
+        return try loadNotingDefaults(yaml: text, source: path)
     }
 
     public static func load(yaml text: String, source: String) throws(ConfigError) -> TrainingConfig {
+        try loadNotingDefaults(yaml: text, source: source).config
+    }
+
+    public static func loadNotingDefaults(yaml text: String, source: String) throws(ConfigError) -> (config: TrainingConfig, given: Set<String>) {
+        if let bomb = YAMLAliasGuard.problem(in: text) {
+            throw ConfigError(source: source, line: bomb.line, message: "\(bomb.message); \(bomb.hint)")
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
             throw ConfigError(source: source, message: "not valid YAML: \(error)")
         }
-        guard let root else { return .study }
+        guard let root else { return (.study, []) }
         guard let mapping = root.mapping else {
             throw ConfigError(source: source, line: root.mark?.line, message: "expected a mapping of keys to values")
         }
@@ -33,7 +47,7 @@ public enum ConfigLoader {
             }
             entries.append((key, value(of: valueNode), keyNode.mark?.line))
         }
-        return try build(entries, source: source)
+        return (try build(entries, source: source), Set(entries.compactMap { alias($0.key, $0.value)?.key ?? $0.key }))
     }
 
     /// Parses the `config` JSON of a checkpoint's metadata.
@@ -71,9 +85,13 @@ public enum ConfigLoader {
 
     private static func build(_ entries: [(key: String, value: Value, line: Int?)], source: String) throws(ConfigError) -> TrainingConfig {
         var draft = ConfigDraft()
-        for (key, value, line) in entries {
+        for (given, givenValue, line) in entries {
+            let (key, value) = alias(given, givenValue) ?? (given, givenValue)
+            if key == ignored { continue }
             guard let field = ConfigKey.byName[key] else {
-                throw ConfigError(source: source, line: line, message: "unknown key '\(key)'; known keys: \(knownKeys.joined(separator: " "))")
+                let names = knownKeys + aliasNames
+                throw ConfigError(source: source, line: line, message: "unknown key '\(given)'; "
+                                  + NameSuggestion.hint(for: given, in: names) + "known keys: \(knownKeys.joined(separator: " "))")
             }
             let reading = ConfigValue(key: key, value: value, line: line, source: source)
             do { try field.read(&draft, reading) } catch { throw error as? ConfigError ?? reading.fail("valid") }
@@ -94,11 +112,36 @@ public enum ConfigLoader {
             model.dHead = model.dModel / model.nHeads
         }
         config.model = model
+        if let problem = model.sizeProblem { throw ConfigError(source: source, message: problem) }
+        for (key, value) in [("batch", config.batch), ("eval_batch", config.evalBatch)] where !(1...(1 << 20)).contains(value) {
+            throw ConfigError(source: source, message: "\(key) is \(value); Rederive trains with \(key) from 1 to \(1 << 20)")
+        }
         if case .kBack(let k) = config.task, k >= model.nCtx {
             throw ConfigError(source: source, message: "task k_back:\(k) needs n_ctx > \(k), got \(model.nCtx)")
         }
         return config
     }
+
+    /// TransformerLens's `HookedTransformerConfig` names for the same settings, so that a config
+    /// written for it reads here too: the key and value they stand for, or nil for other keys.
+    static func alias(_ key: String, _ value: Value) -> (key: String, value: Value)? {
+        switch (key, value) {
+        case ("normalization_type", .string("LN")): ("normalization", value)
+        case ("normalization_type", .null), ("normalization_type", .string("None")): ("normalization", .string("none"))
+        case ("normalization_type", _): ("normalization", value)  // refused there, with the choices
+        case ("positional_embedding_type", .string("standard")): ("positional", .string("learned"))
+        case ("positional_embedding_type", _): ("positional", value)
+        case ("attn_only", .string("true")), ("attn_only", .int(1)): ("d_mlp", .null)
+        case ("attn_only", _): (ignored, value)  // false: the MLP that d_mlp describes
+        case ("initializer_range", _): ("init_std", value)
+        default: nil
+        }
+    }
+
+    /// An alias that sets nothing (`attn_only: false`).
+    static let ignored = ""
+
+    static let aliasNames = ["normalization_type", "positional_embedding_type", "attn_only", "initializer_range"]
 
     /// Every key a config may set (`ConfigKey.all`).
     public static let knownKeys = ConfigKey.all.map(\.name)

@@ -18,10 +18,12 @@ public enum LogitsExport {
     }
 
     /// Runs the checkpoint on `[batch, pos]` integer tokens (`.npy`), writes `[batch, pos,
-    /// d_vocab]` float32 logits to `out` and returns the previous-token loss on those tokens.
-    public static func run(checkpoint path: String, tokens tokensPath: String, out: String) throws(Failure) -> Float {
+    /// d_vocab]` float32 logits to `out` and returns the previous-token loss on those tokens, with
+    /// what loading assumed (`Checkpoint.notes`), for the command to print.
+    public static func run(checkpoint path: String, options: CheckpointOptions = CheckpointOptions(), tokens tokensPath: String,
+                           out: String) throws(Failure) -> (loss: Float, notes: [String]) {
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.load(path) } catch { throw .checkpoint(error) }
+        do { checkpoint = try Checkpoint.load(path, options: options) } catch { throw .checkpoint(error) }
         let array: NDArray
         do { array = try NumpyFile.read(tokensPath) } catch { throw .file(error) }
         let c = checkpoint.model.config
@@ -43,6 +45,6 @@ public enum LogitsExport {
         let result = checkpoint.model.run(TokenBatch(batch: batch, length: length, tokens: tokens, targets: targets, lossMask: mask),
                                           cache: .none)
         do { try NumpyFile.write(result.logits, to: out) } catch { throw .file(error) }
-        return result.loss
+        return (result.loss, checkpoint.notes)
     }
 }

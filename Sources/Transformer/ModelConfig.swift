@@ -51,3 +51,23 @@ public struct ModelConfig: Equatable, Sendable {
         return Double(nLayers) * perLayer + 2 * d * Double(dVocab)
     }
 }
+
+extension ModelConfig {
+    /// Ceilings far above any small model Rederive is for, checked before a config's sizes are
+    /// used for anything (even a parameter list): a typo such as `n_ctx: 1e8` gets a sentence, not
+    /// an allocation of gigabytes. The memory a command needs is checked separately
+    /// (`MemoryBudget`), against the machine.
+    public static let ceilings: [(key: String, limit: Int)] = [
+        ("n_layers", 64), ("d_model", 16_384), ("n_heads", 1_024), ("d_head", 4_096),
+        ("d_mlp", 131_072), ("d_vocab", 1 << 20), ("n_ctx", 65_536),
+    ]
+
+    /// The first size over its ceiling or below 1, in words, or nil.
+    public var sizeProblem: String? {
+        let sizes = [nLayers, dModel, nHeads, dHead, dMLP ?? 1, dVocab, nCtx]
+        for ((key, limit), size) in zip(Self.ceilings, sizes) where !(1...limit).contains(size) {
+            return "\(key) is \(size); Rederive runs models with \(key) from 1 to \(limit)"
+        }
+        return nil
+    }
+}

@@ -29,9 +29,23 @@ public struct RunFolder: Sendable, Equatable {
         return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
-    /// Creates the folder and `checkpoints/`.
+    /// Creates the folder and `checkpoints/`, and marks the folder as a run (`OwnedFolder`).
     public func create() throws(CheckpointError) {
-        do { try AtomicFile.makeFolders(checkpointsPath) } catch { throw .file(.io(error)) }
+        do {
+            try AtomicFile.makeFolders(checkpointsPath)
+            if OwnedFolder.kind(of: path) == nil { try OwnedFolder.mark(path, as: .run) }
+        } catch { throw .file(.io(error)) }
+    }
+
+    /// Refuses a folder that training must not write into: a file, a folder Rederive made for
+    /// something else, or one holding other files and no run (training would overwrite a
+    /// `log.csv` of the user's). A run written before folders were marked is accepted.
+    public func requireTrainable() throws(AtomicFileError) {
+        let advice = "train writes checkpoints/, model.safetensors and log.csv there; choose a new or empty folder"
+        switch OwnedFolder.state(of: path) {
+        case .notOurs where holdsRun: return
+        default: try OwnedFolder.requireReplaceable(path, by: [.run], advice: advice)
+        }
     }
 
     /// Where `--overwrite` keeps the previous run until the new one has its first checkpoint.

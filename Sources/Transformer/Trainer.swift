@@ -54,6 +54,8 @@ public final class Trainer {
     /// read, e.g. one cut short by a kill. Temporary files of killed processes are removed.
     public func run(resume: Bool = false, overwrite: Bool = false) throws(TrainingError) -> Summary {
         ComputeThreads.count = threads
+        do { try MemoryBudget.requireTraining(config) } catch { throw .memory(error) }
+        do { try folder.requireTrainable() } catch { throw .refusedFolder(error) }
         do { try folder.create() } catch { throw .checkpoint(error) }
         folder.removeStaleTemporaries()
         let c = config, layout = ParameterLayout(config: c.model)
@@ -66,6 +68,8 @@ public final class Trainer {
         var start = 0
         var lastLoss = Float.nan
         var setAside = false
+        let onlyPreviousRun = folder.checkpointSteps.isEmpty && FileManager.default.fileExists(atPath: folder.previousRunPath)
+        if onlyPreviousRun && !overwrite { throw .onlyPreviousRun(folder: folder.path) }
         if resume {
             let point = try resumePoint(layout)
             parameters = point.checkpoint.model.parameters

@@ -84,6 +84,7 @@ public enum TransformerLensConfig {
         var config = ModelConfig(nLayers: layers, dModel: dModel, nHeads: nHeads, dHead: dHead, dMLP: dMLP, actFn: actFn,
                                  dVocab: dVocab, nCtx: try int("n_ctx", min: 2), normalization: normalization, positional: .learned)
         if let eps = (fields["eps"] as? NSNumber)?.floatValue, eps > 0 { config.eps = eps }
+        if let problem = config.sizeProblem { throw ConfigError(source: source, message: problem) }
         return config
     }
 }

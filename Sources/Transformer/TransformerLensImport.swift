@@ -9,10 +9,22 @@ public struct CheckpointOptions: Sendable {
     public var configFile: String?
     /// The task whose batches the model is evaluated on (a state dict does not say).
     public var task: TaskKind
+    /// What the tensor shapes cannot show, for a state dict without a config: the activation
+    /// function, and whether missing LayerNorm weights mean LNPre or no normalisation. Unset,
+    /// the inferred config assumes relu and none, and says so in `Checkpoint.notes`.
+    public var actFn: ModelConfig.ActivationFunction?
+    public var normalization: NormalizationType?
 
-    public init(configFile: String? = nil, task: TaskKind = .previousToken) {
-        self.configFile = configFile; self.task = task
+    /// TransformerLens's `normalization_type` values.
+    public enum NormalizationType: String, Sendable, CaseIterable { case LN, LNPre, none }
+
+    public init(configFile: String? = nil, task: TaskKind = .previousToken,
+                actFn: ModelConfig.ActivationFunction? = nil, normalization: NormalizationType? = nil) {
+        self.configFile = configFile; self.task = task; self.actFn = actFn; self.normalization = normalization
     }
+
+    /// The command-line flags that set the assumptions, for messages.
+    public static let actFnFlag = "--act-fn", normalizationFlag = "--normalization"
 }
 
 /// Turns a TransformerLens state dict into a `Checkpoint`. The parameter names are already
@@ -43,9 +55,13 @@ enum TransformerLensImport {
                 throw .badConfig(error)
             }
         } else {
-            model = try inferredConfig(contents, path: path)
-            notes.append("no --config and no config in the metadata; inferred from the tensor shapes: " + describe(model)
-                + (model.hasMLP ? " (act_fn cannot be seen in the weights: relu assumed; pass --config for gelu)" : ""))
+            model = try inferredConfig(contents, path: path, options: options)
+            notes.append("no --config and no config in the metadata; inferred from the tensor shapes: " + describe(model))
+            notes += assumptions(model, contents: contents, options: options)
+        }
+        if options.configFile != nil || contents.metadata["config"] != nil, options.actFn != nil || options.normalization != nil {
+            throw .unsupported(path: path, what: "\(CheckpointOptions.actFnFlag) or \(CheckpointOptions.normalizationFlag) was given, but its config "
+                               + "(\(options.configFile ?? "in the file's metadata")) already says", expected: "one or the other, not both")
         }
         if case .kBack(let k) = options.task, k >= model.nCtx {
             throw .unsupported(path: path, what: "task k_back:\(k)", expected: "k < n_ctx = \(model.nCtx)")
@@ -54,9 +70,11 @@ enum TransformerLensImport {
         if let positions = contents.arrays["pos_embed.W_pos"]?.tensor, positions.scalars.allSatisfy({ $0 == 0 }) {
             model.positional = .none
         }
-        var parameters = Parameters(zerosFor: model)
         // LNPre (TransformerLens's LayerNorm with the weights folded away) stores no ln tensors.
         let lnPre = model.hasLayerNorm && !contents.arrays.keys.contains(where: isLayerNormParameter)
+        try Checkpoint.requireTensors(of: ParameterLayout(config: model), in: contents, path: path,
+                                      skipping: { lnPre && isLayerNormParameter($0) })
+        var parameters = Parameters(zerosFor: model)
         for entry in parameters.layout.entries {
             let range = entry.offset..<entry.offset + entry.count
             if lnPre, isLayerNormParameter(entry.name) {
@@ -93,9 +111,23 @@ enum TransformerLensImport {
         name.hasPrefix("ln_final.") || name.contains(".ln1.") || name.contains(".ln2.")
     }
 
-    /// The config the tensors' shapes imply. The activation function cannot be seen (relu is
-    /// assumed), nor LNPre (it stores no weights; read as no normalisation).
-    static func inferredConfig(_ contents: SafetensorsFile, path: String) throws(CheckpointError) -> ModelConfig {
+    /// What an inferred config took for granted, each said once with the flag that overrides it.
+    static func assumptions(_ model: ModelConfig, contents: SafetensorsFile, options: CheckpointOptions) -> [String] {
+        var notes = [String]()
+        if model.hasMLP && options.actFn == nil {
+            notes.append("ASSUMED act_fn relu: the weights cannot show the activation function; if the model uses GELU, "
+                         + "pass \(CheckpointOptions.actFnFlag) gelu (or --config FILE.json)")
+        }
+        if contents.arrays["ln_final.w"] == nil && options.normalization == nil {
+            notes.append("ASSUMED no normalisation: the file has no LayerNorm weights, which is also how an LNPre model is saved; "
+                         + "if it is LNPre, pass \(CheckpointOptions.normalizationFlag) LNPre (or --config FILE.json)")
+        }
+        return notes
+    }
+
+    /// The config the tensors' shapes imply, with `options`' answers to what they cannot show:
+    /// the activation function (else relu) and LNPre versus none (else none).
+    static func inferredConfig(_ contents: SafetensorsFile, path: String, options: CheckpointOptions) throws(CheckpointError) -> ModelConfig {
         func shape(_ name: String, rank: Int, _ meaning: String) throws(CheckpointError) -> [Int] {
             guard let array = contents.arrays[name] else {
                 throw .unsupported(path: path, what: "no tensor '\(name)'", expected: "\(meaning) to infer the config from, or --config FILE.json")
@@ -111,12 +143,19 @@ enum TransformerLensImport {
         var layers = 0
         while contents.arrays["blocks.\(layers).attn.W_Q"] != nil { layers += 1 }
         let mlp = contents.arrays["blocks.0.mlp.W_in"] == nil ? nil : try shape("blocks.0.mlp.W_in", rank: 2, "[d_model, d_mlp]")
+        let hasWeights = contents.arrays["ln_final.w"] != nil
+        if hasWeights, let said = options.normalization, said != .LN {
+            throw .unsupported(path: path, what: "\(CheckpointOptions.normalizationFlag) \(said.rawValue) was given, but the file has LayerNorm weights",
+                               expected: "\(CheckpointOptions.normalizationFlag) LN, or none")
+        }
+        let normalization: ModelConfig.Normalization = hasWeights || options.normalization == .LNPre ? .layerNorm : .none
         let config = ModelConfig(nLayers: layers, dModel: embed[1], nHeads: query[0], dHead: query[2], dMLP: mlp?[1],
-                                 actFn: .relu, dVocab: embed[0], nCtx: positions[0],
-                                 normalization: contents.arrays["ln_final.w"] == nil ? .none : .layerNorm, positional: .learned)
+                                 actFn: options.actFn ?? .relu, dVocab: embed[0], nCtx: positions[0],
+                                 normalization: normalization, positional: .learned)
         guard (1...4).contains(layers), (1...16).contains(config.nHeads) else {
             throw .unsupported(path: path, what: "\(layers) layers of \(config.nHeads) heads", expected: "1-4 layers of 1-16 heads")
         }
+        if let problem = config.sizeProblem { throw .unsupported(path: path, what: "its shapes say " + problem, expected: "a smaller model") }
         return config
     }
 

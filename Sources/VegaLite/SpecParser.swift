@@ -1,9 +1,14 @@
+import SafeYAML
 import Yams
 
 /// Reads a spec's text, JSON or YAML, through Yams (JSON is YAML's flow style), so both forms
 /// work and a syntax error reports its line and column.
 enum SpecParser {
     static func parse(_ text: String) throws(VegaLiteError) -> JSON {
+        if let bomb = YAMLAliasGuard.problem(in: text) {
+            throw VegaLiteError(kind: .malformed, file: "", path: "",
+                                message: "line \(bomb.line), column \(bomb.column): \(bomb.message); \(bomb.hint)")
+        }
         let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: text)

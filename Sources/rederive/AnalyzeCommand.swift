@@ -15,8 +15,10 @@ struct Analyze: ParsableCommand {
 
     @Argument(help: "A run folder written by `rederive train`, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
     var source: String
-    @Option(help: "The output folder.")
+    @Option(help: "The output folder: new, empty, or one this command wrote before (replaced whole).")
     var out: String
+    @Flag(help: "Use --out even if it holds other files: they are kept aside as OUT.kept-N, never deleted.")
+    var force = false
     @OptionGroup var model: ModelSourceOptions
     @Option(help: "Threads. The outputs are byte-identical at any count.")
     var threads: Int = 2
@@ -27,7 +29,7 @@ struct Analyze: ParsableCommand {
         model.apply(to: &settings)
         let progress = Progress.automatic()
         do {
-            let summary = try RunAnalysis.run(source, into: out, settings: settings) { progress.message($0) }
+            let summary = try RunAnalysis.run(source, into: out, settings: settings, force: force) { progress.message($0) }
             progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, out))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

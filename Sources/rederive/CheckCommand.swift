@@ -22,9 +22,9 @@ struct Check: ParsableCommand {
     var rtol: Double = 1e-3
     @Option(help: "Absolute tolerance for .npy artifacts.")
     var atol: Double = 1e-5
-    @Option(help: "Where to write the report (default: <artifacts>/check-report).")
+    @Option(help: "Where to write the report (default: <artifacts>/check-report): a new or empty folder, or one check wrote.")
     var report: String?
-    @Option(help: "Regenerate here and keep it (default: a temporary folder, removed).")
+    @Option(help: "Regenerate here and keep it (default: a temporary folder, removed): a new or empty folder, or one check made, apart from the project and its inputs.")
     var scratch: String?
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once.")
     var jobs: Int = 1

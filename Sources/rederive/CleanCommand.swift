@@ -4,8 +4,12 @@ import Pipeline
 /// `rederive clean [PIPELINE] [TARGETS...]`: remove intermediate outputs.
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove a pipeline's outputs in the artifacts folder, its logs and caches.",
-        discussion: "The lock file stays, so the next make rebuilds exactly what was removed. Committed outputs (Figures/) stay unless --committed."
+        abstract: "Remove what the pipeline's recorded builds wrote in the artifacts folder, its stage logs and caches.",
+        discussion: """
+            Only outputs the lock records as built, still holding what that build wrote, are removed; \
+            others are kept and named. The lock file stays, so the next make rebuilds exactly what \
+            was removed. Committed outputs (Figures/) stay unless --committed.
+            """
     )
 
     @Argument(help: "[PIPELINE] [TARGETS...]")

@@ -13,10 +13,12 @@ struct Logits: ParsableCommand {
     var tokens: String
     @Option(help: "Where to write the float32 logits [batch, pos, d_vocab] (.npy).")
     var out: String
+    @OptionGroup var stateDict: StateDictOptions
 
     func run() throws {
         do {
-            let loss = try LogitsExport.run(checkpoint: checkpoint, tokens: tokens, out: out)
+            let (loss, notes) = try LogitsExport.run(checkpoint: checkpoint, options: stateDict.checkpointOptions(), tokens: tokens, out: out)
+            for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             print("{\"loss\": \(loss)}")
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -15,7 +15,20 @@ struct Rederive: AsyncParsableCommand {
     )
 
     /// Chooses the matrix-product kernels (`REDERIVE_KERNELS`) before any command runs.
+    ///
+    /// Exit codes, the same for every subcommand: 0 success; 1 a failed check, stage or file;
+    /// 2 a usage error (an unknown subcommand or option, a bad value, no arguments), as Python's
+    /// argparse and most Unix tools use it.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty {
+            print(helpMessage())
+            Foundation.exit(ExitStatus.usage)
+        }
+        if let unknown = UnknownSubcommand.find(in: arguments) {
+            FileHandle.standardError.write(Data("Error: \(unknown)\n".utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
         do {
             if let note = try KernelPath.configure(environment: ProcessInfo.processInfo.environment) {
                 FileHandle.standardError.write(Data("rederive: note: \(note)\n".utf8))
@@ -27,7 +40,14 @@ struct Rederive: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitStatus.usage)
         }
     }
+}
+
+/// The exit statuses the tool documents (`Rederive.main`).
+enum ExitStatus {
+    static let usage: Int32 = 2
 }

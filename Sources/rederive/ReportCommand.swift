@@ -19,8 +19,10 @@ struct ReportCommand: ParsableCommand {
 
     @Argument(help: "A run folder, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
     var source: String
-    @Option(help: "The output folder.")
+    @Option(help: "The output folder: new, empty, or one this command wrote before (replaced whole).")
     var out: String
+    @Flag(help: "Use --out even if it holds other files: they are kept aside as OUT.kept-N, never deleted.")
+    var force = false
     @OptionGroup var model: ModelSourceOptions
     @Option(help: "Threads for the row-parallel loops.")
     var threads: Int = 2
@@ -31,7 +33,7 @@ struct ReportCommand: ParsableCommand {
         model.apply(to: &settings)
         let progress = Progress.automatic()
         do {
-            let findings = try ModelReport.write(source: source, out: out, settings: settings) { progress.message($0) }
+            let findings = try ModelReport.write(source: source, out: out, settings: settings, force: force) { progress.message($0) }
             progress.message("wrote \(out)/report.html and \(out)/report.pdf")
             print("What sticks:")
             for (index, finding) in findings.enumerated() { print("\(index + 1). \(finding.sentence)") }

@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
             unless --resume or --overwrite is given.
             """)
 
-    @Option(help: "The run's YAML config (keys as shared/reference/torch_model.py).")
+    @Option(help: "The run's YAML config: every key, its meaning and default are in docs/training-config.md.")
     var config: String
     @Option(help: "The run folder.")
     var out: String
@@ -37,13 +37,16 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var trainingConfig: TrainingConfig
-        do { trainingConfig = try ConfigLoader.load(yamlFile: config) } catch {
+        var (trainingConfig, given): (TrainingConfig, Set<String>)
+        do { (trainingConfig, given) = try ConfigLoader.loadNotingDefaults(yamlFile: config) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        if let steps { trainingConfig.steps = steps }
-        if let seed { trainingConfig.seed = seed }
+        if let steps { trainingConfig.steps = steps; given.insert("steps") }
+        if let seed { trainingConfig.seed = seed; given.insert("seed") }
+        let echo = ConfigEcho(trainingConfig, given: given, source: config)
+        for line in echo.info { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+        for line in echo.warnings { FileHandle.standardError.write(Data("warning: \(line)\n".utf8)) }
         InterruptFlag.install()
         let trainer = Trainer(config: trainingConfig, folder: out, threads: threads)
         trainer.recordsThroughput = !deterministicLog

@@ -278,10 +278,12 @@ final class CheckpointAnalysisTests: XCTestCase {
         try file.write(to: path)
         XCTAssertThrowsError(try RunAnalysis.run(path, into: scratch + "/out", settings: smallSettings)) { error in
             switch error as? AnalysisError {
-            case .notConverged?, .badInput?: break
+            case .notConverged?, .badInput?, .badCheckpoint?: break
             default: XCTFail("expected a typed analysis error, got \(error)")
             }
             XCTAssert("\(error)".contains("nan") || "\(error)".contains("inf"), "\(error)")
+            // The message names the checkpoint and the weight that overflows (issue #22).
+            XCTAssert("\(error)".hasPrefix(path) && "\(error)".contains("3e+38 in 'blocks.0.attn.W_Q'"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out"))
     }

@@ -213,7 +213,7 @@ final class MakeTests: XCTestCase {
         """
         let project = try TestProject(yaml)
         XCTAssertEqual(try project.make().ran, ["dir", "use"])
-        XCTAssertEqual(project.files(under: "artifacts/dir"), ["a.txt", "sub", "sub/b.txt"])
+        XCTAssertEqual(project.files(under: "artifacts/dir"), [".rederive-folder", "a.txt", "sub", "sub/b.txt"], "marked as Rederive's")
         try project.write("artifacts/dir/sub/b.txt", "edited\n")
         XCTAssertEqual(try project.make().ran, ["dir"]) // restored to identical bytes: use is cut off
         try project.write("artifacts/dir/extra.txt", "stray\n")
@@ -267,20 +267,20 @@ final class MakeTests: XCTestCase {
         let dead = ended.processIdentifier
         try project.write("artifacts/.rederive-tmp-\(dead).a.txt", "from a killed make\n")
         try project.write("artifacts/.rederive-tmp-\(dead).d/step-1", "from a killed make\n")
-        try project.write("artifacts/.d.previous-\(dead)/x", "set aside by a killed make\n")
+        try project.write("artifacts/.d.rederive-previous-\(dead)/x", "set aside by a killed make\n")
         try project.write("artifacts/.rederive-tmp-\(live.processIdentifier).a.txt", "another make, still running\n")
         try project.write("artifacts/.rederive-tmp.a.txt", "an older build's fixed name\n")
-        try project.write("Pipelines/.p.lock.tmp-\(dead)", "a lock file half-written by a killed make\n")
-        try project.write("artifacts/.rederive/.p.noop.tmp-\(dead)", "state half-written by a killed make\n")
+        try project.write("Pipelines/.p.lock.rederive-tmp-\(dead)", "a lock file half-written by a killed make\n")
+        try project.write("artifacts/.rederive/.p.noop.rederive-tmp-\(dead)", "state half-written by a killed make\n")
         XCTAssertEqual(try project.make().ran, ["a", "d"])
         XCTAssertEqual(project.files(under: "Pipelines").filter { $0.contains(".tmp-") }, [])
         XCTAssertEqual(project.files(under: "artifacts/.rederive").filter { $0.contains(".tmp-") }, [])
         XCTAssertEqual(project.read("artifacts/a.txt"), "a\n")
-        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
+        XCTAssertEqual(project.files(under: "artifacts").filter { ($0.contains("rederive-") || $0.contains("previous-")) && !$0.hasSuffix("/.rederive-folder") },
                        [".rederive-tmp-\(live.processIdentifier).a.txt"])
         // The folder replaced on a rerun is set aside under this make's name, then removed.
         XCTAssertEqual(try project.make(["d"], force: true).ran, ["d"])
-        XCTAssertEqual(project.files(under: "artifacts").filter { $0.contains("rederive-") || $0.contains("previous-") },
+        XCTAssertEqual(project.files(under: "artifacts").filter { ($0.contains("rederive-") || $0.contains("previous-")) && !$0.hasSuffix("/.rederive-folder") },
                        [".rederive-tmp-\(live.processIdentifier).a.txt"])
     }
 

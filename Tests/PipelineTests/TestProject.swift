@@ -7,9 +7,10 @@ final class TestProject {
     let root: String
     var registry = StageRegistry.standard
 
-    init(_ yaml: String, files: [String: String] = [:]) throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rederive-test-\(UUID().uuidString)").path
-        root = base
+    /// `root`: where the project goes (default a fresh temporary folder); the data-safety tests
+    /// put it inside a sandbox of their own, so that canaries can sit in its parent folder.
+    init(_ yaml: String, files: [String: String] = [:], root: String? = nil) throws {
+        self.root = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("rederive-test-\(UUID().uuidString)").path
         try write("Pipelines/p.yaml", yaml)
         for (path, text) in files { try write(path, text) }
     }

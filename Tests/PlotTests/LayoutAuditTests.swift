@@ -8,6 +8,25 @@ import XCTest
 final class LayoutAuditTests: XCTestCase {
     // MARK: - The audit finds problems
 
+    /// A colour scale covers every value it colours, and a row's one colour bar means the same
+    /// numbers in every panel of the row (issue #27: three composition panels under one bar).
+    func testAuditFindsColoursThatMislead() throws {
+        func heatmap(_ title: String, _ values: [Double], _ norm: ColorNorm, bar: Bool) -> Panel {
+            Panel(title: title, marks: [.heatmap(Matrix(rows: 1, columns: values.count, values: values), scale: ColorScale(.viridis, norm: norm))],
+                  colorbar: bar ? Colorbar(label: "score") : nil)
+        }
+        let misleading = Figure(size: .inches(9, 3), grid: [[heatmap("Q", [0, 0.21], .linear(min: 0), bar: false),
+                                                              heatmap("V", [0, 0.13], .linear(min: 0), bar: true)]])
+        XCTAssertEqual(try Renderer.layout(misleading).findings.map(\.description),
+                       ["panel (row 1, column 1) 'Q' is coloured on 0…0.21, but its row's only colour bar (panel (row 1, column 2) 'V') shows 0…0.13"])
+        let shared = Figure(size: .inches(9, 3), grid: [[heatmap("Q", [0, 0.21], .linear(min: 0, max: 0.21), bar: false),
+                                                          heatmap("V", [0, 0.13], .linear(min: 0, max: 0.21), bar: true)]])
+        XCTAssertEqual(try Renderer.layout(shared).findings, [])
+        let clipped = Figure(heatmap("K", [0, 0.27, 0.5], .linear(min: 0, max: 0.13), bar: true), size: .inches(4, 3))
+        XCTAssertEqual(try Renderer.layout(clipped).findings.map(\.description),
+                       ["panel (row 1, column 1) 'K' colours 2 value(s) outside its scale 0…0.13 (e.g. 0.5)"])
+    }
+
     func testAuditFindsOverlappingTexts() throws {
         var layout = try Renderer.layout(Figure(Panel(title: "Loss", xLabel: "step", marks: [.line(y: [1, 2, 3])])))
         XCTAssertEqual(layout.findings, [])

@@ -30,6 +30,22 @@ final class ReportTests: XCTestCase {
         if let written { try? FileManager.default.removeItem(atPath: written.folder) }
     }
 
+    /// No section's colours mislead: every colour scale covers what it colours, and a shared
+    /// colour bar spans its panels (the composition scores once shared a bar over three scales).
+    func testNoSectionsColoursMislead() throws {
+        var settings = AnalysisSettings()
+        settings.evalSequences = 64
+        settings.ablationSequences = 8
+        settings.checkpoint = CheckpointOptions(configFile: Self.fixture + "/config.json")
+        let data = try ReportData.gather(source: Self.fixture + "/model.safetensors",
+                                         analysisFolder: NSTemporaryDirectory() + "rederive-report-colours-\(UUID().uuidString)",
+                                         settings: settings, progress: { _ in })
+        for section in try data.sections() {
+            let colours = try Renderer.layout(section.figure).findings.filter { if case .colorScale = $0.kind { true } else { false } }
+            XCTAssertEqual(colours.map(\.description), [], section.title)
+        }
+    }
+
     func testFindingsAreFiveToTenRankedSentencesWithNumbers() throws {
         let (folder, findings) = try Self.report()
         XCTAssertTrue((5...10).contains(findings.count), "\(findings.count) findings")

@@ -208,6 +208,27 @@ final class ArrayFileTests: XCTestCase {
         }
     }
 
+    /// JSONSerialization keeps one of two tensors with the same name, and bridges `17792.0` to an
+    /// integer; the format allows neither, so neither is read.
+    func testSafetensorsHeaderNamesEachTensorOnceWithWholeNumbers() throws {
+        func file(_ header: String, dataBytes: Int) -> [UInt8] {
+            var length = UInt64(header.utf8.count).littleEndian
+            return withUnsafeBytes(of: &length) { Array($0) } + Array(header.utf8) + [UInt8](repeating: 0, count: dataBytes)
+        }
+        let tensor = { (offsets: String) in "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\(offsets)]}" }
+        let path = { (name: String) in self.scratch + "/" + name }
+        XCTAssertEqual(readError(file("{\"a\":\(tensor("0,4")),\"b\":\(tensor("4,8")),\"a\":\(tensor("8,12"))}", dataBytes: 12),
+                                 named: "twice.safetensors", safetensors: true),
+                       .badHeader(path: path("twice.safetensors"), reason: "the name 'a' appears twice"))
+        XCTAssertEqual(readError(file("{\"a\":\(tensor("0,4.0"))}", dataBytes: 4), named: "float.safetensors", safetensors: true),
+                       .badHeader(path: path("float.safetensors"), reason: "a shape or data offset is not a whole number (4.0); write integers"))
+        XCTAssertEqual(readError(file("{\"a\":\(tensor("0,4e0"))}", dataBytes: 4), named: "exp.safetensors", safetensors: true),
+                       .badHeader(path: path("exp.safetensors"), reason: "a shape or data offset is not a whole number (4e0); write integers"))
+        // Names and metadata may hold anything, escaped quotes and digits with dots included.
+        let fine = file("{\"__metadata__\":{\"v\":\"1.5 \\\"x\\\" 2e3\"},\"a.1e2\":\(tensor("0,4"))}", dataBytes: 4)
+        XCTAssertEqual(try SafetensorsFile.decode(fine, path: "fine.safetensors").metadata["v"], "1.5 \"x\" 2e3")
+    }
+
     /// Replaces the first occurrence of an ASCII string in a file's bytes (same length or not).
     private func replace(_ bytes: [UInt8], _ old: String, _ new: String) -> [UInt8] {
         let (o, n) = (Array(old.utf8), Array(new.utf8))

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Tensor
 import Transformer
@@ -97,5 +98,51 @@ final class ConfigTests: XCTestCase {
         var g1 = RandomGenerator(seed: 4), g2 = RandomGenerator(seed: 4)
         XCTAssertEqual(PreviousTokenTask().makeBatch(batch: 2, length: 5, vocabulary: 7, generator: &g1),
                        KBackTask(k: 1).makeBatch(batch: 2, length: 5, vocabulary: 7, generator: &g2))
+    }
+}
+
+/// The reference page lists every key (docs/training-config.md), and TransformerLens's names
+/// read as Rederive's.
+final class ConfigReferenceTests: XCTestCase {
+    func testTheReferencePageListsEveryKey() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/training-config.md")
+        let text = try String(contentsOf: page, encoding: .utf8)
+        for key in ConfigLoader.knownKeys { XCTAssertTrue(text.contains("| `\(key)` |"), "docs/training-config.md lacks \(key)") }
+    }
+
+    func testTransformerLensNamesAndMisspellings() throws {
+        let config = try ConfigLoader.load(yaml: "normalization_type: None\nattn_only: true\npositional_embedding_type: standard\n", source: "c.yaml")
+        XCTAssertEqual(config.model.normalization, .none)
+        XCTAssertNil(config.model.dMLP)
+        XCTAssertEqual(config.model.positional, .learned)
+        XCTAssertNotNil(try ConfigLoader.load(yaml: "attn_only: false\n", source: "c.yaml").model.dMLP)
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: "n_layrs: 1\n", source: "c.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("c.yaml:1: unknown key 'n_layrs'; did you mean 'n_layers'? known keys:"), "\(error)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: "act_fn: gelu_new\n", source: "c.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("'gelu_new' is an approximation Rederive does not run"), "\(error)")
+        }
+    }
+
+    /// A billion laughs in a training config is refused at the alias that crosses the limit,
+    /// at once, as in a pipeline file (`YAMLAliasGuard`).
+    func testAnAliasBombIsRefusedAtItsLine() throws {
+        var yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 { yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        let start = Date()
+        XCTAssertThrowsError(try ConfigLoader.load(yaml: yaml, source: "bomb.yaml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bomb.yaml:6: the YAML has aliases that expand to more than 1,000,000 nodes"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
+    func testTrainSaysWhichValuesAreDefaultsAndHowManyCheckpoints() throws {
+        let (config, given) = try ConfigLoader.loadNotingDefaults(yaml: "n_layers: 1\nsteps: 3000\ncheckpoint_every: 20\n", source: "c.yaml")
+        let echo = ConfigEcho(config, given: given, source: "c.yaml")
+        XCTAssertEqual(echo.info.first, "config c.yaml: n_layers 1, steps 3000, checkpoint_every 20")
+        XCTAssertTrue(echo.info.contains { $0.hasPrefix("this run writes 151 checkpoints") }, "\(echo.info)")
+        XCTAssertEqual(echo.warnings, ["c.yaml leaves out d_model, n_heads, d_mlp, d_vocab, n_ctx, batch; using the original study's "
+            + "d_model 64, n_heads 1, d_mlp 256, d_vocab 300, n_ctx 50, batch 256 (docs/training-config.md lists every key)"])
     }
 }

@@ -143,10 +143,30 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(run.checkpointSteps, [])
         XCTAssertEqual(bytes(run.previousRunPath + "/model.safetensors"), model)
         XCTAssertEqual(RunFolder(run.previousRunPath).checkpointSteps, [0, 4, 8, 12])
-        // As after a kill at this moment: a plain run still refuses, because the old run is there.
-        XCTAssertThrowsError(try train(folder)) { error in
-            XCTAssertEqual(error as? TrainingError, .existingRun(folder: folder, lastStep: 0))
+        // As after a kill at this moment: a plain run and --resume both refuse, and both name
+        // previous-run/ and how to restore it (the advice used to send one to the other).
+        for resume in [false, true] {
+            XCTAssertThrowsError(try train(folder, resume: resume)) { error in
+                XCTAssertEqual(error as? TrainingError, .onlyPreviousRun(folder: folder))
+                XCTAssertTrue("\(error)".contains("mv \(folder)/previous-run/* \(folder)/"), "\(error)")
+            }
         }
+        XCTAssertEqual(bytes(run.previousRunPath + "/model.safetensors"), model)
+    }
+
+    /// `train --out` onto a folder of the user's that holds no run is refused, and its files
+    /// (a log.csv among them, which training would overwrite) are untouched.
+    func testAFolderOfOtherFilesIsRefusedAndKept() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let log = Data("my own log\n".utf8)
+        FileManager.default.createFile(atPath: folder + "/log.csv", contents: log)
+        XCTAssertThrowsError(try train(folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder) holds files that Rederive did not make (log.csv); train writes checkpoints/, "
+                           + "model.safetensors and log.csv there; choose a new or empty folder.")
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/log.csv"), log)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["log.csv"])
     }
 
     /// `--resume` failed when the newest checkpoint was cut short; it now falls back to the one
@@ -165,7 +185,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(bytes(run.checkpointsPath + "/broken-step-000012.safetensors").count, newest.count / 2)
     }
 
-    /// Hidden `.tmp-PID` files of a killed writer stayed in the run folder; the next run removes them.
+    /// Hidden `.rederive-tmp-PID` files of a killed writer stayed in the run folder; the next run removes them.
     func testStaleTemporaryFilesOfKilledProcessesAreRemoved() throws {
         let folder = temporaryFolder()
         let run = RunFolder(folder)
@@ -174,9 +194,9 @@ final class TrainerTests: XCTestCase {
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        let stale = [run.checkpointsPath + "/.step-000004.safetensors.tmp-\(dead.processIdentifier)",
-                     folder + "/.log.csv.tmp-\(dead.processIdentifier)"]
-        let live = folder + "/.notes.txt.tmp-\(getpid())"
+        let stale = [run.checkpointsPath + "/.step-000004.safetensors.rederive-tmp-\(dead.processIdentifier)",
+                     folder + "/.log.csv.rederive-tmp-\(dead.processIdentifier)"]
+        let live = folder + "/.notes.txt.rederive-tmp-\(getpid())"
         for path in stale + [live] { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
         _ = try train(folder)
         for path in stale { XCTAssertFalse(FileManager.default.fileExists(atPath: path), path) }

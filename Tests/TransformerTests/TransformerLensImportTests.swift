@@ -66,7 +66,8 @@ final class TransformerLensImportTests: XCTestCase {
         expected.actFn = .relu
         XCTAssertEqual(checkpoint.config.model, expected)
         let note = try XCTUnwrap(checkpoint.notes.first { $0.contains("inferred") })
-        XCTAssertTrue(note.contains("n_layers 2, d_model 16, n_heads 4, d_head 4, d_mlp 32") && note.contains("relu assumed"), note)
+        XCTAssertTrue(note.contains("n_layers 2, d_model 16, n_heads 4, d_head 4, d_mlp 32"), note)
+        XCTAssertTrue(checkpoint.notes.contains { $0.hasPrefix("ASSUMED act_fn relu") && $0.contains("--act-fn gelu") }, "\(checkpoint.notes)")
     }
 
     func testAttentionOnlyWithoutNormalisation() throws {
