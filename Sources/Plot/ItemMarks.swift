@@ -95,6 +95,10 @@ extension CairoPainter {
 
     func drawSymbols(_ m: SymbolsMark, in p: PanelLayout) {
         let n = min(m.x.count, m.y.count, m.diameters.count, m.colors.count)
+        if m.filled && m.shapes.allSatisfy({ $0 == .circle || $0 == .none }) {
+            drawDots(m, count: n, in: p)
+            return
+        }
         cairo_set_line_width(cr, m.strokeWidth)
         for i in 0..<n {
             let x = p.px(m.x[i]), y = p.py(m.y[i])
@@ -104,5 +108,43 @@ extension CairoPainter {
             markerPath(shape == .none ? .circle : shape, x: x, y: y, size: m.diameters[i])
             if m.filled { cairo_fill(cr) } else { cairo_stroke(cr) }
         }
+    }
+
+    /// Filled circles one by one (translucent overlaps darken, as in Vega): stamped from
+    /// pre-rendered masks in raster output (as `drawScatter` does), and as zero-length round-capped
+    /// strokes in vector output, two coordinates per dot instead of four Bézier curves.
+    func drawDots(_ m: SymbolsMark, count n: Int, in p: PanelLayout) {
+        var stamps: [Double: DotStamp] = [:]
+        var current: Color? = nil
+        var width = -1.0
+        if target == .raster {
+            cairo_save(cr)
+            cairo_identity_matrix(cr)
+        } else {
+            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+        }
+        for i in 0..<n {
+            let x = p.px(m.x[i]), y = p.py(m.y[i]), d = m.diameters[i]
+            guard x.isFinite, y.isFinite, d > 0 else { continue }
+            let c = m.colors[i]
+            if c != current { setColor(c); current = c }
+            if target == .raster {
+                let device = d * pixelsPerPoint
+                if stamps[device] == nil { stamps[device] = DotStamp(diameter: device) }
+                if let stamp = stamps[device] {
+                    stamp.draw(on: cr, x: x * pixelsPerPoint, y: y * pixelsPerPoint)
+                    continue
+                }
+                cairo_new_path(cr)
+                cairo_arc(cr, x * pixelsPerPoint, y * pixelsPerPoint, device / 2, 0, 2 * .pi)
+                cairo_fill(cr)
+            } else {
+                if d != width { cairo_set_line_width(cr, d); width = d }
+                cairo_move_to(cr, x, y)
+                cairo_close_path(cr)
+                cairo_stroke(cr)
+            }
+        }
+        if target == .raster { cairo_restore(cr) } else { cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT) }
     }
 }

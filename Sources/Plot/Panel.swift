@@ -72,6 +72,8 @@ public struct Panel: Equatable, Sendable {
     public var gridLines: Bool?
     /// Whether to draw the axes box and ticks; off for panels that only hold text.
     public var frame: Bool
+    /// The x tick labels' angle (0, −π/4 or −π/2); nil lets the layout choose.
+    public var xTickAngle: Double? = nil
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, marks: [Mark] = [],
                 xScale: AxisScale = .linear, yScale: AxisScale = .linear,

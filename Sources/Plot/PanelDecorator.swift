@@ -55,7 +55,9 @@ struct PanelDecorator {
         let xAxis = AxisLayout(scale: panel.xScale, lower: p.xLower, upper: p.xUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
         let yAxis = AxisLayout(scale: panel.yScale, lower: p.yLower, upper: p.yUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
         if p.showXTickLabels {
-            let fit = TickLabelFitter.x(xTicks, positions: { xAxis.fraction($0.value) * plotSize.width }, style: style, measurer: measurer)
+            let fit = panel.xTickAngle.map { angle in
+                TickLabelFitter.x(xTicks, angle: angle, positions: { xAxis.fraction($0.value) * plotSize.width }, style: style, measurer: measurer)
+            } ?? TickLabelFitter.x(xTicks, positions: { xAxis.fraction($0.value) * plotSize.width }, style: style, measurer: measurer)
             xTicks = fit.ticks
             xAngle = fit.angle
         }

@@ -45,6 +45,17 @@ enum TickLabelFitter {
         return TickLabelFit(ticks: thinnedUpright ?? Array(ticks.prefix(1)), angle: TickLabelFit.vertical)
     }
 
+    /// X tick labels at a requested angle (level, diagonal or vertical), thinned only if even
+    /// then they would collide.
+    static func x(_ ticks: [Tick], angle: Double, positions: (Tick) -> Double, style: Style, measurer: TextMeasuring) -> TickLabelFit {
+        let textStyle = TextStyle(size: style.tickLabelSize)
+        func fits(_ candidate: [Tick]) -> Bool {
+            clear(candidate, angle: angle, positions: positions, textStyle: textStyle, measurer: measurer)
+        }
+        if fits(ticks) { return TickLabelFit(ticks: ticks, angle: angle) }
+        return TickLabelFit(ticks: thinned(ticks, where: fits) ?? Array(ticks.prefix(1)), angle: angle)
+    }
+
     /// Y tick labels, thinned until neighbours keep a gap.
     static func y(_ ticks: [Tick], positions: (Tick) -> Double, style: Style, measurer: TextMeasuring) -> [Tick] {
         let textStyle = TextStyle(size: style.tickLabelSize)

@@ -9,6 +9,8 @@ struct AxisGuide {
     var title: String?
     var grid = false
     var hidden = true
+    /// `labelAngle` as Plot's angle (radians; only level, −45° and −90° are drawn).
+    var labelAngle: Double?
 
     static let keys: Set<String> = ["title", "format", "labelAngle", "orient", "grid", "tickCount", "values", "labels",
                                     "ticks", "domain", "labelOverlap", "labelFlush", "labelPadding", "titlePadding",
@@ -18,7 +20,7 @@ struct AxisGuide {
                                     "tickColor", "domainColor", "gridColor", "gridOpacity", "gridDash", "labelBound", "tickBand"]
 
     /// `toPlot` maps a Vega pixel along the axis to the panel's data coordinate.
-    static func make(_ scale: PositionScale, defs: [ChannelDef], length: Double, channel: String,
+    static func make(_ scale: PositionScale, defs: [ChannelDef], length: Double, channel: String, stackedNormalize: Bool = false,
                      toPlot: (Double) -> Double) throws(VegaLiteError) -> AxisGuide {
         var g = AxisGuide()
         let first = defs.first(where: { $0.hasField }) ?? defs[0]
@@ -33,9 +35,19 @@ struct AxisGuide {
             if axis["labelExpr"] != nil { throw .unsupported(path: axis.displayPath + "/labelExpr", "labelExpr is not supported") }
         }
         g.title = title(defs, axis: axis)
+        if let a = axis?["labelAngle"] {
+            // Vega turns labels clockwise by labelAngle degrees; Plot draws 0°, −45° and −90°.
+            guard let degrees = a.value.number, let angle = [0.0: 0.0, -45: -Double.pi / 4, 315: -Double.pi / 4,
+                                                              -90: -Double.pi / 2, 270: -Double.pi / 2][degrees] else {
+                throw .unsupported(path: a.displayPath, "labelAngle \(a.value.number.map(NumberText.js) ?? "…") is not supported (supported: 0, -45, -90)")
+            }
+            if channel == "y" && angle != 0 { throw .unsupported(path: a.displayPath, "rotated y axis labels are not supported") }
+            g.labelAngle = angle
+        }
         g.grid = axis?["grid"]?.value.bool ?? !scale.isDiscrete
         if axis?["labels"]?.value.bool == false { g.ticks = []; return g }
-        let format = axis?["format"]?.value.string ?? first.format
+        // Normalised stacks read as percentages (Vega-Lite's default format for them).
+        let format = axis?["format"]?.value.string ?? first.format ?? (stackedNormalize ? ".0%" : nil)
         if scale.isDiscrete {
             let half = scale.bandwidth / 2
             for c in scale.categories {

@@ -62,7 +62,7 @@ struct BinOptions: Equatable {
     /// base^e, exact for integer e (JS's Math.pow(10, 1) is exactly 10; a last-bit error in
     /// the step would shift every bin edge off the nice values).
     static func power(_ base: Double, _ e: Double) -> Double {
-        guard e == e.rounded(), abs(e) < 300 else { return ReproducibleMath.pow(base, e) }
+        guard e == e.rounded(), abs(e) < 300 else { return ReproducibleMath.pow(base, e) }   // Int(e) is safe below
         return e >= 0 ? ReproducibleMath.power(base, Int(e)) : 1 / ReproducibleMath.power(base, -Int(e))
     }
 

@@ -110,6 +110,14 @@ struct ChannelDef {
         def.datum = node["datum"]?.value
         def.stack = node["stack"]?.value
         def.header = node["header"]
+        if let l = node["legend"], l.value.object != nil {
+            try l.allowOnly(["title", "format", "orient", "labelLimit", "symbolType", "direction", "labelFontSize", "titleFontSize",
+                             "symbolSize", "titleLimit", "offset", "padding", "labelColor", "titleColor", "gradientLength",
+                             "symbolStrokeWidth", "columns", "tickCount", "type", "clipHeight", "labelOverlap"], what: "legend")
+            if let o = l["orient"]?.value.string, o != "right" {
+                throw .unsupported(path: l.displayPath + "/orient", "legend orient '\(o)' is not supported (Rederive puts legends right of the plot)")
+            }
+        }
         def.columns = node["columns"]?.value.number
         if def.aggregate == "count" && field == nil { def.field = nil }
         if let t = node["type"] {

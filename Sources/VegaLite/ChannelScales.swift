@@ -29,6 +29,7 @@ struct ColorEncoding {
         let defs = units.compactMap(\.colorChannel)
         guard let def = defs.first else { return nil }
         let scaleNode = def.scale
+        try checkScale(scaleNode, allowed: ["linear", "ordinal"], keys: ["type", "scheme", "domain", "range", "reverse", "zero", "nice"])
         let scheme = scaleNode?["scheme"]?.value.string ?? scaleNode?["scheme"]?["name"]?.value.string
         if let scheme, Schemes.palette(scheme) == nil, Schemes.colormap(scheme) == nil {
             throw .unsupported(path: scaleNode?["scheme"]?.displayPath ?? def.path, "colour scheme '\(scheme)' is not supported (supported: \(Schemes.supported))")
@@ -79,6 +80,15 @@ struct ColorEncoding {
         return ColorEncoding(kind: .continuous(scale, (lo, hi)), def: def)
     }
 
+    /// Only the scale types and properties Rederive draws; anything else is an error.
+    static func checkScale(_ node: Node?, allowed: Set<String>, keys: Set<String>) throws(VegaLiteError) {
+        guard let node else { return }
+        try node.allowOnly(keys, what: "scale")
+        if let t = node["type"], let name = t.value.string, !allowed.contains(name) {
+            throw .unsupported(path: t.displayPath, "scale type '\(name)' is not supported here (supported: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
     /// Vega's "ordinal" range: the blues scheme.
     static func rampForOrdinal() -> Colormap { Schemes.colormap("blues") ?? Colormap.viridis }
 
@@ -109,6 +119,8 @@ struct PropertyEncoding {
     static func resolve(_ channel: String, _ units: [PreparedUnit], range: (Double, Double)) throws(VegaLiteError) -> PropertyEncoding? {
         let defs = units.compactMap { $0.channels[channel] }.filter { $0.hasField }
         guard let def = defs.first else { return nil }
+        try ColorEncoding.checkScale(def.scale, allowed: ["linear", "ordinal", "point"], keys: ["type", "domain", "zero", "range", "nice"])
+        if let r = def.scale?["range"] { throw .unsupported(path: r.displayPath, "a custom \(channel) range is not supported") }
         var e = PropertyEncoding(def: def, channel: channel, discrete: def.type.isDiscrete || channel == "shape" || channel == "strokeDash")
         e.range = range
         if e.discrete {
@@ -125,7 +137,7 @@ struct PropertyEncoding {
             for row in unit.table.rows { if let n = row[d.column]?.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) } }
         }
         if lo > hi { (lo, hi) = (0, 1) }
-        if channel == "size" && def.scale?["zero"]?.value.bool != false { lo = min(lo, 0) }   // Vega-Lite: size scales include zero
+        if channel == "size" && def.scale?["zero"]?.value.bool != false { lo = min(lo, 0); hi = max(hi, 0) }   // Vega-Lite: size scales include zero
         if let d = def.scale?["domain"]?.value.array?.compactMap(\.number), d.count == 2 { (lo, hi) = (d[0], d[1]) }
         e.domain = (lo, hi)
         return e

@@ -40,6 +40,18 @@ final class Composer {
     }
 
     func block(_ node: Node, _ inherited: Context) throws(VegaLiteError) -> Block {
+        var block = try viewBlock(node, inherited)
+        // A nested view's title is its panel's title (the top level's is the figure's).
+        if !node.path.isEmpty, let t = node["title"] {
+            guard block.grid.count == 1, block.grid[0].count == 1 else {
+                throw .unsupported(path: t.displayPath, "a title on a composed nested view is not supported")
+            }
+            block.grid[0][0].title = VegaLiteSpec.titleText(t.value).map(Markup.escape)
+        }
+        return block
+    }
+
+    func viewBlock(_ node: Node, _ inherited: Context) throws(VegaLiteError) -> Block {
         try node.allowOnly(Self.viewKeys, what: "view")
         for key in ["params", "selection", "projection", "datasets"] where node[key] != nil {
             throw .unsupported(path: node.path + "/" + key, "\(key) is not supported")
@@ -118,10 +130,10 @@ final class Composer {
         var grid: [[Panel]] = []
         if let wrapDef {
             let values = try DiscreteDomain.categories(units, channel: "facet")
-            let perRow = Int(columns ?? wrapDef.columns ?? Double(values.count))
+            let perRow = clampedInt(columns ?? wrapDef.columns ?? Double(values.count), limit: 10_000)
             var row: [Panel] = []
             for v in values {
-                row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: header(v, wrapDef)))
+                row.append(try PanelBuilder.panel(units, enc, filter: [("@facet", v)], title: try header(v, wrapDef)))
                 if row.count == max(1, perRow) { grid.append(row); row = [] }
             }
             if !row.isEmpty { grid.append(row) }
@@ -133,8 +145,11 @@ final class Composer {
                 for c in cols {
                     var filter: [(String, DataValue)] = []
                     var parts: [String] = []
-                    if let r, let rowDef { filter.append(("@row", r)); parts.append(header(r, rowDef)) }
-                    if let c, let colDef { filter.append(("@column", c)); if ri == 0 || rowDef != nil { parts.append(header(c, colDef)) } }
+                    if let r, let rowDef { filter.append(("@row", r)); if let h = try header(r, rowDef) { parts.append(h) } }
+                    if let c, let colDef {
+                        filter.append(("@column", c))
+                        if ri == 0 || rowDef != nil, let h = try header(c, colDef) { parts.append(h) }
+                    }
                     line.append(try PanelBuilder.panel(units, enc, filter: filter, title: parts.isEmpty ? nil : parts.joined(separator: " · ")))
                 }
                 grid.append(line)
@@ -146,27 +161,43 @@ final class Composer {
             grid[0][last].colorbar = legend.colorbar
         }
         let headers = [rowDef, colDef, wrapDef].compactMap { $0 }.compactMap { def -> String? in
+            if let h = def.header, case .null = h.value { return nil }
             if let t = def.header?["title"] { return t.value.string }
             return def.resolvedTitle
         }
         return Block(grid: grid, shared: true, cellWidth: enc.width, cellHeight: enc.height, headers: headers)
     }
 
-    /// Concatenated and repeated views that encode the same legend show it once (Vega-Lite
-    /// merges legends of the same field): later copies are removed.
+    /// Concatenated and repeated views that encode the same legend show it once, right of the
+    /// top row (Vega-Lite merges legends of the same field). Distinct legends stay put.
     static func dedupeLegends(_ grid: inout [[Panel]]) {
         var seen: [[String]] = []
-        for r in grid.indices {
-            for c in grid[r].indices {
-                let labels = grid[r][c].marks.filter(\.isLegendOnly).compactMap { $0.legendLabel }
+        var distinct: [Mark] = []
+        var duplicated = false
+        for row in grid {
+            for panel in row {
+                let legend = panel.marks.filter(\.isLegendOnly)
+                let labels = legend.compactMap { $0.legendLabel }
                 guard !labels.isEmpty else { continue }
-                if seen.contains(labels) { grid[r][c].marks.removeAll { $0.isLegendOnly } } else { seen.append(labels) }
+                if seen.contains(labels) { duplicated = true } else { seen.append(labels); distinct += legend }
             }
         }
+        guard duplicated, !grid.isEmpty, !grid[0].isEmpty else { return }
+        for r in grid.indices { for c in grid[r].indices { grid[r][c].marks.removeAll { $0.isLegendOnly } } }
+        grid[0][grid[0].count - 1].marks += distinct
     }
 
-    func header(_ v: DataValue, _ def: ChannelDef) -> String {
-        Markup.escape(AxisGuide.label(v, def: def, format: def.header?["format"]?.value.string ?? def.format))
+    /// A facet cell's header label; nil when `header: null` or `labels: false` hides it.
+    /// https://vega.github.io/vega-lite/docs/header.html
+    func header(_ v: DataValue, _ def: ChannelDef) throws(VegaLiteError) -> String? {
+        if let h = def.header {
+            if case .null = h.value { return nil }
+            try h.allowOnly(["title", "format", "labels", "labelAngle", "labelFontSize", "titleFontSize", "labelOrient",
+                             "titleOrient", "labelAlign", "titleAlign", "labelPadding", "titlePadding", "labelColor", "titleColor"],
+                            what: "header")
+            if h["labels"]?.value.bool == false { return nil }
+        }
+        return Markup.escape(AxisGuide.label(v, def: def, format: def.header?["format"]?.value.string ?? def.format))
     }
 
     /// The facet operator: `{"facet": {"row": …, "column": …} | fieldDef, "spec": …}`.
@@ -206,7 +237,7 @@ final class Composer {
         var grid: [[Panel]] = []
         var cell = (0.0, 0.0)
         if !wrap.isEmpty {
-            let perRow = max(1, Int(columns ?? Double(wrap.count)))
+            let perRow = max(1, clampedInt(columns ?? Double(wrap.count), limit: 10_000))
             var line: [Panel] = []
             for field in wrap {
                 var c = ctx
@@ -239,7 +270,7 @@ final class Composer {
         var grid: [[Panel]] = []
         var line: [Panel] = []
         var cell = (0.0, 0.0)
-        let perRow = max(1, Int(columns))
+        let perRow = max(1, clampedInt(columns, limit: 10_000))
         for child in children {
             var c = ctx
             c.width = nil; c.height = nil

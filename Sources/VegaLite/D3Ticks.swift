@@ -53,7 +53,7 @@ enum D3Ticks {
         let reverse = stop < start
         let (lo, hi) = reverse ? (stop, start) : (start, stop)
         let (i1, i2, inc) = spec(lo, hi, count)
-        guard i2 >= i1, inc.isFinite, inc != 0 else { return [] }
+        guard i2 >= i1, inc.isFinite, inc != 0, i2 - i1 < 100_000 else { return [] }
         let n = Int(i2 - i1 + 1)
         guard n > 0, n < 100_000 else { return [] }
         var out = (0..<n).map { i -> Double in inc < 0 ? (i1 + Double(i)) / -inc : (i1 + Double(i)) * inc }

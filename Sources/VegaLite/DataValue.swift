@@ -23,7 +23,9 @@ public enum DataValue: Equatable, Hashable, Sendable {
         case .number(let n): return n
         case .date(let d): return d
         case .bool(let b): return b ? 1 : 0
-        case .string(let s): return NumberParser.parse(s.trimmingSpaces)
+        case .string(let s):
+            guard let f = s.utf8.first, let l = s.utf8.last, f > 32, l > 32 else { return NumberParser.parse(s.trimmingSpaces) }
+            return NumberParser.parse(s)
         case .null: return nil
         }
     }

@@ -58,7 +58,9 @@ enum DateParser {
     }
 
     /// Days from civil (Howard Hinnant's algorithm), times a day in ms.
-    static func epochMilliseconds(year: Int, month: Int, day: Int) -> Double {
+    static func epochMilliseconds(year rawYear: Int, month rawMonth: Int, day rawDay: Int) -> Double {
+        // Out-of-range parts (from a spec's numbers) are clamped rather than overflowing.
+        let year = max(-300_000, min(300_000, rawYear)), month = max(1, min(12, rawMonth)), day = max(1, min(31, rawDay))
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -71,7 +73,7 @@ enum DateParser {
 
     /// (year, month 1-12, day, hours, minutes, seconds, ms) of a UTC time.
     static func components(_ ms: Double) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
-        let total = Int((ms).rounded(.down))
+        let total = clampedInt(ms.rounded(.down), limit: 8.64e15)
         var days = total >= 0 ? total / 86_400_000 : (total - 86_399_999) / 86_400_000
         let inDay = total - days * 86_400_000
         days += 719468

@@ -44,7 +44,7 @@ enum DelimitedReader {
         for r in records.dropFirst() {
             if r.count == 1 && r[0].isEmpty { continue }
             var row: [String: DataValue] = [:]
-            row.reserveCapacity(header.count)
+            row.reserveCapacity(header.count + 4)   // room for the encoding columns added later
             for (k, name) in header.enumerated() {
                 row[name] = k < r.count ? (r[k].isEmpty ? .null : .string(r[k])) : .null
             }

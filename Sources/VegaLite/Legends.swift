@@ -7,8 +7,10 @@ import Plot
 enum Legends {
     enum Swatch { case symbol, patch, line }
 
+    /// The legend's symbol follows the first layer that encodes the legend's channel.
     static func swatch(_ units: [PreparedUnit]) -> Swatch {
-        let kinds = units.map(\.mark.kind)
+        let encoding = units.filter { u in ["color", "fill", "stroke", "size", "shape", "opacity", "strokeDash"].contains { u.channels[$0]?.hasField == true } }
+        let kinds = (encoding.first ?? units.first).map { [$0.mark.kind] } ?? []
         if kinds.contains(where: { [.point, .circle, .square, .text].contains($0) }) { return .symbol }
         if kinds.contains(where: { [.line, .rule].contains($0) }) { return .line }
         return .patch

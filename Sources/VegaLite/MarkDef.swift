@@ -50,6 +50,14 @@ struct MarkDef {
         }
         var m = MarkDef(kind: kind, path: node.displayPath)
         guard node.value.object != nil else { return m }
+        for key in ["color", "fill", "stroke"] {
+            if let c = node[key], c.value.string == nil, c.value != .null {
+                throw .unsupported(path: c.displayPath, "only plain colours are supported for a mark's \(key) (gradients are not)")
+            }
+        }
+        if let invalid = node["invalid"]?.value.string, !["filter", "break-paths-show-path-domains", "break-paths-filter-domains"].contains(invalid) {
+            throw .unsupported(path: node.displayPath + "/invalid", "invalid '\(invalid)' is not supported (invalid values are filtered)")
+        }
         m.color = node["color"]?.value.string
         m.fill = node["fill"]?.value.string
         m.stroke = node["stroke"]?.value.string

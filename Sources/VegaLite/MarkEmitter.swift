@@ -17,6 +17,30 @@ struct MarkEmitter {
     let opacityColumn: String?
     let sizeColumn: String?
     let shapeColumn: String?
+    let xInfo: Position
+    let yInfo: Position
+
+    /// What `centre` needs of a positional channel, copied out of its definition once.
+    struct Position {
+        var constant: Double?
+        var column: String?
+        var column2: String?
+        var binned = false
+        var stacked = false
+    }
+
+    static func position(_ channel: String, _ unit: PreparedUnit, full: Double) -> Position {
+        var p = Position()
+        if let c = unit.channels[channel]?.value {
+            p.constant = c.number ?? (c.string == "width" || c.string == "height" ? full : nil)
+        }
+        guard let def = unit.channels[channel], def.hasField || def.datum != nil else { return p }
+        p.column = def.column
+        p.column2 = def.isBinned ? def.column2 : nil
+        p.binned = def.isBinned
+        p.stacked = unit.stack?.channel == channel
+        return p
+    }
 
     init(unit: PreparedUnit, enc: PanelEncodings, rows: [[String: DataValue]]) {
         self.unit = unit
@@ -35,6 +59,8 @@ struct MarkEmitter {
         opacityColumn = enc.opacity == nil ? nil : column("opacity")
         sizeColumn = enc.size == nil ? nil : column("size")
         shapeColumn = enc.shape == nil ? nil : column("shape")
+        xInfo = Self.position("x", unit, full: enc.width)
+        yInfo = Self.position("y", unit, full: enc.height)
     }
 
     var mark: MarkDef { unit.mark }
@@ -89,12 +115,13 @@ struct MarkEmitter {
         return mark.kind == .square ? .square : .circle
     }
 
-    /// The diameter Plot draws for a Vega symbol of this area and shape.
+    /// The diameter Plot draws for a Vega symbol of this `size`: Vega draws every shape
+    /// sqrt(size) wide (vega-scenegraph's symbols: a circle's radius is sqrt(size)/2).
     static func diameter(area: Double, shape: MarkerShape) -> Double {
         let a = max(0, area)
         switch shape {
         case .square: return a.squareRoot() / 0.9   // Plot's square is 0.9 of its size on a side
-        default: return 2 * (a / Double.pi).squareRoot()
+        default: return a.squareRoot()
         }
     }
 
@@ -103,21 +130,18 @@ struct MarkEmitter {
     /// Centre of a row on x or y: band centre, point, or continuous position; a constant
     /// `value` is a pixel; an absent channel is the view's middle.
     func centre(_ channel: String, _ row: [String: DataValue]) -> Double? {
-        let scale = channel == "x" ? x : y
-        let full = channel == "x" ? enc.width : enc.height
-        if let c = constant(channel) {
-            if let n = c.number { return n }
-            if c.string == "width" { return enc.width }
-            if c.string == "height" { return enc.height }
-        }
-        guard let def = unit.channels[channel], def.hasField || def.datum != nil else { return full / 2 }
-        if let st = unit.stack, st.channel == channel {
+        let isX = channel == "x"
+        let scale = isX ? x : y
+        let info = isX ? xInfo : yInfo
+        if let c = info.constant { return c }
+        guard let column = info.column else { return (isX ? enc.width : enc.height) / 2 }
+        if info.stacked {
             guard let a = row["@stack0"]?.number, let b = row["@stack1"]?.number, let scale else { return nil }
             return scale.map((a + b) / 2)
         }
-        guard let scale, let v = row[def.column], let p = scale.position(v) else { return nil }
+        guard let scale, let v = row[column], let p = scale.position(v) else { return nil }
         if scale.isDiscrete { return p + scale.bandwidth / 2 }
-        if def.isBinned, let c2 = def.column2, let e = row[c2]?.number { return (p + scale.map(e)) / 2 }
+        if info.binned, let c2 = info.column2, let e = row[c2]?.number { return (p + scale.map(e)) / 2 }
         return p
     }
 
@@ -140,9 +164,10 @@ struct MarkEmitter {
         if let second = unit.channels[channel + "2"], let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
         if let c2 = def.column2, let e = row[c2], let p2 = scale.position(e) {
             if mark.kind == .rect && def.isBinned { return (p + 0.5, p2 + 0.5) }   // as vl-convert draws binned rects
+            // Vega-Lite leaves binSpacing (1 px) between binned bars, at the bin's lower pixel edge.
             let spacing = def.isBinned ? (mark.binSpacing ?? 1) : 0
-            let (a, b) = p <= p2 ? (p + spacing, p2) : (p, p2 + spacing)
-            return (a, max(a, b))
+            let lo = min(p, p2), hi = max(p, p2)
+            return (min(lo + spacing, hi), hi)
         }
         let other = channel == "x" ? "y" : "x"
         let measure = unit.orientation == (channel == "y" ? .vertical : .horizontal) && unit.channels[other] != nil || unit.channels[other]?.hasField != true
@@ -237,7 +262,7 @@ struct MarkEmitter {
     }
 
     func dash(_ row: [String: DataValue]) -> Dash {
-        if let d = enc.dash, unit.channels["strokeDash"]?.hasField == true, let i = d.index(row[unit.channels["strokeDash"]!.column]) {
+        if let d = enc.dash, let def = unit.channels["strokeDash"], def.hasField, let i = d.index(row[def.column]) {
             return PropertyEncoding.dashes[i % PropertyEncoding.dashes.count]
         }
         if let pattern = mark.strokeDash, !pattern.isEmpty, pattern != [1, 0] { return .dashed }
@@ -254,7 +279,7 @@ struct MarkEmitter {
             }
             guard let first = group.first else { continue }
             let c = color(first).withAlpha(opacity(first))
-            let width = mark.strokeWidth ?? (enc.size != nil && unit.channels["size"]?.hasField == true ? (enc.size?.value(first[unit.channels["size"]!.column]) ?? 2) : 2)
+            let width = mark.strokeWidth ?? sizeColumn.flatMap { enc.size?.value(first[$0]) } ?? 2
             marks.append(.line(x: xs, y: ys, color: c, width: width, dash: dash(first)))
             if mark.point {
                 let d = Self.diameter(area: 30, shape: .circle)
@@ -332,7 +357,7 @@ struct MarkEmitter {
             let anchor: Anchor = mark.align == "left" ? .left : mark.align == "right" ? .right : .center
             let c = (constant("color")?.string).flatMap { try? CSSColor.parse($0, path: mark.path) }
                 ?? (enc.color != nil && unit.colorChannel != nil ? color(row) : (mark.color != nil ? baseColor : .black))
-            let size = constant("size")?.number ?? (enc.size != nil && unit.channels["size"]?.hasField == true ? enc.size?.value(row[unit.channels["size"]!.column]) : nil) ?? mark.fontSize ?? 11
+            let size = constant("size")?.number ?? sizeColumn.flatMap { enc.size?.value(row[$0]) } ?? mark.fontSize ?? 11
             marks.append(.text(Markup.escape(text), x: cx + mark.dx, y: enc.plotY(cy + mark.dy), anchor: anchor, color: c.withAlpha(opacity(row)), size: size))
         }
         return marks

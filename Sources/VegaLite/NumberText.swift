@@ -1,5 +1,12 @@
 /// Numbers as JavaScript's `String(number)` writes them, which is what Vega shows for a
 /// number used as a category or text: shortest round-trip digits, no ".0", exponent from 1e21.
+/// An Int from a double a spec or its data supplied: NaN is 0 and magnitudes are clamped, so a
+/// value like 1e300 never traps a conversion.
+func clampedInt(_ x: Double, limit: Double = 1e15) -> Int {
+    guard !x.isNaN else { return 0 }
+    return Int(max(-limit, min(limit, x)))
+}
+
 enum NumberText {
     static func js(_ x: Double) -> String {
         if x.isNaN { return "NaN" }

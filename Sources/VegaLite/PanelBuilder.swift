@@ -10,14 +10,20 @@ enum PanelBuilder {
             marks += try MarkEmitter(unit: unit, enc: enc, rows: rows).emit()
         }
         let p = enc.positions
-        let xAxis = try p.x.map { (s) throws(VegaLiteError) in try AxisGuide.make(s, defs: p.xDefs, length: p.width, channel: "x") { $0 } } ?? AxisGuide()
-        let yAxis = try p.y.map { (s) throws(VegaLiteError) in try AxisGuide.make(s, defs: p.yDefs, length: p.height, channel: "y") { enc.plotY($0) } } ?? AxisGuide()
+        func normalized(_ channel: String) -> Bool { units.contains { $0.stack?.channel == channel && $0.stack?.offset == "normalize" } }
+        let xAxis = try p.x.map { (s) throws(VegaLiteError) in
+            try AxisGuide.make(s, defs: p.xDefs, length: p.width, channel: "x", stackedNormalize: normalized("x")) { $0 }
+        } ?? AxisGuide()
+        let yAxis = try p.y.map { (s) throws(VegaLiteError) in
+            try AxisGuide.make(s, defs: p.yDefs, length: p.height, channel: "y", stackedNormalize: normalized("y")) { enc.plotY($0) }
+        } ?? AxisGuide()
         var panel = Panel(title: title, xLabel: xAxis.title.map(Markup.escape), yLabel: yAxis.title.map(Markup.escape), marks: marks,
                           xLimits: 0...max(1, p.width), yLimits: 0...max(1, p.height),
                           xTicks: xAxis.hidden ? .hidden : .fixed(xAxis.ticks), yTicks: yAxis.hidden ? .hidden : .fixed(yAxis.ticks),
                           legend: .outsideRight, aspectEqual: false, yInverted: false,
                           gridLines: xAxis.grid || yAxis.grid)
         panel.frame = true
+        panel.xTickAngle = xAxis.labelAngle
         return panel
     }
 }

@@ -19,7 +19,17 @@ struct PanelEncodings {
     static func resolve(_ units: [PreparedUnit], width: JSON?, height: JSON?, config: VegaConfig) throws(VegaLiteError) -> PanelEncodings {
         let positions = try PositionScales.resolve(units, width: width, height: height, config: config)
         let hasPoints = units.contains { [.point, .circle, .square].contains($0.mark.kind) }
-        let sizeRange: (Double, Double) = hasPoints ? (units.contains { $0.channels["size"]?.type.isDiscrete == true } ? (9, 361) : (0, 361))
+        // Vega-Lite's size range for symbols: minSize 4 to (0.95 × step)², the step being 20, or
+        // the smaller bin width in pixels when x and y are binned (compile/scale/range.ts).
+        var maxSize = 361.0
+        if let x = positions.x, let y = positions.y,
+           let bx = units.compactMap({ $0.channels["x"] }).first(where: { $0.bin != nil }), let by = units.compactMap({ $0.channels["y"] }).first(where: { $0.bin != nil }),
+           let sx = bx.binStep, let sy = by.binStep, let ex = bx.binExtent, let ey = by.binExtent {
+            _ = (x, y)
+            let step = min(positions.width / ((ex.1 - ex.0) / sx), positions.height / ((ey.1 - ey.0) / sy))
+            maxSize = (0.95 * step) * (0.95 * step)
+        }
+        let sizeRange: (Double, Double) = hasPoints ? (4, maxSize)
             : units.contains { $0.mark.kind == .text } ? (8, 40) : (1, 4)
         return PanelEncodings(
             positions: positions,

@@ -44,6 +44,10 @@ extension PreparedUnit {
             channels[name] = try ChannelDef.parse(name, node, repeatBinding: repeatBinding)
         }
         for (name, def) in facetFields { channels[name] = def }
+        // Shapes Rederive draws; an SVG path or another Vega shape must not become a circle.
+        for shape in [channels["shape"]?.value?.string, mark.shape].compactMap({ $0 }) where !PropertyEncoding.shapeNames.contains(shape) {
+            throw .unsupported(path: channels["shape"]?.path ?? mark.path, "shape '\(shape.prefix(40))' is not supported (supported: \(PropertyEncoding.shapeNames.joined(separator: ", ")))")
+        }
         var unit = PreparedUnit(mark: mark, channels: channels, table: input, source: input, path: path, stack: nil)
         try unit.checkFields()
         try unit.readColumns()
@@ -60,15 +64,15 @@ extension PreparedUnit {
                 throw .data(.unknownField, path: def.path + "/field",
                             "field '\(field)' is not in the data (columns: \(table.columnList))")
             }
-            guard def.type == .quantitative && def.aggregate != "count" else { continue }
-            for (r, row) in table.rows.enumerated() {
-                let v = row[field] ?? .null
-                if v.isNull { continue }
-                if case .string(let s) = v, NumberParser.parse(s.trimmingSpaces) == nil, s != "NaN" {
-                    throw .data(.badValue, path: def.path + "/field",
-                                "field '\(field)' is quantitative but row \(r + 1) holds '\(s)'")
-                }
-            }
+            // Non-aggregated quantitative fields are checked as they are read (readColumns).
+            guard def.type == .quantitative && def.aggregate != nil && def.aggregate != "count" else { continue }
+            for (r, row) in table.rows.enumerated() { try Self.checkNumber(row[field] ?? .null, field: field, row: r, def: def) }
+        }
+    }
+
+    static func checkNumber(_ v: DataValue, field: String, row r: Int, def: ChannelDef) throws(VegaLiteError) {
+        if case .string(let s) = v, !s.isEmpty, s != "NaN", NumberParser.parse(s.trimmingSpaces) == nil {
+            throw .data(.badValue, path: def.path + "/field", "field '\(field)' is quantitative but row \(r + 1) holds '\(s)'")
         }
     }
 
@@ -90,6 +94,7 @@ extension PreparedUnit {
             if let bin = def.bin {
                 let end = Self.endColumn(name)
                 let maxbins: Double = ["row", "column", "facet", "shape"].contains(name) ? 6 : 10
+                for (r, row) in table.rows.enumerated() { try Self.checkNumber(row[field] ?? .null, field: field, row: r, def: def) }
                 let numeric = Self.numeric(table, field)
                 let bins = Transforms.binColumn(&table, field: numeric, options: bin, start: col, end: end, maxbins: maxbins)
                 def.binStep = bins.step
@@ -100,7 +105,9 @@ extension PreparedUnit {
             }
             for r in table.rows.indices {
                 let v = table.rows[r][field] ?? .null
-                table.rows[r][col] = Self.typed(v, def)
+                let t = Self.typed(v, def)
+                if def.type == .quantitative, case .null = t, !v.isNull { try Self.checkNumber(v, field: field, row: r, def: def) }
+                table.rows[r][col] = t
             }
             if let unit = def.timeUnit {
                 let end = Self.endColumn(name)
@@ -149,11 +156,12 @@ extension PreparedUnit {
     /// Vega-Lite's default for invalid values: rows whose field on a continuous scale (x, y,
     /// colour, size, opacity) is null or NaN are not drawn. https://vega.github.io/vega-lite/docs/mark.html#invalid
     mutating func filterInvalid() {
-        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }.filter { $0.isContinuous && $0.hasField }
+        let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }
+            .filter { $0.isContinuous && $0.hasField }.map(\.column)
         guard !checked.isEmpty else { return }
         table.rows = table.rows.filter { row in
-            checked.allSatisfy { def in
-                let v = row[def.column] ?? .null
+            checked.allSatisfy { column in
+                let v = row[column] ?? .null
                 if v.isNull { return false }
                 if case .number(let n) = v { return n.isFinite }
                 return true

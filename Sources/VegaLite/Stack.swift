@@ -23,6 +23,7 @@ extension PreparedUnit {
             if let g = index[key] { groups[g].append(r) } else { index[key] = groups.count; groups.append([r]) }
         }
         let sortColumns = stackBy.map(\.column)
+        var centred: [(rows: [Int], total: Double)] = []
         for members in groups {
             let ordered = members.enumerated().sorted { a, b in
                 for c in sortColumns {
@@ -42,10 +43,19 @@ extension PreparedUnit {
                 else { spans.append((positive, positive + x)); positive += x }
             }
             if offset == "normalize", total > 0 { spans = spans.map { ($0.0 / total, $0.1 / total) } }
-            if offset == "center" { let shift = -positive / 2 + 0 * negative; spans = spans.map { ($0.0 + shift, $0.1 + shift) } }
+            if offset == "center" { centred.append((ordered, positive)) }
             for (k, r) in ordered.enumerated() {
                 table.rows[r]["@stack0"] = .number(spans[k].0)
                 table.rows[r]["@stack1"] = .number(spans[k].1)
+            }
+        }
+        // Vega's center offset: each stack starts at (max total - its total) / 2.
+        let most = centred.map(\.total).max() ?? 0
+        for (rows, total) in centred {
+            let shift = (most - total) / 2
+            for r in rows {
+                table.rows[r]["@stack0"] = .number((table.rows[r]["@stack0"]?.number ?? 0) + shift)
+                table.rows[r]["@stack1"] = .number((table.rows[r]["@stack1"]?.number ?? 0) + shift)
             }
         }
         stack = (channel, offset)

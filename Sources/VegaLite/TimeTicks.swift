@@ -25,7 +25,7 @@ enum TimeTicks {
             }
         } else {
             let step = max(1, D3Ticks.step(lo / year, hi / year, count: count).rounded())
-            chosen = ("year", Int(step))
+            chosen = ("year", clampedInt(step, limit: 1_000_000))
         }
         return enumerate(unit: chosen.0, step: chosen.1, lo: lo, hi: hi)
     }
@@ -80,7 +80,7 @@ enum TimeTicks {
         if c.minute != 0 { return format(t, "%I:%M") }
         if c.hour != 0 { return format(t, "%I %p") }
         if c.day != 1 {
-            let weekday = Int(((t / day).rounded(.down) + 4).truncatingRemainder(dividingBy: 7) + 7) % 7
+            let weekday = clampedInt(((t / day).rounded(.down) + 4).truncatingRemainder(dividingBy: 7) + 7) % 7
             return format(t, weekday == 0 ? "%b %d" : "%a %d")
         }
         if c.month != 1 { return format(t, "%B") }
@@ -90,7 +90,7 @@ enum TimeTicks {
     /// d3-time-format's common directives, in UTC and English.
     static func format(_ t: Double, _ pattern: String) -> String {
         let c = DateParser.components(t)
-        let weekday = Int(((t / day).rounded(.down) + 4).truncatingRemainder(dividingBy: 7) + 7) % 7
+        let weekday = clampedInt(((t / day).rounded(.down) + 4).truncatingRemainder(dividingBy: 7) + 7) % 7
         func pad(_ v: Int, _ n: Int = 2) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
         var out = ""
         var chars = pattern.makeIterator()

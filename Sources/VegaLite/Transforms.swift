@@ -7,8 +7,8 @@ enum Transforms {
         var table = input
         for t in list.elements {
             let keys = t.value.keys
-            if t["filter"] != nil {
-                let predicate = try Predicate.parse(t["filter"]!)
+            if let filter = t["filter"] {
+                let predicate = try Predicate.parse(filter)
                 table.rows = table.rows.filter { predicate.test($0) }
             } else if let calc = t["calculate"] {
                 let expr = try Expression.parse(try calc.string(), path: calc.displayPath)
@@ -132,10 +132,22 @@ indirect enum Predicate {
         let unit = try node["timeUnit"].map { (n) throws(VegaLiteError) in try TimeUnit.parse(n) }
         func num(_ v: DataValue) -> Double? { DateParser.value(v) ?? v.number }
         func constant(_ j: JSON) -> DataValue {
-            if let o = j.object, let y = o.first(where: { $0.key == "year" })?.value.number {
-                let m = Int(o.first(where: { $0.key == "month" })?.value.number ?? 1)
-                let d = Int(o.first(where: { $0.key == "date" })?.value.number ?? 1)
-                return .date(DateParser.epochMilliseconds(year: Int(y), month: m, day: d))
+            // With a single time unit, a number names that unit (2006 is the year 2006), as
+            // Vega-Lite reads predicate values. https://vega.github.io/vega-lite/docs/predicate.html
+            if let unit, unit.parts.count == 1, let n = j.number {
+                switch unit.parts[0] {
+                case "year": return .date(DateParser.epochMilliseconds(year: clampedInt(n, limit: 300_000), month: 1, day: 1))
+                case "month": return .date(DateParser.epochMilliseconds(year: 2012, month: clampedInt(n, limit: 12), day: 1))
+                case "quarter": return .date(DateParser.epochMilliseconds(year: 2012, month: (clampedInt(n, limit: 4) - 1) * 3 + 1, day: 1))
+                case "date": return .date(DateParser.epochMilliseconds(year: 2012, month: 1, day: clampedInt(n, limit: 31)))
+                default: break
+                }
+            }
+            if let o = j.object, o.contains(where: { $0.key == "year" || $0.key == "month" || $0.key == "date" }) {
+                let y = o.first(where: { $0.key == "year" })?.value.number ?? 2012
+                let m = clampedInt(o.first(where: { $0.key == "month" })?.value.number ?? 1, limit: 12)
+                let d = clampedInt(o.first(where: { $0.key == "date" })?.value.number ?? 1, limit: 31)
+                return .date(DateParser.epochMilliseconds(year: clampedInt(y, limit: 300_000), month: m, day: d))
             }
             return DataValue(j)
         }

@@ -24,6 +24,13 @@ struct VegaConfig: Sendable {
             c.continuousWidth = v["continuousWidth"]?.value.number ?? v["width"]?.value.number ?? c.continuousWidth
             c.continuousHeight = v["continuousHeight"]?.value.number ?? v["height"]?.value.number ?? c.continuousHeight
         }
+        if let mark = node["mark"] {
+            try mark.allowOnly(["color", "tooltip", "invalid", "opacity"], what: "config.mark")
+            if let invalid = mark["invalid"]?.value.string, !["filter", "break-paths-show-path-domains", "break-paths-filter-domains"].contains(invalid) {
+                throw .unsupported(path: mark.displayPath + "/invalid", "invalid '\(invalid)' is not supported (invalid values are filtered)")
+            }
+            if mark["opacity"] != nil { throw .unsupported(path: mark.displayPath + "/opacity", "config.mark.opacity is not supported") }
+        }
         if let color = node["mark"]?["color"]?.value.string { c.markColor = try CSSColor.parse(color, path: node.path + "/mark/color") }
         if let t = node["countTitle"]?.value.string { c.countTitle = t }
         return c

@@ -46,7 +46,7 @@ public struct VegaLiteSpec: Sendable {
             // else goes through Yams. Both report syntax errors by line and column.
             let root = path.lowercased().hasSuffix(".json") ? try JSONReader.parse(Array(text.utf8)) : try SpecParser.parse(text)
             guard root.object != nil else { throw VegaLiteError.spec(path: "/", "a spec must be an object") }
-            if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6") || schema.contains("/v4")) {
+            if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6")) {
                 throw VegaLiteError.unsupported(path: "/$schema", "only Vega-Lite v5 and v6 specs are supported ('\(schema)')")
             }
             let loader = DataLoader(baseFolder: folder)
@@ -63,7 +63,10 @@ public struct VegaLiteSpec: Sendable {
         guard let t else { return nil }
         if let s = t.string { return s }
         if let parts = t.array?.compactMap(\.string) { return parts.joined(separator: " ") }
-        if let text = t["text"] { return titleText(text) }
+        if let text = t["text"] {
+            // A subtitle is drawn as the title's second line.
+            return ([titleText(text)] + [t["subtitle"].flatMap { titleText($0) }]).compactMap { $0 }.joined(separator: "\n")
+        }
         return nil
     }
 
@@ -75,8 +78,14 @@ public struct VegaLiteSpec: Sendable {
             s.palette = Palette(Schemes.palette("tableau10") ?? [config.markColor])
             let columns = block.grid.map(\.count).max() ?? 1, rows = block.grid.count
             let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
-            let width = Double(columns) * (block.cellWidth + 75) + legendRoom + 10
-            let height = Double(rows) * (block.cellHeight + 60) + (title != nil ? 30 : 0) + 10
+            // Room for axes around each view: a view keeps about Vega's size (one point per Vega
+            // pixel at 72 dpi), and the layout fits the decorations around it.
+            // Facets share their axes (drawn once per row and column); concatenated views each
+            // have their own. Panel titles (facet headers) take a line per row.
+            let axisColumns = block.shared ? 1.0 : Double(columns), axisRows = block.shared ? 1.0 : Double(rows)
+            let titled = block.grid.contains { $0.contains { $0.title != nil } }
+            let width = Double(columns) * (block.cellWidth + 12) + axisColumns * 70 + legendRoom + 10
+            let height = Double(rows) * (block.cellHeight + 12 + (titled ? 20 : 0)) + axisRows * 78 + (title != nil ? 30 : 0) + 10
             let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
             var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
                                 suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Recipes
-import VegaLite
 
 /// `rederive figure`: draw one recipe (or all) from analysis folders, outside a pipeline.
 struct FigureCommand: ParsableCommand {
@@ -20,7 +19,7 @@ struct FigureCommand: ParsableCommand {
     var formats: String?
 
     func run() throws {
-        if SpecFigureWriter.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
+        if Self.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
         do {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {

@@ -2,7 +2,13 @@ import ArgumentParser
 import Foundation
 import VegaLite
 
+// Kept out of FigureCommand.swift on purpose: the study's figure stages are fingerprinted from
+// that file and what it imports (Sources/Stages/CodeSources.txt), and editing the Vega-Lite
+// translation must not rerun them.
 extension FigureCommand {
+    /// Whether the first argument names a Vega-Lite spec (.json, .yaml, .yml) rather than a recipe.
+    static func isSpec(_ argument: String) -> Bool { SpecFigureWriter.isSpec(argument) }
+
     /// `rederive figure SPEC.vl.json --out PREFIX`: a Vega-Lite spec, drawn outside a pipeline.
     func drawSpec(_ spec: String, prefix: String) throws {
         do {

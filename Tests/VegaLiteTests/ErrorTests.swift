@@ -83,6 +83,21 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(filtered.kind, .emptyData)
     }
 
+    /// Extreme numbers from a spec or its data draw or fail with a sentence; they never trap.
+    func testExtremeNumbersDoNotTrap() throws {
+        let specs = [
+            #"{"data": {"values": [{"t": 1e300, "v": 1}, {"t": 0, "v": 2}]}, "mark": "point", "encoding": {"x": {"field": "t", "type": "temporal"}, "y": {"field": "v", "type": "quantitative"}}}"#,
+            #"{"data": {"values": [{"t": "2001-01-01", "v": 1}]}, "transform": [{"filter": {"field": "t", "timeUnit": "year", "equal": 1e300}}], "mark": "point", "encoding": {"x": {"field": "v", "type": "quantitative"}}}"#,
+            #"{"data": {"values": [{"a": "x", "v": 1}]}, "mark": "point", "encoding": {"facet": {"field": "a", "columns": 1e300}, "x": {"field": "v", "type": "quantitative", "axis": {"tickCount": 1e12}}}}"#,
+            #"{"data": {"values": [{"v": 1e-300}, {"v": 1e300}]}, "mark": "bar", "encoding": {"x": {"field": "v", "bin": {"maxbins": 1e9}}, "y": {"aggregate": "count"}}}"#,
+        ]
+        for (i, spec) in specs.enumerated() {
+            let path = folder + "/extreme\(i).vl.json"
+            try spec.write(toFile: path, atomically: true, encoding: .utf8)
+            do { _ = try VegaLiteSpec.load(path: path).figure() } catch { XCTAssertFalse(error.description.isEmpty) }
+        }
+    }
+
     func testYAMLSpecDrawsLikeItsJSONTwin() throws {
         let json = #"{"data": {"url": "data/t.csv"}, "mark": "bar", "encoding": {"x": {"field": "b"}, "y": {"aggregate": "count"}}}"#
         let yaml = "data: {url: data/t.csv}\nmark: bar\nencoding:\n  x: {field: b}\n  y: {aggregate: count}\n"

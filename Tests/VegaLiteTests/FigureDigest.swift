@@ -55,7 +55,10 @@ struct FigureDigest {
                 if m.x.isEmpty, let label = m.label {
                     if label.hasPrefix("<b>") { v.legendTitles.append(plain(label)) } else { v.legendLabels.append(plain(label)) }
                 }
-                for i in m.x.indices { v.symbols.append((m.x[i] / w, 1 - m.y[i] / h, m.diameters[i])) }
+                for i in m.x.indices {
+                    let width = i < m.shapes.count && m.shapes[i] == .square ? 0.9 * m.diameters[i] : m.diameters[i]
+                    v.symbols.append((m.x[i] / w, 1 - m.y[i] / h, width))
+                }
             case .rects(let m):
                 if m.x0.isEmpty, let label = m.label { v.legendLabels.append(plain(label)) }
                 for i in m.x0.indices {

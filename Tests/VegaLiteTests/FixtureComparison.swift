@@ -67,6 +67,13 @@ struct FixtureComparison {
             if count("symbol") != view.symbols.count { out.append("view \(index): \(view.symbols.count) symbols, want \(count("symbol"))") }
             else if let miss = unmatched(items("symbol").map { [d($0, "x"), d($0, "y")] }, view.symbols.map { [$0.x, $0.y] }) {
                 out.append("view \(index): no symbol near \(miss)")
+            } else {
+                // Vega's size channel: a symbol sqrt(size) wide (Plot's square is 0.9 of its diameter).
+                let want = items("symbol").map { d($0, "size") }.filter(\.isFinite).sorted()
+                let have = view.symbols.map { $0.diameter * $0.diameter }.sorted()
+                if want.count == have.count, let k = want.indices.first(where: { abs(want[$0] - have[$0]) > 0.03 * want[$0] + 0.5 }) {
+                    out.append("view \(index): symbol size \(fmt(have[k])), want \(fmt(want[k]))")
+                }
             }
             if count("rect") != view.rects.count { out.append("view \(index): \(view.rects.count) rects, want \(count("rect"))") }
             else if let miss = unmatched(items("rect").map { [d($0, "x"), d($0, "y"), d($0, "w"), d($0, "h")] },

@@ -42,6 +42,49 @@ final class OutputTests: XCTestCase {
         XCTAssertTrue(b == bottom, "\(b) vs \(bottom)")
     }
 
+    /// Where a spec names its colours (here the viridis scheme), each cell takes the colour
+    /// vl-convert drew, within 2/255 per channel (Vega interpolates; Plot's table has 256 steps).
+    func testNamedSchemeColoursMatchTheReference() throws {
+        let figure = try VegaLiteSpec.load(path: fixtures.appendingPathComponent("npy/attention.vl.json").path).figure()
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixtures.appendingPathComponent("npy/expected/attention_csv.json").path))
+        let expected = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let items = (expected["marks"] as? [[String: Any]] ?? []).flatMap { $0["items"] as? [[String: Any]] ?? [] }
+        let rects = try XCTUnwrap(figure.grid[0][0].marks.compactMap { mark -> RectsMark? in
+            if case .rects(let m) = mark.kind, !m.x0.isEmpty { return m }
+            return nil
+        }.first)
+        let panel = figure.grid[0][0]
+        let w = panel.xLimits?.upperBound ?? 1, h = panel.yLimits?.upperBound ?? 1
+        XCTAssertEqual(items.count, rects.x0.count)
+        for item in items {
+            let x = (item["x"] as? NSNumber)?.doubleValue ?? -1, y = (item["y"] as? NSNumber)?.doubleValue ?? -1
+            let hex = try XCTUnwrap(item["color"] as? String)
+            let k = try XCTUnwrap(rects.x0.indices.first { abs(rects.x0[$0] / w - x) < 0.01 && abs(1 - rects.y1[$0] / h - y) < 0.01 })
+            let want = UInt32(hex.dropFirst(), radix: 16) ?? 0
+            let (r, g, b) = rects.fills[k].rgb8
+            XCTAssertLessThanOrEqual(abs(Int(r) - Int(want >> 16 & 0xff)), 2, hex)
+            XCTAssertLessThanOrEqual(abs(Int(g) - Int(want >> 8 & 0xff)), 2, hex)
+            XCTAssertLessThanOrEqual(abs(Int(b) - Int(want & 0xff)), 2, hex)
+        }
+    }
+
+    /// Binned bars along y (a horizontal histogram) have height: the bin's pixel edges come in
+    /// descending order on a y axis.
+    func testHorizontalHistogramBarsHaveHeight() throws {
+        let spec = #"{"data": {"values": [{"v": 1}, {"v": 2}, {"v": 2}, {"v": 7}]}, "mark": "bar", "encoding": {"y": {"bin": true, "field": "v"}, "x": {"aggregate": "count"}}}"#
+        let figure = try VegaLiteSpec.parse(spec, path: "h.vl.json").figure()
+        let rects = figure.grid[0][0].marks.compactMap { mark -> RectsMark? in
+            if case .rects(let m) = mark.kind, !m.x0.isEmpty { return m }
+            return nil
+        }
+        let bars = try XCTUnwrap(rects.first)
+        XCTAssertEqual(bars.x0.count, 3)
+        for i in bars.x0.indices {
+            XCTAssertGreaterThan(bars.y1[i] - bars.y0[i], 0)
+            XCTAssertGreaterThan(bars.x1[i] - bars.x0[i], 0)
+        }
+    }
+
     func testSpecWriterWritesEveryFormAndTheCaption() throws {
         let folder = NSTemporaryDirectory() + "vl-out-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
