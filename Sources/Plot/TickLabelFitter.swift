@@ -64,7 +64,21 @@ enum TickLabelFitter {
             return zip(placed, placed.dropFirst()).allSatisfy { a, b in b.0 - a.0 >= (a.1 + b.1) / 2 + gap * textStyle.size }
         }
         if fits(ticks) { return ticks }
+        if ticks.contains(where: { $0.label.isEmpty }) { return greedy(ticks, positions: positions, where: fits) }
         return thinned(ticks, where: fits) ?? Array(ticks.prefix(1))
+    }
+
+    /// Ticks of which only some are labelled (a log axis labels its small mantissas): every tick
+    /// stays, and the labels are kept by Vega's "greedy" rule, each one that clears the last
+    /// kept, from the lowest value up. Thinning by parity would drop a decade's label ("1").
+    static func greedy(_ ticks: [Tick], positions: (Tick) -> Double, where fits: ([Tick]) -> Bool) -> [Tick] {
+        var last: Tick?
+        return ticks.sorted { positions($0) < positions($1) }.map { tick in
+            guard !tick.label.isEmpty else { return tick }
+            if let kept = last, !fits([kept, tick]) { return Tick(tick.value, "") }
+            last = tick
+            return tick
+        }
     }
 
     /// Every k-th tick for the smallest k that `fits`, keeping at least two; nil if none does.
