@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
-        .executableTarget(name: "RederiveFuzz", dependencies: ["Tensor", "Transformer", "Analysis", "Pipeline"],
+        .executableTarget(name: "RederiveFuzz", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Pipeline", "VegaLite"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible", "CKernels"], resources: [.copy("Fixtures")]),

@@ -4,6 +4,7 @@ import Foundation
 import Pipeline
 import Tensor
 import Transformer
+import VegaLite
 
 /// One parser under fuzzing: it gets arbitrary bytes and must either accept them or throw its
 /// typed error. A crash, a hang or a leak is a finding.
@@ -22,9 +23,23 @@ enum FuzzTarget: String, CaseIterable {
     /// through `make --dry-run`, `status` and `clean`: nothing but Rederive's own files may
     /// change (`LayoutFuzz`).
     case layout
+    /// A Vega-Lite spec (JSON or YAML, data inline), parsed and translated to a figure.
+    case vegalite
+    /// A spec's data file, read as CSV and as `.npy` by a fixed spec over it.
+    case specdata
 
     func run(_ bytes: [UInt8]) {
         switch self {
+        case .vegalite:
+            guard let text = String(validating: bytes, as: UTF8.self),
+                  let spec = try? VegaLiteSpec.parse(text, path: "fuzz.vl.json", folder: Self.scratch) else { return }
+            _ = try? spec.figure()
+        case .specdata:
+            for (name, spec) in Self.dataSpecs {
+                guard (try? AtomicFile.write(bytes, to: Self.scratch + "/" + name)) != nil,
+                      let loaded = try? VegaLiteSpec.parse(spec, path: "fuzz.vl.json", folder: Self.scratch) else { continue }
+                _ = try? loaded.figure()
+            }
         case .pipeline:
             guard let text = String(validating: bytes, as: UTF8.self),
                   let file = try? PipelineFile.parse(yaml: text, path: "fuzz.yaml", registry: ParseOnlyRunner.studyKinds) else { return }
@@ -49,6 +64,12 @@ enum FuzzTarget: String, CaseIterable {
                 .write(to: Self.scratch + "/analysis")
         }
     }
+
+    /// Fixed specs over the fuzzed bytes as a data file: each reader, then the translation.
+    static let dataSpecs = [
+        ("fuzz.csv", #"{"data": {"url": "fuzz.csv"}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}, "y": {"field": "b", "type": "nominal"}}}"#),
+        ("fuzz.npy", #"{"data": {"url": "fuzz.npy"}, "mark": "rect", "encoding": {"x": {"field": "i1", "type": "ordinal"}, "y": {"field": "i0", "type": "ordinal"}, "color": {"field": "value", "type": "quantitative"}}}"#),
+    ]
 
     /// Small analysis settings: the same code paths, less arithmetic.
     static let settings: AnalysisSettings = {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every target of Fuzz/ (pipeline file, training config, safetensors, .npy, checkpoint
-# through analysis, and a pipeline in a folder layout through make --dry-run, status and clean,
-# which must change nothing but Rederive's own files) with libFuzzer for a fixed budget each, starting from the committed seed
+# through analysis, a pipeline in a folder layout through make --dry-run, status and clean,
+# which must change nothing but Rederive's own files, a Vega-Lite spec through its translation,
+# and a spec's CSV or .npy data) with libFuzzer for a fixed budget each, starting from the committed seed
 # corpus in Fuzz/Corpus/TARGET/. A crash, an input that runs over 10 s, a leak or more than
 # 2 GB of memory fails the script; the input that did it is kept in .build/fuzz/findings/, and
 # `RederiveFuzz TARGET FILE` (an ordinary build) replays it.
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-12}
 [ $# -gt 0 ] && shift
-targets=("${@:-pipeline config safetensors npy checkpoint layout}")
+targets=("${@:-pipeline config safetensors npy checkpoint layout vegalite specdata}")
 targets=(${targets[*]})
 
 # Every module instrumented for coverage and AddressSanitizer (which finds leaks too); lld,

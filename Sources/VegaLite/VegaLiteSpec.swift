@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Plot
 
@@ -24,10 +25,10 @@ public struct VegaLiteSpec: Sendable {
     let config: VegaConfig
 
     public static func load(path: String) throws(VegaLiteError) -> VegaLiteSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = try? AtomicFile.read(path) else {
             throw VegaLiteError(kind: .missingFile, file: path, path: "", message: "cannot read the spec")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw VegaLiteError(kind: .malformed, file: path, path: "", message: "the spec is not UTF-8 text")
         }
         let folder = (path as NSString).deletingLastPathComponent

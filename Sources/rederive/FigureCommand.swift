@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import Recipes
 
@@ -23,12 +24,22 @@ struct FigureCommand: ParsableCommand {
         do {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: out + "/" + each.name, warn: warn) }
+                // A folder of its own, built whole beside --out and swapped in: never a user's.
+                let staging = try OwnedFolder.begin(out, as: .figures, reading: analyses, force: false, note: warn)
+                do {
+                    for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
+                    try AtomicFile.commitFolder(staging, to: out, as: .figures)
+                } catch {
+                    AtomicFile.remove(staging)
+                    throw error
+                }
             } else {
                 print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn))
             }
         } catch let error as RecipeError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        } catch let error as AtomicFileError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
