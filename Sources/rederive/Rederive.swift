@@ -11,7 +11,8 @@ struct Rederive: AsyncParsableCommand {
         abstract: "Regenerate, make-style, every figure of a toy-transformer interpretability study.",
         version: "0.1.0",
         subcommands: [Train.self, Logits.self, Analyze.self, ReportCommand.self, FigureCommand.self,
-                      Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
+                      Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self,
+                      PatchCommand.self]
     )
 
     /// Chooses the matrix-product kernels (`REDERIVE_KERNELS`) before any command runs.
