@@ -55,7 +55,7 @@ extension ReportData {
         for sweep in PatchingSweep.allCases { if let a = try patchingArray(sweep) { arrays[sweep] = a } }
         for a in arrays.values { bound = max(bound, a.scalars.map { Double(abs($0)) }.filter(\.isFinite).max() ?? 0) }
         let scale = ColorScale(.blueWhiteRed, norm: .centered(at: 0, halfRange: normalized ? bound : nil))
-        let label = normalized ? "restored (0 corrupted, 1 clean)" : "logit difference"
+        let label = normalized ? "fraction restored" : "logit difference"
         let layers = (0..<model.nLayers).map { "L\($0)" }
         let tickPositions = Array(stride(from: 0, to: shown, by: shown > 20 ? 5 : 2))
         let ticks = TickSpec.at(tickPositions.map(Double.init), labels: tickPositions.map { String($0) })
@@ -77,11 +77,12 @@ extension ReportData {
             return Panel(title: title, xLabel: "head", yLabel: "layer",
                          marks: [.heatmap(Matrix(rows: model.nLayers, columns: model.nHeads, values: a.scalars), scale: scale,
                                           annotate: model.nHeads <= 8, decimals: 2, rowLabels: layers,
-                                          columnLabels: (0..<model.nHeads).map { "H\($0)" })])
+                                          columnLabels: (0..<model.nHeads).map { "H\($0)" })],
+                         aspectEqual: false)
         }
         var top = [byPosition(.residPre, "resid_pre"), byPosition(.attnOut, "attn_out"), byPosition(.mlpOut, "mlp_out")].compactMap { $0 }
-        var bottom = [byPosition(.attnHeadOutByPos, "head output by position"), perHead(.attnHeadOutAllPos, "head output, all positions"),
-                      perHead(.attnHeadPatternAllPos, "head pattern, all positions")].compactMap { $0 }
+        var bottom = [byPosition(.attnHeadOutByPos, "head output by position"), perHead(.attnHeadOutAllPos, "head output (all positions)"),
+                      perHead(.attnHeadPatternAllPos, "head pattern (all positions)")].compactMap { $0 }
         top[top.count - 1].colorbar = Colorbar(label: label)
         bottom[bottom.count - 1].colorbar = Colorbar(label: label)
         let rowHeight = max(2.4, 0.35 * Double(max(model.nLayers, headNames.count)) + 1.4)
@@ -101,6 +102,8 @@ extension ReportData {
         let loss = try array("logit_lens.loss.npy"), accuracy = try array("logit_lens.accuracy.npy")   // [stream, pos]
         let streams = HookName.residualStreams(model).map(\.name)
         let labels = streams.map(Self.shortStream)
+        // Short labels under the curves, so that neighbours do not run together.
+        let ticks = labels.map { $0.replacingOccurrences(of: "resid_", with: "").replacingOccurrences(of: " ", with: "") }
         let (count, n) = (loss.shape[0], loss.shape[1])
         let heatmap = Panel(title: "loss by stream and position", xLabel: "position", yLabel: "residual stream",
                             marks: [.heatmap(Matrix(rows: count, columns: n, values: loss.scalars),
@@ -111,15 +114,16 @@ extension ReportData {
         let meanLoss = (0..<count).map { Self.finiteMean(loss, row: $0) }, meanAccuracy = (0..<count).map { Self.finiteMean(accuracy, row: $0) }
         let curve = Panel(title: "mean over positions", xLabel: "residual stream", yLabel: "top-1 accuracy",
                           marks: [.line(x: x, y: meanAccuracy, label: "accuracy", marker: .circle)],
-                          yLimits: 0...1.05, xTicks: .at(x, labels: labels), legend: .hidden)
+                          yLimits: 0...1.05, xTicks: .at(x, labels: ticks), legend: .hidden)
         let lossCurve = Panel(title: "mean over positions", xLabel: "residual stream", yLabel: "loss (nats)",
                               marks: [.line(x: x, y: meanLoss, label: "loss", marker: .circle),
                                       Mark.hline(summary.uniformLoss, color: .gray(0.5), width: 1, label: "uniform guess")],
-                              yLimits: 0...(max(summary.uniformLoss, meanLoss.filter(\.isFinite).max() ?? 1) * 1.08), xTicks: .at(x, labels: labels))
+                              yLimits: 0...(max(summary.uniformLoss, meanLoss.filter(\.isFinite).max() ?? 1) * 1.08), xTicks: .at(x, labels: ticks),
+                              legend: .hidden)
         let caption = zip(labels, zip(meanLoss, meanAccuracy)).map { "\($0): loss \(Self.loss($1.0)), accuracy \(Self.percent($1.1))" }
         return ReportSection(title: "Causal tests: the logit lens", explanation:
-            "Each residual stream read as if it were the last: through the final LayerNorm (with the scale the forward computed for the final stream, as TransformerLens's apply_ln_to_stack) and the unembedding, scored against the target at each position. The last stream is the model's own prediction.",
-            figure: Figure(size: .inches(13, max(3.4, 0.3 * Double(count) + 2)), dpi: 100, grid: [[heatmap, lossCurve, curve]]),
+            "Each residual stream read as if it were the last: through the final LayerNorm (with the scale the forward computed for the final stream, as TransformerLens's apply_ln_to_stack) and the unembedding, scored against the target at each position. The last stream is the model's own prediction; the dashed line is uniform guessing.",
+            figure: Figure(size: .inches(13, max(4.2, 0.3 * Double(count) + 2.4)), dpi: 100, grid: [[heatmap, lossCurve, curve]]),
             caption: caption.joined(separator: "; ") + ".")
     }
 

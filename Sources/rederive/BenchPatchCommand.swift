@@ -89,7 +89,7 @@ struct BenchPatch: ParsableCommand {
     private func transformerLens(_ folder: String, sweeps: [PatchingSweep]) throws -> [String: Double] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, folder, "--repeats", String(repeats), "--threads", String(threads)] + sweeps.map(\.rawValue)
+        process.arguments = [script, folder] + sweeps.map(\.rawValue) + ["--repeats", String(repeats), "--threads", String(threads)]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
