@@ -2,6 +2,31 @@ import Tensor
 import Transformer
 
 extension ActivationPatching {
+    /// Each block's logit differences (a patch and the sequences it runs on), per sequence, in
+    /// block order; the blocks run in parallel, each on one thread, in either engine.
+    func patchedDifferences(_ blocks: [(patch: Patch, sequences: [Int])], clean: [String: Tensor],
+                            corrupted: [String: Tensor], threads: Int) throws(AnalysisError) -> [[Float]] {
+        switch engine {
+        case .suffix:
+            let suffix = PatchedSuffix(config: config, weights: PackedWeights(model), clean: clean, corrupted: corrupted,
+                                       inputs: inputs, length: length)
+            return try ParallelJobs.map(blocks.count, threads: threads) { job, _ in
+                suffix.differences(blocks[job].patch, sequences: blocks[job].sequences)
+            }
+        case .wholeForward:
+            let forwards = pack(blocks.map { (layer: $0.patch.layer, size: $0.sequences.count) })
+            let runners = (0..<ParallelJobs.workers(for: forwards.count, threads: threads)).map { _ in
+                ForwardRunner(model: model, capacity: capacity, length: length)
+            }
+            let perForward = try ParallelJobs.map(forwards.count, threads: runners.count) { job, worker throws(AnalysisError) in
+                try patchedDifferences(forwards[job].map { blocks[$0] }, clean: clean, corrupted: corrupted, runner: runners[worker])
+            }
+            var out = [[Float]](repeating: [], count: blocks.count)
+            for (forward, results) in zip(forwards, perForward) { for (block, diffs) in zip(forward, results) { out[block] = diffs } }
+            return out
+        }
+    }
+
     /// One patched forward of several blocks (a patch and the sequences it runs on), all of one
     /// layer: the corrupted tokens of each block's sequences side by side, resumed at that layer
     /// from the corrupted residual stream, the hook copying each block's slice of the clean

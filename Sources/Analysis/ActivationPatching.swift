@@ -23,6 +23,17 @@ public struct ActivationPatching {
     public let length: Int
     /// Sequences per patched forward (whole blocks of a patch's sequences).
     public let capacity: Int
+    /// How each patch runs.
+    public var engine = Engine.suffix
+
+    public enum Engine: Sendable {
+        /// Only the rows a patch can change, from its layer on (`PatchedSuffix`): the fast path.
+        case suffix
+        /// The whole forward of every patched sequence through `ForwardRunner`, resumed at the
+        /// patched layer: the model's own forward, kept as the reference the fast path is
+        /// tested against.
+        case wholeForward
+    }
 
     /// `rowsPerForward` sets how many (sequence, position) rows a patched forward takes; a
     /// patch's sequences are never split, so a forward holds at least one whole batch.
@@ -57,31 +68,25 @@ public struct ActivationPatching {
         let runner = ForwardRunner(model: model, capacity: max(inputs.batch, 1), length: length)
         var patched = Set<String>()
         for sweep in sweeps { for l in 0..<c.nLayers { patched.insert(sweep.hook(l).name) } }
-        let entering = (1..<max(c.nLayers, 1)).map { HookName.residPost($0 - 1).name }
+        var kept = Set((1..<max(c.nLayers, 1)).map { HookName.residPost($0 - 1).name })
+        if engine == .suffix {
+            for l in 0..<c.nLayers { kept.formUnion([HookName.residPre(l).name, HookName.attention(l, "k").name, HookName.attention(l, "v").name]) }
+        }
         let clean = runner.run(batch(inputs.clean), cache: .names(patched))
-        let corrupted = runner.run(batch(inputs.corrupted), cache: .names(Set(entering)))
+        let corrupted = runner.run(batch(inputs.corrupted), cache: .names(kept))
         let cleanDiffs = differences(clean.logits, sequences: Array(0..<inputs.batch))
         let corruptedDiffs = differences(corrupted.logits, sequences: Array(0..<inputs.batch))
 
         let patches = sweeps.flatMap { $0.patches(layers: c.nLayers, length: inputs.length, heads: c.nHeads) }
         let blocks = patches.indices.map { i in (patch: i, sequences: affected(patches[i])) }.filter { !$0.sequences.isEmpty }
-        let forwards = pack(blocks.map { (layer: patches[$0.patch].layer, size: $0.sequences.count) })
-        let runners = (0..<ParallelJobs.workers(for: forwards.count, threads: threads)).map { _ in
-            ForwardRunner(model: model, capacity: capacity, length: length)
-        }
-        let perForward = try ParallelJobs.map(forwards.count, threads: runners.count) { job, worker throws(AnalysisError) in
-            let members = forwards[job].map { blocks[$0] }
-            return try patchedDifferences(members.map { (patches[$0.patch], $0.sequences) }, clean: clean.cache,
-                                          corrupted: corrupted.cache, runner: runners[worker])
-        }
+        let perBlock = try patchedDifferences(blocks.map { (patches[$0.patch], $0.sequences) }, clean: clean.cache,
+                                              corrupted: corrupted.cache, threads: threads)
         // Each patch's metric: its sequences' patched differences, the others' corrupted ones.
         var metrics = [Float](repeating: Self.mean(corruptedDiffs), count: patches.count)
-        for (forward, results) in zip(forwards, perForward) {
-            for (block, diffs) in zip(forward, results) {
-                var perSequence = corruptedDiffs
-                for (s, diff) in zip(blocks[block].sequences, diffs) { perSequence[s] = diff }
-                metrics[blocks[block].patch] = Self.mean(perSequence)
-            }
+        for (block, diffs) in zip(blocks, perBlock) {
+            var perSequence = corruptedDiffs
+            for (s, diff) in zip(block.sequences, diffs) { perSequence[s] = diff }
+            metrics[block.patch] = Self.mean(perSequence)
         }
         var results = [(PatchingSweep, Tensor)](), start = 0
         for sweep in sweeps {

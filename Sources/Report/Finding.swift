@@ -15,7 +15,8 @@ import Analysis
 /// - activation patching: the fraction of the logit difference that the strongest single patch
 ///   restores (a layer's attention or MLP output at one position, or one head); patching the
 ///   residual stream is left out, since patching the corrupted token's own stream restores
-///   everything and says nothing;
+///   everything and says nothing; only when the corruption moves the logit difference by at
+///   least 1;
 /// - the logit lens: half the top-1 accuracy of the earliest stream that predicts the target
 ///   (context);
 /// - composition: the strongest score between two heads;

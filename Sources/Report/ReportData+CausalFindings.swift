@@ -9,7 +9,9 @@ extension ReportData {
     /// first stream the logit lens reads the answer from.
     func causalFindings() throws(AnalysisError) -> [Finding] {
         var findings = [Finding]()
-        if let patching, patching.summary.normalized {
+        // Patching says something only where the corruption moved the answer: at least one
+        // logit (an e-fold change in its odds) towards the wrong token.
+        if let patching, patching.summary.normalized, patching.summary.cleanMetric - patching.summary.corruptedMetric >= 1 {
             if let top = try strongestPatch() {
                 let s = patching.summary
                 findings.append(Finding(

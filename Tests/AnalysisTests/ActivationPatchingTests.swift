@@ -92,13 +92,30 @@ final class ActivationPatchingTests: XCTestCase {
             XCTAssertEqual(FileManager.default.contents(atPath: folders[0] + "/" + file),
                            FileManager.default.contents(atPath: folders[1] + "/" + file), file)
         }
-        // Packing: one patch per forward gives the same bits as many.
-        let checkpoint = try Checkpoint.load(model(name), options: options(name))
-        let inputs = try PatchingInputs.read(clean: causal(name) + "/clean.npy", corrupted: causal(name) + "/corrupted.npy",
-                                             answers: causal(name) + "/answers.npy", model: checkpoint.config.model)
-        let wide = try ActivationPatching(model: checkpoint.model, inputs: inputs).run(PatchingSweep.allCases, threads: 2)
-        let narrow = try ActivationPatching(model: checkpoint.model, inputs: inputs, rowsPerForward: 1).run(PatchingSweep.allCases, threads: 1)
-        for (a, b) in zip(wide.sweeps, narrow.sweeps) { XCTAssertEqual(a.raw, b.raw, a.sweep.rawValue) }
+    }
+
+    /// The fast path (only the rows a patch can change) against the model's own forward of every
+    /// patched sequence; and the whole-forward path gives the same bits however its patches are
+    /// packed into forwards.
+    func testSuffixForwardAgreesWithTheWholeForward() throws {
+        for name in Self.models {
+            let checkpoint = try Checkpoint.load(model(name), options: options(name))
+            let inputs = try PatchingInputs.read(clean: causal(name) + "/clean.npy", corrupted: causal(name) + "/corrupted.npy",
+                                                 answers: causal(name) + "/answers.npy", model: checkpoint.config.model)
+            let sweeps = PatchingSweep.available(for: checkpoint.config.model)
+            let fast = try ActivationPatching(model: checkpoint.model, inputs: inputs).run(sweeps, threads: 2)
+            var whole = ActivationPatching(model: checkpoint.model, inputs: inputs)
+            whole.engine = .wholeForward
+            var narrow = ActivationPatching(model: checkpoint.model, inputs: inputs, rowsPerForward: 1)
+            narrow.engine = .wholeForward
+            let reference = try whole.run(sweeps, threads: 2), packed = try narrow.run(sweeps, threads: 1)
+            for ((a, b), c) in zip(zip(fast.sweeps, reference.sweeps), packed.sweeps) {
+                let error = relativeError(a.raw, b.raw)
+                print("suffix vs whole forward \(name) \(a.sweep.rawValue): \(error)")
+                XCTAssertLessThanOrEqual(error, 1e-5, "\(name) \(a.sweep.rawValue)")
+                XCTAssertEqual(b.raw, c.raw, "\(name) \(a.sweep.rawValue): packing changed the bits")
+            }
+        }
     }
 
     /// The previous-token corruption: only the token at p − 1 changes, and the answer asks for it.
