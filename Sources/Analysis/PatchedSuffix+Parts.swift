@@ -65,16 +65,21 @@ extension PatchedSuffix {
     /// sqrt(mean square + eps), then × w + b; sums in row order.
     func layerNorm(_ x: [Float], count: Int, w: [Float]?, b: [Float]?) -> [Float] {
         guard let w, let b else { return x }
-        let d = config.dModel
+        let d = config.dModel, eps = config.eps
         var out = x
-        for r in 0..<count {
-            var total: Float = 0
-            for j in 0..<d { total += x[r * d + j] }
-            let mean = total / Float(d)
-            var squares: Float = 0
-            for j in 0..<d { let v = x[r * d + j] - mean; squares += v * v }
-            let scale = (squares / Float(d) + config.eps).squareRoot()
-            for j in 0..<d { out[r * d + j] = (x[r * d + j] - mean) / scale * w[j] + b[j] }
+        x.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { out in
+                for r in 0..<count {
+                    let row = x.baseAddress! + r * d, o = out.baseAddress! + r * d
+                    var total: Float = 0
+                    for j in 0..<d { total += row[j] }
+                    let mean = total / Float(d)
+                    var squares: Float = 0
+                    for j in 0..<d { let v = row[j] - mean; squares += v * v }
+                    let scale = (squares / Float(d) + eps).squareRoot()
+                    for j in 0..<d { o[j] = (row[j] - mean) / scale * w[j] + b[j] }
+                }
+            }
         }
         return out
     }
@@ -96,11 +101,29 @@ extension PatchedSuffix {
         }
     }
 
-    /// The MLP's activation: ReLU, or GELU with the exact erf (TransformerLens's "gelu").
-    func activation(_ x: Float) -> Float {
-        switch config.actFn {
-        case .relu: max(x, 0)
-        case .gelu: 0.5 * x * (1 + Float(ReproducibleMath.erf(Double(x * 0.70710678118654752))))
+    /// The MLP's activation in place: ReLU, or GELU with the exact erf (TransformerLens's "gelu").
+    func activate(_ values: inout [Float]) {
+        let gelu = config.actFn == .gelu
+        values.withUnsafeMutableBufferPointer { v in
+            for i in v.indices {
+                let x = v[i]
+                v[i] = gelu ? 0.5 * x * (1 + Float(ReproducibleMath.erf(Double(x * 0.70710678118654752)))) : max(x, 0)
+            }
+        }
+    }
+
+    /// `out[i] = a[rows[i]] + b[i]`, rows of `width` (`out` may be `a` when rows are in order).
+    static func add(_ a: [Float], rows: [Int], _ b: [Float], width: Int, into out: inout [Float]) {
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                var result = [Float](repeating: 0, count: rows.count * width)
+                result.withUnsafeMutableBufferPointer { op in
+                    for (i, r) in rows.enumerated() {
+                        for j in 0..<width { op[i * width + j] = ap[r * width + j] + bp[i * width + j] }
+                    }
+                }
+                out = result
+            }
         }
     }
 

@@ -58,16 +58,16 @@ struct PatchedSuffix {
         product(z, m: m, k: a, w.wo, n: d, bias: w.bo, into: &out)
         if patch.hook == .attnOut(l) { apply(patch, to: &out, rows: kept) }
         var mid = [Float](repeating: 0, count: m * d)
-        for (i, r) in outRows.enumerated() { for j in 0..<d { mid[i * d + j] = x[r * d + j] + out[i * d + j] } }
+        Self.add(x, rows: outRows, out, width: d, into: &mid)
         guard let width = c.dMLP, let win = w.win, let wout = w.wout else { return (mid, kept) }
         let mlpIn = layerNorm(mid, count: m, w: w.ln2w, b: w.ln2b)
         var hidden = [Float](repeating: 0, count: m * width)
         product(mlpIn, m: m, k: d, win, n: width, bias: w.bin, into: &hidden)
-        for i in hidden.indices { hidden[i] = activation(hidden[i]) }
+        activate(&hidden)
         var mlpOut = [Float](repeating: 0, count: m * d)
         product(hidden, m: m, k: width, wout, n: d, bias: w.bout, into: &mlpOut)
         if patch.hook == .mlpOut(l) { apply(patch, to: &mlpOut, rows: kept) }
-        for i in mid.indices { mid[i] += mlpOut[i] }
+        Self.add(mid, rows: Array(0..<m), mlpOut, width: d, into: &mid)
         return (mid, kept)
     }
 
@@ -75,49 +75,71 @@ struct PatchedSuffix {
     /// keys and values before the job's first position, the job's own from there. Returns z,
     /// `[queries, n_heads × d_head]`.
     private func attention(_ l: Int, qkv: [Float], rows: [Row], queries: [Int], patch: Patch) -> [Float] {
-        let c = config, h = c.nHeads, e = c.dHead, a = c.attentionWidth, t = length
         let cachedK = corrupted[HookName.attention(l, "k").name]!.scalars, cachedV = corrupted[HookName.attention(l, "v").name]!.scalars
-        let pattern = patch.hook == .pattern(l) ? clean[HookName.pattern(l).name] : nil
+        let pattern = patch.hook == .pattern(l) ? clean[HookName.pattern(l).name]?.scalars : nil
         // A sequence's rows hold positions `first` to its answer, in order, from `base[s]`.
-        let first = patch.position ?? 0
         var base = [Int: Int]()
         for (i, r) in rows.enumerated() where base[r.sequence] == nil { base[r.sequence] = i }
-        let scale = 1 / Float(e).squareRoot()
-        var z = [Float](repeating: 0, count: queries.count * a)
-        var weightsRow = [Float](repeating: 0, count: t)
-        for (out, qi) in queries.enumerated() {
-            let row = rows[qi], s = row.sequence, own = base[s]! - first
-            for head in 0..<h {
-                // k and v at position p of sequence s: cached before the job's first position.
-                func key(_ p: Int, _ j: Int) -> Float {
-                    p < first ? cachedK[((s * t + p) * h + head) * e + j] : qkv[(own + p) * 3 * a + a + head * e + j]
-                }
-                func value(_ p: Int, _ j: Int) -> Float {
-                    p < first ? cachedV[((s * t + p) * h + head) * e + j] : qkv[(own + p) * 3 * a + 2 * a + head * e + j]
-                }
-                if let pattern, patch.head == head {
-                    let base = ((s * h + head) * t + row.position) * t
-                    for p in 0...row.position { weightsRow[p] = pattern.scalars[base + p] }
-                } else {
-                    let q = qi * 3 * a + head * e
-                    var largest = -Float.infinity
-                    for p in 0...row.position {
-                        var dot: Float = 0
-                        for j in 0..<e { dot += qkv[q + j] * key(p, j) }
-                        weightsRow[p] = dot * scale
-                        largest = max(largest, weightsRow[p])
+        var z = [Float](repeating: 0, count: queries.count * config.attentionWidth)
+        var weights = [Float](repeating: 0, count: length)
+        cachedK.withUnsafeBufferPointer { (ck: UnsafeBufferPointer<Float>) in
+            cachedV.withUnsafeBufferPointer { (cv: UnsafeBufferPointer<Float>) in
+                qkv.withUnsafeBufferPointer { (qp: UnsafeBufferPointer<Float>) in
+                    z.withUnsafeMutableBufferPointer { (zp: inout UnsafeMutableBufferPointer<Float>) in
+                        weights.withUnsafeMutableBufferPointer { (wp: inout UnsafeMutableBufferPointer<Float>) in
+                            let sources = KeysAndValues(cachedK: ck.baseAddress!, cachedV: cv.baseAddress!, qkv: qp.baseAddress!)
+                            for (out, qi) in queries.enumerated() {
+                                attend(rows[qi], query: qi, ownBase: base[rows[qi].sequence]!, sources, pattern: pattern, patch: patch,
+                                       layer: l, z: zp.baseAddress! + out * config.attentionWidth, scratch: wp.baseAddress!)
+                            }
+                        }
                     }
-                    var total: Float = 0
-                    for p in 0...row.position { weightsRow[p] = ReproducibleMath.exp(weightsRow[p] - largest); total += weightsRow[p] }
-                    for p in 0...row.position { weightsRow[p] /= total }
-                }
-                for j in 0..<e {
-                    var sum: Float = 0
-                    for p in 0...row.position { sum += weightsRow[p] * value(p, j) }
-                    z[out * a + head * e + j] = sum
                 }
             }
         }
         return z
+    }
+
+    /// Where one job's keys and values live: the corrupted cache (`[batch, pos, head, d_head]`)
+    /// and the job's own q|k|v rows.
+    private struct KeysAndValues {
+        var cachedK, cachedV, qkv: UnsafePointer<Float>
+    }
+
+    /// z of one query row, every head: each score one chain over d_head, z adding the positions
+    /// in order.
+    private func attend(_ row: Row, query qi: Int, ownBase: Int, _ sources: KeysAndValues, pattern: [Float]?, patch: Patch,
+                        layer l: Int, z: UnsafeMutablePointer<Float>, scratch w: UnsafeMutablePointer<Float>) {
+        let h = config.nHeads, e = config.dHead, a = config.attentionWidth, t = length, s = row.sequence
+        let first = patch.position ?? 0, scale = 1 / Float(e).squareRoot()
+        for head in 0..<h {
+            // The key (part 1) or value (part 2) of position p: cached before the job's first position.
+            func vector(_ p: Int, part: Int) -> UnsafePointer<Float> {
+                if p < first { return (part == 1 ? sources.cachedK : sources.cachedV) + ((s * t + p) * h + head) * e }
+                return sources.qkv + (ownBase + p - first) * 3 * a + part * a + head * e
+            }
+            if let pattern, patch.head == head {
+                let from = ((s * h + head) * t + row.position) * t
+                for p in 0...row.position { w[p] = pattern[from + p] }
+            } else {
+                let q = sources.qkv + qi * 3 * a + head * e
+                var largest = -Float.infinity
+                for p in 0...row.position {
+                    let k = vector(p, part: 1)
+                    var dot: Float = 0
+                    for j in 0..<e { dot += q[j] * k[j] }
+                    w[p] = dot * scale
+                    largest = max(largest, w[p])
+                }
+                var total: Float = 0
+                for p in 0...row.position { w[p] = ReproducibleMath.exp(w[p] - largest); total += w[p] }
+                for p in 0...row.position { w[p] /= total }
+            }
+            let out = z + head * e
+            for p in 0...row.position {
+                let v = vector(p, part: 2), weight = w[p]
+                for j in 0..<e { out[j] += weight * v[j] }
+            }
+        }
     }
 }
