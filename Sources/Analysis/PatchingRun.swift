@@ -37,6 +37,13 @@ public enum PatchingRun {
     @discardableResult
     public static func run(_ model: String, into folder: String, settings: Settings, force: Bool = false,
                            progress: (String) -> Void = { _ in }) throws(AnalysisError) -> PatchingSummary {
+        // A folder that would be refused is refused before the work (claiming without --force
+        // changes nothing); with --force it is set aside only once the results exist.
+        if !force {
+            do { try OwnedFolder.claim(folder, as: .patching, reading: settings.inputFiles(model: model), force: false) } catch {
+                throw .cannotWrite(path: error.path, reason: "\(error)")
+            }
+        }
         let checkpoint = try load(model, options: settings.checkpoint)
         checkpoint.notes.forEach(progress)
         let inputs = try makeInputs(settings.source, checkpoint: checkpoint)

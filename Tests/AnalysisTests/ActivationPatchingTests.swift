@@ -174,6 +174,25 @@ final class ActivationPatchingTests: XCTestCase {
         assertRefused(.files(clean: clean, corrupted: clean, answers: answers), ["patching", "over the limit of 10 KB"])
     }
 
+    /// A folder of the user's files is refused before any work, and left as it was; the
+    /// command's own earlier folder is replaced whole.
+    func testOutputFolderIsClaimed() throws {
+        let name = "attn_only", out = temporary("claim")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: out + "/notes.txt"))
+        let settings = PatchingRun.Settings(source: files(name), sweeps: [.attnOut], checkpoint: options(name))
+        XCTAssertThrowsError(try PatchingRun.run(model(name), into: out, settings: settings)) { error in
+            XCTAssertTrue("\(error)".contains("did not make (notes.txt)"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["notes.txt"])
+        try FileManager.default.removeItem(atPath: out + "/notes.txt")
+        try PatchingRun.run(model(name), into: out, settings: settings)
+        try PatchingRun.run(model(name), into: out, settings: .init(source: files(name), sweeps: [.residPre], checkpoint: options(name)))
+        let names = try FileManager.default.contentsOfDirectory(atPath: out).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertEqual(names, ["resid_pre.npy", "resid_pre_normalized.npy", "summary.json"])
+    }
+
     /// Clean and corrupted the same: the metrics are equal, so only the raw arrays are written,
     /// and the summary says why.
     func testEqualMetricsWriteRawArraysOnly() throws {

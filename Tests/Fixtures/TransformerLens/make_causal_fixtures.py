@@ -1,7 +1,9 @@
 """Makes the activation-patching and logit-lens fixtures that Rederive's tests compare against.
 
-Run after make_fixtures.py (whose trained models it reads), with transformer_lens 3.9.0,
-torch 2.x, numpy and safetensors 0.8.0 in a virtualenv outside the repo:
+Run after make_fixtures.py (whose trained models it reads), in a virtualenv outside the repo
+made with `python3 -m venv /work/tl-venv && /work/tl-venv/bin/pip install transformer_lens==3.9.0`
+(the committed outputs were made with transformer_lens 3.9.0, torch 2.15.0, numpy 2.4.6 and
+safetensors 0.8.0, Python 3.11, on CPU with one thread):
 
     /work/tl-venv/bin/python Tests/Fixtures/TransformerLens/make_causal_fixtures.py [MODEL ...]
 
