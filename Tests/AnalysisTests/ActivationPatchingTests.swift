@@ -73,24 +73,33 @@ final class ActivationPatchingTests: XCTestCase {
         }
     }
 
-    /// Every file byte for byte the same at 1 and 2 threads (and with a small forward, so that
-    /// the patches pack differently).
-    func testOutputsAreTheSameBytesAtAnyThreadCount() throws {
-        let name = "heads4_gelu"
-        var folders = [String]()
-        defer { folders.forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        for threads in [1, 2] {
-            let out = temporary("threads\(threads)")
-            folders.append(out)
-            try PatchingRun.run(model(name), into: out, settings: .init(source: .task(sequences: 7, seed: 5, position: nil),
-                                                                       checkpoint: options(name), threads: threads))
+    /// Every file byte for byte the same at 1 and 2 threads, on every kernel path this CPU has.
+    func testOutputsAreTheSameBytesAtAnyThreadCountAndKernelPath() throws {
+        let name = "heads4_gelu", saved = KernelPath.current
+        var folders = [(label: String, path: String)]()
+        defer {
+            folders.forEach { try? FileManager.default.removeItem(atPath: $0.path) }
+            try? KernelPath.select(saved)
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: folders[0]).sorted()
-        XCTAssertEqual(names, try FileManager.default.contentsOfDirectory(atPath: folders[1]).sorted())
+        for kernels in KernelPath.supported {
+            try KernelPath.select(kernels)
+            for threads in [1, 2] {
+                let out = temporary("\(kernels)-threads\(threads)")
+                folders.append(("\(kernels), \(threads) threads", out))
+                ComputeThreads.count = threads
+                try PatchingRun.run(model(name), into: out, settings: .init(source: .task(sequences: 7, seed: 5, position: nil),
+                                                                           checkpoint: options(name), threads: threads))
+            }
+        }
+        ComputeThreads.count = 2
+        let names = try FileManager.default.contentsOfDirectory(atPath: folders[0].path).sorted()
         XCTAssertTrue(names.contains("attn_head_out_by_pos_normalized.npy") && names.contains("clean.npy"), "\(names)")
-        for file in names {
-            XCTAssertEqual(FileManager.default.contents(atPath: folders[0] + "/" + file),
-                           FileManager.default.contents(atPath: folders[1] + "/" + file), file)
+        for other in folders.dropFirst() {
+            XCTAssertEqual(names, try FileManager.default.contentsOfDirectory(atPath: other.path).sorted(), other.label)
+            for file in names {
+                XCTAssertEqual(FileManager.default.contents(atPath: folders[0].path + "/" + file),
+                               FileManager.default.contents(atPath: other.path + "/" + file), "\(file): \(folders[0].label) vs \(other.label)")
+            }
         }
     }
 
