@@ -6,15 +6,17 @@ import Transformer
 /// one activation (a layer's output at a position, a head's output, a head's pattern) copied from
 /// the clean run, and measure the metric (`PatchingInputs`).
 ///
-/// What makes it fast, without changing a bit of any patched forward:
+/// What makes it fast:
 /// - the model is causal and the metric reads only each sequence's answer position, so the
 ///   forwards stop at the last answer position, a patch at position p runs only the sequences
 ///   whose answer is at p or later (the others keep their corrupted logit difference), and a
 ///   patch past every answer is the corrupted metric;
-/// - a patch changes nothing before its layer, so each forward resumes there from the
-///   corrupted run's residual stream (`ForwardRunner.run(resuming:)`, as the mean ablations do);
-/// - patches of one layer share a forward, each in its own rows, and forwards run in parallel,
-///   each on one thread. A row's bits depend only on its own sequence, so the results are the
+/// - a patch changes nothing before its layer, nor before its position: `PatchedSuffix` runs
+///   each patch from its layer on, on the positions from the patch to each answer only, with the
+///   corrupted run's keys and values for the positions before (about five times less work on
+///   the study's sweeps than the whole forward, which stays as `Engine.wholeForward`, resumed at
+///   the patched layer as the mean ablations are, to test the fast path against);
+/// - patches run in parallel, each on one thread with fixed-order sums, so the results are the
 ///   same at any thread count.
 public struct ActivationPatching {
     public let model: Model
