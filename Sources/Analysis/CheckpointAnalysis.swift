@@ -22,6 +22,10 @@ import Transformer
 ///     mlp{l}.firing_by_position.npy             [n_ctx, d_mlp] fraction > 0
 ///     ablation.attn0_by_position.npy            [n_ctx] loss with layer 0's attention
 ///                                               output mean-ablated at one position
+///     logit_lens.loss.npy                       [stream, n_ctx] loss of each residual stream
+///                                               read through ln_final (the forward's scale)
+///                                               and the unembedding (NaN: no target)
+///     logit_lens.accuracy.npy                   [stream, n_ctx] top-1 accuracy of the same
 ///
 /// Residual streams are `blocks.0.hook_resid_pre` (the embedding, plus W_pos if learned) and
 /// each layer's `hook_resid_mid` (with an MLP) and `hook_resid_post`.
@@ -122,6 +126,9 @@ public struct CheckpointAnalysis {
         let composition = try circuits.compositionScores()
         let dla = try logitAttribution(cache: run.activations)
         try output.write(.float32(dla.meanByPosition), "dla.npy")
+        let lens = try logitLens(residuals, cache: run.activations)
+        try output.write(.float32(lens.loss), "logit_lens.loss.npy")
+        try output.write(.float32(lens.accuracy), "logit_lens.accuracy.npy")
         let mlp = try neurons(run, output: output)
         let losses = try ablations.losses(of: evalBatch, means: run.means, streams: run.activations, runners: runners)
         let positionLosses = zip(ablations.blocks, losses).compactMap { block, loss -> Float? in
@@ -291,6 +298,13 @@ public struct CheckpointAnalysis {
             lnWeight: ln ? weights["ln_final.w"]! : Tensor(shape: [d], repeating: 1),
             lnBias: ln ? weights["ln_final.b"]! : Tensor(shape: [d]),
             centre: ln, unembed: weights["unembed.W_U"]!, unembedBias: weights["unembed.b_U"]!, targets: targets)
+    }
+
+    /// The logit lens on every residual stream (`streams` order), scored against the targets.
+    func logitLens(_ residuals: [Tensor], cache: [String: Tensor]) throws(AnalysisError) -> LogitLens {
+        let targets = (0..<(evalBatch.batch * evalBatch.length)).map { evalBatch.lossMask[$0] > 0 ? Int(evalBatch.targets[$0]) : -1 }
+        let scale: Tensor? = if config.hasLayerNorm { try activation(cache, HookName.finalScale.name) } else { nil }
+        return try LogitLens(streams: residuals, finalScale: scale, weights: model.parameters.tensors, targets: targets)
     }
 
     private func neurons(_ run: EvaluationForward, output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.MLPLayer] {

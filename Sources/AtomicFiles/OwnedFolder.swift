@@ -7,7 +7,7 @@ import Darwin
 /// What a folder Rederive made holds, written in its marker so that one command never replaces
 /// another's folder (`analyze --out RUN` must not replace the run it reads).
 public enum FolderKind: String, Sendable, CaseIterable {
-    case run, analysis, report, figures, slides
+    case run, analysis, report, figures, slides, patching
     case checkReport = "check-report"
     case checkScratch = "check-scratch"
     /// A pipeline stage's folder output, moved into place by `make`.

@@ -12,6 +12,13 @@ import Analysis
 /// - the largest mean ablation (the token embedding aside): the loss it adds, as a fraction of the
 ///   uniform-guess loss ln(d_vocab − 1);
 /// - direct logit attribution: the top component's share of all components' |attribution|;
+/// - activation patching: the fraction of the logit difference that the strongest single patch
+///   restores (a layer's attention or MLP output at one position, or one head); patching the
+///   residual stream is left out, since patching the corrupted token's own stream restores
+///   everything and says nothing; only when the corruption moves the logit difference by at
+///   least 1;
+/// - the logit lens: half the top-1 accuracy of the earliest stream that predicts the target
+///   (context);
 /// - composition: the strongest score between two heads;
 /// - a BOS position code (a/(a + i) fit): the BOS score times (1 − 10 × RMS error);
 /// - the loss against uniform guessing, the PCA of the per-position means, dead MLP neurons and

@@ -6,8 +6,10 @@ import Transformer
 
 /// `rederive report`: the standard toolkit on one model. Analyses a run folder, a Rederive
 /// checkpoint or a TransformerLens state dict into `DIR/analysis/` (the same files as
-/// `rederive analyze`), then writes `DIR/report.html` (self-contained), `DIR/report.pdf` (the
-/// same content, one page per section) and `DIR/findings.txt` (the ranked findings).
+/// `rederive analyze`) and patches it on its task's default corruption into `DIR/patching/` (the
+/// same files as `rederive patch`), then writes `DIR/report.html` (self-contained),
+/// `DIR/report.pdf` (the same content, one page per section) and `DIR/findings.txt` (the ranked
+/// findings).
 public enum ModelReport {
     /// Writes the report and returns its findings, ranked. The whole folder is built beside
     /// `out` and swapped in when complete, so a kill or a full disk leaves the old report or

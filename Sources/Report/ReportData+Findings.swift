@@ -14,6 +14,7 @@ extension ReportData {
         findings += probeFindings()
         findings += ablationFindings()
         findings += try attributionFindings()
+        findings += try causalFindings()
         if let best = summary.composition.max(by: { $0.score < $1.score }) {
             let mean = summary.composition.map(\.score).reduce(0, +) / Double(summary.composition.count)
             findings.append(Finding(

@@ -12,6 +12,7 @@ extension ReportData {
         sections.append(try attributionSection())
         if model.hasMLP { sections.append(try neuronSection()) }
         sections.append(ablationSection())
+        sections += try causalSections()
         if let training, training.count > 1 { sections.append(trainingSection(training)) }
         return sections
     }

@@ -16,6 +16,8 @@ public struct ReportData {
     public let training: [TrainingMetrics]?
     /// Lines loading printed (skipped buffers, an inferred config).
     public let notes: [String]
+    /// Activation patching on the task's default corruption (`rederive patch`), in its folder.
+    public var patching: (folder: String, summary: PatchingSummary)?
 
     /// The offset of the k-back score shown beside previous-token: the task's k, or 2 for the
     /// previous-token task (whose k = 1 is the previous-token score itself).
@@ -52,9 +54,12 @@ public struct ReportData {
             }
             training = rows
         }
-        return ReportData(analysisFolder: analysisFolder, summary: summary, model: checkpoint.config.model,
-                          task: checkpoint.config.task, lossByPosition: lossByPosition,
-                          training: training, notes: checkpoint.notes)
+        var data = ReportData(analysisFolder: analysisFolder, summary: summary, model: checkpoint.config.model,
+                              task: checkpoint.config.task, lossByPosition: lossByPosition,
+                              training: training, notes: checkpoint.notes)
+        data.patching = try patch(modelPath, into: (analysisFolder as NSString).deletingLastPathComponent + "/patching",
+                                  settings: settings, progress: progress)
+        return data
     }
 
     /// An array of the analysis folder.

@@ -10,7 +10,7 @@ struct Rederive: AsyncParsableCommand {
         commandName: "rederive",
         abstract: "Regenerate figures make-style: train and analyse small transformers, draw recipes and Vega-Lite specs, build decks, check that they reproduce.",
         version: "0.1.0",
-        subcommands: [Init.self, Train.self, Logits.self, Analyze.self, ReportCommand.self, FigureCommand.self,
+        subcommands: [Init.self, Train.self, Logits.self, Analyze.self, ReportCommand.self, PatchCommand.self, FigureCommand.self,
                       Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
     )
 

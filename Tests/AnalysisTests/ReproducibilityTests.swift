@@ -18,8 +18,9 @@ final class ReproducibilityTests: XCTestCase {
     /// single bit of the numerics changes these.
     static let goldenSteps = 300
     static let goldenCheckpointSHA256 = "b5202aeb5556203dd8d5f0339d4aeb58d9bf696c672f7fe0ac944715161f1cf8"
-    // The summary moved on 2026-12-07 when the ridge probe began to accumulate in double.
-    static let goldenSummarySHA256 = "2bc61cf96a33c61fc6bdeadfcc5655ce9ab51c514364886d21eac5690ed42436"
+    // The summary moved on 2026-12-07: the ridge probe accumulates in double, and the analysis
+    // writes the logit lens.
+    static let goldenSummarySHA256 = "to be measured"
 
     var savedPath = KernelPath.current
     var savedThreads = ComputeThreads.count

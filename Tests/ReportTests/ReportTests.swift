@@ -64,7 +64,7 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(page.contains("http://") || page.contains("https://") || page.contains("<script") || page.contains("<link"))
         XCTAssertTrue(page.contains(ReportDocument.escape(findings[0].sentence)))
         let sources = page.components(separatedBy: "src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
-        XCTAssertEqual(sources.count, 12, "one image per section: attention, head scores, loss, probes, PCA, QK positions, QK tokens, OV, composition, DLA, MLP, ablations")
+        XCTAssertEqual(sources.count, 14, "one image per section: attention, head scores, loss, probes, PCA, QK positions, QK tokens, OV, composition, DLA, MLP, ablations, patching, logit lens")
         for source in sources {
             XCTAssertTrue(source.hasPrefix("data:image/png;base64,"))
             let png = try XCTUnwrap(Data(base64Encoded: String(source.dropFirst("data:image/png;base64,".count))))
@@ -82,7 +82,7 @@ final class ReportTests: XCTestCase {
         let pdf = try Data(contentsOf: URL(fileURLWithPath: folder + "/report.pdf"))
         let text = String(decoding: pdf, as: UTF8.self)
         XCTAssertTrue(text.hasPrefix("%PDF"))
-        XCTAssertEqual(text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count - 1, 13, "the findings page and one per section")
+        XCTAssertEqual(text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count - 1, 15, "the findings page and one per section")
     }
 
     /// Headless Chromium draws the page; the images must load and carry ink. Compared with the
