@@ -7,11 +7,13 @@ import Darwin
 /// What a folder Rederive made holds, written in its marker so that one command never replaces
 /// another's folder (`analyze --out RUN` must not replace the run it reads).
 public enum FolderKind: String, Sendable, CaseIterable {
-    case run, analysis, report, figures, slides, patching
+    case run, analysis, report, figures, slides
     case checkReport = "check-report"
     case checkScratch = "check-scratch"
     /// A pipeline stage's folder output, moved into place by `make`.
     case stageOutput = "stage-output"
+    /// `rederive patch`'s sweeps.
+    case patching
 }
 
 /// Folders Rederive makes carry a marker file, so that a later command knows it may replace or

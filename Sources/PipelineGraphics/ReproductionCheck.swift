@@ -38,6 +38,18 @@ public struct ReproductionCheck {
             case missingBaseline
             case missingRegenerated
             case unreadable(String)
+
+            /// The verdict in words, for the terminal and the report ("pixels differ (RMS 0.8)").
+            public var sentence: String {
+                switch self {
+                case .match: "identical"
+                case .withinTolerance: "within tolerance"
+                case .differs(let why): why
+                case .missingBaseline: "no committed file to compare with"
+                case .missingRegenerated: "the regeneration did not write it"
+                case .unreadable(let why): "cannot be read: \(why)"
+                }
+            }
         }
         /// Project-relative path.
         public var path: String

@@ -46,7 +46,7 @@ struct Check: ParsableCommand {
             let console = Console()
             let result = try ReproductionCheck(project: project, options: options).run(registry: .rederive, console: console)
             for comparison in result.comparisons where !comparison.passed {
-                console.error("FAIL \(comparison.path): \(comparison.verdict)")
+                console.error("FAIL \(comparison.path): \(comparison.verdict.sentence)")
             }
             if let failure = result.buildFailure { console.error("the regeneration failed: \(failure)") }
             let failed = result.comparisons.filter { !$0.passed }.count
