@@ -18,10 +18,10 @@ binary=$PWD/.build/release/rederive
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/rederive-soak.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
-# A copy of the project without any output: the committed pipelines and configs only.
+# A copy of the project without any output: the committed pipelines, configs and specs only.
 fresh() {
     mkdir -p "$1"
-    git archive HEAD Pipelines Configs | tar -x -C "$1"
+    git archive HEAD Pipelines Configs Figures/specs | tar -x -C "$1"
     rm -f "$1"/Pipelines/*.lock
 }
 make_smoke() { (cd "$1" && "$binary" make Pipelines/smoke.yaml -j 2 >>"$1/make.log" 2>&1); }
