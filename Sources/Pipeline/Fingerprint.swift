@@ -1,3 +1,14 @@
+/// A param whose value differs from the one the lock recorded: `steps 600 → 1200`.
+public struct ParamChange: Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var old: ParamValue?
+    public var new: ParamValue?
+
+    public var description: String {
+        "\(key) \(old.map(\.text) ?? "(unset)") → \(new.map(\.text) ?? "(unset)")"
+    }
+}
+
 /// Why a stage must run. A stage is up to date when it has a lock entry and none of these holds.
 public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
     case forced
@@ -7,7 +18,8 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
     case codeChanged(from: String, to: String)
     /// The code version changed because these source files did (added, removed or edited).
     case sourcesChanged([String])
-    case paramsChanged([String])
+    /// Each changed param with its value in the lock and now (nil: not set).
+    case paramsChanged([ParamChange])
     case inputChanged(String)
     case inputMissing(String)
     case inputsChanged(added: [String], removed: [String])
@@ -29,7 +41,7 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
         case .kindChanged(let a, let b): "kind changed (\(a) -> \(b))"
         case .codeChanged(let a, let b): "code changed (code version \(a) -> \(b))"
         case .sourcesChanged(let files): "code changed: \(files.prefix(3).joined(separator: ", "))" + (files.count > 3 ? " and \(files.count - 3) more" : "")
-        case .paramsChanged(let keys): "params changed: \(keys.joined(separator: ", "))"
+        case .paramsChanged(let changes): "params changed: " + changes.map(\.description).joined(separator: ", ")
         case .inputChanged(let path): "input changed: \(path)"
         case .inputMissing(let path): "input missing: \(path)"
         case .inputsChanged(let added, let removed):
@@ -81,7 +93,7 @@ public struct Fingerprint: Sendable {
         }
         if entry.params != stage.params {
             let keys = Set(entry.params.keys).union(stage.params.keys).filter { entry.params[$0] != stage.params[$0] }.sorted()
-            result.reasons.append(.paramsChanged(keys))
+            result.reasons.append(.paramsChanged(keys.map { ParamChange(key: $0, old: entry.params[$0], new: stage.params[$0]) }))
         }
         if !allReasons && !result.reasons.isEmpty { return result }
 

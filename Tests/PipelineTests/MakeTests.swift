@@ -94,6 +94,15 @@ final class MakeTests: XCTestCase {
         XCTAssertEqual(project.read("artifacts/doubled.txt"), "tampered\n", "a dry run runs nothing")
     }
 
+    /// A changed param is shown with its old and new values (issue #27), not by name alone.
+    func testStatusShowsAChangedParamsOldAndNewValue() throws {
+        let project = try TestProject(chain, files: ["configs/other.txt": "o\n"])
+        try project.make()
+        let dry = try project.make(set: ["gen.n=7"], dryRun: true)
+        let reasons = try XCTUnwrap(dry.plan.first { $0.stage == "gen" }).reasons
+        XCTAssertEqual(reasons.map(\.description), ["params changed: n 5 → 7"])
+    }
+
     func testFreshCloneWithCommittedOutputsIsNotRebuilt() throws {
         let yaml = """
         stages:
