@@ -16,7 +16,7 @@ import VegaLite
 /// before the stage runs when an earlier stage writes the spec.
 enum VegaLiteStage {
     static let runner = ToolStageRunner(kind: "vega-lite", params: [], check: { stage, root in check(stage, root: root) }) { context in
-        guard let spec = context.inputs.first(where: { $0.name == "spec" })?.path ?? context.inputs.map(\.path).first(where: isSpec) else {
+        guard let spec = context.inputs.first(where: { $0.name == "spec" })?.path ?? context.inputs.map(\.path).first(where: SpecFigureWriter.isSpec) else {
             throw StageFailure(message: "stage \(context.stage.name) (vega-lite) needs an input named 'spec'")
         }
         if let missing = undeclaredData(spec: spec, inputs: context.inputs.map(\.path), root: context.projectRoot) {
@@ -27,12 +27,12 @@ enum VegaLiteStage {
         for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
             throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt); \(slot.path) does not")
         }
-        let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter { ["png", "pdf", "svg"].contains($0) }
+        let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter(SpecFigureWriter.formats.contains)
         return ["figure", spec, "--out", prefix, "--formats", formats.joined(separator: ",")]
     }
 
     static func check(_ stage: Stage, root: String) -> [PipelineError] {
-        guard let spec = stage.inputs.first(where: { $0.name == "spec" }) ?? stage.inputs.first(where: { isSpec($0.path) }) else {
+        guard let spec = stage.inputs.first(where: { $0.name == "spec" }) ?? stage.inputs.first(where: { SpecFigureWriter.isSpec($0.path) }) else {
             return [PipelineError(.missingKey, at: stage.location, "stage '\(stage.baseName)' (vega-lite) needs an input named 'spec'",
                                   hint: "inputs: {spec: figures/NAME.vl.json, data: [data/NAME.csv]}")]
         }
@@ -55,11 +55,6 @@ enum VegaLiteStage {
         let relative = missing.map { relativePath($0, root: root) }
         return "\(spec) reads \(relative.joined(separator: ", ")), which the stage does not list among its inputs; "
             + "add \(relative.count == 1 ? "it" : "them"), e.g. inputs: {spec: \(spec), data: [\(relative.joined(separator: ", "))]}"
-    }
-
-    /// The spec among unnamed inputs: the first JSON or YAML file (`.vl.json` by convention).
-    static func isSpec(_ path: String) -> Bool {
-        [".json", ".yaml", ".yml"].contains { path.hasSuffix($0) }
     }
 
     static func absolute(_ path: String, root: String) -> String {
