@@ -65,34 +65,43 @@ struct PaintBatches {
         var covered = 0
         for i in 0..<n { covered += span(x0[i], x1[i], minX, columns).count * span(y0[i], y1[i], minY, rows).count }
         guard covered <= 8 * n + 64 else { return nil }
-        // Bucket lists as linked entries in flat arrays: no allocation per item.
-        var head = [Int32](repeating: -1, count: columns * rows)
-        var next = [Int32](), item = [Int32]()
-        next.reserveCapacity(covered); item.reserveCapacity(covered)
+        // Each bucket's entries lie together (counted, then filled in item order), with a copy
+        // of the item's box and, once placed, its level: the scan reads memory in sequence.
+        let cells = columns * rows
+        var start = [Int](repeating: 0, count: cells + 1)
+        for i in 0..<n {
+            for r in span(y0[i], y1[i], minY, rows) { for c in span(x0[i], x1[i], minX, columns) { start[r * columns + c + 1] += 1 } }
+        }
+        for k in 0..<cells { start[k + 1] += start[k] }
+        var placed = [Int](repeating: 0, count: cells)
+        var ex0 = [Double](repeating: 0, count: covered), ey0 = ex0, ex1 = ex0, ey1 = ex0
+        var entryLevel = [Int32](repeating: 0, count: covered)
         var levels = [Int32](repeating: 0, count: n)
         let eps = tolerance
+        var item = [Int32](repeating: 0, count: covered)
         for i in 0..<n {
             let xs = span(x0[i], x1[i], minX, columns), ys = span(y0[i], y1[i], minY, rows)
             var level: Int32 = 0
             for r in ys {
                 for c in xs {
-                    var e = head[r * columns + c]
-                    while e >= 0 {
-                        let j = Int(item[Int(e)])
-                        if levels[j] >= level && x0[i] < x1[j] - eps && x0[j] < x1[i] - eps
-                            && y0[i] < y1[j] - eps && y0[j] < y1[i] - eps && overlap(i, j) {
-                            level = levels[j] + 1
+                    let cell = r * columns + c
+                    var k = start[cell] + placed[cell] - 1
+                    while k >= start[cell] {   // newest first, so most entries are passed over by level
+                        if entryLevel[k] >= level && x0[i] < ex1[k] - eps && ex0[k] < x1[i] - eps
+                            && y0[i] < ey1[k] - eps && ey0[k] < y1[i] - eps && overlap(i, Int(item[k])) {
+                            level = entryLevel[k] + 1
                         }
-                        e = next[Int(e)]
+                        k -= 1
                     }
                 }
             }
             levels[i] = level
             for r in ys {
                 for c in xs {
-                    next.append(head[r * columns + c])
-                    item.append(Int32(i))
-                    head[r * columns + c] = Int32(item.count - 1)
+                    let cell = r * columns + c, k = start[cell] + placed[cell]
+                    placed[cell] += 1
+                    item[k] = Int32(i); entryLevel[k] = level
+                    ex0[k] = x0[i]; ey0[k] = y0[i]; ex1[k] = x1[i]; ey1[k] = y1[i]
                 }
             }
         }
