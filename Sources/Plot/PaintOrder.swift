@@ -9,21 +9,21 @@
 /// overlapping pair keeps its order across levels. Levels are painted in turn, and within a
 /// level all items of one paint form one batch. Rectangles are not batched: poppler snaps a
 /// lone rectangle's edges to pixels but not a batch's, so batched heatmap cells showed seams.
-struct PaintBatches {
+public struct PaintBatches: Sendable {
     /// Item indices (into the caller's arrays) in paint order.
-    var order: [Int] = []
+    public var order: [Int] = []
     /// Where each batch starts in `order`; a batch ends where the next starts, the last at the end.
-    var starts: [Int] = []
+    public var starts: [Int] = []
 
     /// Overlaps smaller than this (page units) count as touching: items that meet at
     /// coordinates computed separately can differ in the last bits.
-    static let tolerance = 1e-6
+    public static let tolerance = 1e-6
 
     /// Batches for items with bounding boxes (`x0 < x1`, `y0 < y1`) and paint ids `paint`
     /// (equal ids share a batch). `overlap(i, j)` refines a box overlap (circles); it is asked
     /// only when the boxes overlap. Falls back to one batch per item, in the given order, when a
     /// spatial index would not pay (items much larger than their spacing).
-    init(x0: [Double], y0: [Double], x1: [Double], y1: [Double], paint: [Int], overlap: (Int, Int) -> Bool) {
+    public init(x0: [Double], y0: [Double], x1: [Double], y1: [Double], paint: [Int], overlap: (Int, Int) -> Bool) {
         let n = paint.count
         guard n > 0 else { return }
         guard let levels = Self.levels(x0: x0, y0: y0, x1: x1, y1: y1, overlap: overlap) else {
