@@ -58,4 +58,16 @@ final class PaintOrderTests: XCTestCase {
         XCTAssertEqual(b.order, Array(0..<n))
         XCTAssertEqual(b.starts, Array(0..<n))
     }
+
+    func testAFewHugeItemsAmongSmallOnesFallBackToDataOrder() {
+        // Ten items cover everything among a hundred small ones: the buckets would hold each huge
+        // item many times, so nothing is reordered and each item is its own batch.
+        let n = 110
+        let big = (0..<n).map { $0 % 11 == 5 }
+        let x0 = (0..<n).map { big[$0] ? 0 : Double($0 * 9 % 1000) }, y0 = (0..<n).map { big[$0] ? 0 : Double($0 * 37 % 1000) }
+        let b = PaintBatches(x0: x0, y0: y0, x1: (0..<n).map { big[$0] ? 1000 : x0[$0] + 1 },
+                             y1: (0..<n).map { big[$0] ? 1000 : y0[$0] + 1 }, paint: (0..<n).map { $0 % 2 }) { _, _ in true }
+        XCTAssertEqual(b.order, Array(0..<n))
+        XCTAssertEqual(b.starts, Array(0..<n))
+    }
 }
