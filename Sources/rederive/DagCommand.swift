@@ -6,7 +6,13 @@ extension PipelineCommands.DagFormat: ExpressibleByArgument {}
 
 /// `rederive dag [PIPELINE] [TARGETS...]`: the stage graph.
 struct Dag: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the stage graph as text or Graphviz dot, or draw it as PNG or PDF.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the stage graph as text or Graphviz dot, or draw it as PNG or PDF.",
+        discussion: """
+            Examples:
+              rederive dag smoke
+              rederive dag smoke --format png --out smoke-dag.png
+            """)
 
     @Argument(help: "[PIPELINE] [TARGETS...]")
     var arguments: [String] = []
@@ -17,13 +23,11 @@ struct Dag: ParsableCommand {
     @Option(help: "Where to draw a png or pdf (default: dag.png or dag.pdf).")
     var out: String?
 
-    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param, as for make.", valueName: "key=value"))
-    var set: [String] = []
+    @OptionGroup var overrides: OverrideOptions
 
     func run() throws {
-        try reportingPipelineErrors {
-            let overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
-            print(try PipelineCommands.dag(arguments, format: format, overrides: overrides, output: out, registry: .rederive), terminator: "")
+        try reportingErrors {
+            print(try PipelineCommands.dag(arguments, format: format, overrides: try overrides.overrides(), output: out, registry: .rederive), terminator: "")
         }
     }
 }

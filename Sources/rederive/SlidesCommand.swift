@@ -16,6 +16,9 @@ struct Slides: ParsableCommand {
             directly: each Vega-Lite spec (.json, .yaml) is a slide titled by its `title` and \
             captioned by its `description`; analysis folders add a slide per recipe; other files \
             (the specs' data) are only read by the specs.
+
+            Examples:
+              rederive slides --from tiny-analysis --pdf tiny-deck.pdf --theme dark
             """)
 
     @Argument(help: "The pipeline (default: the only one in Pipelines/, or the main one).")
@@ -37,7 +40,7 @@ struct Slides: ParsableCommand {
 
     func run() throws {
         guard !from.isEmpty else {
-            try reportingPipelineErrors {
+            try reportingErrors {
                 var options = MakeOptions()
                 options.jobs = jobs
                 let result = try PipelineCommands.make((pipeline.map { [$0] } ?? []) + ["slides"], options: options,
@@ -46,7 +49,7 @@ struct Slides: ParsableCommand {
             }
             return
         }
-        do {
+        try reportingErrors {
             // Other files among the inputs are the data the specs read: inputs, so edits redraw the deck.
             let folders = from.filter { var isFolder: ObjCBool = false
                 return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue }
@@ -59,12 +62,6 @@ struct Slides: ParsableCommand {
                     throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
-        } catch let error as RecipeError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        } catch let error as VegaLiteError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
