@@ -39,7 +39,7 @@ extension ReportData {
         }
         if let training, let first = training.first, let last = training.last, training.count > 1 {
             // A factor, not the last checkpoint's loss: that is the model's loss again, on other sequences.
-            findings.append(Finding("Over training the loss fell \(ReportNumber.significant(first.loss / last.loss))-fold, from \(ReportNumber.significant(first.loss)) at step \(first.step) to step \(last.step) (each checkpoint scored on \(AnalysisSettings.overTraining.evalSequences) sequences).",
+            findings.append(Finding("Over training the loss fell by a factor of \(ReportNumber.significant(first.loss / last.loss)) between step \(first.step) (\(ReportNumber.significant(first.loss))) and step \(last.step) (each checkpoint scored on \(AnalysisSettings.overTraining.evalSequences) sequences).",
                                     salience: 0.5 * (1 - last.loss / max(first.loss, 1e-9))))
         }
         return findings

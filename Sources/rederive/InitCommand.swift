@@ -17,6 +17,7 @@ struct Init: ParsableCommand {
 
     @Argument(help: "The project's folder (new or empty).")
     var folder: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reportingErrors {
@@ -26,7 +27,8 @@ struct Init: ParsableCommand {
             }
             chmod(folder + "/ci.sh", 0o755)
         }
-        print("wrote \(folder): Pipelines/main.yaml, figures/*.vl.json, ci.sh\nnext: cd \(folder) && rederive make && rederive check")
+        output.say("wrote \(folder): Pipelines/main.yaml, figures/*.vl.json, ci.sh\nnext: cd \(folder) && rederive make && rederive check")
+        output.emit(JSONOutput(["folder": .string(folder), "files": JSONOutput.strings(ProjectTemplate.files.map(\.0))]))
     }
 }
 

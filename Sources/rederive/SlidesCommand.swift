@@ -37,6 +37,7 @@ struct Slides: ParsableCommand {
     var theme: SlideDeck.Theme = .light
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once (without --from).")
     var jobs: Int = 1
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         guard !from.isEmpty else {
@@ -44,7 +45,8 @@ struct Slides: ParsableCommand {
                 var options = MakeOptions()
                 options.jobs = jobs
                 let result = try PipelineCommands.make((pipeline.map { [$0] } ?? []) + ["slides"], options: options,
-                                                      registry: .rederive, console: Console())
+                                                      registry: .rederive, console: output.console)
+                output.emit(result.jsonOutput)
                 if result.exitCode != 0 { throw ExitCode(result.exitCode) }
             }
             return
@@ -62,6 +64,8 @@ struct Slides: ParsableCommand {
                     throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
+            output.say("wrote \(pdf)" + (gallery.map { " and \($0)" } ?? ""))
+            output.emit(JSONOutput(["pdf": .string(pdf), "gallery": gallery.map(ParamValue.string) ?? .null]))
         }
     }
 
