@@ -168,7 +168,6 @@ public enum PipelineCommands {
         console.line("removed \(summary.removed.count) path(s)")
         return summary
     }
-
 }
 
 /// Text and Graphviz renderings of the stage graph.

@@ -102,6 +102,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/Pipelines/main.yaml"), "the project's sources stay")
     }
 
+    /// At a terminal `clean` asks, and only "y" removes. script(1) gives it one.
+    func testCleanAsksAtATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no script(1) to give clean a terminal") }
+        let folder = try builtProject()
+        let rederive = try builtExecutable("rederive")
+        for (answer, removes) in [("n", false), ("", false), ("y", true)] {
+            let result = try runProcess("/bin/sh", ["-c", "printf '\(answer)\\n' | script -qec '\(rederive) clean --committed' /dev/null"], in: folder)
+            XCTAssertEqual(result.status, 0, result.out + result.error)
+            XCTAssertTrue(result.out.contains("would remove data/loss.csv") && result.out.contains("? [y/N]"), result.out)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: folder + "/data/loss.csv"), !removes, "answer '\(answer)': \(result.out)")
+        }
+    }
+
     /// -q prints nothing on stdout; --json prints one line of JSON, the same facts as the text.
     func testQuietAndJSONOutput() throws {
         let folder = try builtProject()
@@ -195,8 +208,13 @@ final class CommandLineTests: XCTestCase {
 /// Runs the built `rederive` in `folder`, standard input empty (not a terminal): its exit status,
 /// standard output and standard error.
 func runRederive(in folder: String, _ arguments: [String]) throws -> (status: Int32, out: String, error: String) {
+    try runProcess(try builtExecutable("rederive"), arguments, in: folder)
+}
+
+/// Runs `executable` in `folder` as `runRederive` does.
+func runProcess(_ executable: String, _ arguments: [String], in folder: String) throws -> (status: Int32, out: String, error: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try builtExecutable("rederive"))
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
     let (out, error) = (Pipe(), Pipe())
