@@ -145,6 +145,29 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(train.error.contains("step 3/3"), "--json keeps progress off stderr: \(train.error)")
     }
 
+    /// Every bench line is JSON from the one writer: parseable, keys as documented, and no NaN
+    /// (JSON has none).
+    func testBenchLinesAreJSON() throws {
+        let root = URL(fileURLWithPath: try Self.repositoryFile("Package.swift")).deletingLastPathComponent().path
+        let out = NSTemporaryDirectory() + "rederive-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let runs: [([String], String)] = [
+            (["bench", "plot", "--reps", "2", "--out", out], "png_ms_median"),
+            (["bench", "train", "--preset", "study", "--steps", "2", "--warmup", "0"], "step_ms_median"),
+            (["bench", "vega-lite", "--runs", "1"], "png_ms_median"),
+        ]
+        for (arguments, key) in runs {
+            let result = try rederive(in: root, arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.error)")
+            let lines = result.out.split(separator: "\n")
+            XCTAssertFalse(lines.isEmpty, "\(arguments)")
+            for line in lines {
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+                XCTAssertNotNil(object[key], "\(arguments): \(line)")
+            }
+        }
+    }
+
     /// A stage that diverges inside make keeps its post-mortem beside its run, in a folder that
     /// exists after make, and the advice fits make (issue #27).
     func testDivergedStageKeepsItsPostMortemInARealFolder() throws {

@@ -7,7 +7,8 @@ import XCTest
 final class HelpExampleTests: XCTestCase {
     /// The order examples run in: each may read what an earlier one wrote (`train` before
     /// `analyze`, `make smoke` before a figure of its analysis, `clean` last).
-    static let order = ["init", "train", "analyze", "logits", "report", "patch", "make", "figure", "status", "dag", "slides", "clean"]
+    static let order = ["init", "train", "analyze", "logits", "report", "patch", "make", "figure", "status", "dag", "slides", "check", "diff",
+                        "clean"]
 
     func testEveryHelpExampleRuns() throws {
         let project = try Self.projectCopy()
