@@ -76,9 +76,9 @@ public enum StudyStages {
         let source = overrides.isEmpty ? input.path : input.path + " with the stage's params"
         guard let problem = schema.check(merged, source) else { return [] }
         let key = overrides.keys.sorted().first { problem.contains("'\($0)'") }
-        let problemNamesFile = problem.contains(input.path)
+        let named = problem.contains(input.path) ? "" : source + " "
         return [PipelineError(.wrongType, at: key.flatMap { stage.paramLocations[$0] } ?? input.location,
-                              "stage '\(stage.name)': the training config \(problemNamesFile ? "" : input.path + " ")is not valid: \(problem)")]
+                              "stage '\(stage.name)': the training config \(named)is not valid: \(problem)")]
     }
 
     public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in

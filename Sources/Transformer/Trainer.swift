@@ -228,11 +228,15 @@ public final class Trainer {
 
 extension Trainer {
     /// Where a divergence's files are named: in the run folder, or in the post-mortem folder,
-    /// with a copy of the last good checkpoint, when there is one.
+    /// with a copy of the last good checkpoint, when there is one. A post-mortem folder that
+    /// Rederive did not make is left alone (the files stay in the run folder).
     func postMortemPaths(lastCheckpoint: String?, step: Int) -> (last: String?, diverged: String) {
-        guard let postMortemFolder else { return (lastCheckpoint, folder.divergedPath(step: step)) }
+        guard let postMortemFolder, (try? OwnedFolder.requireReplaceable(postMortemFolder, by: [.run], advice: "")) != nil,
+              (try? AtomicFile.makeFolders(RunFolder(postMortemFolder).checkpointsPath)) != nil,
+              (try? OwnedFolder.mark(postMortemFolder, as: .run)) != nil else {
+            return (lastCheckpoint, folder.divergedPath(step: step))
+        }
         let keep = RunFolder(postMortemFolder)
-        try? AtomicFile.makeFolders(keep.checkpointsPath)
         guard let lastCheckpoint, let bytes = FileManager.default.contents(atPath: lastCheckpoint) else {
             return (lastCheckpoint, keep.divergedPath(step: step))
         }

@@ -250,6 +250,22 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// A post-mortem folder holding someone else's files is not written into.
+    func testDivergenceLeavesAForeignPostMortemFolderAlone() throws {
+        var diverging = config
+        diverging.lr = 1e30
+        diverging.warmupSteps = 0
+        diverging.gradClip = 1e30
+        let (folder, keep) = (temporaryFolder(), temporaryFolder() + ".post-mortem")
+        defer { try? FileManager.default.removeItem(atPath: keep) }
+        try FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+        try "mine\n".write(toFile: keep + "/notes.txt", atomically: true, encoding: .utf8)
+        let trainer = Trainer(config: diverging, folder: folder, threads: 1, progress: Progress(style: .silent))
+        trainer.postMortemFolder = keep
+        XCTAssertThrowsError(try trainer.run())
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: keep), ["notes.txt"])
+    }
+
     /// With lr 1000 the study's weights held NaN one step before its loss did, and that step's
     /// checkpoint was named the last good one. Here an AdamW first moment near Float.max with a
     /// zero second moment makes the update overflow the embedding while the loss is still finite.
