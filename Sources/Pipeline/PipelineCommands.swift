@@ -133,7 +133,7 @@ public enum PipelineCommands {
     }
 
     public enum DagFormat: String, Sendable, CaseIterable {
-        case text, dot, png, pdf
+        case text, dot, json, png, pdf
     }
 
     /// `rederive clean`: removes what recorded builds of the pipeline wrote inside the artifacts
@@ -183,6 +183,18 @@ public enum DagRenderer {
             out += "\n"
         }
         return out
+    }
+
+    /// One line of JSON: each stage with its kind and the stages it depends on.
+    public static func json(_ pipeline: Pipeline, selected: [Int]) -> String {
+        ParamValue.map([
+            "pipeline": .string(pipeline.name),
+            "stages": .list(selected.map { i in
+                let stage = pipeline.stages[i]
+                return .map(["stage": .string(stage.name), "kind": .string(stage.kind.description),
+                             "depends_on": .list(stage.dependencies.map { .string(pipeline.stages[$0].name) })])
+            }),
+        ]).jsonLine + "\n"
     }
 
     public static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {

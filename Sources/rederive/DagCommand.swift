@@ -12,22 +12,26 @@ struct Dag: ParsableCommand {
             Examples:
               rederive dag smoke
               rederive dag smoke --format png --out smoke-dag.png
+              rederive dag smoke --json
             """)
 
     @Argument(help: "[PIPELINE] [TARGETS...]")
     var arguments: [String] = []
 
-    @Option(help: "text, dot, png or pdf.")
+    @Option(help: "text, dot, json, png or pdf.")
     var format: PipelineCommands.DagFormat = .text
 
     @Option(help: "Where to draw a png or pdf (default: dag.png or dag.pdf).")
     var out: String?
 
     @OptionGroup var overrides: OverrideOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reportingErrors {
-            print(try PipelineCommands.dag(arguments, format: format, overrides: try overrides.overrides(), output: out, registry: .rederive), terminator: "")
+            let text = try PipelineCommands.dag(arguments, format: output.json ? .json : format, overrides: try overrides.overrides(),
+                                                output: out, registry: .rederive)
+            if !output.quiet || output.json { print(text, terminator: "") }
         }
     }
 }

@@ -136,6 +136,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result["ran"] as? [String], ["data"])
         XCTAssertEqual(result["exit_status"] as? Int, 0)
 
+        let dag = try rederive(in: folder, "dag", "--json")
+        let graph = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(dag.out.utf8)) as? [String: Any], dag.out)
+        let loss = (graph["stages"] as? [[String: Any]])?.first { $0["stage"] as? String == "loss" }
+        XCTAssertEqual(loss?["depends_on"] as? [String], ["data"], dag.out)
+        XCTAssertEqual(loss?["kind"] as? String, "vega-lite", dag.out)
+
         let config = try Self.repositoryFile("Configs/tiny.yaml")
         let train = try rederive(in: folder, "train", "--config", config, "--out", "run", "--steps", "3", "--json")
         XCTAssertEqual(train.status, 0, train.error)
