@@ -44,8 +44,20 @@ public enum StudyStages {
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
         try OwnedFolder.mark(run.temporaryPath, as: .run)
         let merged = run.temporaryPath + "/config.yaml"
-        try writeMergedConfig(config, overrides: context.params.filter { $0.key != "threads" }, to: merged)
-        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
+        let overrides = context.params.filter { $0.key != "threads" }
+        try writeMergedConfig(config, overrides: overrides, to: merged)
+        // Messages name what the user wrote and paths that outlive a failed stage.
+        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log",
+                "--post-mortem", postMortemFolder(ofRun: run.path),
+                "--config-source", overrides.isEmpty ? config : config + " with the stage's params"]
+    }
+
+    /// Where a diverged run keeps its last good checkpoint and diverged state: beside the run
+    /// folder, since the run's temporary folder is discarded when the stage fails.
+    public static func postMortemFolder(ofRun path: String) -> String {
+        var run = path
+        while run.hasSuffix("/") { run.removeLast() }
+        return run + ".post-mortem"
     }
 
     /// The stage's config with its params applied, read as `train` will read it: an error at
@@ -58,13 +70,16 @@ public enum StudyStages {
         // Unknown keys are reported as unknown params already.
         let overrides = stage.params.filter { schema.keys.contains($0.key) }
         let merged: String
+        // A matrix stage's input line is a template (`${design}`): name the expansion and the file it read.
         do { merged = try mergedConfig(text, source: input.path, overrides: overrides) } catch {
-            return [PipelineError(.wrongType, at: input.location, "\(error)")]
+            return [PipelineError(.wrongType, at: input.location, "stage '\(stage.name)': \(error)")]
         }
-        guard let problem = schema.check(merged, input.path + " with the stage's params") else { return [] }
+        let source = overrides.isEmpty ? input.path : input.path + " with the stage's params"
+        guard let problem = schema.check(merged, source) else { return [] }
         let key = overrides.keys.sorted().first { problem.contains("'\($0)'") }
+        let named = problem.contains(input.path) ? "" : source + " "
         return [PipelineError(.wrongType, at: key.flatMap { stage.paramLocations[$0] } ?? input.location,
-                              "stage '\(stage.baseName)': the training config is not valid: \(problem)")]
+                              "stage '\(stage.name)': the training config \(named)is not valid: \(problem)")]
     }
 
     public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in

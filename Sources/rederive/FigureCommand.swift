@@ -8,7 +8,15 @@ struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
         abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
-        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+        discussion: """
+            A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to \
+            PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); \
+            'all' draws every one into --out as a folder.
+
+            Examples:
+              rederive figure loss_curves tiny-analysis --out loss
+              rederive figure Figures/specs/smoke_layer1_attention.vl.json --out l1
+            """)
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String
@@ -18,10 +26,11 @@ struct FigureCommand: ParsableCommand {
     var out: String
     @Option(help: "For a spec: the images to write, of png,pdf,svg (default all three).")
     var formats: String?
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         if Self.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
-        do {
+        try reportingErrors {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {
                 // A folder of its own, built whole beside --out and swapped in: never a user's.
@@ -33,15 +42,13 @@ struct FigureCommand: ParsableCommand {
                     AtomicFile.remove(staging)
                     throw error
                 }
+                output.emit(JSONOutput(["files": JSONOutput.strings(Recipe.all.map { out + "/" + $0.name })]))
             } else {
-                print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn))
+                let caption = try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn)
+                output.say(caption)
+                output.emit(JSONOutput(["files": JSONOutput.strings([".png", ".pdf", ".caption.txt"].map { out + $0 }),
+                                        "caption": .string(caption)]))
             }
-        } catch let error as RecipeError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        } catch let error as AtomicFileError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }
