@@ -8,11 +8,11 @@ struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
         abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
-        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder (activation_patching only when patching folders are given).")
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String
-    @Argument(help: "Analysis folders written by `rederive analyze` (none for a spec).")
+    @Argument(help: "Analysis folders written by `rederive analyze`, and for activation_patching the folders of `rederive patch` (none for a spec).")
     var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
@@ -27,7 +27,7 @@ struct FigureCommand: ParsableCommand {
                 // A folder of its own, built whole beside --out and swapped in: never a user's.
                 let staging = try OwnedFolder.begin(out, as: .figures, reading: analyses, force: false, note: warn)
                 do {
-                    for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
+                    for each in Recipe.all where each.canDraw(runs) { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
                     try AtomicFile.commitFolder(staging, to: out, as: .figures)
                 } catch {
                     AtomicFile.remove(staging)
