@@ -32,7 +32,7 @@ extension Recipe {
         let scale = ColorScale(.blueWhiteRed, norm: .centered(at: 0, halfRange: max(1, bound)))
         let label = s.normalized ? "fraction restored" : "logit difference"
         let columnLabels = shown.map { PatchingFigure.offsetName($0 - p) }
-        let grid = Panel(title: "One activation at one position", xLabel: "position (answer at p)",
+        let grid = Panel(title: "By layer and position", xLabel: "position (answer at p)",
                          marks: [.heatmap(Matrix(rows: rowLabels.count, columns: shown.count, values: values), scale: scale,
                                           annotate: true, decimals: 2, rowLabels: rowLabels, columnLabels: columnLabels)],
                          colorbar: Colorbar(label: label), aspectEqual: false)
@@ -45,11 +45,11 @@ extension Recipe {
                       perHead { allPositions[$0, $1] }, perHead { pattern[$0, $1] }]
         let names = ["output at \(PatchingFigure.offsetName(c - p))", "output at p", "output, all positions", "pattern, all positions"]
         let top = max(1, series.flatMap { $0 }.max() ?? 0), bottom = min(0, series.flatMap { $0 }.min() ?? 0)
-        // The colour bar's label beside the heatmap already names the unit: the title says it here.
-        let bars = Panel(title: "One head (\(label))",
-                         marks: Mark.groupedBars(series: series, labels: names) + [.hline(0, color: .gray(0.3), width: 0.8, dash: .solid)]
-                            + (s.normalized ? [.hline(1, color: .gray(0.5), width: 0.8, dash: .dashed, label: "clean")] : []),
-                         yLimits: (bottom - 0.05 * (top - bottom))...(top + 0.5 * (top - bottom)),
+        // The colour bar beside the heatmap names the unit for both panels. The room above the
+        // bars is for the legend, in the talk style too.
+        let bars = Panel(title: "By head",
+                         marks: Mark.groupedBars(series: series, labels: names) + [.hline(0, color: .gray(0.3), width: 0.8, dash: .solid)],
+                         yLimits: (bottom - 0.05 * (top - bottom))...(top + 0.6 * (top - bottom)),
                          xTicks: .at(headLabels.indices.map(Double.init), labels: headLabels), legend: .upperRight)
         // Layer 0's attention output at the answer, in every seed patched.
         let seeds = try patchings.map { run throws(RecipeError) in
@@ -79,23 +79,21 @@ enum PatchingFigure {
                         seeds: [(seed: Int, atAnswer: Float, normalized: Bool)], answer p: Int, corrupted c: Int) -> String {
         let normalized = s.normalized, here = attnOut[0, p], there = attnOut[0, c]
         let corruptedName = offsetName(c - p)
-        var text = "Clean and corrupted runs of \(s.sequences) sequences differ only in the token at \(corruptedName) (p = \(p)), "
-            + "the one the answer at p recalls; the logit difference correct − wrong at p is "
-            + "\(RecipeSupport.format(s.cleanMetric)) clean and \(RecipeSupport.format(s.corruptedMetric)) corrupted. "
-            + (normalized ? "Each patch copies one activation from the clean run into the corrupted one: 1 restores the clean answer, 0 leaves it corrupted. "
-                          : "The two are equal, so the values are raw logit differences. ")
-        text += "Layer 0's attention output restores \(amount(here, normalized: normalized)) at p and \(amount(there, normalized: normalized)) at \(corruptedName)"
-        if here > there {
-            text += ": the answer comes back where layer 0's attention writes the token it reads at \(corruptedName), "
-                + "not at \(corruptedName), where the corrupted token stays in the residual stream"
-        }
+        // Only sentences with numbers stay on a slide (`SlideDeck`): the method's has none.
+        var text = "Only the token at \(corruptedName) differs (p = \(p), \(s.sequences) sequences; logit difference correct − wrong at p "
+            + "\(RecipeSupport.format(s.cleanMetric)) clean, \(RecipeSupport.format(s.corruptedMetric)) corrupted). "
+            + "Each patch copies one activation from the clean run into the corrupted one; the cells and bars show "
+            + (normalized ? "the fraction of that difference it restores. " : "the logit difference, raw, since the clean and corrupted ones are equal. ")
+        text += "Layer 0's attention output restores \(amount(here, normalized: normalized)) at p"
+            + (here > there ? ", where layer 0's attention writes the token it reads," : "")
+            + " and \(amount(there, normalized: normalized)) at \(corruptedName)" + (here > there ? ", where the corrupted token stays" : "")
         if seeds.count > 1 {
             text += " (seeds " + seeds.map { String($0.seed) }.joined(separator: ", ") + ": "
                 + seeds.map { amount($0.atAnswer, normalized: $0.normalized) }.joined(separator: ", ") + " at p)"
         }
         text += "."
         if let best {
-            text += " The strongest single patch is \(best.name) (\(amount(best.value, normalized: normalized)))."
+            text += " Strongest patch: \(best.name) (\(amount(best.value, normalized: normalized)))."
         }
         return text
     }
