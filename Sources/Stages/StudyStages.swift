@@ -11,10 +11,14 @@ import Yams
 ///     train:    inputs {config: FILE.yaml}; params override the config's keys
 ///               (e.g. {seed: 1, steps: 1500}); outputs {run: FOLDER/}
 ///     analyze:  inputs {run: FOLDER/}; outputs {out: FOLDER/}
-///     figure R: inputs: analysis folders; outputs: R.png, R.pdf, R.caption.txt (one prefix)
-///     slides:   inputs: analysis folders; outputs: slides.pdf and a Markdown gallery (.md)
+///     patch:    inputs {run: FOLDER/}; outputs {out: FOLDER/}; activation patching on the
+///               run's task (`rederive patch`)
+///     figure R: inputs: analysis (and patching) folders; outputs: R.png, R.pdf, R.caption.txt
+///               (one prefix)
+///     slides:   inputs: analysis (and patching) folders; outputs: slides.pdf and a Markdown
+///               gallery (.md)
 ///
-/// `train` and `analyze` run with the stage param `threads` (default 1), not with the share of
+/// `train`, `analyze` and `patch` run with the stage param `threads` (default 1), not with the share of
 /// the machine `make -j` gives them, and `-j` only decides how many run at once. The results do
 /// not depend on the thread count; a long run may simply be given more.
 public enum StudyStages {
@@ -84,6 +88,13 @@ public enum StudyStages {
 
     public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
+    }
+
+    /// `rederive patch` on the task's own corruption; `sequences` (64 by default) in the batch.
+    public static let patch = ToolStageRunner(kind: "patch", params: [threads, ParamSpec("sequences", .int(1...1_000_000))]) { context in
+        var arguments = ["patch", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
+        if case .int(let count)? = context.params["sequences"] { arguments += ["--sequences", String(count)] }
+        return arguments
     }
 
     public static let figure = ToolStageRunner(kind: "figure", argument: "recipe", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
@@ -193,7 +204,7 @@ extension StageRegistry {
     public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
         let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
-        for runner in [train, StudyStages.analyze, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
+        for runner in [train, StudyStages.analyze, StudyStages.patch, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
             registry.register(runner)
         }
         return registry

@@ -11,7 +11,7 @@ struct FigureCommand: ParsableCommand {
         discussion: """
             A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to \
             PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); \
-            'all' draws every one into --out as a folder.
+            'all' draws every one into --out as a folder (activation_patching only when patching folders are given).
 
             Examples:
               rederive figure loss_curves tiny-analysis --out loss
@@ -20,7 +20,7 @@ struct FigureCommand: ParsableCommand {
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String
-    @Argument(help: "Analysis folders written by `rederive analyze` (none for a spec).")
+    @Argument(help: "Analysis folders written by `rederive analyze`, and for activation_patching the folders of `rederive patch` (none for a spec).")
     var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
@@ -36,7 +36,7 @@ struct FigureCommand: ParsableCommand {
                 // A folder of its own, built whole beside --out and swapped in: never a user's.
                 let staging = try OwnedFolder.begin(out, as: .figures, reading: analyses, force: false, note: warn)
                 do {
-                    for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
+                    for each in Recipe.all where each.canDraw(runs) { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
                     try AtomicFile.commitFolder(staging, to: out, as: .figures)
                 } catch {
                     AtomicFile.remove(staging)

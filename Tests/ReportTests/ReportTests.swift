@@ -53,6 +53,10 @@ final class ReportTests: XCTestCase {
         for finding in findings { XCTAssertNotNil(finding.sentence.rangeOfCharacter(from: .decimalDigits), finding.sentence) }
         // The trained model has a previous-token head, and the page says which.
         XCTAssertTrue(findings.contains { $0.sentence.contains("previous-token head") }, findings.map(\.sentence).joined(separator: "\n"))
+        // Patching is cited, ranked by the same rule: layer 0's previous-token heads write the
+        // token they read at p − 1 into the answer's position p, so that is where it comes back.
+        XCTAssertTrue(findings.contains { $0.sentence.hasPrefix("Patching blocks.0.hook_attn_out at position p (") && $0.salience > 0.9 },
+                      findings.map(\.sentence).joined(separator: "\n"))
         let text = try String(contentsOfFile: folder + "/findings.txt", encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("1. " + findings[0].sentence))
     }
