@@ -1,3 +1,5 @@
+import Foundation
+
 /// A data file that cannot be read: the file, the line, and what was expected there.
 public struct FigureDataError: Error, Equatable, CustomStringConvertible {
     public var path: String
@@ -64,6 +66,8 @@ extension AxisData {
 struct DataJSON {
     indirect enum Value {
         case null, bool(Bool), number(Double), string(String), array([DataJSON]), object(Object)
+        /// An array of numbers only (NaN and the infinities as their strings), read in one pass.
+        case numbers([Double])
     }
     struct Object {
         var fields: [(String, DataJSON)]
@@ -118,6 +122,7 @@ struct DataJSON {
 
     /// An array of numbers, with "NaN", "Infinity" and "-Infinity" as their strings.
     static func numbers(_ value: DataJSON, _ key: String, _ path: String) throws(FigureDataError) -> [Double] {
+        if case .numbers(let numbers) = value.value { return numbers }
         guard case .array(let items) = value.value else {
             throw FigureDataError(path: path, line: value.line, reason: "'\(key)' must be an array of numbers")
         }
@@ -139,12 +144,15 @@ struct DataJSON {
 /// A strict JSON reader that knows the line of every value, for errors a user can find.
 struct DataJSONReader {
     let bytes: [UInt8]
+    /// The bytes and a NUL: `strtod` stops there whatever the file's last bytes are.
+    let terminated: [UInt8]
     let path: String
     var i = 0
     var line = 1
 
     init(bytes: [UInt8], path: String) {
         self.bytes = bytes
+        self.terminated = bytes + [0]
         self.path = path
     }
 
@@ -162,7 +170,7 @@ struct DataJSONReader {
     func fail(_ reason: String) -> FigureDataError { FigureDataError(path: path, line: line, reason: reason) }
 
     mutating func skipSpace() {
-        while i < bytes.count, [32, 10, 13, 9].contains(bytes[i]) {
+        while i < bytes.count, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 {
             if bytes[i] == 10 { line += 1 }
             i += 1
         }
@@ -198,6 +206,7 @@ struct DataJSONReader {
             i += 1
             var items: [DataJSON] = []
             if expect(UInt8(ascii: "]")) { return DataJSON(value: .array([]), line: start) }
+            if let numbers = numberArray() { return DataJSON(value: .numbers(numbers), line: start) }
             repeat { items.append(try value(depth: depth + 1)) } while expect(UInt8(ascii: ","))
             guard expect(UInt8(ascii: "]")) else { throw fail("expected ',' or ']'") }
             return DataJSON(value: .array(items), line: start)
@@ -206,6 +215,60 @@ struct DataJSONReader {
         default:
             return DataJSON(value: try literal(), line: start)
         }
+    }
+
+    /// The rest of an array (its `[` read) if it holds numbers only, else nil with nothing read.
+    /// The hot path: a figure's data are mostly long arrays of numbers.
+    mutating func numberArray() -> [Double]? {
+        let (startI, startLine) = (i, line)
+        var numbers: [Double] = []
+        while true {
+            skipSpace()
+            guard i < bytes.count else { break }
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                let special: [(String, Double)] = [("\"NaN\"", .nan), ("\"Infinity\"", .infinity), ("\"-Infinity\"", -.infinity)]
+                guard let (text, value) = special.first(where: { matches($0.0) }) else { break }
+                i += text.utf8.count
+                numbers.append(value)
+            } else if (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-") {
+                guard let value = number() else { break }
+                numbers.append(value)
+            } else {
+                break
+            }
+            if expect(UInt8(ascii: ",")) { continue }
+            if expect(UInt8(ascii: "]")) { return numbers }
+            break
+        }
+        (i, line) = (startI, startLine)
+        return nil
+    }
+
+    func matches(_ text: String) -> Bool {
+        let utf8 = Array(text.utf8)
+        return i + utf8.count <= bytes.count && Array(bytes[i..<(i + utf8.count)]) == utf8
+    }
+
+    /// A JSON number at `i` (digits, '-', '.', 'e', '+' only), or nil.
+    mutating func number() -> Double? {
+        var end = i
+        while end < bytes.count, case let c = bytes[end],
+              (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            end += 1
+        }
+        guard end > i else { return nil }
+        let value: Double? = terminated.withUnsafeBufferPointer { buffer in
+            let start = UnsafeRawPointer(buffer.baseAddress! + i).assumingMemoryBound(to: CChar.self)
+            var stop: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(start, &stop)
+            // The whole token must be the number (no "1e", "--1"), and finite.
+            guard let stop, UnsafeRawPointer(stop) - UnsafeRawPointer(start) == end - i, v.isFinite else { return nil }
+            return v
+        }
+        guard let value else { return nil }
+        i = end
+        return value
     }
 
     /// A number, true, false or null.
