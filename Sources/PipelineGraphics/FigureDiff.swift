@@ -19,6 +19,8 @@ public struct FigureDiff {
         /// Failures (changed, added, removed) first.
         public var comparisons: [ReproductionCheck.Comparison]
         public var fileSet: String
+        /// Both versions of each changed figure's data, by path, for the page's overlays.
+        var changed: [String: (old: FigureData, new: FigureData)] = [:]
         public var passed: Bool { comparisons.allSatisfy(\.passed) }
     }
 
@@ -41,8 +43,14 @@ public struct FigureDiff {
     public func run(from old: Side, to new: Side) throws(PipelineError) -> Result {
         let (a, b) = (try files(old), try files(new))
         var comparisons: [ReproductionCheck.Comparison] = []
+        var changed: [String: (old: FigureData, new: FigureData)] = [:]
         for path in Set(a.keys).union(b.keys).sorted() {
-            let state = DataComparison.compare(baseline: (try load(a[path]), path), new: (try load(b[path]), path), diff: diff)
+            let (before, after) = (try load(a[path]), try load(b[path]))
+            let state = DataComparison.compare(baseline: (before, path), new: (after, path), diff: diff)
+            if case .changed = state, let before, let after,
+               let old = try? FigureData.parse(before, path: path), let new = try? FigureData.parse(after, path: path) {
+                changed[path] = (old, new)
+            }
             var c = ReproductionCheck.Comparison(path: path, verdict: .match)
             switch state {
             case .agree(let identical): c.verdict = identical ? .match : .withinTolerance
@@ -56,7 +64,7 @@ public struct FigureDiff {
             comparisons.append(c)
         }
         let set = "\(comparisons.count) figure data files (every NAME.data.json) of \(old.name) and \(new.name)"
-        return Result(comparisons: ReproductionCheck.failuresFirst(comparisons), fileSet: set)
+        return Result(comparisons: ReproductionCheck.failuresFirst(comparisons), fileSet: set, changed: changed)
     }
 
     /// Where one side keeps a data file: on disk, or read from a commit.
@@ -155,13 +163,24 @@ extension FigureDiff {
     public func writeHTML(_ result: Result, to folder: String, title: String) throws(PipelineError) {
         let path = CheckScratch.absolute(folder)
         try CheckReportFolder.requireReplaceable(path)
+        var comparisons = result.comparisons
+        var images: [(name: String, bytes: [UInt8])] = []
+        for i in comparisons.indices {
+            guard let pair = result.changed[comparisons[i].path], let figure = DataOverlay.figure(old: pair.old, new: pair.new),
+                  let bytes = try? Renderer.png(figure, source: "rederive diff") else { continue }
+            let name = comparisons[i].path.replacingOccurrences(of: "/", with: "_") + ".overlay.png"
+            images.append((name, bytes))
+            comparisons[i].images = [name]
+        }
         let html = ReproductionReport.page(title: title, mode: diff.relativeTolerance == 0 && diff.absoluteTolerance == 0 ? "exact"
                                            : "rtol \(diff.relativeTolerance), atol \(diff.absoluteTolerance)",
-                                           fileSet: result.fileSet, notes: [], comparisons: result.comparisons,
-                                           legend: "Each change names the panel, the series and the point that moved most.")
+                                           fileSet: result.fileSet, notes: [], comparisons: comparisons,
+                                           legend: "Each change names the panel, the series and the point that moved most; each changed panel is drawn with the old data in grey under the new.",
+                                           failure: "changed")
         do throws(AtomicFileError) {
             let building = try AtomicFile.beginFolder(path)
             do throws(AtomicFileError) {
+                for image in images { try AtomicFile.write(image.bytes, to: building + "/" + image.name) }
                 try AtomicFile.write(Array(html.utf8), to: building + "/index.html")
                 try AtomicFile.commitFolder(building, to: path, as: .checkReport)
             } catch {

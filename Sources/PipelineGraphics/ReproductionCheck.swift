@@ -66,8 +66,9 @@ public struct ReproductionCheck {
         public var verdict: Verdict
         /// RMS over 0–255 for images (the largest over pages for a PDF).
         public var rms: Double?
-        /// Report-relative path of the baseline | new | difference image, when one was drawn.
-        public var diffImage: String?
+        /// Report-relative paths of the images shown side by side: the baseline, the new one and
+        /// their difference (check), or the overlay of both versions' data (diff).
+        public var images: [String] = []
         /// What moved in the figure's data, largest first (its data file's changes).
         public var changes: [String] = []
         /// The figure's data file, when its changes explain this file.
@@ -75,11 +76,10 @@ public struct ReproductionCheck {
         /// Whether a pixel-only difference passes (data mode).
         public var acceptsPixelsOnly = false
 
-        public init(path: String, verdict: Verdict, rms: Double? = nil, diffImage: String? = nil) {
+        public init(path: String, verdict: Verdict, rms: Double? = nil) {
             self.path = path
             self.verdict = verdict
             self.rms = rms
-            self.diffImage = diffImage
         }
 
         public var passed: Bool {
@@ -289,15 +289,30 @@ public struct ReproductionCheck {
         return comparison.passed ? comparison : withDiff(comparison, baseline[worstPage], new[worstPage], report: report)
     }
 
-    /// Writes the baseline | new | difference image into the report.
+    /// Writes the baseline, the new image and their difference into the report, as three
+    /// images the page shows side by side (or stacked, on a narrow window).
     func withDiff(_ comparison: Comparison, _ baseline: Raster, _ new: Raster, report: String) -> Comparison {
         var result = comparison
-        let name = comparison.path.replacingOccurrences(of: "/", with: "_") + ".diff.png"
-        if let bytes = try? ImageDifference.triptych(baseline: baseline, new: new).pngBytes(),
-           (try? AtomicFile.write(bytes, to: report + "/" + name)) != nil {
-            result.diffImage = name
+        let name = comparison.path.replacingOccurrences(of: "/", with: "_")
+        let triptych = ImageDifference.triptych(baseline: baseline, new: new)
+        let width = max(baseline.width, new.width)
+        let difference = Self.crop(triptych, from: triptych.width - width, width: width)
+        for (part, raster) in [("baseline", baseline), ("new", new), ("diff", difference)] {
+            guard let bytes = try? raster.pngBytes(), (try? AtomicFile.write(bytes, to: report + "/\(name).\(part).png")) != nil else { return result }
         }
+        result.images = ["baseline", "new", "diff"].map { "\(name).\($0).png" }
         return result
+    }
+
+    /// Columns `from ..< from + width` of `raster`.
+    static func crop(_ raster: Raster, from x0: Int, width: Int) -> Raster {
+        var rgba = [UInt8]()
+        rgba.reserveCapacity(width * raster.height * 4)
+        for y in 0..<raster.height {
+            let start = (y * raster.width + x0) * 4
+            rgba += raster.rgba[start..<(start + width * 4)]
+        }
+        return Raster(width: width, height: raster.height, rgba: rgba)
     }
 
     /// `path` (project-relative, for the report) compared byte for byte at `baseline` and `new`.

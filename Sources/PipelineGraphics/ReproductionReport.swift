@@ -13,24 +13,27 @@ enum ReproductionReport {
         let build = result.buildFailure.map { "<p class=\"fail\">The regeneration failed: \(Markup.escape($0))</p>\n" } ?? ""
         return page(title: "rederive check: \(pipeline)", mode: mode, fileSet: result.fileSet, notes: result.notes,
                     comparisons: result.comparisons, preface: build,
-                    legend: "Difference images show the committed figure, the regenerated one, and their difference amplified ten times (red).")
+                    legend: "For each figure that differs: the committed image, the regenerated one, and their difference amplified ten times (red), side by side.")
     }
 
     static func page(title: String, mode: String, fileSet: String, notes: [String], comparisons: [ReproductionCheck.Comparison],
-                     preface: String = "", legend: String) -> String {
+                     preface: String = "", legend: String, failure: String = "FAIL") -> String {
         let failed = comparisons.filter { !$0.passed }.count
         let summary = failed == 0 ? "All \(comparisons.count) files agree." : "\(failed) of \(comparisons.count) files differ."
         var entries = ""
         for c in comparisons {
             let css = c.passed ? "pass" : "fail"
             let rms = c.rms.map { String(format: " · RMS %.3f", $0) } ?? ""
-            entries += "<section class=\"\(css)\"><h2><span class=\"badge\">\(c.passed ? "pass" : "FAIL")</span> <code>\(Markup.escape(c.path))</code></h2>\n"
+            entries += "<section class=\"\(css)\"><h2><span class=\"badge\">\(c.passed ? "pass" : failure)</span> <code>\(Markup.escape(c.path))</code></h2>\n"
             entries += "<p>\(Markup.escape(c.verdict.sentence))\(rms)</p>\n"
             if !c.changes.isEmpty {
                 entries += "<ol class=\"changes\">" + c.changes.map { "<li>\(Markup.escape($0))</li>" }.joined() + "</ol>\n"
             }
-            if let image = c.diffImage {
-                entries += "<a href=\"\(Markup.escape(image))\"><img src=\"\(Markup.escape(image))\" alt=\"baseline, new and difference of \(Markup.escape(c.path))\"></a>\n"
+            if !c.images.isEmpty {
+                let captions = c.images.count == 3 ? ["baseline", "new", "difference ×10"] : ["old data in grey under the new (a heatmap: old, then new)"]
+                entries += "<div class=\"images\">" + zip(c.images, captions).map { image, caption in
+                    "<figure><a href=\"\(Markup.escape(image))\"><img src=\"\(Markup.escape(image))\" alt=\"\(caption) of \(Markup.escape(c.path))\"></a><figcaption>\(caption)</figcaption></figure>"
+                }.joined() + "</div>\n"
             }
             entries += "</section>\n"
         }
@@ -50,6 +53,9 @@ enum ReproductionReport {
         section.fail .badge, p.fail, p.summary.fail { color: #cf222e; font-weight: bold; }
         p, li { overflow-wrap: anywhere; }
         p.note { color: #6e5000; }
+        div.images { display: flex; flex-wrap: wrap; gap: 0.5em; }
+        figure { margin: 0; flex: 1 1 22em; min-width: 0; }
+        figcaption { font-size: 0.85em; color: #555; }
         img { max-width: 100%; height: auto; display: block; }
         </style>
         </head>

@@ -62,4 +62,16 @@ final class FigureDiffTests: XCTestCase {
             XCTAssert("\(error)".contains("no revision 'v9.9'"), "\(error)")
         }
     }
+
+    /// The page draws the changed panel with the old data under the new, and fits the window.
+    func testTheHTMLPageShowsTheOverlayAndFits() throws {
+        let differ = FigureDiff(root: root)
+        let result = try differ.run(from: .revision("HEAD~1"), to: .revision("HEAD"))
+        try differ.writeHTML(result, to: root + "/diff-report", title: "rederive diff: HEAD~1 → HEAD")
+        let html = try String(contentsOfFile: root + "/diff-report/index.html", encoding: .utf8)
+        XCTAssert(html.contains("1 of 1 files differ.") && html.contains("max |Δ| 0.25 at step = 20 (1 → 1.25)"), html)
+        let overlay = try Raster.readPNG(root + "/diff-report/Figures_loss.data.json.overlay.png")
+        XCTAssertGreaterThan(overlay.width, 100)
+        try PageLayout.check(root + "/diff-report/index.html", images: 1)
+    }
 }

@@ -102,10 +102,13 @@ final class ReproductionCheckTests: XCTestCase {
                 XCTAssertGreaterThan(png.rms ?? 0, 2)
                 XCTAssertEqual(verdict(result, "Figures/heat.pdf")?.passed, false)
             }
-            // The report shows baseline | new | difference, three panels wide.
-            let diff = try Raster.readPNG((result.reportPath as NSString).deletingLastPathComponent + "/" + XCTUnwrap(png.diffImage))
+            // The report shows the baseline, the new image and their difference, each the figure's size.
+            XCTAssertEqual(png.images.count, 3)
             let figure = try Raster.readPNG(project.root + "/Figures/heat.png")
-            XCTAssertEqual(diff.width, 3 * figure.width + 16)
+            for image in png.images {
+                let shown = try Raster.readPNG((result.reportPath as NSString).deletingLastPathComponent + "/" + image)
+                XCTAssertEqual(shown.width, figure.width)
+            }
         }
     }
 
@@ -225,5 +228,12 @@ final class ReproductionCheckTests: XCTestCase {
         XCTAssertEqual(files.count, result.comparisons.count)
         XCTAssertEqual(files.first?["path"] as? String, "Figures/heat.data.json", "failures first")
         XCTAssertEqual((files.first?["changes"] as? [String])?.count, 2)
+    }
+
+    /// Headless Chromium: the page fits 1280 px, the three images sit side by side, and stack on a narrow window.
+    func testTheReportFitsTheWindow() throws {
+        let result = try check(set: ["colormap=magma"])
+        XCTAssert(try String(contentsOfFile: result.reportPath, encoding: .utf8).contains("files differ."), "a summary line on top")
+        try PageLayout.check(result.reportPath, images: 3)
     }
 }
