@@ -125,12 +125,23 @@ extension MarkData {
         case .text(let m):
             kind = "text"; text = PangoText.plainText(m.text); arrays = [NumberArray("x", [m.x]), NumberArray("y", [m.y])]
         case .rects(let m):
-            kind = "rects"; arrays = [NumberArray("x0", m.x0), NumberArray("x1", m.x1), NumberArray("y0", m.y0), NumberArray("y1", m.y1)]
+            kind = "rects"; arrays = [NumberArray("x0", m.x0), NumberArray("x1", m.x1), NumberArray("y0", m.y0), NumberArray("y1", m.y1),
+                                      NumberArray("fill", m.fills.map(Self.rgb))]
         case .symbols(let m):
-            kind = "symbols"; arrays = [NumberArray("x", m.x), NumberArray("y", m.y), NumberArray("size", m.diameters)]
+            kind = "symbols"; arrays = [NumberArray("x", m.x), NumberArray("y", m.y), NumberArray("size", m.diameters),
+                                        NumberArray("fill", m.colors.map(Self.rgb))]
         }
         if let norm { arrays.append(NumberArray("color_limits", [norm.lower, norm.upper])) }
         self.arrays = arrays
+    }
+}
+
+extension MarkData {
+    /// A colour as the number 0xRRGGBB: item marks (a Vega-Lite heatmap's cells, say) carry the
+    /// values they encode only as colours, so the colours are their data.
+    static func rgb(_ color: Color) -> Double {
+        func byte(_ v: Double) -> Int { Int((min(max(v, 0), 1) * 255).rounded()) }
+        return Double(byte(color.red) << 16 | byte(color.green) << 8 | byte(color.blue))
     }
 }
 

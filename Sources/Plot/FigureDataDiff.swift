@@ -81,6 +81,7 @@ public struct FigureDataDiff: Sendable {
         guard a.shape == b.shape else {
             return [Change(size: 1, sentence: "\(series): \(b.name): shape \(Self.shape(a.shape)) → \(Self.shape(b.shape))")]
         }
+        if b.name == "fill" { return colorChanges(a, b, series: series) }
         var moved = 0, worst = -1.0, worstIndex = 0
         var lowest = Double.infinity, highest = -Double.infinity
         for (i, (p, q)) in zip(a.values, b.values).enumerated() {
@@ -100,6 +101,15 @@ public struct FigureDataDiff: Sendable {
         let count = a.values.count == 1 ? "" : "\(a.values.count) \(a.shape.count == 2 ? "cells" : "points"), \(moved) moved, "
         let sentence = "\(series): \(b.name): \(count)max |Δ| \(Self.format(worst))\(where_(worstIndex, array: b, in: mark, xName: xName)) (\(Self.format(p)) → \(Self.format(q)))"
         return [Change(size: worst.isFinite ? worst / range : .infinity, sentence: sentence)]
+    }
+
+    /// Colours (0xRRGGBB) that changed: how many, and the first, in hex.
+    func colorChanges(_ a: NumberArray, _ b: NumberArray, series: String) -> [Change] {
+        let changed = zip(a.values, b.values).enumerated().filter { $0.element.0 != $0.element.1 }
+        guard let first = changed.first else { return [] }
+        func hex(_ v: Double) -> String { String(format: "#%06x", Int(v)) }
+        return [Change(size: Double(changed.count) / Double(max(a.values.count, 1)),
+                       sentence: "\(series): colours: \(changed.count) of \(a.values.count) changed, first at item \(first.offset + 1) (\(hex(first.element.0)) → \(hex(first.element.1)))")]
     }
 
     /// " at step = 128" (the panel's x label), " at row 3, column 7", or "" for a single number.

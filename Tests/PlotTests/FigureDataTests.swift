@@ -117,4 +117,13 @@ final class FigureDataTests: XCTestCase {
             XCTAssertEqual((error as? FigureDataError)?.line, 1)
         }
     }
+
+    /// Item marks carry encoded values as colours, so a changed colour is a changed datum.
+    func testAChangedItemColourIsData() throws {
+        func cells(_ second: Color) throws -> FigureData {
+            try FigureData(Figure(Panel(marks: [.rects(RectsMark(x0: [0, 1], x1: [1, 2], y0: [0, 0], y1: [1, 1], fills: [.black, second]))])))
+        }
+        XCTAssertEqual(FigureDataDiff().changes(from: try cells(.black), to: try cells(Color(hex: 0xff0000))).map(\.sentence),
+                       ["panel row 1, column 1, rects 1: colours: 1 of 2 changed, first at item 2 (#000000 → #ff0000)"])
+    }
 }
