@@ -192,3 +192,51 @@ extension FigureDiff {
         }
     }
 }
+
+/// `rederive bench diff`: a scratch repository with two revisions of a folder's data files,
+/// the second with every file's bytes changed (a trailing newline), so that `diff` reads,
+/// parses and compares every one of them, as between two real versions of a paper.
+public struct DiffBenchmark {
+    public let root: String
+    public let files: Int
+    public let bytes: Int
+
+    /// Copies every `NAME.data.json` under `folder` into a new scratch repository.
+    public init(copying folder: String) throws(PipelineError) {
+        root = NSTemporaryDirectory() + "rederive-bench-diff-\(getpid())"
+        AtomicFile.remove(root)
+        let found = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(FigureData.suffix) }.sorted()
+        guard !found.isEmpty else { throw PipelineError(.invalidPath, at: nil, "no figure data files (NAME.data.json) under \(folder)") }
+        var total = 0
+        do {
+            for path in found {
+                let target = root + "/" + path
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + path))
+                total += data.count
+                try data.write(to: URL(fileURLWithPath: target))
+            }
+        } catch {
+            throw PipelineError(.io, at: nil, "cannot copy the data files to \(root): \(error.localizedDescription)")
+        }
+        (files, bytes) = (found.count, total)
+        let identity = ["-c", "user.name=rederive bench", "-c", "user.email=bench@localhost"]
+        var ok = Git.run(["init", "-q"], in: root).0 == 0 && Git.run(["add", "."], in: root).0 == 0
+            && Git.run(identity + ["commit", "-q", "-m", "a"], in: root).0 == 0
+        for path in found {
+            guard let handle = FileHandle(forWritingAtPath: root + "/" + path) else { ok = false; break }
+            handle.seekToEndOfFile()
+            handle.write(Data("\n".utf8))
+            handle.closeFile()
+        }
+        ok = ok && Git.run(identity + ["commit", "-q", "-a", "-m", "b"], in: root).0 == 0
+        guard ok else { throw PipelineError(.io, at: nil, "git could not build the scratch repository \(root)") }
+    }
+
+    /// One diff of the two revisions; the number of files it compared.
+    public func diffOnce() throws(PipelineError) -> Int {
+        try FigureDiff(root: root).run(from: .revision("HEAD~1"), to: .revision("HEAD")).comparisons.count
+    }
+
+    public func remove() { AtomicFile.remove(root) }
+}

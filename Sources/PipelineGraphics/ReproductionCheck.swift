@@ -155,8 +155,8 @@ public struct ReproductionCheck {
         var result = Result(comparisons: Self.failuresFirst(comparisons + arrays),
                             fileSet: fileSet(outputs: outputs.count, arrays: arrays.count, artifacts: pipeline.artifacts),
                             reportPath: report + "/index.html", buildFailure: buildFailure)
-        let pixelsOnly = outputs.filter { path in FigureData.path(besideFigure: path).map { data[$0] == nil || data[$0] == .noBaseline } ?? false }
-        if !pixelsOnly.isEmpty {
+        let withoutData = outputs.filter { path in FigureData.path(besideFigure: path).map { data[$0] == nil || data[$0] == .noBaseline } ?? false }
+        if !withoutData.isEmpty {
             result.notes.append("some figures have no committed data file (a baseline made before figures recorded their data, or a stage that does not declare NAME.data.json): those are compared by pixels only")
         }
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)

@@ -10,7 +10,7 @@ import Yams
 ///     train:    inputs {config: FILE.yaml}; params override the config's keys
 ///               (e.g. {seed: 1, steps: 1500}); outputs {run: FOLDER/}
 ///     analyze:  inputs {run: FOLDER/}; outputs {out: FOLDER/}
-///     figure R: inputs: analysis folders; outputs: R.png, R.pdf, R.caption.txt (one prefix)
+///     figure R: inputs: analysis folders; outputs: R.png, R.pdf, R.caption.txt, R.data.json (one prefix)
 ///     slides:   inputs: analysis folders; outputs: slides.pdf and a Markdown gallery (.md)
 ///
 /// `train` and `analyze` run with the stage param `threads` (default 1), not with the share of
@@ -77,7 +77,7 @@ public enum StudyStages {
         let png = try outputWithExtension(context, ".png")
         let prefix = String(png.temporaryPath.dropLast(4))
         for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt); \(slot.path) does not")
+            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
         }
         return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }

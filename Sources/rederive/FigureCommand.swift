@@ -7,8 +7,8 @@ import Recipes
 struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
-        abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
-        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+        abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf, PREFIX.caption.txt and PREFIX.data.json.",
+        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg, .caption.txt and .data.json (the numbers drawn). Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String

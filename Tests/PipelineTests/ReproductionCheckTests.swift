@@ -236,4 +236,19 @@ final class ReproductionCheckTests: XCTestCase {
         XCTAssert(try String(contentsOfFile: result.reportPath, encoding: .utf8).contains("files differ."), "a summary line on top")
         try PageLayout.check(result.reportPath, images: 3)
     }
+
+    /// A byte-identical array is identical, NaN and all (NaN != NaN as numbers).
+    func testAByteIdenticalArrayWithNaNIsIdentical() throws {
+        let arrays = try TestProject("""
+            stages:
+              arrays:
+                cmd: python3 -c "import numpy, sys; numpy.save(sys.argv[1], numpy.array([numpy.nan, 1], dtype=numpy.float32))" "$OUT"
+                outputs: [artifacts/loss_by_position.npy]
+            """)
+        XCTAssertEqual(try arrays.make().exitCode, 0)
+        let located = try XCTUnwrap(try Project.locate(arrays.pipelinePath, from: arrays.root))
+        let result = try ReproductionCheck(project: located, options: ReproductionCheck.Options())
+            .run(registry: arrays.registry, console: Console(interactive: false, quiet: true))
+        XCTAssertEqual(verdict(result, "artifacts/loss_by_position.npy")?.verdict, .match)
+    }
 }
