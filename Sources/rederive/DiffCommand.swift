@@ -11,8 +11,8 @@ struct Diff: ParsableCommand {
         discussion: """
             With no revision: the work tree against HEAD; with one: the work tree against it; with two: the \
             first against the second. Regenerates nothing. Each change names the panel, the series and the \
-            point that moved most, largest first. Exits 1 when any figure's data differ.
-            Example: rederive diff HEAD~3 HEAD --html diff-report
+            point that moved most, largest first; --html DIR adds a page that draws each changed panel with \
+            the old data in grey under the new. Exits 1 when any figure's data differ.
             """)
 
     @Argument(help: "Revisions: none (work tree vs HEAD), one (work tree vs REV) or two (REV_A vs REV_B).")
