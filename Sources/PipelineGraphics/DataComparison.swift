@@ -6,8 +6,8 @@ import Plot
 enum DataComparison: Sendable, Equatable {
     /// The numbers agree (within the tolerances); `identicalBytes` when the files are equal.
     case agree(identicalBytes: Bool)
-    /// What moved, largest first.
-    case changed([String])
+    /// What moved, largest first, and both versions (for drawing them).
+    case changed([String], old: FigureData, new: FigureData)
     /// A file that does not parse, named with its line.
     case unreadable(String)
     /// No baseline data file: a baseline made before figures recorded their data.
@@ -21,11 +21,17 @@ enum DataComparison: Sendable, Equatable {
         guard let b = new.bytes else { return .noNew }
         if a == b { return .agree(identicalBytes: true) }
         do {
-            let changes = diff.changes(from: try FigureData.parse(a, path: baseline.name), to: try FigureData.parse(b, path: new.name))
-            return changes.isEmpty ? .agree(identicalBytes: false) : .changed(changes.map(\.sentence))
+            let (old, new) = (try FigureData.parse(a, path: baseline.name), try FigureData.parse(b, path: new.name))
+            let changes = diff.changes(from: old, to: new)
+            return changes.isEmpty ? .agree(identicalBytes: false) : .changed(changes.map(\.sentence), old: old, new: new)
         } catch {
             return .unreadable("\(error)")
         }
+    }
+
+    /// The verdict on a data file whose numbers moved.
+    static func differs(_ changes: [String]) -> ReproductionCheck.Comparison.Verdict {
+        .differs("the data differ: \(changes.count) change\(changes.count == 1 ? "" : "s")")
     }
 
     /// Compares the files at two paths.

@@ -45,18 +45,14 @@ public struct FigureDiff {
         var comparisons: [ReproductionCheck.Comparison] = []
         var changed: [String: (old: FigureData, new: FigureData)] = [:]
         for path in Set(a.keys).union(b.keys).sorted() {
-            let (before, after) = (try load(a[path]), try load(b[path]))
-            let state = DataComparison.compare(baseline: (before, path), new: (after, path), diff: diff)
-            if case .changed = state, let before, let after,
-               let old = try? FigureData.parse(before, path: path), let new = try? FigureData.parse(after, path: path) {
-                changed[path] = (old, new)
-            }
+            let state = DataComparison.compare(baseline: (try load(a[path]), path), new: (try load(b[path]), path), diff: diff)
             var c = ReproductionCheck.Comparison(path: path, verdict: .match)
             switch state {
             case .agree(let identical): c.verdict = identical ? .match : .withinTolerance
-            case .changed(let changes):
-                c.verdict = .differs("the data differ: \(changes.count) change\(changes.count == 1 ? "" : "s")")
+            case let .changed(changes, before, after):
+                c.verdict = DataComparison.differs(changes)
                 c.changes = changes
+                changed[path] = (before, after)
             case .unreadable(let why): c.verdict = .unreadable(why)
             case .noBaseline: c.verdict = .differs("a figure \(new.name) adds")
             case .noNew: c.verdict = .differs("a figure \(new.name) removes")

@@ -226,12 +226,10 @@ public struct ReproductionCheck {
         case .agree(let identical):
             if isData { c.verdict = identical ? .match : (options.exact ? .differs("the bytes differ") : .withinTolerance) }
             else if case .differs(let detail) = c.verdict { c.verdict = .pixelsOnly(detail, identicalData: identical) }
-        case .changed(let changes):
+        case .changed(let changes, _, _):
             c.changes = changes
             c.dataFile = twin
-            if isData || options.dataOnly {
-                c.verdict = .differs("the data differ: \(changes.count) change\(changes.count == 1 ? "" : "s")")
-            }
+            if isData || options.dataOnly { c.verdict = DataComparison.differs(changes) }
         case .unreadable(let why):
             if isData || options.dataOnly { c.verdict = .unreadable(why) } else { c.changes = ["its data file cannot be read: \(why)"] }
         case .noBaseline, .noNew:
