@@ -23,7 +23,7 @@ enum ReproductionReport {
         var entries = ""
         for c in comparisons {
             let css = c.passed ? "pass" : "fail"
-            let rms = c.rms.map { String(format: " · RMS %.3f", $0) } ?? ""
+            let rms = c.verdict.sentence.contains("RMS") ? "" : c.rms.map { String(format: " · RMS %.3f", $0) } ?? ""
             entries += "<section class=\"\(css)\"><h2><span class=\"badge\">\(c.passed ? "pass" : failure)</span> <code>\(Markup.escape(c.path))</code></h2>\n"
             entries += "<p>\(Markup.escape(c.verdict.sentence))\(rms)</p>\n"
             if !c.changes.isEmpty {
