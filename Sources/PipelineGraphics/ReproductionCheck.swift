@@ -139,10 +139,16 @@ public struct ReproductionCheck {
         do { building = try AtomicFile.beginFolder(report) } catch {
             throw PipelineError(.io, at: nil, error.summary, hint: error.advice)
         }
-        let outputs = committedOutputs(of: pipeline)
-        let data = compareData(outputs, newRoot: scratch.path)
+        let declared = committedOutputs(of: pipeline)
+        let data = compareData(declared, newRoot: scratch.path)
+        // A data file the baseline lacks (made before figures recorded their data) is the note below, not a failure.
+        let outputs = declared.filter { data[$0] != .noBaseline }
         var comparisons = outputs.map { path in
-            explained(compare(path, baselineRoot: project.root, newRoot: scratch.path, report: building), by: data)
+            // In data mode a figure with data files is judged by them, its pixels only reported;
+            // one without (an old baseline) falls back to the tolerant pixel comparison.
+            let twin = FigureData.path(besideFigure: path).flatMap { data[$0] }
+            let strict = options.exact || (options.dataOnly && twin != nil && twin != .noBaseline)
+            return explained(compare(path, baselineRoot: project.root, newRoot: scratch.path, report: building, strict: strict), by: data)
         }
         var arrays = [Comparison]()
         if !options.exact {
@@ -157,7 +163,8 @@ public struct ReproductionCheck {
                             reportPath: report + "/index.html", buildFailure: buildFailure)
         let withoutData = outputs.filter { path in FigureData.path(besideFigure: path).map { data[$0] == nil || data[$0] == .noBaseline } ?? false }
         if !withoutData.isEmpty {
-            result.notes.append("some figures have no committed data file (a baseline made before figures recorded their data, or a stage that does not declare NAME.data.json): those are compared by pixels only")
+            result.notes.append("\(withoutData.count) figure files have no committed data file (a baseline made before figures recorded their data, "
+                                + "or a stage that does not declare NAME.data.json): they are compared by pixels only; commit the data files `rederive make` writes to compare by data")
         }
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)
         do {
@@ -238,7 +245,8 @@ public struct ReproductionCheck {
         return c
     }
 
-    func compare(_ path: String, baselineRoot: String, newRoot: String, report: String) -> Comparison {
+    /// `strict`: identical pixels and PDF bytes (exact mode, or a figure data mode judges by its data).
+    func compare(_ path: String, baselineRoot: String, newRoot: String, report: String, strict: Bool) -> Comparison {
         let (baseline, new) = (baselineRoot + "/" + path, newRoot + "/" + path)
         let manager = FileManager.default
         guard manager.fileExists(atPath: baseline) else { return Comparison(path: path, verdict: .missingBaseline) }
@@ -247,17 +255,17 @@ public struct ReproductionCheck {
         switch (path as NSString).pathExtension.lowercased() {
         case "png":
             do {
-                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report)
+                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report, strict: strict)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
         case "pdf":
             let same = manager.contentsEqual(atPath: baseline, andPath: new)
-            if options.exact || options.dataOnly || same {
+            if strict || same {
                 return Comparison(path: path, verdict: same ? .match : .differs("the PDF bytes differ"))
             }
             do {
-                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report)
+                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report, strict: strict)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
@@ -266,7 +274,7 @@ public struct ReproductionCheck {
         }
     }
 
-    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String) -> Comparison {
+    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String, strict: Bool) -> Comparison {
         guard baseline.count == new.count else {
             return Comparison(path: path, verdict: .differs("\(baseline.count) pages committed, \(new.count) regenerated"))
         }
@@ -280,7 +288,7 @@ public struct ReproductionCheck {
             if rms > worst { (worst, worstPage) = (rms, page) }
         }
         if exactPixels { return Comparison(path: path, verdict: .match, rms: 0) }
-        let verdict: Comparison.Verdict = options.exact || options.dataOnly
+        let verdict: Comparison.Verdict = strict
             ? .differs("pixels differ (RMS \(String(format: "%.3f", worst)))")
             : (worst <= options.tolerance ? .withinTolerance : .differs(String(format: "RMS %.3f > tolerance %.3g", worst, options.tolerance)))
         let comparison = Comparison(path: path, verdict: verdict, rms: worst)

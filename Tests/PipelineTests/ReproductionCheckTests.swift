@@ -204,8 +204,16 @@ final class ReproductionCheckTests: XCTestCase {
         try FileManager.default.removeItem(atPath: project.root + "/Figures/heat.data.json")
         let result = try check()
         XCTAssertEqual(verdict(result, "Figures/heat.png")?.verdict, .match)
+        XCTAssert(result.passed, "\(result.comparisons)")
         XCTAssertEqual(result.notes.count, 1)
         XCTAssert(result.notes[0].contains("compared by pixels only"), result.notes[0])
+        // Data mode, too, falls back to the tolerant pixel comparison: one pixel passes.
+        var raster = try Raster.readPNG(project.root + "/Figures/heat.png")
+        raster.rgba[(10 * raster.width + 10) * 4] ^= 0x40
+        try Data(raster.pngBytes()).write(to: URL(fileURLWithPath: project.root + "/Figures/heat.png"))
+        let data = try check(data: true)
+        XCTAssert(data.passed, "\(data.comparisons)")
+        XCTAssertEqual(verdict(data, "Figures/heat.png")?.verdict, .withinTolerance)
     }
 
     func testADataFileThatDoesNotParseIsNamedWithItsLine() throws {
