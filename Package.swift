@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
         .target(name: "Transformer", dependencies: ["AtomicFiles", "JSONQuoting", "SafeYAML", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Reproducible"]),
-        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
+        .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "JSONQuoting", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),
         .target(name: "Recipes", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Reproducible"]),
         // Vega-Lite specs and their data -> Figure values (a pure translation); Yams reads JSON and YAML specs.
@@ -67,7 +67,7 @@ let package = Package(
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
         // comparisons, the drawn stage graph.
-        .target(name: "PipelineGraphics", dependencies: ["AtomicFiles", "Pipeline", "Tensor", "Plot"]),
+        .target(name: "PipelineGraphics", dependencies: ["AtomicFiles", "JSONQuoting", "Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
             "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", "VegaLite", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),

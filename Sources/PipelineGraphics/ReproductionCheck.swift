@@ -11,12 +11,18 @@ import Tensor
 ///   pytest-mpl's default tolerance is 2).
 /// - PDFs: exactly byte for byte, or rasterised with `pdftoppm` and compared like PNGs.
 /// - Text (captions, galleries): exactly, or with the numbers in it compared to a relative 1e-2.
+/// - Figure data (`NAME.data.json`): exactly, or number by number with `relativeTolerance` and
+///   `absoluteTolerance`. A figure whose pixels differ is explained by its data: what moved, or
+///   "pixels only" when the data agree. `dataOnly` judges figures by their data alone.
 /// - `.npy` arrays in the artifact folders, when the project has a local build of them too,
-///   with `relativeTolerance` and `absoluteTolerance`.
+///   with `relativeTolerance` and `absoluteTolerance` (tolerant and data modes).
 public struct ReproductionCheck {
     public struct Options: Sendable {
         /// Exact: same pixels and same PDF bytes. Otherwise tolerant, by `tolerance` RMS.
         public var exact = false
+        /// Judge figures by their data files and captions by their numbers, whatever the pixels
+        /// (for CI on another system's Cairo or fonts).
+        public var dataOnly = false
         public var tolerance = 2.0
         public var relativeTolerance = 1e-3
         public var absoluteTolerance = 1e-5
@@ -38,6 +44,8 @@ public struct ReproductionCheck {
             case missingBaseline
             case missingRegenerated
             case unreadable(String)
+            /// The image differs (`detail`) but its data agree: a different Cairo, pixman or font.
+            case pixelsOnly(String, identicalData: Bool)
 
             /// The verdict in words, for the terminal and the report ("pixels differ (RMS 0.8)").
             public var sentence: String {
@@ -45,6 +53,8 @@ public struct ReproductionCheck {
                 case .match: "identical"
                 case .withinTolerance: "within tolerance"
                 case .differs(let why): why
+                case let .pixelsOnly(detail, identical):
+                    "differs in pixels only: the data are \(identical ? "identical" : "within tolerance") (\(detail); a different Cairo, pixman or font would do this)"
                 case .missingBaseline: "no committed file to compare with"
                 case .missingRegenerated: "the regeneration did not write it"
                 case .unreadable(let why): "cannot be read: \(why)"
@@ -56,14 +66,38 @@ public struct ReproductionCheck {
         public var verdict: Verdict
         /// RMS over 0–255 for images (the largest over pages for a PDF).
         public var rms: Double?
-        /// Report-relative path of the baseline | new | difference image, when one was drawn.
-        public var diffImage: String?
+        /// Report-relative paths of the images shown side by side: the baseline, the new one and
+        /// their difference (check), or the overlay of both versions' data (diff).
+        public var images: [String] = []
+        /// What moved in the figure's data, largest first (its data file's changes).
+        public var changes: [String] = []
+        /// The figure's data file, when its changes explain this file.
+        public var dataFile: String?
+        /// Whether a pixel-only difference passes (data mode).
+        public var acceptsPixelsOnly = false
 
-        public var passed: Bool { verdict == .match || verdict == .withinTolerance }
+        public init(path: String, verdict: Verdict, rms: Double? = nil) {
+            self.path = path
+            self.verdict = verdict
+            self.rms = rms
+        }
+
+        public var passed: Bool {
+            switch verdict {
+            case .match, .withinTolerance: true
+            case .pixelsOnly: acceptsPixelsOnly
+            default: false
+            }
+        }
     }
 
     public struct Result: Sendable {
+        /// Failures first, then in path order.
         public var comparisons: [Comparison]
+        /// Which files were compared, and why those ("13 files: ...").
+        public var fileSet: String
+        /// Said once: e.g. that the baseline has no data files, so figures were compared by pixels.
+        public var notes: [String] = []
         public var reportPath: String
         /// The regeneration's own failure, if the pipeline did not build.
         public var buildFailure: String?
@@ -105,18 +139,33 @@ public struct ReproductionCheck {
         do { building = try AtomicFile.beginFolder(report) } catch {
             throw PipelineError(.io, at: nil, error.summary, hint: error.advice)
         }
-        var comparisons = [Comparison]()
-        for path in committedOutputs(of: pipeline) {
-            comparisons.append(compare(path, baselineRoot: project.root, newRoot: scratch.path, report: building))
+        let declared = committedOutputs(of: pipeline)
+        let data = compareData(declared, newRoot: scratch.path)
+        // A data file the baseline lacks (made before figures recorded their data) is the note below, not a failure.
+        let outputs = declared.filter { data[$0] != .noBaseline }
+        var comparisons = outputs.map { path in
+            // In data mode a figure with data files is judged by them, its pixels only reported;
+            // one without (an old baseline) falls back to the tolerant pixel comparison.
+            let twin = FigureData.path(besideFigure: path).flatMap { data[$0] }
+            let strict = options.exact || (options.dataOnly && twin != nil && twin != .noBaseline)
+            return explained(compare(path, baselineRoot: project.root, newRoot: scratch.path, report: building, strict: strict), by: data)
         }
+        var arrays = [Comparison]()
         if !options.exact {
-            comparisons += compareArrays(of: pipeline, newRoot: scratch.path)
+            arrays = compareArrays(of: pipeline, newRoot: scratch.path)
         } else {
             // Same machine, same seeds: the lock file must come out byte-identical too.
             let lock = relative(project.lockPath)
             comparisons.append(compareBytes(lock, baseline: project.root + "/" + lock, new: scratch.path + "/" + lock))
         }
-        let result = Result(comparisons: comparisons, reportPath: report + "/index.html", buildFailure: buildFailure)
+        var result = Result(comparisons: Self.failuresFirst(comparisons + arrays),
+                            fileSet: fileSet(outputs: outputs.count, arrays: arrays.count, artifacts: pipeline.artifacts),
+                            reportPath: report + "/index.html", buildFailure: buildFailure)
+        let withoutData = outputs.filter { path in FigureData.path(besideFigure: path).map { data[$0] == nil || data[$0] == .noBaseline } ?? false }
+        if !withoutData.isEmpty {
+            result.notes.append("\(withoutData.count) figure files have no committed data file (a baseline made before figures recorded their data, "
+                                + "or a stage that does not declare NAME.data.json): they are compared by pixels only; commit the data files `rederive make` writes to compare by data")
+        }
         let html = ReproductionReport.html(result, pipeline: project.name, options: options)
         do {
             try AtomicFile.write(Array(html.utf8), to: building + "/index.html")
@@ -126,6 +175,25 @@ public struct ReproductionCheck {
             throw PipelineError(.io, at: nil, error.summary, hint: error.advice)
         }
         return result
+    }
+
+    /// Failing comparisons first, each group in its own order.
+    static func failuresFirst(_ comparisons: [Comparison]) -> [Comparison] {
+        comparisons.filter { !$0.passed } + comparisons.filter(\.passed)
+    }
+
+    /// Which files this mode compares, and why those.
+    func fileSet(outputs: Int, arrays: Int, artifacts: String) -> String {
+        let committed = "the \(outputs) outputs the repository commits (everything outside \(artifacts))"
+        if options.exact {
+            return "\(outputs + 1) files: \(committed) and the lock file, which must come out byte-identical on the same machine; "
+                + "arrays in \(artifacts) are not compared, since their hashes are in the lock"
+        }
+        let tolerances = "rtol \(options.relativeTolerance), atol \(options.absoluteTolerance)"
+        let mode = options.dataOnly ? "figures judged by their data and captions by their numbers (\(tolerances))"
+            : "images by RMS ≤ \(options.tolerance), figure data and arrays with \(tolerances)"
+        return "\(outputs + arrays) files: \(committed) and the \(arrays) .npy arrays in \(artifacts) that this machine has built too; "
+            + "\(mode); the lock file is not compared, since another machine's bytes may differ"
     }
 
     // MARK: Regenerating
@@ -144,25 +212,60 @@ public struct ReproductionCheck {
 
     // MARK: Comparing
 
-    func compare(_ path: String, baselineRoot: String, newRoot: String, report: String) -> Comparison {
+    /// Each committed data file compared with its regenerated twin, by project-relative path.
+    func compareData(_ outputs: [String], newRoot: String) -> [String: DataComparison] {
+        let tolerant = options.exact ? FigureDataDiff() : FigureDataDiff(relativeTolerance: options.relativeTolerance, absoluteTolerance: options.absoluteTolerance)
+        var compared: [String: DataComparison] = [:]
+        for path in outputs where path.hasSuffix(FigureData.suffix) {
+            compared[path] = DataComparison.files(baseline: project.root + "/" + path, new: newRoot + "/" + path, name: path, diff: tolerant)
+        }
+        return compared
+    }
+
+    /// `comparison` of a figure image or data file, explained by the figure's data: what moved,
+    /// or that only the pixels differ. In data mode the data decide whether a figure passes.
+    func explained(_ comparison: Comparison, by data: [String: DataComparison]) -> Comparison {
+        var c = comparison
+        let isData = c.path.hasSuffix(FigureData.suffix)
+        guard let twin = isData ? c.path : FigureData.path(besideFigure: c.path), let state = data[twin] else { return c }
+        c.acceptsPixelsOnly = options.dataOnly
+        switch state {
+        case .agree(let identical):
+            if isData { c.verdict = identical ? .match : (options.exact ? .differs("the bytes differ") : .withinTolerance) }
+            else if case .differs(let detail) = c.verdict { c.verdict = .pixelsOnly(detail, identicalData: identical) }
+        case .changed(let changes, _, _):
+            c.changes = changes
+            c.dataFile = twin
+            if isData || options.dataOnly { c.verdict = DataComparison.differs(changes) }
+        case .unreadable(let why):
+            if isData || options.dataOnly { c.verdict = .unreadable(why) } else { c.changes = ["its data file cannot be read: \(why)"] }
+        case .noBaseline, .noNew:
+            break  // compared by pixels (noted once), or reported missing as a file of its own
+        }
+        return c
+    }
+
+    /// `strict`: identical pixels and PDF bytes (exact mode, or a figure data mode judges by its data).
+    func compare(_ path: String, baselineRoot: String, newRoot: String, report: String, strict: Bool) -> Comparison {
         let (baseline, new) = (baselineRoot + "/" + path, newRoot + "/" + path)
         let manager = FileManager.default
         guard manager.fileExists(atPath: baseline) else { return Comparison(path: path, verdict: .missingBaseline) }
         guard manager.fileExists(atPath: new) else { return Comparison(path: path, verdict: .missingRegenerated) }
+        if path.hasSuffix(FigureData.suffix) { return Comparison(path: path, verdict: .match) }  // judged by `explained`
         switch (path as NSString).pathExtension.lowercased() {
         case "png":
             do {
-                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report)
+                return try compareImages(path, [Raster.readPNG(baseline)], [Raster.readPNG(new)], report: report, strict: strict)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
         case "pdf":
             let same = manager.contentsEqual(atPath: baseline, andPath: new)
-            if options.exact || same {
+            if strict || same {
                 return Comparison(path: path, verdict: same ? .match : .differs("the PDF bytes differ"))
             }
             do {
-                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report)
+                return try compareImages(path, PDFRasterizer.pages(baseline), PDFRasterizer.pages(new), report: report, strict: strict)
             } catch {
                 return Comparison(path: path, verdict: .unreadable("\(error)"))
             }
@@ -171,7 +274,7 @@ public struct ReproductionCheck {
         }
     }
 
-    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String) -> Comparison {
+    func compareImages(_ path: String, _ baseline: [Raster], _ new: [Raster], report: String, strict: Bool) -> Comparison {
         guard baseline.count == new.count else {
             return Comparison(path: path, verdict: .differs("\(baseline.count) pages committed, \(new.count) regenerated"))
         }
@@ -185,22 +288,37 @@ public struct ReproductionCheck {
             if rms > worst { (worst, worstPage) = (rms, page) }
         }
         if exactPixels { return Comparison(path: path, verdict: .match, rms: 0) }
-        let verdict: Comparison.Verdict = options.exact
+        let verdict: Comparison.Verdict = strict
             ? .differs("pixels differ (RMS \(String(format: "%.3f", worst)))")
             : (worst <= options.tolerance ? .withinTolerance : .differs(String(format: "RMS %.3f > tolerance %.3g", worst, options.tolerance)))
         let comparison = Comparison(path: path, verdict: verdict, rms: worst)
         return comparison.passed ? comparison : withDiff(comparison, baseline[worstPage], new[worstPage], report: report)
     }
 
-    /// Writes the baseline | new | difference image into the report.
+    /// Writes the baseline, the new image and their difference into the report, as three
+    /// images the page shows side by side (or stacked, on a narrow window).
     func withDiff(_ comparison: Comparison, _ baseline: Raster, _ new: Raster, report: String) -> Comparison {
         var result = comparison
-        let name = comparison.path.replacingOccurrences(of: "/", with: "_") + ".diff.png"
-        if let bytes = try? ImageDifference.triptych(baseline: baseline, new: new).pngBytes(),
-           (try? AtomicFile.write(bytes, to: report + "/" + name)) != nil {
-            result.diffImage = name
+        let name = comparison.path.replacingOccurrences(of: "/", with: "_")
+        let triptych = ImageDifference.triptych(baseline: baseline, new: new)
+        let width = max(baseline.width, new.width)
+        let difference = Self.crop(triptych, from: triptych.width - width, width: width)
+        for (part, raster) in [("baseline", baseline), ("new", new), ("diff", difference)] {
+            guard let bytes = try? raster.pngBytes(), (try? AtomicFile.write(bytes, to: report + "/\(name).\(part).png")) != nil else { return result }
         }
+        result.images = ["baseline", "new", "diff"].map { "\(name).\($0).png" }
         return result
+    }
+
+    /// Columns `from ..< from + width` of `raster`.
+    static func crop(_ raster: Raster, from x0: Int, width: Int) -> Raster {
+        var rgba = [UInt8]()
+        rgba.reserveCapacity(width * raster.height * 4)
+        for y in 0..<raster.height {
+            let start = (y * raster.width + x0) * 4
+            rgba += raster.rgba[start..<(start + width * 4)]
+        }
+        return Raster(width: width, height: raster.height, rgba: rgba)
     }
 
     /// `path` (project-relative, for the report) compared byte for byte at `baseline` and `new`.
@@ -222,8 +340,16 @@ public struct ReproductionCheck {
         guard wordsA == wordsB, numbersA.count == numbersB.count else {
             return Comparison(path: path, verdict: .differs("the text differs"))
         }
-        for (x, y) in zip(numbersA, numbersB) where abs(x - y) > 1e-2 * max(abs(x), abs(y)) + 1e-9 {
-            return Comparison(path: path, verdict: .differs("the number \(x) became \(y)"))
+        // Data mode: the data's tolerances; tolerant mode: a relative 1e-2 (captions round).
+        let (rtol, atol) = options.dataOnly ? (options.relativeTolerance, options.absoluteTolerance) : (1e-2, 1e-9)
+        var changes: [String] = []
+        for (i, (x, y)) in zip(numbersA, numbersB).enumerated() where abs(x - y) > rtol * max(abs(x), abs(y)) + atol {
+            changes.append("number \(i + 1): \(FigureDataDiff.format(x)) → \(FigureDataDiff.format(y))")
+        }
+        if !changes.isEmpty {
+            var c = Comparison(path: path, verdict: .differs("\(changes.count) number\(changes.count == 1 ? "" : "s") changed"))
+            c.changes = changes
+            return c
         }
         return Comparison(path: path, verdict: .withinTolerance)
     }
@@ -237,6 +363,11 @@ public struct ReproductionCheck {
             let newPath = newRoot + "/" + pipeline.artifacts + "/" + file
             guard FileManager.default.fileExists(atPath: newPath) else { continue }
             let path = pipeline.artifacts + "/" + file
+            // Equal bytes are identical, NaN included (NaN != NaN as numbers).
+            if FileManager.default.contentsEqual(atPath: base + "/" + file, andPath: newPath) {
+                comparisons.append(Comparison(path: path, verdict: .match))
+                continue
+            }
             do {
                 let (a, b) = (try NumpyFile.read(base + "/" + file), try NumpyFile.read(newPath))
                 comparisons.append(Comparison(path: path, verdict: arraysAgree(a, b)))
@@ -258,35 +389,5 @@ public struct ReproductionCheck {
             }
         }
         return .withinTolerance
-    }
-}
-
-/// Text as words and numbers, so two captions can be compared number by number.
-enum NumericText {
-    static func split(_ text: String) -> (words: [String], numbers: [Double]) {
-        var words = [String](), numbers = [Double]()
-        var word = "", number = ""
-        func flushNumber() {
-            guard !number.isEmpty else { return }
-            if let value = Double(number) {
-                words.append(word)
-                word = ""
-                numbers.append(value)
-            } else {
-                word += number
-            }
-            number = ""
-        }
-        for character in text {
-            if character.isASCII && (character.isNumber || (character == "." && !number.isEmpty) || (character == "-" && number.isEmpty)) {
-                number.append(character)
-            } else {
-                flushNumber()
-                word.append(character)
-            }
-        }
-        flushNumber()
-        words.append(word)
-        return (words, numbers)
     }
 }

@@ -6,7 +6,7 @@ import Tensor
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
     /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
-    /// `prefix.pdf`, and the caption to `prefix.caption.txt`. Returns the caption. Hands each
+    /// `prefix.pdf`, the caption to `prefix.caption.txt` and the data drawn to `prefix.data.json`. Returns the caption. Hands each
     /// layout audit finding, over every form of the figure, to `warn`. Temporary files that
     /// killed writers left in the folder are removed first.
     @discardableResult
@@ -19,6 +19,7 @@ public enum FigureWriter {
             try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
             try output.figure.writePDF(to: prefix + ".pdf")
             try AtomicFile.write(Array((output.caption + "\n").utf8), to: prefix + ".caption.txt")
+            try FigureData(output.figure, caption: output.caption).write(to: prefix + FigureData.suffix)
         } catch {
             throw .render(recipe: recipe.name, reason: "\(error)")
         }

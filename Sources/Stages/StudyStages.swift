@@ -13,8 +13,8 @@ import Yams
 ///     analyze:  inputs {run: FOLDER/}; outputs {out: FOLDER/}
 ///     patch:    inputs {run: FOLDER/}; outputs {out: FOLDER/}; activation patching on the
 ///               run's task (`rederive patch`)
-///     figure R: inputs: analysis (and patching) folders; outputs: R.png, R.pdf, R.caption.txt
-///               (one prefix)
+///     figure R: inputs: analysis (and patching) folders; outputs: R.png, R.pdf, R.caption.txt,
+///               R.data.json (one prefix)
 ///     slides:   inputs: analysis (and patching) folders; outputs: slides.pdf and a Markdown
 ///               gallery (.md)
 ///
@@ -104,7 +104,7 @@ public enum StudyStages {
         let png = try outputWithExtension(context, ".png")
         let prefix = String(png.temporaryPath.dropLast(4))
         for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt); \(slot.path) does not")
+            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
         }
         return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }

@@ -3,12 +3,13 @@ import Pipeline
 import VegaLite
 
 /// `kind: vega-lite`: a figure drawn from a Vega-Lite spec by a child `rederive figure SPEC`,
-/// to the outputs' shared prefix (`.png`, `.pdf`, and `.svg`, `.caption.txt` if declared).
+/// to the outputs' shared prefix (`.png`, `.pdf`, and `.svg`, `.caption.txt` if declared; always
+/// `.data.json`, the numbers drawn, which the outputs should list).
 ///
 ///     - name: loss
 ///       kind: vega-lite
 ///       inputs: {spec: figures/loss.vl.json}
-///       outputs: [Figures/loss.png, Figures/loss.pdf]
+///       outputs: [Figures/loss.png, Figures/loss.pdf, Figures/loss.data.json]
 ///
 /// Every data file the spec names (`data.url`, resolved against the spec's folder) becomes an
 /// input of the stage when the pipeline is expanded, so the lock records its SHA-256, editing it
@@ -27,7 +28,7 @@ enum VegaLiteStage {
         let png = try StudyStages.outputWithExtension(context, ".png")
         let prefix = String(png.temporaryPath.dropLast(4))
         for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt); \(slot.path) does not")
+            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt, .data.json); \(slot.path) does not")
         }
         let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter(SpecFigureWriter.formats.contains)
         return ["figure", spec, "--out", prefix, "--formats", formats.joined(separator: ",")]

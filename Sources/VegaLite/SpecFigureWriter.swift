@@ -1,8 +1,8 @@
 import AtomicFiles
 import Plot
 
-/// Draws a spec to PREFIX.png, PREFIX.pdf, PREFIX.svg and PREFIX.caption.txt (the caption from
-/// the spec's `description`), each written atomically. Everything is rendered in memory first,
+/// Draws a spec to PREFIX.png, PREFIX.pdf, PREFIX.svg, PREFIX.caption.txt (the caption from
+/// the spec's `description`) and PREFIX.data.json (the data drawn), each written atomically. Everything is rendered in memory first,
 /// so bad input writes nothing.
 public enum SpecFigureWriter {
     public struct Written: Sendable {
@@ -41,6 +41,8 @@ public enum SpecFigureWriter {
             try AtomicFile.write(Array((caption + "\n").utf8), to: prefix + ".caption.txt")
             files.append(prefix + ".caption.txt")
         }
+        try FigureData(figure, caption: spec.description).write(to: prefix + FigureData.suffix)
+        files.append(prefix + FigureData.suffix)
         return Written(files: files, dataFiles: spec.dataFiles, findings: findings)
     }
 }

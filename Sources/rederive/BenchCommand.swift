@@ -6,7 +6,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed (release builds); each subcommand prints JSON lines.",
-        subcommands: [BenchTrain.self, BenchAnalyze.self, BenchReport.self, BenchPlot.self, BenchMake.self, BenchVegaLite.self,
+        subcommands: [BenchTrain.self, BenchAnalyze.self, BenchReport.self, BenchPlot.self, BenchMake.self, BenchVegaLite.self, BenchDiff.self,
                       BenchPatch.self]
     )
 }

@@ -7,11 +7,12 @@ import Recipes
 struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
-        abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
+        abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf, PREFIX.caption.txt and PREFIX.data.json.",
         discussion: """
             A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to \
-            PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); \
-            'all' draws every one into --out as a folder (activation_patching only when patching folders are given).
+            PREFIX.png, .pdf, .svg, .caption.txt and .data.json (the numbers drawn). Recipes: \
+            \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder \
+            (activation_patching only when patching folders are given).
 
             Examples:
               rederive figure loss_curves tiny-analysis --out loss

@@ -55,11 +55,11 @@ enum ProjectTemplate {
           loss:
             kind: vega-lite
             inputs: {spec: figures/loss.vl.json}
-            outputs: [Figures/loss.png, Figures/loss.pdf, Figures/loss.caption.txt]
+            outputs: [Figures/loss.png, Figures/loss.pdf, Figures/loss.caption.txt, Figures/loss.data.json]
           final:
             kind: vega-lite
             inputs: {spec: figures/final.vl.json}
-            outputs: [Figures/final.png, Figures/final.pdf, Figures/final.caption.txt]
+            outputs: [Figures/final.png, Figures/final.pdf, Figures/final.caption.txt, Figures/final.data.json]
           # A 16:9 deck of the figures, each titled and captioned by its spec.
           slides:
             kind: slides

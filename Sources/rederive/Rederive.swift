@@ -11,7 +11,7 @@ struct Rederive: AsyncParsableCommand {
         abstract: "Regenerate figures make-style: train and analyse small transformers, draw recipes and Vega-Lite specs, build decks, check that they reproduce.",
         version: "0.1.0",
         subcommands: [Init.self, Train.self, Logits.self, Analyze.self, ReportCommand.self, PatchCommand.self, FigureCommand.self,
-                      Make.self, Status.self, Dag.self, Clean.self, Check.self, Slides.self, Bench.self, RunStage.self]
+                      Make.self, Status.self, Dag.self, Clean.self, Check.self, Diff.self, Slides.self, Bench.self, RunStage.self]
     )
 
     /// Chooses the matrix-product kernels (`REDERIVE_KERNELS`) before any command runs.

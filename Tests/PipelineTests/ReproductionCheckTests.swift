@@ -7,19 +7,27 @@ import XCTest
 /// `rederive check` on a project whose one stage draws a heatmap with a colormap named by a
 /// param: a committed baseline, then the changes a reproduction check must catch.
 final class ReproductionCheckTests: XCTestCase {
-    /// Draws an 8 x 8 heatmap to every .png and .pdf output.
+    /// Draws an 8 x 8 heatmap (times the param `factor`) to every .png and .pdf output, and its
+    /// data to a .data.json output.
     struct HeatmapRunner: StageRunner {
         var kind: String { "figure" }
         var argument: String? { "recipe" }
         func codeVersion(for stage: Stage) -> String { "figure heat/1" }
         func run(_ context: StageContext) throws {
             let colormap: Colormap = context.params["colormap"] == .string("magma") ? .magma : .viridis
-            let values = (0..<64).map { Double($0 % 8 + $0 / 8) }
+            let factor: Double = switch context.params["factor"] {
+            case .double(let f)?: f
+            case .int(let i)?: Double(i)
+            case .string(let text)?: Double(text) ?? 1
+            default: 1
+            }
+            let values = (0..<64).map { Double($0 % 8 + $0 / 8) * factor }
             let figure = Figure(Panel(marks: [.heatmap(Matrix(rows: 8, columns: 8, values: values), scale: ColorScale(colormap))]),
                                 size: .inches(2, 2), dpi: 50)
             for output in context.outputs {
                 if output.path.hasSuffix(".png") { try figure.writePNG(to: output.temporaryPath) }
                 if output.path.hasSuffix(".pdf") { try figure.writePDF(to: output.temporaryPath) }
+                if output.path.hasSuffix(FigureData.suffix) { try FigureData(figure).write(to: output.temporaryPath) }
             }
         }
     }
@@ -28,20 +36,21 @@ final class ReproductionCheckTests: XCTestCase {
 
     override func setUpWithError() throws {
         project = try TestProject("""
-            params: {colormap: viridis}
+            params: {colormap: viridis, factor: 1.0}
             stages:
               heat:
                 kind: figure heat
-                params: {colormap: "${colormap}"}
-                outputs: [Figures/heat.png, Figures/heat.pdf]
+                params: {colormap: "${colormap}", factor: "${factor}"}
+                outputs: [Figures/heat.png, Figures/heat.pdf, Figures/heat.data.json]
             """)
         project.registry.register(HeatmapRunner())
         XCTAssertEqual(try project.make().exitCode, 0)
     }
 
-    private func check(exact: Bool = false, set overrides: [String] = []) throws -> ReproductionCheck.Result {
+    private func check(exact: Bool = false, data: Bool = false, set overrides: [String] = []) throws -> ReproductionCheck.Result {
         var options = ReproductionCheck.Options()
         options.exact = exact
+        options.dataOnly = data
         options.overrides = try overrides.map { try ParamOverride.parse($0) }
         let located = try XCTUnwrap(try Project.locate(project.pipelinePath, from: project.root))
         return try ReproductionCheck(project: located, options: options)
@@ -55,9 +64,12 @@ final class ReproductionCheckTests: XCTestCase {
     func testAnUnchangedProjectReproducesExactly() throws {
         let result = try check(exact: true)
         XCTAssert(result.passed, "\(result.comparisons)")
-        XCTAssertEqual(result.comparisons.map(\.path), ["Figures/heat.pdf", "Figures/heat.png", "Pipelines/p.lock"])
+        XCTAssertEqual(result.comparisons.map(\.path), ["Figures/heat.data.json", "Figures/heat.pdf", "Figures/heat.png", "Pipelines/p.lock"])
+        XCTAssert(result.fileSet.hasPrefix("4 files: the 3 outputs the repository commits"), result.fileSet)
+        XCTAssertEqual(result.notes, [])
     }
 
+    /// A pixel changed, the data not: exact fails saying "pixels only", data mode passes saying it.
     func testOnePixelFailsExactAndPassesTolerant() throws {
         let path = project.root + "/Figures/heat.png"
         var raster = try Raster.readPNG(path)
@@ -66,7 +78,13 @@ final class ReproductionCheckTests: XCTestCase {
 
         let exact = try check(exact: true)
         XCTAssertFalse(exact.passed)
-        guard case .differs = verdict(exact, "Figures/heat.png")?.verdict else { return XCTFail("\(exact.comparisons)") }
+        XCTAssertEqual(exact.comparisons.first?.path, "Figures/heat.png", "failures first")
+        guard case .pixelsOnly(_, identicalData: true) = verdict(exact, "Figures/heat.png")?.verdict else { return XCTFail("\(exact.comparisons)") }
+        XCTAssert(CheckSummary.lines(exact.comparisons)[0].hasPrefix("FAIL Figures/heat.png: differs in pixels only: the data are identical"))
+
+        let data = try check(data: true)
+        XCTAssert(data.passed, "\(data.comparisons)")
+        XCTAssert(CheckSummary.lines(data.comparisons)[0].hasPrefix("note Figures/heat.png: differs in pixels only"), "\(CheckSummary.lines(data.comparisons))")
 
         let tolerant = try check()
         XCTAssert(tolerant.passed, "\(tolerant.comparisons)")
@@ -79,15 +97,18 @@ final class ReproductionCheckTests: XCTestCase {
             let result = try check(exact: exact, set: ["colormap=magma"])
             XCTAssertFalse(result.passed)
             let png = try XCTUnwrap(verdict(result, "Figures/heat.png"))
-            guard case .differs = png.verdict else { return XCTFail("\(png)") }
+            XCTAssertFalse(png.passed)
             if !exact {
                 XCTAssertGreaterThan(png.rms ?? 0, 2)
-                guard case .differs = verdict(result, "Figures/heat.pdf")?.verdict else { return XCTFail("pdf") }
+                XCTAssertEqual(verdict(result, "Figures/heat.pdf")?.passed, false)
             }
-            // The report shows baseline | new | difference, three panels wide.
-            let diff = try Raster.readPNG((result.reportPath as NSString).deletingLastPathComponent + "/" + XCTUnwrap(png.diffImage))
+            // The report shows the baseline, the new image and their difference, each the figure's size.
+            XCTAssertEqual(png.images.count, 3)
             let figure = try Raster.readPNG(project.root + "/Figures/heat.png")
-            XCTAssertEqual(diff.width, 3 * figure.width + 16)
+            for image in png.images {
+                let shown = try Raster.readPNG((result.reportPath as NSString).deletingLastPathComponent + "/" + image)
+                XCTAssertEqual(shown.width, figure.width)
+            }
         }
     }
 
@@ -97,7 +118,7 @@ final class ReproductionCheckTests: XCTestCase {
         XCTAssertFalse(result.passed)
         XCTAssertEqual(verdict(result, "Figures/heat.pdf")?.verdict, .missingBaseline)
         let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
-        XCTAssert(html.contains("<code>Figures/heat.pdf</code>") && html.contains("missing: no committed file"))
+        XCTAssert(html.contains("<code>Figures/heat.pdf</code>") && html.contains("no committed file to compare with"))
     }
 
     func testACorruptPNGGivesAClearError() throws {
@@ -153,5 +174,89 @@ final class ReproductionCheckTests: XCTestCase {
         }
         XCTAssertEqual(stack, [])
         XCTAssert(html.contains("FAIL"))
+    }
+
+    /// Changed data are named by panel, series and point, with the Δ, under each figure file.
+    func testAChangedSeriesIsReportedWithItsPointAndDelta() throws {
+        let result = try check(set: ["factor=2"])
+        XCTAssertFalse(result.passed)
+        let data = try XCTUnwrap(verdict(result, "Figures/heat.data.json"))
+        XCTAssertEqual(data.verdict, .differs("the data differ: 2 changes"))
+        XCTAssertEqual(data.changes, ["panel row 1, column 1, heatmap 1: values: 64 cells, 63 moved, max |Δ| 14 at row 8, column 8 (14 → 28)",
+                                      "panel row 1, column 1, heatmap 1: color limits 0…14 → 0…28"])
+        XCTAssertEqual(verdict(result, "Figures/heat.png")?.changes, data.changes)
+        let lines = CheckSummary.lines(result.comparisons)
+        XCTAssertEqual(lines.filter { $0.contains("max |Δ| 14 at row 8, column 8") }.count, 1, "listed once per figure: \(lines)")
+        let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
+        XCTAssert(html.contains("max |Δ| 14 at row 8, column 8 (14 → 28)"))
+    }
+
+    /// Data mode: numbers within --rtol pass whatever the pixels; beyond it they fail.
+    func testDataModeJudgesByTolerance() throws {
+        let within = try check(data: true, set: ["factor=1.0001"])
+        XCTAssert(within.passed, "\(within.comparisons)")
+        let beyond = try check(data: true, set: ["factor=1.01"])
+        XCTAssertFalse(beyond.passed)
+        XCTAssertEqual(verdict(beyond, "Figures/heat.png")?.verdict, .differs("the data differ: 2 changes"))
+    }
+
+    func testABaselineWithoutDataFilesFallsBackToPixelsOnce() throws {
+        try FileManager.default.removeItem(atPath: project.root + "/Figures/heat.data.json")
+        let result = try check()
+        XCTAssertEqual(verdict(result, "Figures/heat.png")?.verdict, .match)
+        XCTAssert(result.passed, "\(result.comparisons)")
+        XCTAssertEqual(result.notes.count, 1)
+        XCTAssert(result.notes[0].contains("compared by pixels only"), result.notes[0])
+        // Data mode, too, falls back to the tolerant pixel comparison: one pixel passes.
+        var raster = try Raster.readPNG(project.root + "/Figures/heat.png")
+        raster.rgba[(10 * raster.width + 10) * 4] ^= 0x40
+        try Data(raster.pngBytes()).write(to: URL(fileURLWithPath: project.root + "/Figures/heat.png"))
+        let data = try check(data: true)
+        XCTAssert(data.passed, "\(data.comparisons)")
+        XCTAssertEqual(verdict(data, "Figures/heat.png")?.verdict, .withinTolerance)
+    }
+
+    func testADataFileThatDoesNotParseIsNamedWithItsLine() throws {
+        let path = project.root + "/Figures/heat.data.json"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"row\": 0", with: "\"row\": zero")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try check()
+        guard case .unreadable(let why) = verdict(result, "Figures/heat.data.json")?.verdict else { return XCTFail("\(result.comparisons)") }
+        XCTAssert(why.hasPrefix("Figures/heat.data.json:8: 'zero' is not a JSON value"), why)
+    }
+
+    func testJSONOutputIsOneObjectWithEveryFile() throws {
+        let result = try check(set: ["factor=2"])
+        let text = CheckSummary.json(passed: result.passed, mode: "tolerant", fileSet: result.fileSet, notes: result.notes,
+                                     comparisons: result.comparisons, report: result.reportPath)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        XCTAssertEqual(object["passed"] as? Bool, false)
+        let files = try XCTUnwrap(object["files"] as? [[String: Any]])
+        XCTAssertEqual(files.count, result.comparisons.count)
+        XCTAssertEqual(files.first?["path"] as? String, "Figures/heat.data.json", "failures first")
+        XCTAssertEqual((files.first?["changes"] as? [String])?.count, 2)
+    }
+
+    /// Headless Chromium: the page fits 1280 px, the three images sit side by side, and stack on a narrow window.
+    func testTheReportFitsTheWindow() throws {
+        let result = try check(set: ["colormap=magma"])
+        XCTAssert(try String(contentsOfFile: result.reportPath, encoding: .utf8).contains("files differ."), "a summary line on top")
+        try PageLayout.check(result.reportPath, images: 3)
+    }
+
+    /// A byte-identical array is identical, NaN and all (NaN != NaN as numbers).
+    func testAByteIdenticalArrayWithNaNIsIdentical() throws {
+        let arrays = try TestProject("""
+            stages:
+              arrays:
+                cmd: python3 -c "import numpy, sys; numpy.save(sys.argv[1], numpy.array([numpy.nan, 1], dtype=numpy.float32))" "$OUT"
+                outputs: [artifacts/loss_by_position.npy]
+            """)
+        XCTAssertEqual(try arrays.make().exitCode, 0)
+        let located = try XCTUnwrap(try Project.locate(arrays.pipelinePath, from: arrays.root))
+        let result = try ReproductionCheck(project: located, options: ReproductionCheck.Options())
+            .run(registry: arrays.registry, console: Console(interactive: false, quiet: true))
+        XCTAssertEqual(verdict(result, "artifacts/loss_by_position.npy")?.verdict, .match)
     }
 }

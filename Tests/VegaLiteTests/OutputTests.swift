@@ -90,8 +90,12 @@ final class OutputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let written = try SpecFigureWriter.write(spec: fixtures.appendingPathComponent("npy/attention.vl.json").path, prefix: folder + "/a")
-        XCTAssertEqual(written.files.map { ($0 as NSString).lastPathComponent }, ["a.png", "a.pdf", "a.svg", "a.caption.txt"])
+        XCTAssertEqual(written.files.map { ($0 as NSString).lastPathComponent }, ["a.png", "a.pdf", "a.svg", "a.caption.txt", "a.data.json"])
         let caption = try String(contentsOfFile: folder + "/a.caption.txt", encoding: .utf8)
         XCTAssertTrue(caption.hasPrefix("A 6 x 6 attention pattern"))
+        // The data file holds the 36 cells' colours, the values they encode.
+        let data = try FigureData.parse(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.data.json"))), path: "a.data.json")
+        XCTAssertEqual(data.panels.first?.marks.first { $0.kind == "rects" }?.array("fill")?.values.count, 36)
+        XCTAssertEqual(data.caption, caption.trimmingCharacters(in: .newlines))
     }
 }
