@@ -53,6 +53,7 @@ public enum Layout {
             return layout
         }
 
+        let (widths, heights) = requestedSizes(figure.grid, rows: rows, columns: columns)
         // Initial guess: plots share the figure evenly with room for typical decorations.
         let guessW = size.width / Double(columns) * 0.75
         let guessH = (size.height - top) / Double(rows) * 0.7
@@ -81,20 +82,23 @@ public enum Layout {
                 upper[d.prepared.row] = max(upper[d.prepared.row], d.top)
                 lower[d.prepared.row] = max(lower[d.prepared.row], d.bottom)
             }
-            let cellW = (size.width - 2 * style.outerPad - left.reduce(0, +) - right.reduce(0, +)
-                         - Double(columns - 1) * style.cellGap) / Double(columns)
-            let cellH = (size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
-                         - Double(rows - 1) * style.cellGap) / Double(rows)
-            guard cellW >= 8, cellH >= 8 else {
+            let freeW = size.width - 2 * style.outerPad - left.reduce(0, +) - right.reduce(0, +) - Double(columns - 1) * style.cellGap
+            let freeH = size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
+                - Double(rows - 1) * style.cellGap
+            let cellW = shares(freeW, weights: widths), cellH = shares(freeH, weights: heights)
+            guard cellW.allSatisfy({ $0 >= 8 }), cellH.allSatisfy({ $0 >= 8 }) else {
                 throw PlotError.figureTooSmall(width: size.width, height: size.height,
-                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels", cellW, cellH))
+                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels",
+                                                              cellW.min() ?? 0, cellH.min() ?? 0))
             }
             layouts = []
             for (i, d) in decorated.enumerated() {
                 let c = d.prepared.column, r = d.prepared.row
-                let x = style.outerPad + (0..<c).reduce(0.0) { $0 + left[$1] + cellW + right[$1] + style.cellGap } + left[c]
-                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH + lower[$1] + style.cellGap } + upper[r]
-                var plot = Rect(x: x, y: y, width: cellW, height: cellH)
+                let x = style.outerPad + (0..<c).reduce(0.0) { $0 + left[$1] + cellW[$1] + right[$1] + style.cellGap } + left[c]
+                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH[$1] + lower[$1] + style.cellGap } + upper[r]
+                let requested = d.prepared.panel.plotSize
+                var plot = Rect(x: x, y: y, width: requested.map { cellW[c] * $0.width / widths[c] } ?? cellW[c],
+                                height: requested.map { cellH[r] * $0.height / heights[r] } ?? cellH[r])
                 if d.prepared.aspectEqual {
                     plot = equalAspect(plot, d.prepared)
                 }
@@ -105,6 +109,32 @@ public enum Layout {
         var layout = FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
         layout.caption = placedCaption
         return layout
+    }
+
+    /// Each column's and row's weight: the largest plot size its panels request (`Panel.plotSize`),
+    /// or the mean of the others' when none of its panels asks; all 1 when no panel asks.
+    static func requestedSizes(_ grid: [[Panel]], rows: Int, columns: Int) -> (widths: [Double], heights: [Double]) {
+        var widths = [Double?](repeating: nil, count: columns), heights = [Double?](repeating: nil, count: rows)
+        for (r, row) in grid.enumerated() {
+            for (c, panel) in row.enumerated() {
+                guard let s = panel.plotSize, s.width > 0, s.height > 0, s.width.isFinite, s.height.isFinite else { continue }
+                widths[c] = max(widths[c] ?? 0, s.width)
+                heights[r] = max(heights[r] ?? 0, s.height)
+            }
+        }
+        func filled(_ weights: [Double?]) -> [Double] {
+            let known = weights.compactMap { $0 }
+            let fallback = known.isEmpty ? 1 : known.reduce(0, +) / Double(known.count)
+            return weights.map { $0 ?? fallback }
+        }
+        return (filled(widths), filled(heights))
+    }
+
+    /// `total` split in proportion to `weights` (equal shares for equal weights).
+    static func shares(_ total: Double, weights: [Double]) -> [Double] {
+        let sum = weights.reduce(0, +)
+        if weights.allSatisfy({ $0 == weights[0] }) { return weights.map { _ in total / Double(weights.count) } }
+        return weights.map { total * $0 / sum }
     }
 
     /// Greedy word wrapping of a caption into lines no wider than `width`.

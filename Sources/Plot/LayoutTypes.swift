@@ -89,7 +89,7 @@ public struct ColorbarLayout: Equatable, Sendable {
 /// A legend entry's swatch.
 public enum LegendSwatch: Equatable, Sendable {
     case line(Color, width: Double, dash: Dash, marker: MarkerShape)
-    case marker(Color, size: Double)
+    case marker(Color, size: Double, shape: MarkerShape = .circle)
     case patch(Color)
 }
 
