@@ -176,11 +176,13 @@ public enum Layout {
         for c in columns {
             let idx = panels.indices.filter { panels[$0].column == c }
             let lo = idx.map { panels[$0].xLower }.min()!, hi = idx.map { panels[$0].xUpper }.max()!
-            let bottom = idx.map { panels[$0].row }.max()!
+            // The labelled row is the one on the axes' side: the bottom, or the top for top axes.
+            let rows = idx.map { panels[$0].row }
+            let labelled = idx.allSatisfy({ panels[$0].panel.xAxisSide == .top }) ? rows.min()! : rows.max()!
             for i in idx {
                 panels[i].xLower = lo
                 panels[i].xUpper = hi
-                if panels[i].row != bottom {
+                if panels[i].row != labelled {
                     panels[i].showXTickLabels = false
                     panels[i].showXLabel = false
                 }
@@ -193,10 +195,12 @@ public enum Layout {
         for r in rows {
             let idx = panels.indices.filter { panels[$0].row == r }
             let lo = idx.map { panels[$0].yLower }.min()!, hi = idx.map { panels[$0].yUpper }.max()!
+            // The labelled column is the left one, or the right one for right axes.
+            let labelled = idx.allSatisfy({ panels[$0].panel.yAxisSide == .right }) ? idx.map { panels[$0].column }.max()! : 0
             for i in idx {
                 panels[i].yLower = lo
                 panels[i].yUpper = hi
-                if panels[i].column != 0 {
+                if panels[i].column != labelled {
                     panels[i].showYTickLabels = false
                     panels[i].showYLabel = false
                 }
