@@ -22,6 +22,8 @@ final class Composer {
     struct Block: Sendable {
         var grid: [[Panel]]
         var shared = false
+        /// False for concatenated rows of nested views: each row keeps its own columns.
+        var alignsColumns = true
         /// Facet header titles (the faceted fields' titles), drawn under the figure's title.
         var headers: [String] = []
     }
@@ -281,6 +283,7 @@ final class Composer {
     func concat(_ children: [Node], columns: Double, _ ctx: Context) throws(VegaLiteError) -> Block {
         var grid: [[Panel]] = []
         var line: [Panel] = []
+        var nested = false
         let perRow = max(1, clampedInt(columns, limit: 10_000))
         for child in children {
             var c = ctx
@@ -290,10 +293,13 @@ final class Composer {
                 throw .unsupported(path: child.displayPath, "a facet or multi-row view inside a concat is not supported")
             }
             line += b.grid.flatMap { $0 }
+            nested = nested || b.grid.flatMap({ $0 }).count > 1
             if line.count >= perRow { grid.append(line); line = [] }
         }
         if !line.isEmpty { grid.append(line) }
         Self.dedupeLegends(&grid)
-        return Block(grid: grid)
+        // A row made of a nested concat is laid out on its own (Vega-Lite aligns only the
+        // views of one concat), so a wide view under two narrow ones leaves no gap.
+        return Block(grid: grid, alignsColumns: !nested)
     }
 }

@@ -109,13 +109,17 @@ public struct VegaLiteSpec: Sendable {
             let axisColumns = block.shared ? 1.0 : Double(columns), axisRows = block.shared ? 1.0 : Double(rows)
             let titled = block.grid.contains { $0.contains { $0.title != nil } }
             let room = legendRoom(block.grid)
-            let width = widths.reduce(0, +) + Double(columns) * 12 + axisColumns * 70 + room.width + 10
+            // Rows laid out on their own are as wide as the widest row's views.
+            let rowWidths = block.grid.map { row in row.reduce(0) { $0 + ($1.plotSize?.width ?? 0) + 12 + 70 } }
+            let width = (block.alignsColumns ? widths.reduce(0, +) + Double(columns) * 12 + axisColumns * 70 : rowWidths.max() ?? 0)
+                + room.width + 10
             let height = heights.reduce(0, +) + Double(rows) * (12 + (titled ? 20 : 0)) + axisRows * 78 + room.height
                 + (title != nil ? 30 : 0) + 10
             let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
             var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
                                 suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
                                 sharedX: block.shared, sharedY: block.shared, grid: block.grid)
+            figure.alignsColumns = block.alignsColumns
             figure.caption = nil
             return figure
         } catch {

@@ -77,6 +77,15 @@ final class LayoutFeatureTests: XCTestCase {
         XCTAssertEqual(stacked[0].width / stacked[1].width, 300.0 / 480, accuracy: 1e-9)
         XCTAssertEqual(stacked[1].height / stacked[0].height, 90.0 / 200, accuracy: 1e-9)
         XCTAssertEqual(stacked[1].minX, stacked[0].minX, accuracy: 1e-9)
+        // Two views over a wider one: each row has its own columns, all at one scale, so the
+        // second view follows the first closely instead of after the wide view's column.
+        let nested = try layout("concat_nested").panels.map(\.plot)
+        XCTAssertEqual(nested.count, 3)
+        XCTAssertEqual(nested[1].width / nested[0].width, 120.0 / 300, accuracy: 1e-9)
+        XCTAssertEqual(nested[2].width / nested[0].width, 540.0 / 300, accuracy: 1e-9)
+        XCTAssertLessThan(nested[1].minX - nested[0].maxX, 90)
+        XCTAssertGreaterThan(nested[2].maxX, nested[1].maxX)
+        XCTAssertEqual(nested[2].minX, nested[0].minX, accuracy: 1e-9)
     }
 }
 
