@@ -67,7 +67,7 @@ let package = Package(
         ]),
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
         // comparisons, the drawn stage graph.
-        .target(name: "PipelineGraphics", dependencies: ["Pipeline", "Tensor", "Plot"]),
+        .target(name: "PipelineGraphics", dependencies: ["AtomicFiles", "Pipeline", "Tensor", "Plot"]),
         .target(name: "Stages", dependencies: [
             "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", "VegaLite", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
@@ -75,21 +75,21 @@ let package = Package(
         .executableTarget(name: "CodeFingerprintTool"),
         .plugin(name: "CodeFingerprints", capability: .buildTool(), dependencies: ["CodeFingerprintTool"]),
         .executableTarget(name: "rederive", dependencies: [
-            "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Spelling", "Stages", "VegaLite",
+            "AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Recipes", "Report", "Pipeline", "PipelineGraphics", "Spelling", "Stages", "VegaLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over the file readers and the analysis (Scripts/fuzz.sh).
         .executableTarget(name: "RederiveFuzz", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Pipeline", "VegaLite"],
                           path: "Fuzz", exclude: ["Corpus"]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Reproducible", "CKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transformer", "Tensor", "Pipeline"]),
+        .testTarget(name: "TensorTests", dependencies: ["AtomicFiles", "Tensor", "Reproducible", "CKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TransformerTests", dependencies: ["AtomicFiles", "Transformer", "Tensor"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["AtomicFiles", "Analysis", "Transformer", "Tensor", "Pipeline"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "RecipesTests", dependencies: ["AtomicFiles", "Recipes", "Plot", "Analysis", "Transformer", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor", "Plot"]),
         // Fixtures are read in place (#filePath), not copied into a bundle.
         .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -73,6 +73,22 @@ public struct WeightCircuits: Sendable {
         return (left.matmul(right), left, right)
     }
 
+    /// How much an OV circuit in the token basis (`ovTokens`, `[d_vocab, d_vocab]`) copies: the
+    /// share of content tokens whose own logit ranks first among content tokens, and its chance
+    /// level. Content tokens are `1..<d_vocab`: token 0 is BOS, never attended as content (see
+    /// the tasks' `fillRandomSequences`). The one definition the figures and the report print.
+    public static func copyingShare(ovTokens ov: Tensor) -> (share: Double, chance: Double) {
+        let n = ov.shape[0]
+        guard n > 1 else { return (.nan, .nan) }
+        var wins = 0
+        for i in 1..<n {
+            var best = 1
+            for j in 1..<n where ov[i, j] > ov[i, best] { best = j }
+            if best == i { wins += 1 }
+        }
+        return (Double(wins) / Double(n - 1), 1 / Double(n - 1))
+    }
+
     /// The OV circuit in the token basis as two thin factors, `E W_V` and `(W_O W_U)ᵀ` (both
     /// `[d_vocab, d_head]`): its singular values are those of `left · rightᵀ`, found without
     /// decomposing anything wider than d_head.

@@ -5,7 +5,7 @@ import Foundation
 /// to a data file, not to the pipeline, skips YAML parsing and expansion. It is a cache: any
 /// mismatch or unreadable content means parsing again.
 enum PipelineCache {
-    static let format = 4
+    static let format = 5
 
     static func path(_ project: Project) -> String { project.stateFolder(artifacts: "artifacts") + "/\(project.name).pipeline" }
 
@@ -50,6 +50,9 @@ enum PipelineCache {
         var top: [String: ParamValue] = ["key": .string(key), "name": .string(p.name), "file": .string(p.file), "root": .string(p.root),
                                          "artifacts": .string(p.artifacts), "params": .map(p.params), "stages": .list(stages)]
         if let at = p.artifactsLocation { top["al"] = location(at) }
+        if !p.impliedInputSources.isEmpty {
+            top["src"] = .list(p.impliedInputSources.map { .list([.string($0), .string(FileIdentity.of($0)?.text ?? "none")]) })
+        }
         return .map(top)
     }
 
@@ -119,7 +122,14 @@ enum PipelineCache {
             index[stage.name] = i
             for output in stage.outputs { producers[output.path] = i }
         }
-        return Pipeline(name: name, file: file, root: root, artifacts: artifacts, params: params, stages: stages,
-                        index: index, producers: producers, artifactsLocation: location(top["al"]))
+        var pipeline = Pipeline(name: name, file: file, root: root, artifacts: artifacts, params: params, stages: stages,
+                                index: index, producers: producers, artifactsLocation: location(top["al"]))
+        // Stale once a file that implied inputs were read from has changed (or appeared, or gone).
+        for source in top["src"]?.listValue ?? [] {
+            guard case .list(let pair) = source, pair.count == 2, case .string(let path) = pair[0],
+                  pair[1] == .string(FileIdentity.of(path)?.text ?? "none") else { return nil }
+            pipeline.impliedInputSources.append(path)
+        }
+        return pipeline
     }
 }

@@ -94,7 +94,8 @@ public enum PipelineCommands {
             console.error("error: stage \(failure.stage) failed: \(failure.message)" + (failure.log.map { "\n  log: \(project.relativeDisplay($0))" } ?? ""))
         }
         if !result.blocked.isEmpty {
-            console.error("not run (\(result.interrupted ? "interrupted" : "a dependency failed")): \(result.blocked.joined(separator: ", "))")
+            let why = result.interrupted ? "interrupted" : result.inputMissing ? "nothing runs while an input is missing" : "a dependency failed"
+            console.error("not run (\(why)): \(result.blocked.joined(separator: ", "))")
         }
         if result.interrupted {
             console.error("interrupted: \(result.ran.count) stage(s) finished and are recorded in the lock file; run make again to continue")

@@ -8,7 +8,11 @@
 /// and a stage without those variables reads them all (fan-in). A plain input path that another
 /// stage writes (or lies inside a folder it writes) is an edge too.
 public enum PipelineExpander {
-    public static func expand(_ file: PipelineFile, root: String, overrides: [ParamOverride] = []) throws(PipelineError) -> Pipeline {
+    /// With `registry`, each stage's runner may add inputs it finds inside its declared ones
+    /// (`StageRunner.impliedInputs`), before edges are resolved, so a file another stage writes
+    /// orders the two stages.
+    public static func expand(_ file: PipelineFile, root: String, overrides: [ParamOverride] = [],
+                              registry: StageRegistry? = nil) throws(PipelineError) -> Pipeline {
         var file = file
         try ParamOverride.apply(overrides, to: &file)
 
@@ -39,6 +43,7 @@ public enum PipelineExpander {
 
         let producers = try outputOwners(stages)
         let sortedOutputs = producers.keys.sorted()
+        let impliedFrom = registry.map { addImpliedInputs(&stages, registry: $0, root: root, producers: producers) } ?? []
 
         // Resolve references and path-matched inputs into edges.
         for i in stages.indices {
@@ -51,7 +56,31 @@ public enum PipelineExpander {
             stages[i].inputs = inputs
             stages[i].dependencies = deps.sorted()
         }
-        return try sortedPipeline(stages, file: file, root: root)
+        var pipeline = try sortedPipeline(stages, file: file, root: root)
+        pipeline.impliedInputSources = impliedFrom
+        return pipeline
+    }
+
+    /// Appends each stage's implied inputs (those it does not declare already) after its declared
+    /// ones, located at its first input. Declared inputs that a stage writes (or references) are
+    /// skipped: they may not exist yet, and the runner checks them when the stage runs.
+    /// Returns the files read, sorted.
+    static func addImpliedInputs(_ stages: inout [Stage], registry: StageRegistry, root: String,
+                                 producers: [String: (Int, StageOutput)]) -> [String] {
+        var readFrom = Set<String>()
+        for i in stages.indices {
+            guard let runner = registry.runner(for: stages[i].kind) else { continue }
+            var declared = stages[i]
+            declared.inputs = declared.inputs.filter { !$0.path.isEmpty && producer(of: $0.path, in: producers) == nil }
+            let found = runner.impliedInputs(of: declared, root: root)
+            readFrom.formUnion(found.readFrom)
+            let at = declared.inputs.first?.location ?? stages[i].location
+            var known = Set(stages[i].inputs.map(\.path))
+            for path in found.paths where known.insert(path).inserted {
+                stages[i].inputs.append(StageInput(name: found.name, path: path, isDirectory: false, producer: nil, location: at))
+            }
+        }
+        return readFrom.sorted()
     }
 
     /// Stage `i`'s inputs with references resolved to the outputs they name, and the stages it

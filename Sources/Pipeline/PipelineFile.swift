@@ -307,6 +307,11 @@ extension ParamValue {
         if case .map(let map) = self { return map }
         return [:]
     }
+
+    var listValue: [ParamValue] {
+        if case .list(let list) = self { return list }
+        return []
+    }
 }
 
 /// Rules for names, so that expanded names, log file names and env variables stay well-formed.

@@ -121,7 +121,7 @@ public struct Project: Sendable {
         PhaseTimer.shared.mark("start, read YAML")
         let file = try PipelineFile.parse(yaml: String(decoding: bytes, as: UTF8.self), path: display, registry: registry)
         PhaseTimer.shared.mark("parse YAML")
-        let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides)
+        let pipeline = try PipelineExpander.expand(file, root: root, overrides: overrides, registry: registry)
         PhaseTimer.shared.mark("expand")
         try ProjectBoundary.check(pipeline, project: self)
         PhaseTimer.shared.mark("project boundary")

@@ -37,6 +37,8 @@ public struct MakeResult: Sendable {
     /// For a dry run: stage and why it would run.
     public var plan: [(stage: String, reasons: [OutOfDateReason])] = []
     public var interrupted = false
+    /// Set when stages were not run because another's input is missing (nothing ran).
+    public var inputMissing = false
     /// Set when the no-op fast path answered: the number of stages, all up to date.
     public var noOpStageCount: Int?
 
@@ -132,6 +134,7 @@ public final class Scheduler {
         let failed = Set(missing.map(\.stage))
         for (i, error) in missing { result.failed.append((pipeline.stages[i].name, error.description, nil)) }
         result.blocked = selected.filter { !failed.contains($0) }.map { pipeline.stages[$0].name }
+        result.inputMissing = true
         return true
     }
 

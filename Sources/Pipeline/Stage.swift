@@ -59,6 +59,9 @@ public struct Pipeline: Sendable {
     public var producers: [String: Int]
     /// Where `artifacts:` was written; nil when the file does not set it.
     public var artifactsLocation: SourceLocation? = nil
+    /// Absolute paths of the files read to find implied inputs (`StageRunner.impliedInputs`):
+    /// the cached expansion is stale once one of them changes.
+    public var impliedInputSources: [String] = []
 
     public func stage(named name: String) -> Stage? { index[name].map { stages[$0] } }
 

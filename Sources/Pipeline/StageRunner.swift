@@ -30,6 +30,10 @@ public protocol StageRunner: Sendable {
     /// Further checks of a stage before anything runs (e.g. a train stage's config keys):
     /// returns errors located in the pipeline file.
     func validate(_ stage: Stage, root: String) -> [PipelineError]
+    /// Files the stage reads that its declared inputs name inside them (a Vega-Lite spec's data
+    /// files), found when the pipeline is expanded, as ninja's depfiles are. `stage.inputs` are the
+    /// declared ones; only inputs no stage writes are read. Errors are `validate`'s to report.
+    func impliedInputs(of stage: Stage, root: String) -> ImpliedInputs
     /// Produces every output at its `temporaryPath`; the engine renames them into place only if
     /// this returns without throwing. Errors come from many modules, so any `Error` is accepted
     /// and reported with the stage's name and log. Long runners should call
@@ -42,6 +46,23 @@ extension StageRunner {
     public func codeSources(for stage: Stage) -> [String: String] { [:] }
     public var params: [ParamSpec]? { nil }
     public func validate(_ stage: Stage, root: String) -> [PipelineError] { [] }
+    public func impliedInputs(of stage: Stage, root: String) -> ImpliedInputs { ImpliedInputs() }
+}
+
+/// What `StageRunner.impliedInputs` found, and the files it read to find it: the expanded
+/// pipeline is cached, and is only valid while those files are unchanged.
+public struct ImpliedInputs: Sendable {
+    /// The name the inputs take in the stage's context (`data`).
+    public var name: String?
+    /// Project-relative (or absolute) paths, each becoming an input of the stage.
+    public var paths: [String] = []
+    /// Absolute paths of the files read to find them.
+    public var readFrom: [String] = []
+    public init(name: String? = nil, paths: [String] = [], readFrom: [String] = []) {
+        self.name = name
+        self.paths = paths
+        self.readFrom = readFrom
+    }
 }
 
 /// Code versions built from source files.

@@ -369,13 +369,13 @@ struct CairoPainter {
                     markerPath(marker, x: s.midX, y: s.midY, size: style.markerSize)
                     cairo_fill(cr)
                 }
-            case let .marker(color, size, shape):
+            case let .marker(color, size, shape, filled):
                 setColor(color)
                 // A fresh path: drawing the previous entry's text leaves a current point, from
                 // which the arc would otherwise draw a line.
                 cairo_new_path(cr)
-                if shape == .circle { cairo_arc(cr, s.midX, s.midY, size / 2, 0, 2 * .pi) } else { markerPath(shape, x: s.midX, y: s.midY, size: size) }
-                cairo_fill(cr)
+                markerPath(shape, x: s.midX, y: s.midY, size: size)
+                if filled { cairo_fill(cr) } else { cairo_set_line_width(cr, 1.5); cairo_stroke(cr) }
             case let .patch(color):
                 setColor(color)
                 let h = min(s.height, 0.7 * style.legendSize)

@@ -89,7 +89,8 @@ public struct ColorbarLayout: Equatable, Sendable {
 /// A legend entry's swatch.
 public enum LegendSwatch: Equatable, Sendable {
     case line(Color, width: Double, dash: Dash, marker: MarkerShape)
-    case marker(Color, size: Double, shape: MarkerShape = .circle)
+    /// A symbol of the mark's shape, filled or outlined as the mark's symbols are.
+    case marker(Color, size: Double, shape: MarkerShape, filled: Bool)
     case patch(Color)
 }
 

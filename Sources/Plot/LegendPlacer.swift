@@ -30,11 +30,12 @@ struct LegendContent {
             switch mark.kind {
             case .line(let m): swatch = .line(color, width: m.width ?? style.lineWidth, dash: m.dash, marker: m.marker)
             case .rule(let m): swatch = .line(color, width: m.width ?? style.lineWidth * 0.8, dash: m.dash, marker: .none)
-            case .scatter(let m): swatch = .marker(color, size: min(m.size ?? style.markerSize, em))
+            case .scatter(let m): swatch = .marker(color, size: min(m.size ?? style.markerSize, em), shape: .circle, filled: true)
             case .bars: swatch = .patch(color)
             case .band(let m): swatch = .patch(color.withAlpha(m.alpha))
             case .rects(let m): swatch = .patch(m.legendColor ?? color)
-            case .symbols(let m): swatch = .marker(m.legendColor ?? color, size: min(m.legendDiameter ?? style.markerSize, em), shape: m.legendShape)
+            case .symbols(let m):
+                swatch = .marker(m.legendColor ?? color, size: min(m.legendDiameter ?? style.markerSize, em), shape: m.legendShape, filled: m.filled)
             case .heatmap, .text: continue
             }
             items.append((swatch, label, measurer.measure(label, style: textStyle)))
@@ -62,7 +63,7 @@ struct LegendContent {
 
     /// An entry with no visible swatch is a heading (a legend's title line).
     static func isHeading(_ swatch: LegendSwatch) -> Bool {
-        if case .marker(let color, let size, _) = swatch { return color.alpha == 0 || size == 0 }
+        if case .marker(let color, let size, _, _) = swatch { return color.alpha == 0 || size == 0 }
         return false
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Analysis
 import Plot
 import Tensor
 
@@ -37,17 +38,10 @@ extension Recipe {
                                                  rowLabels: earlier, columnLabels: columns)],
                                 colorbar: Colorbar(label: "‖W<sub>A</sub>W<sub>B</sub>‖ / ‖W<sub>A</sub>‖‖W<sub>B</sub>‖")))
         }
-        // How diagonal the OV circuit is: the share of tokens whose own logit is the largest.
-        let n = ov.shape[0]
-        var diagonalWins = 0
-        for i in 1..<n {
-            var best = 1
-            for j in 1..<n where ov[i, j] > ov[i, best] { best = j }
-            if best == i { diagonalWins += 1 }
-        }
+        let copying = WeightCircuits.copyingShare(ovTokens: ov)
         let v = entries.first { $0.kind == .v }, k = entries.first { $0.kind == .k }, q = entries.first { $0.kind == .q }
-        var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(RecipeSupport.percent(Double(diagonalWins) / Double(n - 1))) of tokens " +
-            "(chance \(RecipeSupport.percent(1 / Double(n - 1))))."
+        var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(RecipeSupport.percent(copying.share)) of tokens " +
+            "(chance \(RecipeSupport.percent(copying.chance)))."
         if let q, let k, let v {
             caption += " Composition scores of layer 0 into layer 1, ‖W_A W_B‖ / (‖W_A‖ ‖W_B‖): Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
         }

@@ -180,14 +180,8 @@ extension ReportData {
         var lines = [String]()
         let grid = try headGrid { l, h throws(AnalysisError) in
             let ov = try array("circuits.L\(l)H\(h).ov_tokens.npy")   // [d_vocab, d_vocab]
-            let v = ov.shape[0]
-            var diagonalTop = 0
-            for i in 0..<v {
-                var best = 0
-                for j in 0..<v where ov[i, j] > ov[i, best] { best = j }
-                if best == i { diagonalTop += 1 }
-            }
-            lines.append("\(Self.headName(l, h)) copies (its OV maps a token to itself above every other) for \(Self.percent(Double(diagonalTop) / Double(v))) of tokens")
+            let copying = WeightCircuits.copyingShare(ovTokens: ov)
+            lines.append("\(Self.headName(l, h)) copies (its OV ranks a token's own logit above every other token's, BOS aside) for \(Self.percent(copying.share)) of tokens (chance \(Self.percent(copying.chance)))")
             return Panel(title: Self.headName(l, h), xLabel: "output token", yLabel: "input token",
                          marks: [.heatmap(Self.matrix(ov), scale: .diverging)], colorbar: Colorbar(label: "logit"))
         }

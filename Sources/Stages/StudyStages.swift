@@ -2,6 +2,7 @@ import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
+import VegaLite
 import SafeYAML
 import Yams
 
@@ -94,7 +95,8 @@ public enum StudyStages {
     /// A deck of the stage's inputs (Vega-Lite specs, analysis folders), titled by its params;
     /// a `.md` output, if declared, is the gallery of the recipes' figures.
     public static let slides = ToolStageRunner(kind: "slides", params: [ParamSpec("title", .string), ParamSpec("subtitle", .string),
-                                                                        ParamSpec("theme", .string)]) { context in
+                                                                        ParamSpec("theme", .string)],
+                                               implied: { stage, root in VegaLiteStage.dataInputs(of: stage.inputs.filter { SpecFigureWriter.isSpec($0.path) }, root: root) }) { context in
         var arguments = ["slides", "--from"] + context.inputs.map(\.path) + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath]
         if let gallery = context.outputs.first(where: { $0.path.hasSuffix(".md") }) { arguments += ["--gallery", gallery.temporaryPath] }
         for key in ["title", "subtitle", "theme"] {

@@ -16,19 +16,25 @@ public struct ToolStageRunner: StageRunner {
     public let params: [ParamSpec]?
     /// The kind's own checks before anything runs (see `StageRunner.validate`).
     let check: @Sendable (Stage, String) -> [PipelineError]
+    /// What the stage reads beyond its declared inputs (see `StageRunner.impliedInputs`).
+    let implied: @Sendable (Stage, String) -> ImpliedInputs
     /// The child's arguments after the executable, from the stage's context.
     let arguments: @Sendable (StageContext) throws -> [String]
 
     init(kind: String, argument: String? = nil, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },
+         implied: @escaping @Sendable (Stage, String) -> ImpliedInputs = { _, _ in ImpliedInputs() },
          arguments: @escaping @Sendable (StageContext) throws -> [String]) {
         self.kind = kind
         self.argument = argument
         self.params = params
         self.check = check
+        self.implied = implied
         self.arguments = arguments
     }
 
     public func validate(_ stage: Stage, root: String) -> [PipelineError] { check(stage, root) }
+
+    public func impliedInputs(of stage: Stage, root: String) -> ImpliedInputs { implied(stage, root) }
 
     public func codeVersion(for stage: Stage) -> String {
         let key = codeKey(stage)

@@ -7,15 +7,17 @@ import VegaLite
 ///
 ///     - name: loss
 ///       kind: vega-lite
-///       inputs: {spec: figures/loss.vl.json, data: [data/loss.csv]}
+///       inputs: {spec: figures/loss.vl.json}
 ///       outputs: [Figures/loss.png, Figures/loss.pdf]
 ///
-/// Every data file the spec names (`data.url`, resolved against the spec's folder) must be among
-/// the stage's inputs, so the lock records its SHA-256 and editing it redraws the figure; a
-/// missing one is an error that names it, before anything runs when the spec exists then, and
-/// before the stage runs when an earlier stage writes the spec.
+/// Every data file the spec names (`data.url`, resolved against the spec's folder) becomes an
+/// input of the stage when the pipeline is expanded, so the lock records its SHA-256, editing it
+/// redraws the figure, and a stage that writes it runs first. A spec that an earlier stage writes
+/// cannot be read then: its data files must be listed among the inputs, which is checked before
+/// the stage runs.
 enum VegaLiteStage {
-    static let runner = ToolStageRunner(kind: "vega-lite", params: [], check: { stage, root in check(stage, root: root) }) { context in
+    static let runner = ToolStageRunner(kind: "vega-lite", params: [], check: { stage, root in check(stage, root: root) },
+                                        implied: { stage, root in dataInputs(of: specInput(stage).map { [$0] } ?? [], root: root) }) { context in
         guard let spec = context.inputs.first(where: { $0.name == "spec" })?.path ?? context.inputs.map(\.path).first(where: SpecFigureWriter.isSpec) else {
             throw StageFailure(message: "stage \(context.stage.name) (vega-lite) needs an input named 'spec'")
         }
@@ -31,30 +33,63 @@ enum VegaLiteStage {
         return ["figure", spec, "--out", prefix, "--formats", formats.joined(separator: ",")]
     }
 
-    static func check(_ stage: Stage, root: String) -> [PipelineError] {
-        guard let spec = stage.inputs.first(where: { $0.name == "spec" }) ?? stage.inputs.first(where: { SpecFigureWriter.isSpec($0.path) }) else {
-            return [PipelineError(.missingKey, at: stage.location, "stage '\(stage.baseName)' (vega-lite) needs an input named 'spec'",
-                                  hint: "inputs: {spec: figures/NAME.vl.json, data: [data/NAME.csv]}")]
+    /// The stage's spec input: the one named `spec`, else the first with a spec's extension.
+    static func specInput(_ stage: Stage) -> StageInput? {
+        stage.inputs.first(where: { $0.name == "spec" }) ?? stage.inputs.first(where: { SpecFigureWriter.isSpec($0.path) })
+    }
+
+    /// The data files of `specs`, project-relative, as implied inputs named `data`. The stage's
+    /// inputs hold only those no stage writes, so a written spec is not read here.
+    static func dataInputs(of specs: [StageInput], root: String) -> ImpliedInputs {
+        var found = ImpliedInputs(name: "data")
+        for spec in specs {
+            let specPath = absolute(spec.path, root: root)
+            // An unreadable spec is `check`'s to report; its identity still keys the cached expansion.
+            found.readFrom.append(specPath)
+            guard let urls = try? VegaLiteSpec.dataURLs(path: specPath) else { continue }
+            let folder = (specPath as NSString).deletingLastPathComponent
+            found.paths += urls.map { relativePath(absolute($0, root: folder), root: root) }
         }
-        // Inputs that earlier stages write may not exist yet: the check then runs with the stage.
-        guard stage.inputs.allSatisfy({ $0.producer == nil }),
-              let missing = undeclaredData(spec: spec.path, inputs: stage.inputs.map(\.path), root: root) else { return [] }
-        return [PipelineError(.missingKey, at: spec.location, "stage '\(stage.baseName)': \(missing)")]
+        return found
+    }
+
+    static func check(_ stage: Stage, root: String) -> [PipelineError] {
+        guard let spec = specInput(stage) else {
+            return [PipelineError(.missingKey, at: stage.location, "stage '\(stage.baseName)' (vega-lite) needs an input named 'spec'",
+                                  hint: "inputs: {spec: figures/NAME.vl.json}")]
+        }
+        // A spec an earlier stage writes may not exist yet: it is checked when the stage runs.
+        guard spec.producer == nil else { return [] }
+        let specPath = absolute(spec.path, root: root)
+        let urls: [String]
+        do { urls = try VegaLiteSpec.dataURLs(path: specPath) } catch {
+            return [PipelineError(.missingKey, at: spec.location, "stage '\(stage.baseName)': \(error)")]
+        }
+        // A data file no stage writes must exist; named as the spec names it.
+        let folder = (specPath as NSString).deletingLastPathComponent
+        return urls.compactMap { url in
+            let path = absolute(url, root: folder), relative = relativePath(path, root: root)
+            guard stage.inputs.first(where: { $0.path == relative })?.producer == nil, !FileManager.default.fileExists(atPath: path) else { return nil }
+            return PipelineError(.invalidPath, at: spec.location,
+                                 "stage '\(stage.baseName)': \(spec.path) reads data file '\(url)' (relative to the spec's folder: \(relative)), which does not exist",
+                                 hint: "no stage writes it: create it, or fix the spec's data.url")
+        }
     }
 
     /// What the spec reads that `inputs` does not list (or why the spec cannot be read), or nil.
     static func undeclaredData(spec: String, inputs: [String], root: String) -> String? {
         let specPath = absolute(spec, root: root)
-        let loaded: VegaLiteSpec
-        do { loaded = try VegaLiteSpec.load(path: specPath) } catch { return "\(error)" }
+        let urls: [String]
+        do { urls = try VegaLiteSpec.dataURLs(path: specPath) } catch { return "\(error)" }
         // Data URLs are relative to the spec's folder; inputs to the project's root.
         let folder = (specPath as NSString).deletingLastPathComponent
         let declared = Set(inputs.map { absolute($0, root: root) })
-        let missing = loaded.dataFiles.map { absolute($0, root: folder) }.filter { !declared.contains($0) }
+        let missing = urls.map { absolute($0, root: folder) }.filter { !declared.contains($0) }
         guard !missing.isEmpty else { return nil }
         let relative = missing.map { relativePath($0, root: root) }
-        return "\(spec) reads \(relative.joined(separator: ", ")), which the stage does not list among its inputs; "
-            + "add \(relative.count == 1 ? "it" : "them"), e.g. inputs: {spec: \(spec), data: [\(relative.joined(separator: ", "))]}"
+        return "\(spec) reads \(relative.joined(separator: ", ")), which the stage does not list among its inputs "
+            + "(an earlier stage writes the spec, so its data could not be found before it ran); "
+            + "add \(relative.count == 1 ? "it" : "them"), e.g. inputs: {spec: \(relativePath(specPath, root: root)), data: [\(relative.joined(separator: ", "))]}"
     }
 
     static func absolute(_ path: String, root: String) -> String {

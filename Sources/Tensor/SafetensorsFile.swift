@@ -91,6 +91,39 @@ public struct SafetensorsFile: Equatable, Sendable {
     /// of at most 100 MB of UTF-8 JSON, and tensors whose byte ranges, taken in order, tile the
     /// data exactly: no gaps, no overlaps, nothing after the last. `path` names it in errors.
     public static func decode(_ bytes: [UInt8], path: String) throws(ArrayFileError) -> SafetensorsFile {
+        let (entries, dataStart) = try header(bytes, path: path)
+        var file = SafetensorsFile()
+        let dataLength = bytes.count - dataStart
+        var extents = [Extent]()
+        for (name, entry) in entries {
+            if name == "__metadata__" {
+                guard let metadata = entry as? [String: String] else {
+                    throw .badHeader(path: path, reason: "__metadata__ must map strings to strings")
+                }
+                file.metadata = metadata
+                continue
+            }
+            guard let extent = try Extent(name: name, entry: entry, path: path, dataStart: dataStart, fileSize: bytes.count) else {
+                file.skippedBoolTensors.append(name)
+                continue
+            }
+            extents.append(extent)
+        }
+        try checkTiling(&extents, dataLength: dataLength, path: path)
+        for extent in extents {
+            file.arrays[extent.name] = bytes.withUnsafeBytes { raw in
+                let elements = UnsafeRawBufferPointer(rebasing: raw[(dataStart + extent.begin)..<(dataStart + extent.end)])
+                guard let half = extent.half else { return NDArray.decode(dtype: extent.dtype, shape: extent.shape, bytes: elements) }
+                return .float32(Tensor(shape: extent.shape, scalars: HalfPrecision.widen(elements, format: half)))
+            }
+            if let half = extent.half { file.widenedTensors[extent.name] = half }
+        }
+        return file
+    }
+
+    /// The header's JSON object and where the data begins, with the length, UTF-8 and
+    /// strictness checks.
+    private static func header(_ bytes: [UInt8], path: String) throws(ArrayFileError) -> (entries: [String: Any], dataStart: Int) {
         guard bytes.count >= 8 else { throw .truncated(path: path, expectedBytes: 8, actualBytes: bytes.count) }
         let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
         guard headerLength <= UInt64(maximumHeaderBytes) else {
@@ -117,46 +150,51 @@ public struct SafetensorsFile: Equatable, Sendable {
         guard let entries = json as? [String: Any] else {
             throw .badHeader(path: path, reason: "header is not a JSON object")
         }
-        var file = SafetensorsFile()
-        let dataLength = bytes.count - dataStart
-        var extents: [(name: String, begin: Int, end: Int, dtype: DType, half: HalfPrecision.Format?, shape: [Int])] = []
-        for (name, entry) in entries {
-            if name == "__metadata__" {
-                guard let metadata = entry as? [String: String] else {
-                    throw .badHeader(path: path, reason: "__metadata__ must map strings to strings")
-                }
-                file.metadata = metadata
-                continue
-            }
+        return (entries, dataStart)
+    }
+
+    /// One tensor's header entry: its type, shape and byte range within the data.
+    private struct Extent {
+        var name: String
+        var begin: Int, end: Int
+        var dtype: DType
+        var half: HalfPrecision.Format?
+        var shape: [Int]
+
+        /// Nil for a BOOL tensor, which is skipped (the model holds none). The data of a file of
+        /// `fileSize` bytes begins at `dataStart`.
+        init?(name: String, entry: Any, path: String, dataStart: Int, fileSize: Int) throws(ArrayFileError) {
             guard let info = entry as? [String: Any],
                   let dtypeName = info["dtype"] as? String,
                   let shapeValues = info["shape"] as? [Any],
                   let offsetValues = info["data_offsets"] as? [Any], offsetValues.count == 2 else {
                 throw .badHeader(path: path, reason: "tensor '\(name)' needs dtype, shape and two data_offsets")
             }
-            if dtypeName == "BOOL" { file.skippedBoolTensors.append(name); continue }
+            if dtypeName == "BOOL" { return nil }
             let half = HalfPrecision.Format(rawValue: dtypeName)
             guard let dtype = half == nil ? DType.allCases.first(where: { $0.safetensorsName == dtypeName }) : .float32 else {
                 throw .unknownDType(path: path, dtype: dtypeName)
             }
             let shape = try shapeValues.map { value throws(ArrayFileError) -> Int in
-                guard let dimension = integer(value), dimension >= 0 else {
+                guard let dimension = SafetensorsFile.integer(value), dimension >= 0 else {
                     throw .badHeader(path: path, reason: "tensor '\(name)' has a bad shape")
                 }
                 return dimension
             }
-            guard let begin = integer(offsetValues[0]), let end = integer(offsetValues[1]), begin >= 0, end >= begin else {
+            guard let begin = SafetensorsFile.integer(offsetValues[0]), let end = SafetensorsFile.integer(offsetValues[1]), begin >= 0, end >= begin else {
                 throw .badHeader(path: path, reason: "tensor '\(name)' has bad data_offsets")
             }
-            guard end <= dataLength else {
-                throw .truncated(path: path, expectedBytes: dataStart + end, actualBytes: bytes.count)
-            }
+            guard end <= fileSize - dataStart else { throw .truncated(path: path, expectedBytes: dataStart + end, actualBytes: fileSize) }
             guard NumpyFile.byteCount(shape: shape, elementSize: half == nil ? dtype.size : 2) == end - begin else {
                 throw .shapeMismatch(path: path, name: name, shape: shape, byteCount: end - begin)
             }
-            extents.append((name, begin, end, dtype, half, shape))
+            (self.name, self.begin, self.end, self.dtype, self.half, self.shape) = (name, begin, end, dtype, half, shape)
         }
-        // In order of offset (then name, for empty tensors), each tensor starts where the last ended.
+    }
+
+    /// In order of offset (then name, for empty tensors), each tensor must start where the last
+    /// ended, and the last end where the data does. Sorts `extents` so.
+    private static func checkTiling(_ extents: inout [Extent], dataLength: Int, path: String) throws(ArrayFileError) {
         extents.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var position = 0
         for extent in extents {
@@ -170,15 +208,6 @@ public struct SafetensorsFile: Equatable, Sendable {
         guard position == dataLength else {
             throw .badLayout(path: path, reason: "\(dataLength - position) bytes after the last tensor's data")
         }
-        for extent in extents {
-            file.arrays[extent.name] = bytes.withUnsafeBytes { raw in
-                let elements = UnsafeRawBufferPointer(rebasing: raw[(dataStart + extent.begin)..<(dataStart + extent.end)])
-                guard let half = extent.half else { return NDArray.decode(dtype: extent.dtype, shape: extent.shape, bytes: elements) }
-                return .float32(Tensor(shape: extent.shape, scalars: HalfPrecision.widen(elements, format: half)))
-            }
-            if let half = extent.half { file.widenedTensors[extent.name] = half }
-        }
-        return file
     }
 
     /// What JSONSerialization would silently accept but the format forbids: a tensor named twice
@@ -227,7 +256,7 @@ public struct SafetensorsFile: Equatable, Sendable {
         return String(decoding: header[start..<end], as: UTF8.self)
     }
 
-    private static func integer(_ value: Any) -> Int? {
+    fileprivate static func integer(_ value: Any) -> Int? {
         value as? Int  // nil for 2.5 or "2": JSON numbers bridge to Int only when exact
     }
 }

@@ -84,7 +84,8 @@ struct AxisGuide {
         }
         let step = D3Ticks.step(scale.domain.0, scale.domain.1, count: formatCount)
         let logKeep = max(1, 10 * count / Double(max(1, values.count)))
-        let d3 = scale.kind == .time ? D3Format(",")! : try numberFormat(format, step: step, path: axis?.displayPath ?? first.path)
+        let d3 = scale.kind == .time ? D3Format(",")! : try numberFormat(format, step: step, magnitude: max(abs(scale.domain.0), abs(scale.domain.1)),
+                                                                                  path: axis?.displayPath ?? first.path)
         for v in values {
             let text: String
             if scale.kind == .time {
@@ -103,10 +104,25 @@ struct AxisGuide {
         return g
     }
 
-    static func numberFormat(_ format: String?, step: Double, path: String) throws(VegaLiteError) -> D3Format {
+    /// The labels' format over a continuous domain whose largest magnitude is `magnitude`, with
+    /// ticks `step` apart. A specifier without a precision gets the one the step needs, as
+    /// vega-scale's formatSpan (d3-scale's tickFormat) gives it: "%" on 0…6 reads 600%, not
+    /// 600.000000%. ("s" keeps its own per-value precision, and "" d3-format's 12 digits.)
+    static func numberFormat(_ format: String?, step: Double, magnitude: Double, path: String) throws(VegaLiteError) -> D3Format {
         if let format {
-            guard let f = D3Format(format) else {
+            guard var f = D3Format(format) else {
                 throw .unsupported(path: path + "/format", "format '\(format)' is not a d3-format specifier Rederive reads")
+            }
+            guard f.precision == nil, step > 0, step.isFinite else { return f }
+            switch f.type {
+            case "e", "g", "p", "r":
+                // d3's precisionRound(step, max): significant digits that tell ticks apart.
+                let spread = abs(magnitude) - step
+                let round = max(0, (spread > 0 ? Int(logFloor(spread)) : 0) - Int(logFloor(step))) + 1
+                f.precision = round - (f.type == "e" ? 1 : 0)
+            case "f", "%":
+                f.precision = max(0, max(0, -Int(logFloor(step))) - (f.type == "%" ? 2 : 0))
+            default: break
             }
             return f
         }

@@ -24,7 +24,6 @@ struct BinOptions: Equatable {
         if let b = node["base"]?.value.number { o.base = b }
         if let d = node["divide"]?.value.array?.compactMap(\.number), !d.isEmpty { o.divide = d }
         if let m = node["minstep"]?.value.number { o.minstep = m }
-        if node["binned"]?.value.bool == true { throw .unsupported(path: node.displayPath + "/binned", "bin.binned is not supported; use bin: \"binned\"") }
         return o
     }
 

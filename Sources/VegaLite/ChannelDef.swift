@@ -92,6 +92,8 @@ struct ChannelDef {
         if let b = node["bin"] {
             if b.value.string == "binned" { def.binned = true }
             else if b.value.bool == true { def.bin = BinOptions() }
+            // `{"binned": true}` says the same as "binned" (https://vega.github.io/vega-lite/docs/bin.html#binned).
+            else if b.value.object != nil, b["binned"]?.value.bool == true { def.binned = true }
             else if b.value.object != nil { def.bin = try BinOptions.parse(b) }
             else if b.value.bool != false && b.value != .null { throw .spec(path: b.displayPath, "bin must be true, false, \"binned\" or an object") }
         }

@@ -16,6 +16,20 @@ enum Legends {
         return .patch
     }
 
+    /// Whether legend symbols are filled: as the layer that sets the swatch draws its marks
+    /// (a point mark is hollow).
+    static func symbolsFilled(_ units: [PreparedUnit]) -> Bool {
+        let encoding = units.first { u in ["color", "fill", "stroke", "size", "shape", "opacity"].contains { u.channels[$0]?.hasField == true } }
+        return (encoding ?? units.first)?.symbolsFilled ?? true
+    }
+
+    /// `mark` with its symbol outlined, if it is a visible symbol entry.
+    static func outlined(_ mark: Mark) -> Mark {
+        guard case .symbols(var m) = mark.kind, m.legendColor != .clear else { return mark }
+        m.filled = false
+        return .symbols(m)
+    }
+
     static func title(_ def: ChannelDef) -> String? {
         if let t = def.legend?["title"] {
             if case .null = t.value { return nil }
@@ -107,18 +121,21 @@ enum Legends {
                 }
             }
         }
+        // Opacity over the size's field is drawn in the size legend, as Vega-Lite merges them.
+        let opacityMerged = enc.opacity != nil && enc.size?.def.legendDisabled == false && !sizeMerged && enc.opacity?.def.field == enc.size?.def.field
         if let size = enc.size, !size.def.legendDisabled, !sizeMerged {
             if let t = title(size.def) { marks.append(heading(t)) }
             for v in size.legendValues {
                 let d = MarkEmitter.diameter(area: size.value(v) ?? 30, shape: .circle)
                 let label = size.discrete ? AxisGuide.label(v, def: size.def, format: legendFormat(size.def)) : legendNumber(v, size)
-                marks.append(entry(Markup.escape(label), color: Color.gray(0.55), swatch: .symbol, diameter: d))
+                let alpha = opacityMerged ? enc.opacity?.value(v) ?? 1 : 1
+                marks.append(entry(Markup.escape(label), color: base.withAlpha(alpha), swatch: .symbol, diameter: d))
             }
         }
         if let shape = enc.shape, !shape.def.legendDisabled, !shapeMerged {
             if let t = title(shape.def) { marks.append(heading(t)) }
             for (i, v) in shape.categories.enumerated() {
-                marks.append(entry(Markup.escape(AxisGuide.label(v, def: shape.def, format: legendFormat(shape.def))), color: Color.gray(0.45),
+                marks.append(entry(Markup.escape(AxisGuide.label(v, def: shape.def, format: legendFormat(shape.def))), color: base,
                                    swatch: .symbol, shape: PropertyEncoding.shapes[i % PropertyEncoding.shapes.count]))
             }
         }
@@ -129,14 +146,14 @@ enum Legends {
                                    swatch: .line, dash: PropertyEncoding.dashes[i % PropertyEncoding.dashes.count]))
             }
         }
-        if let opacity = enc.opacity, !opacity.def.legendDisabled {
+        if let opacity = enc.opacity, !opacity.def.legendDisabled, !opacityMerged {
             if let t = title(opacity.def) { marks.append(heading(t)) }
             for v in opacity.legendValues {
                 let label = opacity.discrete ? AxisGuide.label(v, def: opacity.def, format: legendFormat(opacity.def)) : legendNumber(v, opacity)
                 marks.append(entry(Markup.escape(label), color: base.withAlpha(opacity.value(v) ?? 1), swatch: swatch))
             }
         }
-        return (marks, colorbar, try placement(enc, colorbar: colorbar != nil))
+        return (symbolsFilled(units) ? marks : marks.map(outlined), colorbar, try placement(enc, colorbar: colorbar != nil))
     }
 
     /// Vega's gradient legend labels: ticks at count max(2, 2·floor(length/100)) for a gradient
@@ -148,7 +165,7 @@ enum Legends {
         var values = D3Ticks.ticks(domain.0, domain.1, count: count)
         if values.count < 3 { values = [domain.0, domain.1] }
         let step = D3Ticks.step(domain.0, domain.1, count: count)
-        guard let format = try? AxisGuide.numberFormat(legendFormat(color.def), step: step, path: "") else { return nil }
+        guard let format = try? AxisGuide.numberFormat(legendFormat(color.def), step: step, magnitude: max(abs(domain.0), abs(domain.1)), path: "") else { return nil }
         return values.map { Tick($0, Markup.escape(format.format($0))) }
     }
 
@@ -157,6 +174,6 @@ enum Legends {
     static func legendNumber(_ v: DataValue, _ e: PropertyEncoding) -> String {
         guard let n = v.number else { return v.text }
         let step = D3Ticks.step(e.domain.0, e.domain.1, count: 5)
-        return ((try? AxisGuide.numberFormat(legendFormat(e.def), step: step, path: "")) ?? D3Format(",")!).format(n)
+        return ((try? AxisGuide.numberFormat(legendFormat(e.def), step: step, magnitude: max(abs(e.domain.0), abs(e.domain.1)), path: "")) ?? D3Format(",")!).format(n)
     }
 }

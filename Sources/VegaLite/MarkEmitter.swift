@@ -199,7 +199,7 @@ struct MarkEmitter {
             cs.append(color(row).withAlpha(opacity(row)))
             shapes.append(shape)
         }
-        return [.symbols(SymbolsMark(x: xs, y: ys, diameters: ds, colors: cs, shapes: shapes, filled: mark.isFilled,
+        return [.symbols(SymbolsMark(x: xs, y: ys, diameters: ds, colors: cs, shapes: shapes, filled: unit.symbolsFilled,
                                      strokeWidth: mark.strokeWidth ?? 2))]
     }
 

@@ -20,6 +20,13 @@ struct PreparedUnit {
 
     func def(_ channel: String) -> ChannelDef? { channels[channel] }
 
+    /// Whether symbols are filled: a fill field fills them and a stroke field outlines them,
+    /// whatever the mark's default (a point is hollow, see `MarkDef.isFilled`).
+    var symbolsFilled: Bool {
+        if channels["fill"]?.hasField == true { return true }
+        return channels["stroke"]?.hasField == true ? mark.filled == true : mark.isFilled
+    }
+
     /// The colour-carrying channel, if any: color, else fill, else stroke.
     var colorChannel: ChannelDef? {
         for name in ["color", "fill", "stroke"] { if let d = channels[name], d.hasField || d.datum != nil { return d } }
@@ -44,6 +51,7 @@ extension PreparedUnit {
             channels[name] = try ChannelDef.parse(name, node, repeatBinding: repeatBinding)
         }
         for (name, def) in facetFields { channels[name] = def }
+        try checkColouring(channels, mark: mark)
         // Shapes Rederive draws; an SVG path or another Vega shape must not become a circle.
         for shape in [channels["shape"]?.value?.string, mark.shape].compactMap({ $0 }) where !PropertyEncoding.shapeNames.contains(shape) {
             throw .unsupported(path: channels["shape"]?.path ?? mark.path, "shape '\(shape.prefix(40))' is not supported (supported: \(PropertyEncoding.shapeNames.joined(separator: ", ")))")
@@ -55,6 +63,19 @@ extension PreparedUnit {
         unit.filterInvalid()
         unit.applyStack()
         return unit
+    }
+
+    /// A mark is coloured by one field: color, fill and stroke over different fields (a fill and
+    /// an outline of their own) are refused rather than drawn with one of them; so is a stroke
+    /// field on a mark drawn as an area, which would be filled with it.
+    static func checkColouring(_ channels: [String: ChannelDef], mark: MarkDef) throws(VegaLiteError) {
+        let coloured = ["color", "fill", "stroke"].compactMap { name in channels[name].flatMap { $0.hasField ? (name, $0) : nil } }
+        if let (name, def) = coloured.dropFirst().first(where: { $0.1.field != coloured[0].1.field }) {
+            throw .unsupported(path: def.path, "\(coloured[0].0) and \(name) encode different fields; Rederive colours a mark by one field (use one of color, fill, stroke)")
+        }
+        if coloured.map(\.0) == ["stroke"], ![.point, .circle, .square, .line, .rule, .tick].contains(mark.kind), let def = channels["stroke"] {
+            throw .unsupported(path: def.path, "a stroke field on a \(mark.kind.rawValue) mark is not supported (use color, which fills it)")
+        }
     }
 
     func checkFields() throws(VegaLiteError) {

@@ -1,5 +1,5 @@
-/// Vega-Lite's default stacking of bars and areas that a colour (or detail, opacity…) field
-/// splits: zero-based, sorted descending by the splitting field for vertical stacks and
+/// Vega-Lite's default stacking of bars and areas, split by a colour (or detail, opacity…)
+/// field if any: zero-based, sorted descending by the splitting field for vertical stacks and
 /// ascending for horizontal ones. https://vega.github.io/vega-lite/docs/stack.html
 extension PreparedUnit {
     static let stackByChannels = ["color", "fill", "stroke", "opacity", "fillOpacity", "detail", "size", "shape"]
@@ -9,7 +9,11 @@ extension PreparedUnit {
         let other = channel == "x" ? "y" : "x"
         let stackBy = Self.stackByChannels.compactMap { channels[$0] }.filter { $0.hasField && $0.aggregate == nil }
         let explicit = channels[channel]?.stack != nil
-        guard !stackBy.isEmpty || explicit else { return }
+        // Bars and areas stack by default, even with nothing to stack by (two rows of one
+        // category stack in data order); only an aggregated unit with nothing to stack by does
+        // not (vega-lite's stack.ts: `isAggregate(encoding) && stackBy.length === 0`).
+        let aggregated = channels.values.contains { $0.aggregate != nil }
+        guard !stackBy.isEmpty || explicit || !aggregated else { return }
         var groupColumns: [String] = []
         if let d = channels[other], d.hasField { groupColumns.append(d.column); if let c2 = d.column2 { groupColumns.append(c2) } }
         for f in ["row", "column", "facet"] { if let d = channels[f] { groupColumns.append(d.column) } }

@@ -130,7 +130,9 @@ indirect enum Predicate {
             throw .unsupported(path: node.displayPath, "filter must be an expression string or a field predicate (parameter predicates are not supported)")
         }
         let unit = try node["timeUnit"].map { (n) throws(VegaLiteError) in try TimeUnit.parse(n) }
-        func num(_ v: DataValue) -> Double? { DateParser.value(v) ?? v.number }
+        // A number first: a CSV's "3" is the number 3, not the year 3 (a field with a time
+        // unit is a date by now, and a date string is no number).
+        func num(_ v: DataValue) -> Double? { v.number ?? DateParser.value(v) }
         func constant(_ j: JSON) -> DataValue {
             // With a single time unit, a number names that unit (2006 is the year 2006), as
             // Vega-Lite reads predicate values. https://vega.github.io/vega-lite/docs/predicate.html

@@ -37,6 +37,19 @@ struct VegaConfig: Sendable {
     }
 
     /// Rederive's style with the config's sizes and colours applied.
+    /// Figures are drawn in the bundled DejaVu Sans, so that they are the same bytes on every
+    /// machine: a config may name it, or Vega's default `sans-serif`, and nothing else.
+    static func checkFonts(_ node: Node) throws(VegaLiteError) {
+        let places: [(String?, String)] = [(nil, "font"), ("axis", "labelFont"), ("axis", "titleFont"), ("legend", "labelFont"),
+                                           ("legend", "titleFont"), ("title", "font"), ("title", "subtitleFont"), ("text", "font"), ("header", "labelFont")]
+        for (group, key) in places {
+            guard let font = (group.map { node[$0]?[key] } ?? node[key]) else { continue }
+            guard let name = font.value.string, ["dejavu sans", "sans-serif"].contains(name.lowercased()) else {
+                throw .unsupported(path: font.displayPath, "font '\(font.value.string ?? "…")' is not bundled: figures use DejaVu Sans, the same on every machine (remove the font, or name \"DejaVu Sans\")")
+            }
+        }
+    }
+
     func style(_ base: Style) throws(VegaLiteError) -> Style {
         var s = base
         guard let node else { return s }
@@ -53,9 +66,7 @@ struct VegaConfig: Sendable {
         if let v = number(["line", "strokeWidth"]) { s.lineWidth = v }
         if let bg = node["background"]?.value.string { s.background = try CSSColor.parse(bg, path: node.path + "/background") }
         if let fg = node["axis"]?["labelColor"]?.value.string { s.foreground = try CSSColor.parse(fg, path: node.path + "/axis/labelColor") }
-        if node["font"] != nil || node["axis"]?["labelFont"] != nil || node["title"]?["font"] != nil {
-            throw .unsupported(path: node.path + "/font", "fonts other than Rederive's bundled DejaVu Sans are not supported")
-        }
+        try Self.checkFonts(node)
         s.minimumTextSize = min(s.minimumTextSize, s.tickLabelSize, s.legendSize, s.annotationSize)
         return s
     }

@@ -43,9 +43,7 @@ public struct VegaLiteSpec: Sendable {
     /// missing file is reported at load time and `dataFiles` is complete.
     public static func parse(_ text: String, path: String = "<spec>", folder: String = ".") throws(VegaLiteError) -> VegaLiteSpec {
         do throws(VegaLiteError) {
-            // .json specs are read strictly (YAML would accept `{"x": }` as a null); anything
-            // else goes through Yams. Both report syntax errors by line and column.
-            let root = path.lowercased().hasSuffix(".json") ? try JSONReader.parse(Array(text.utf8)) : try SpecParser.parse(text)
+            let root = try tree(text, path: path)
             guard root.object != nil else { throw VegaLiteError.spec(path: "/", "a spec must be an object") }
             if let schema = root["$schema"]?.string, !(schema.contains("/v5") || schema.contains("/v6")) {
                 throw VegaLiteError.unsupported(path: "/$schema", "only Vega-Lite v5 and v6 specs are supported ('\(schema)')")

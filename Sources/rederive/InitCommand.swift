@@ -47,20 +47,20 @@ enum ProjectTemplate {
               printf "%d,%.4f,slow\\n", s, 3 * exp(-s / 70) + 0.2 } }' > "$OUT"
             outputs: [data/loss.csv]
           # Figures from Vega-Lite specs (what Altair's chart.save("x.vl.json") writes). Every data
-          # file a spec reads is an input, so editing it redraws the figure.
+          # file a spec reads becomes an input of its stage, so editing it redraws the figure.
           loss:
             kind: vega-lite
-            inputs: {spec: figures/loss.vl.json, data: data/loss.csv}
+            inputs: {spec: figures/loss.vl.json}
             outputs: [Figures/loss.png, Figures/loss.pdf, Figures/loss.caption.txt]
           final:
             kind: vega-lite
-            inputs: {spec: figures/final.vl.json, data: data/loss.csv}
+            inputs: {spec: figures/final.vl.json}
             outputs: [Figures/final.png, Figures/final.pdf, Figures/final.caption.txt]
           # A 16:9 deck of the figures, each titled and captioned by its spec.
           slides:
             kind: slides
             params: {title: "A first Rederive project", subtitle: "Two runs, two figures", theme: light}
-            inputs: [figures/loss.vl.json, figures/final.vl.json, data/loss.csv]
+            inputs: [figures/loss.vl.json, figures/final.vl.json]
             outputs: [Figures/slides.pdf]
 
         """

@@ -13,6 +13,21 @@ final class WeightCircuitsTests: XCTestCase {
         XCTAssertLessThan(full[6], 1e-3 * full[0], "the full product has rank 6")
     }
 
+    /// One definition of "the share of tokens an OV circuit copies" (issue #25): BOS (token 0)
+    /// is neither a source nor a rival. Here BOS's column would win every row, and row 0 would
+    /// count as a copy, if it were either.
+    func testCopyingShareLeavesBOSAside() {
+        let ov = Tensor(shape: [4, 4], scalars: [
+            9, 0, 0, 0,   // BOS
+            9, 5, 1, 1,   // token 1 copies
+            9, 1, 5, 1,   // token 2 copies
+            9, 1, 6, 5,   // token 3 ranks token 2 first
+        ])
+        let copying = WeightCircuits.copyingShare(ovTokens: ov)
+        XCTAssertEqual(copying.share, 2.0 / 3.0)
+        XCTAssertEqual(copying.chance, 1.0 / 3.0)
+    }
+
     func testLayerNormOfRows() {
         let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, -2, -2, 2, 2])
         let y = WeightCircuits.layerNorm(x, weight: Tensor(shape: [4], repeating: 2), bias: Tensor(shape: [4], repeating: 1))
