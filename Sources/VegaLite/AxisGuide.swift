@@ -21,9 +21,15 @@ struct AxisGuide {
                                     "formatType", "labelFontSize", "titleFontSize", "labelColor", "titleColor",
                                     "tickColor", "domainColor", "gridColor", "gridOpacity", "gridDash", "labelBound", "tickBand"]
 
+    /// How an axis is inked (colours, paddings, overlap rules): drawn in Rederive's style.
+    static let inkKeys: Set<String> = ["titleColor", "tickColor", "domainColor", "gridColor", "gridOpacity", "gridDash", "labelBound",
+                                       "tickBand", "labelOverlap", "labelFlush", "labelPadding", "titlePadding", "labelLimit",
+                                       "tickSize", "labelSeparation"]
+
     /// `toPlot` maps a Vega pixel along the axis to the panel's data coordinate.
+    /// `configGrid` is the spec's `config.axis.grid`.
     static func make(_ scale: PositionScale, defs: [ChannelDef], length: Double, channel: String, stackedNormalize: Bool = false,
-                     toPlot: (Double) -> Double) throws(VegaLiteError) -> AxisGuide {
+                     configGrid: Bool? = nil, toPlot: (Double) -> Double) throws(VegaLiteError) -> AxisGuide {
         var g = AxisGuide()
         let first = defs.first(where: { $0.hasField }) ?? defs[0]
         if defs.allSatisfy(\.axisDisabled) { return g }
@@ -50,7 +56,7 @@ struct AxisGuide {
             if channel == "y" && angle != 0 { throw .unsupported(path: a.displayPath, "rotated y axis labels are not supported") }
             g.labelAngle = angle
         }
-        g.grid = axis?["grid"]?.value.bool ?? !scale.isDiscrete
+        g.grid = axis?["grid"]?.value.bool ?? configGrid ?? !scale.isDiscrete
         if axis?["labels"]?.value.bool == false { g.ticks = []; return g }
         // Normalised stacks read as percentages (Vega-Lite's default format for them).
         let format = axis?["format"]?.value.string ?? first.format ?? (stackedNormalize ? ".0%" : nil)

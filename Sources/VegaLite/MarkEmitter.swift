@@ -53,7 +53,8 @@ struct MarkEmitter {
         fixedColor = fixed
         colorColumn = enc.color == nil ? nil : ["color", "fill", "stroke"].compactMap { unit.channels[$0] }.first { $0.hasField }?.column
         let named = unit.mark.color ?? unit.mark.fill ?? unit.mark.stroke
-        baseColor = named.flatMap { try? CSSColor.parse($0, path: unit.mark.path) } ?? enc.config.markColor
+        // Vega-Lite's rules are black by default (its config.rule), every other mark the mark colour.
+        baseColor = named.flatMap { try? CSSColor.parse($0, path: unit.mark.path) } ?? (unit.mark.kind == .rule ? .black : enc.config.markColor)
         isAggregate = PreparedUnit.channelOrder.contains { unit.channels[$0]?.aggregate != nil }
         func column(_ name: String) -> String? { unit.channels[name].flatMap { $0.hasField ? $0.column : nil } }
         opacityColumn = enc.opacity == nil ? nil : column("opacity")

@@ -12,10 +12,10 @@ enum PanelBuilder {
         let p = enc.positions
         func normalized(_ channel: String) -> Bool { units.contains { $0.stack?.channel == channel && $0.stack?.offset == "normalize" } }
         let xAxis = try p.x.map { (s) throws(VegaLiteError) in
-            try AxisGuide.make(s, defs: p.xDefs, length: p.width, channel: "x", stackedNormalize: normalized("x")) { $0 }
+            try AxisGuide.make(s, defs: p.xDefs, length: p.width, channel: "x", stackedNormalize: normalized("x"), configGrid: enc.config.axisGrid) { $0 }
         } ?? AxisGuide()
         let yAxis = try p.y.map { (s) throws(VegaLiteError) in
-            try AxisGuide.make(s, defs: p.yDefs, length: p.height, channel: "y", stackedNormalize: normalized("y")) { enc.plotY($0) }
+            try AxisGuide.make(s, defs: p.yDefs, length: p.height, channel: "y", stackedNormalize: normalized("y"), configGrid: enc.config.axisGrid) { enc.plotY($0) }
         } ?? AxisGuide()
         var panel = Panel(title: title, xLabel: xAxis.title.map(Markup.escape), yLabel: yAxis.title.map(Markup.escape), marks: marks,
                           xLimits: 0...max(1, p.width), yLimits: 0...max(1, p.height),

@@ -8,24 +8,41 @@ struct VegaConfig: Sendable {
     var continuousHeight = 300.0
     var markColor = Color(hex: 0x4c78a8)
     var countTitle = "Count of Records"
+    /// `axis.grid`: whether axes without their own `grid` draw grid lines.
+    var axisGrid: Bool?
     var node: Node?
 
-    static let keys: Set<String> = ["view", "mark", "axis", "axisX", "axisY", "legend", "title", "background", "font",
-                                    "countTitle", "point", "circle", "square", "line", "bar", "rect", "area", "rule",
-                                    "text", "tick", "range", "header", "style", "padding", "autosize", "numberFormat",
-                                    "scale", "facet", "concat"]
+    /// What each config group may set: the properties Rederive honours (sizes, colours, the
+    /// bundled font, which `checkFonts` reads), and layout hints its own layout replaces
+    /// (`padding`, `autosize`). Anything else is refused rather than drawn otherwise.
+    static let honoured: [String: Set<String>] = [
+        // The view's outline (`stroke`, Altair's configure_view(stroke=None)) is the axes' box,
+        // which Rederive always draws, as its recipes do.
+        "view": ["continuousWidth", "continuousHeight", "width", "height", "stroke", "strokeWidth"],
+        "mark": ["color", "tooltip", "invalid", "opacity"],
+        // Axes: `grid`, sizes, fonts and label colour; the rest of their ink is Rederive's style,
+        // as it is for an encoding's own axis (`AxisGuide.keys`).
+        "axis": AxisGuide.inkKeys.union(["grid", "labelFontSize", "titleFontSize", "labelColor", "labelFont", "titleFont"]),
+        "axisX": [], "axisY": [],
+        "legend": ["labelFontSize", "labelFont", "titleFont"],
+        "title": ["fontSize", "font", "subtitleFont"],
+        "text": ["fontSize", "font"],
+        "line": ["strokeWidth"],
+        "header": ["labelFont"],
+    ]
+    static let keys: Set<String> = Set(honoured.keys).union(["background", "font", "countTitle", "padding", "autosize"])
 
     static func parse(_ node: Node?) throws(VegaLiteError) -> VegaConfig {
         var c = VegaConfig()
         guard let node else { return c }
         try node.allowOnly(keys, what: "config")
+        for (group, properties) in honoured { try node[group]?.allowOnly(properties, what: "config." + group) }
         c.node = node
         if let v = node["view"] {
             c.continuousWidth = v["continuousWidth"]?.value.number ?? v["width"]?.value.number ?? c.continuousWidth
             c.continuousHeight = v["continuousHeight"]?.value.number ?? v["height"]?.value.number ?? c.continuousHeight
         }
         if let mark = node["mark"] {
-            try mark.allowOnly(["color", "tooltip", "invalid", "opacity"], what: "config.mark")
             if let invalid = mark["invalid"]?.value.string, !["filter", "break-paths-show-path-domains", "break-paths-filter-domains"].contains(invalid) {
                 throw .unsupported(path: mark.displayPath + "/invalid", "invalid '\(invalid)' is not supported (invalid values are filtered)")
             }
@@ -33,6 +50,7 @@ struct VegaConfig: Sendable {
         }
         if let color = node["mark"]?["color"]?.value.string { c.markColor = try CSSColor.parse(color, path: node.path + "/mark/color") }
         if let t = node["countTitle"]?.value.string { c.countTitle = t }
+        c.axisGrid = node["axis"]?["grid"]?.value.bool
         return c
     }
 

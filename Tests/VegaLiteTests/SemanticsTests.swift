@@ -106,4 +106,33 @@ final class SemanticsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("/config/title/font: font 'Helvetica' is not bundled"), "\(error)")
         }
     }
+
+    /// A rule is black unless it is coloured (Vega-Lite's config.rule); other marks take the mark colour.
+    func testRulesAreBlackByDefault() throws {
+        let path = folder + "/s.vl.json"
+        try #"{"data": {"url": "t.csv"}, "layer": [{"mark": "point", "encoding": {"x": {"field": "val", "type": "quantitative"}}}, {"mark": "rule", "encoding": {"x": {"aggregate": "mean", "field": "val", "type": "quantitative"}}}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let marks = try XCTUnwrap(try VegaLiteSpec.load(path: path).figure().grid.first?.first).marks
+        let lineColors = marks.compactMap { mark -> Color? in if case .line(let m) = mark.kind, !m.x.isEmpty { return m.color }; return nil }
+        XCTAssertEqual(lineColors, [.black])
+    }
+
+    /// A config property Rederive would not honour is refused by its path; one of ink is drawn in
+    /// Rederive's style; `axis.grid` is the axes' default.
+    func testConfigRefusesWhatItWouldIgnore() throws {
+        let path = folder + "/s.vl.json"
+        func load(_ config: String) throws -> Figure {
+            try #"{"config": \#(config), "data": {"url": "t.csv"}, "mark": "point", "encoding": {"x": {"field": "val", "type": "quantitative"}}}"#
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try VegaLiteSpec.load(path: path).figure()
+        }
+        XCTAssertThrowsError(try load(#"{"axis": {"labelAngle": 45}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("/config/axis/labelAngle: config.axis property 'labelAngle' is not supported"), "\(error)")
+        }
+        XCTAssertThrowsError(try load(#"{"range": {"category": ["red", "blue"]}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("/config/range: config property 'range' is not supported"), "\(error)")
+        }
+        XCTAssertEqual(try load(##"{"axis": {"titleColor": "#aa0000", "grid": false}, "view": {"stroke": null}}"##).grid[0][0].gridLines, false)
+        XCTAssertEqual(try load(#"{}"#).grid[0][0].gridLines, true)
+    }
 }
