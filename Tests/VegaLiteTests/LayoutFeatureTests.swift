@@ -101,4 +101,24 @@ extension LayoutFeatureTests {
         let few = GalleryTests.fixtures.appendingPathComponent("gallery/specs/bar_month.vl.json").path
         XCTAssertEqual(SpecFigureWriter.warnings(try Renderer.layout(try VegaLiteSpec.load(path: few).figure()), path: "s"), [])
     }
+
+    /// `config.legend.orient` is the default side; a legend's own orient wins, and an unknown
+    /// one is refused by its path.
+    func testConfigLegendOrientIsTheDefault() throws {
+        func spec(_ legend: String, config: String) -> String {
+            """
+            {"config": {"legend": {\(config)}}, "data": {"values": [{"a": 1, "b": 2, "c": "x"}, {"a": 2, "b": 1, "c": "y"}]},
+             "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}, "y": {"field": "b", "type": "quantitative"},
+             "color": {"field": "c", "type": "nominal"\(legend)}}}
+            """
+        }
+        func placement(_ text: String) throws -> LegendPlacement? {
+            try VegaLiteSpec.parse(text).figure().grid.first?.first?.legend
+        }
+        XCTAssertEqual(try placement(spec("", config: "\"orient\": \"bottom\"")), .outsideBelow)
+        XCTAssertEqual(try placement(spec(", \"legend\": {\"orient\": \"left\"}", config: "\"orient\": \"bottom\"")), .outsideLeft)
+        XCTAssertThrowsError(try placement(spec(", \"legend\": {\"orient\": \"middle\"}", config: ""))) { error in
+            XCTAssertTrue("\(error)".contains("/encoding/color/legend/orient"), "\(error)")
+        }
+    }
 }
