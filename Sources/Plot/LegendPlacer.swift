@@ -46,16 +46,13 @@ struct LegendContent {
         rowHeight = max(items.map(\.extent.height).max() ?? em, em)
         cells = Self.cells(items.map { Self.isHeading($0.swatch) }, columns: self.columns)
         let rows = (cells.map(\.row).max() ?? 0) + 1
-        if self.columns == 1 {
-            columnWidth = (Self.swatchEm + Self.gapEm) * em + (items.map(\.extent.width).max() ?? 0)
-            size = Size(width: 2 * Self.padEm * em + columnWidth, height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
-        } else {
-            // Headings take a row of their own, flush left, and do not widen the columns.
-            let entries = items.filter { !Self.isHeading($0.swatch) }, headings = items.filter { Self.isHeading($0.swatch) }
-            columnWidth = (Self.swatchEm + Self.gapEm) * em + (entries.map(\.extent.width).max() ?? 0)
-            let width = max(Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em, headings.map(\.extent.width).max() ?? 0)
-            size = Size(width: 2 * Self.padEm * em + width, height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
-        }
+        // In several columns headings take a row of their own, flush left, and do not widen the columns.
+        let ownRows = self.columns > 1
+        let entries = items.filter { !ownRows || !Self.isHeading($0.swatch) }, headings = items.filter { ownRows && Self.isHeading($0.swatch) }
+        columnWidth = (Self.swatchEm + Self.gapEm) * em + (entries.map(\.extent.width).max() ?? 0)
+        let width = max(2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
+                        2 * Self.padEm * em + (headings.map(\.extent.width).max() ?? 0))
+        size = Size(width: width, height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
     }
 
     /// Each entry's row and column, filling rows of `columns`; a heading starts a row of its own.
