@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SafeYAML", dependencies: ["Spelling", .product(name: "Yams", package: "Yams")]),
 
         .target(name: "Tensor", dependencies: ["AtomicFiles", "CKernels", "JSONQuoting", "Reproducible"]),
-        .target(name: "Transformer", dependencies: ["AtomicFiles", "SafeYAML", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Transformer", dependencies: ["AtomicFiles", "JSONQuoting", "SafeYAML", "Spelling", "Tensor", "CKernels", "Reproducible", .product(name: "Yams", package: "Yams")]),
         .target(name: "Analysis", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Reproducible"]),
         .target(name: "Plot", dependencies: ["AtomicFiles", "CCairo", "CPango", "CPNG", "Reproducible"],
                 exclude: ["README.md", "Documentation"], resources: [.copy("Resources")]),

@@ -58,7 +58,8 @@ public enum PatchingRun {
             staging = try AtomicFile.beginFolder(folder)
         } catch { throw .cannotWrite(path: error.path, reason: "\(error)") }
         do {
-            let summary = try write(results, inputs: inputs, source: settings.source, model: model, into: staging)
+            let summary = try write(results, inputs: inputs, source: settings.source, model: model, config: checkpoint.config.json,
+                                    into: staging)
             try AtomicFile.commitFolder(staging, to: folder, as: .patching)
             return summary
         } catch let error as AtomicFileError {
@@ -90,7 +91,7 @@ public enum PatchingRun {
         }
     }
 
-    static func write(_ results: PatchingResults, inputs: PatchingInputs, source: Source, model: String,
+    static func write(_ results: PatchingResults, inputs: PatchingInputs, source: Source, model: String, config: String,
                       into folder: String) throws(AnalysisError) -> PatchingSummary {
         let output = try OutputFolder(folder)
         if case .task = source {
@@ -103,7 +104,7 @@ public enum PatchingRun {
             try output.write(.float32(raw), "\(sweep.rawValue).npy")
             if let normalized = results.normalized(raw) { try output.write(.float32(normalized), "\(sweep.rawValue)_normalized.npy") }
         }
-        let summary = PatchingSummary(results, inputs: inputs, model: (model as NSString).lastPathComponent,
+        let summary = PatchingSummary(results, inputs: inputs, model: (model as NSString).lastPathComponent, config: config,
                                       files: output.written.sorted() + ["summary.json"])
         try output.writeJSON(summary, "summary.json")
         return summary
@@ -113,6 +114,9 @@ public enum PatchingRun {
 /// `summary.json` of `rederive patch`.
 public struct PatchingSummary: Codable, Sendable, Equatable {
     public var model: String
+    /// The model's training config, as JSON (the keys of `rederive train`), as in the analysis
+    /// summary: what a figure matches the patching to its run by.
+    public var config: String
     public var metric = "mean over the batch of logit[correct] - logit[wrong] at the answer position"
     public var cleanMetric: Double
     public var corruptedMetric: Double
@@ -127,8 +131,9 @@ public struct PatchingSummary: Codable, Sendable, Equatable {
     public var sweeps: [String]
     public var files: [String]
 
-    init(_ results: PatchingResults, inputs: PatchingInputs, model: String, files: [String]) {
+    init(_ results: PatchingResults, inputs: PatchingInputs, model: String, config: String, files: [String]) {
         self.model = model
+        self.config = config
         cleanMetric = Double(results.clean)
         corruptedMetric = Double(results.corrupted)
         normalized = results.normalizable

@@ -43,10 +43,36 @@ public final class Console: @unchecked Sendable {
             clearLive()
             var width = winsize()
             let columns = ioctl(2, UInt(TIOCGWINSZ), &width) == 0 && width.ws_col > 0 ? Int(width.ws_col) : 100
-            let text = lines.map { $0.count >= columns ? String($0.prefix(columns - 1)) : $0 }.joined(separator: "\n") + "\n"
-            Console.write(2, text)
-            liveLines = lines.count
+            // Wrapped, never cut: the end of a line is often its advice or a path to open.
+            let rows = lines.flatMap { Console.wrap($0, columns: columns) }
+            Console.write(2, rows.joined(separator: "\n") + "\n")
+            liveLines = rows.count
         }
+    }
+
+    /// `text` as rows shorter than `columns` (the terminal would wrap a full one itself, and the
+    /// live block would miscount its rows), broken after a space or a slash when one is in the
+    /// row's second half; continuation rows are indented.
+    public static func wrap(_ text: String, columns: Int, indent: String = "      ") -> [String] {
+        let width = max(columns - 1, indent.count + 8)
+        var rows = [String]()
+        var rest = Substring(text)
+        var prefix = ""
+        while prefix.count + rest.count > width {
+            let room = width - prefix.count
+            let window = rest.prefix(room)
+            var cut = window.endIndex
+            if rest[cut] == " " {
+                // The row ends at a word's end already.
+            } else if let space = window.lastIndex(where: { $0 == " " || $0 == "/" }), window.distance(from: window.startIndex, to: space) >= room / 2 {
+                cut = window.index(after: space)
+            }
+            rows.append(prefix + rest[..<cut].trimmingSuffix(" "))
+            rest = rest[cut...].drop { $0 == " " }
+            prefix = indent
+        }
+        if !rest.isEmpty || rows.isEmpty { rows.append(prefix + rest) }
+        return rows
     }
 
     func endLive() {
@@ -69,5 +95,13 @@ public final class Console: @unchecked Sendable {
                 offset += n
             }
         }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSuffix(_ character: Character) -> Substring {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == character { end = index(before: end) }
+        return self[startIndex..<end]
     }
 }

@@ -175,3 +175,12 @@ enum JSONText {
         }
     }
 }
+
+extension ParamValue {
+    /// The value as one line of JSON, keys sorted: what the command line's `--json` prints.
+    public var jsonLine: String {
+        var out = ""
+        JSONText.write(self, into: &out, indent: nil, level: 0)
+        return out
+    }
+}

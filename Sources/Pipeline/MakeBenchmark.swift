@@ -36,17 +36,17 @@ public enum MakeBenchmark {
         public var ninjaStudyMs: Double?
         public var ninjaWideMs: Double?
 
-        /// One JSON line.
+        /// One JSON line, milliseconds to two decimals.
         public var json: String {
-            func f(_ x: Double) -> String { String(format: "%.2f", x) }
-            return "{\"bench\":\"make\",\"noop_ms\":{\"study\":\(f(studyMedianMs)),\"stages_\(wideStages)\":\(f(wideMedianMs))},"
-                + "\"noop_ms_min\":{\"study\":\(f(studyMinMs)),\"stages_\(wideStages)\":\(f(wideMinMs))},"
-                + "\"full_check_ms\":{\"study\":\(f(studyFullCheckMs)),\"stages_\(wideStages)\":\(f(wideFullCheckMs))},"
-                + "\"uncached_ms\":{\"study\":\(f(studyUncachedMs)),\"stages_\(wideStages)\":\(f(wideUncachedMs))},"
-                + "\"process_start_ms\":\(f(processStartMs)),"
-                + "\"ninja_noop_ms\":" + (ninjaStudyMs.map { "{\"study\":\(f($0)),\"stages_\(wideStages)\":\(f(ninjaWideMs ?? 0))}" } ?? "null") + ","
-                + "\"study_stages\":\(studyStages),\"study_pipeline\":\"generated cmd: stand-in\",\"runs\":\(runs),"
-                + "\"goal_ms\":{\"study\":30,\"stages_1000\":100}}"
+            func ms(_ x: Double) -> ParamValue { .double((x * 100).rounded() / 100) }
+            func pair(_ study: Double, _ wide: Double) -> ParamValue { .map(["study": ms(study), "stages_\(wideStages)": ms(wide)]) }
+            return ParamValue.map([
+                "bench": .string("make"), "noop_ms": pair(studyMedianMs, wideMedianMs), "noop_ms_min": pair(studyMinMs, wideMinMs),
+                "full_check_ms": pair(studyFullCheckMs, wideFullCheckMs), "uncached_ms": pair(studyUncachedMs, wideUncachedMs),
+                "process_start_ms": ms(processStartMs), "ninja_noop_ms": ninjaStudyMs.map { pair($0, ninjaWideMs ?? 0) } ?? .null,
+                "study_stages": .int(studyStages), "study_pipeline": .string("generated cmd: stand-in"), "runs": .int(runs),
+                "goal_ms": .map(["study": .int(30), "stages_1000": .int(100)]),
+            ]).jsonLine
         }
     }
 

@@ -108,57 +108,66 @@ public enum PipelineCommands {
         }
     }
 
-    /// `rederive status`: what is out of date and why, stage by stage. Returns the number of
-    /// stages out of date.
+    /// `rederive status`: what is out of date and why, stage by stage, printed unless the console
+    /// is quiet.
     public static func status(_ arguments: [String], overrides: [ParamOverride] = [], showAll: Bool, registry: StageRegistry,
-                              console: Console = Console(), directory: String? = nil) throws(PipelineError) -> Int {
+                              console: Console = Console(), directory: String? = nil) throws(PipelineError) -> StatusReport {
         let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(overrides: overrides, registry: registry)
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         let plan = try scheduler.plan(targets: targets, force: false, allReasons: true)
         let missing = try PipelineCheck.missingInputs(pipeline, selected: plan.map(\.stage), hasher: scheduler.hasher)
         if let error = PipelineCheck.combined(missing.map(\.error)) { throw error }
-        let width = min(48, plan.map { pipeline.stages[$0.stage].name.count }.max() ?? 0)
-        var outOfDate = 0
-        for (i, reasons) in plan {
-            let name = pipeline.stages[i].name
+        let report = StatusReport(pipeline: pipeline.name,
+                                  stages: plan.map { (pipeline.stages[$0.stage].name, $0.reasons.map(\.description)) })
+        let width = min(48, report.stages.map(\.name.count).max() ?? 0)
+        for (name, reasons) in report.stages {
             let padded = name.count < width ? name + String(repeating: " ", count: width - name.count) : name
             if reasons.isEmpty {
                 if showAll { console.line("  ok  \(padded)  up to date") }
             } else {
-                outOfDate += 1
-                console.line("  ->  \(padded)  \(reasons.map(\.description).joined(separator: "; "))")
+                console.line("  ->  \(padded)  \(reasons.joined(separator: "; "))")
             }
         }
-        console.line("pipeline \(pipeline.name): \(outOfDate) of \(plan.count) stage(s) out of date")
-        return outOfDate
+        console.line("pipeline \(pipeline.name): \(report.outOfDate) of \(plan.count) stage(s) out of date")
+        return report
     }
 
     public enum DagFormat: String, Sendable, CaseIterable {
-        case text, dot, png, pdf
+        case text, dot, json, png, pdf
     }
 
     /// `rederive clean`: removes what recorded builds of the pipeline wrote inside the artifacts
     /// folder (committed outputs such as `Figures/` only with `includeCommitted`), stale
     /// temporaries, its stage logs and its caches: `Cleaner` says exactly what, and keeps
-    /// anything else, naming it. The lock file stays, so the next `make` rebuilds exactly what
-    /// was removed. Returns the removed paths.
+    /// anything else. Each path is listed with its size and the build time of the stage that
+    /// wrote it; then `confirm` decides (it is not asked on a dry run or when nothing would go).
     public static func clean(_ arguments: [String], includeCommitted: Bool, dryRun: Bool, registry: StageRegistry,
-                             console: Console = Console(), directory: String? = nil) throws(PipelineError) -> [String] {
+                             console: Console = Console(), directory: String? = nil,
+                             confirm: (CleanSummary) -> Bool = { _ in true }) throws(PipelineError) -> CleanSummary {
         let (project, targets) = try locate(arguments, registry: registry, directory: directory)
         let pipeline = try project.load(registry: registry)
         let state = project.stateFolder(artifacts: pipeline.artifacts)
         let processLock = dryRun ? nil : try ProcessLock(path: state + "/\(project.name).pid", pipeline: project.name, wait: false, command: "clean")
+        defer { withExtendedLifetime(processLock) {} }
         let selected = targets.isEmpty ? Array(pipeline.stages.indices) : try pipeline.selection(for: targets)
-        let cleaner = Cleaner(project: project, pipeline: pipeline, lock: try LockFile.read(project.lockPath, pipeline: project.name),
+        let lock = try LockFile.read(project.lockPath, pipeline: project.name)
+        let cleaner = Cleaner(project: project, pipeline: pipeline, lock: lock,
                               hasher: FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes"))
         let plan = cleaner.plan(stages: selected, includeCommitted: includeCommitted, wholePipeline: targets.isEmpty)
-        if !dryRun { cleaner.apply(plan) }
-        withExtendedLifetime(processLock) {}
+        var summary = CleanSummary(plan: plan, lock: lock, display: project.relativeDisplay)
         for (path, reason) in plan.kept { console.line("kept \(project.relativeDisplay(path)): \(reason)") }
-        for path in plan.remove { console.line((dryRun ? "would remove " : "removed ") + project.relativeDisplay(path)) }
-        if plan.remove.isEmpty { console.line("nothing to clean") }
-        return plan.remove
+        if plan.remove.isEmpty {
+            console.line("nothing to clean")
+            return summary
+        }
+        for line in summary.listing { console.line("would remove " + line) }
+        console.line(summary.total)
+        guard !dryRun, confirm(summary) else { return summary }
+        cleaner.apply(plan)
+        summary.applied = true
+        console.line("removed \(summary.removed.count) path(s)")
+        return summary
     }
 }
 
@@ -175,6 +184,18 @@ public enum DagRenderer {
             out += "\n"
         }
         return out
+    }
+
+    /// One line of JSON: each stage with its kind and the stages it depends on.
+    public static func json(_ pipeline: Pipeline, selected: [Int]) -> String {
+        ParamValue.map([
+            "pipeline": .string(pipeline.name),
+            "stages": .list(selected.map { i in
+                let stage = pipeline.stages[i]
+                return .map(["stage": .string(stage.name), "kind": .string(stage.kind.description),
+                             "depends_on": .list(stage.dependencies.map { .string(pipeline.stages[$0].name) })])
+            }),
+        ]).jsonLine + "\n"
     }
 
     public static func dot(_ pipeline: Pipeline, selected: [Int]) -> String {
@@ -195,4 +216,12 @@ public enum DagRenderer {
         }
         return out + "}\n"
     }
+}
+
+/// What `rederive status` found: every selected stage with why it is out of date (no reasons:
+/// up to date).
+public struct StatusReport: Sendable {
+    public var pipeline: String
+    public var stages: [(name: String, reasons: [String])]
+    public var outOfDate: Int { stages.filter { !$0.reasons.isEmpty }.count }
 }

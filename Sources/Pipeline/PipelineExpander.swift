@@ -1,3 +1,4 @@
+import Spelling
 /// Turns a `PipelineFile` into a `Pipeline`: expands matrix/foreach, interpolates, resolves
 /// stage references and path-matched inputs into edges, and checks the graph.
 ///
@@ -312,11 +313,10 @@ public enum PipelineExpander {
                         expansionsOfBase: [String: [Int]]) throws(PipelineError) -> [Int] {
         if let exact = index[reference.stage] { return [exact] }
         guard let candidates = expansionsOfBase[reference.stage] else {
-            let names = Array(index.keys) + Array(expansionsOfBase.keys)
-            let similar = names.filter { $0.hasPrefix(String(reference.stage.prefix(3))) }.sorted().prefix(5)
+            let hint = NameSuggestion.hint(for: reference.stage, in: expansionsOfBase.keys.sorted() + index.keys.sorted())
             throw PipelineError(.missingStage, at: location,
                                 "stage '\(stage.name)' reads from stage '\(reference.stage)', which does not exist",
-                                hint: similar.isEmpty ? "declare it under `stages:`" : "did you mean: \(similar.joined(separator: ", "))?")
+                                hint: hint.isEmpty ? "declare it under `stages:`" : hint)
         }
         let mine = Dictionary(stage.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let matching = candidates.filter { candidate in

@@ -1,3 +1,4 @@
+import Spelling
 /// Graph algorithms over expanded stages: ordering, cycles, target selection.
 extension PipelineExpander {
     /// Kahn's algorithm, taking ready stages in declaration order so the order is stable.
@@ -111,10 +112,57 @@ extension Pipeline {
             let byBase = stages.indices.filter { stages[$0].baseName == target }
             if !byBase.isEmpty { wanted += byBase; continue }
             if let i = producers[trimmed] ?? producers[trimmed.hasPrefix("./") ? String(trimmed.dropFirst(2)) : trimmed] { wanted.append(i); continue }
-            let similar = stages.map(\.baseName).filter { $0.hasPrefix(String(target.prefix(2))) }
-            throw PipelineError(.unknownTarget, at: nil, "no stage or output named '\(target)' in pipeline '\(name)'",
-                                hint: similar.isEmpty ? "see `rederive dag \(name)` for the stages" : "did you mean: \(Array(Set(similar)).sorted().joined(separator: ", "))?")
+            throw unknownTarget(target)
         }
         return wanted
+    }
+
+    /// Why `target` names nothing, with the nearest name: a misspelt stage gets "did you mean",
+    /// and an expansion that does not exist says which matrix value is not among the stage's
+    /// (`seed 9 is not among seeds [0, 1, 2]`).
+    func unknownTarget(_ target: String) -> PipelineError {
+        let message = "no stage or output named '\(target)' in pipeline '\(name)'"
+        let base = String(target.prefix { $0 != "@" })
+        let expansions = stages.filter { $0.baseName == base }
+        guard target.contains("@"), !expansions.isEmpty else {
+            let bases = stages.map(\.baseName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let hint = NameSuggestion.hint(for: base, in: bases)
+            return PipelineError(.unknownTarget, at: nil, message,
+                                 hint: hint.isEmpty ? "see `rederive dag \(name)` for the stages" : hint + "the stages are: \(bases.joined(separator: ", "))")
+        }
+        var given = [(variable: String, value: String)]()
+        for binding in target.dropFirst(base.count + 1).split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = binding.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            given.append((parts[0], parts.count > 1 ? parts[1] : ""))
+        }
+        let problems = given.compactMap { matrixProblem($0.variable, $0.value, in: expansions) }
+        if !problems.isEmpty {
+            return PipelineError(.unknownTarget, at: nil, message + ": " + problems.joined(separator: "; "),
+                                 hint: "its expansions are named like \(expansions[0].name)")
+        }
+        // Every value exists: the order differs, or a variable is missing.
+        let wanted = Set(given.map { "\($0.variable)=\($0.value)" })
+        if let same = expansions.first(where: { Set($0.matrix.map { "\($0.name)=\($0.value.text)" }) == wanted }) {
+            return PipelineError(.unknownTarget, at: nil, message, hint: "did you mean '\(same.name)'?")
+        }
+        let missing = expansions[0].matrix.map(\.name).filter { variable in !given.contains { $0.variable == variable } }
+        return PipelineError(.unknownTarget, at: nil, message + ": give every matrix variable of stage '\(base)' (\(missing.joined(separator: ", ")) missing)",
+                             hint: "or give its base name '\(base)' for every expansion; e.g. \(expansions[0].name)")
+    }
+
+    /// What is wrong with `variable=value` for a stage with these expansions, or nil.
+    private func matrixProblem(_ variable: String, _ value: String, in expansions: [Stage]) -> String? {
+        let variables = expansions[0].matrix.map(\.name)
+        guard variables.contains(variable) else {
+            return "stage '\(expansions[0].baseName)' has no matrix variable '\(variable)'; "
+                + NameSuggestion.hint(for: variable, in: variables) + "its variables: \(variables.joined(separator: ", "))"
+        }
+        let values = expansions.compactMap { $0.matrix.first { $0.name == variable }?.value.text }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if values.contains(value) { return nil }
+        let plural = variable.hasSuffix("s") ? variable : variable + "s"
+        // Numbers are all close to each other: suggest only for names (design=studdy).
+        let hint = (value.count < 3 ? nil : NameSuggestion.closest(to: value, in: values)).map { "; did you mean \(variable)=\($0)?" } ?? ""
+        return "\(variable) \(value.isEmpty ? "(empty)" : value) is not among \(plural) [\(values.joined(separator: ", "))]" + hint
     }
 }

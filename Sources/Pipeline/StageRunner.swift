@@ -177,9 +177,17 @@ public final class StageLog: Sendable {
         guard let bytes = try? AtomicFileIO.readIfExists(path) else { return [] }
         let text = String(decoding: bytes.suffix(16384), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-            .map { String($0.replacingOccurrences(of: "\r", with: "").prefix(300)) }
+            .map { Self.bounded(String($0.replacingOccurrences(of: "\r", with: ""))) }
             .filter { !$0.hasPrefix("# rederive:") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         return Array(lines.suffix(count))
+    }
+
+    /// A log line whole, so that its end (often the advice, or a path to open) is not lost; only
+    /// a line longer than any message (a dump) is shortened, and says so.
+    static func bounded(_ line: String) -> String {
+        let limit = 2000
+        guard line.count > limit else { return line }
+        return line.prefix(limit) + " … (\(line.count - limit) more characters in the log)"
     }
 
     /// The lines of the log at `path` that start with "warning: " (e.g. a figure's layout audit

@@ -12,6 +12,7 @@ extension PipelineCommands {
         switch format {
         case .text: return DagRenderer.text(pipeline, selected: selected)
         case .dot: return DagRenderer.dot(pipeline, selected: selected)
+        case .json: return DagRenderer.json(pipeline, selected: selected)
         case .png, .pdf:
             let path = output ?? "dag.\(format.rawValue)"
             let figure = DagFigure.figure(pipeline, selected: selected)

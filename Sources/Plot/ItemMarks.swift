@@ -110,41 +110,66 @@ extension CairoPainter {
         }
     }
 
-    /// Filled circles one by one (translucent overlaps darken, as in Vega): stamped from
-    /// pre-rendered masks in raster output (as `drawScatter` does), and as zero-length round-capped
-    /// strokes in vector output, two coordinates per dot instead of four Bézier curves.
+    /// Filled circles (translucent overlaps darken, as in Vega): in raster output one by one,
+    /// stamped from pre-rendered masks (as `drawScatter` does); in vector output in batches.
     func drawDots(_ m: SymbolsMark, count n: Int, in p: PanelLayout) {
+        guard target == .raster else {
+            strokeDotBatches(m, count: n, in: p)
+            return
+        }
         var stamps: [Double: DotStamp] = [:]
         var current: Color? = nil
-        var width = -1.0
-        if target == .raster {
-            cairo_save(cr)
-            cairo_identity_matrix(cr)
-        } else {
-            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
-        }
+        cairo_save(cr)
+        cairo_identity_matrix(cr)
         for i in 0..<n {
             let x = p.px(m.x[i]), y = p.py(m.y[i]), d = m.diameters[i]
             guard x.isFinite, y.isFinite, d > 0 else { continue }
             let c = m.colors[i]
             if c != current { setColor(c); current = c }
-            if target == .raster {
-                let device = d * pixelsPerPoint
-                if stamps[device] == nil { stamps[device] = DotStamp(diameter: device) }
-                if let stamp = stamps[device] {
-                    stamp.draw(on: cr, x: x * pixelsPerPoint, y: y * pixelsPerPoint)
-                    continue
-                }
-                cairo_new_path(cr)
-                cairo_arc(cr, x * pixelsPerPoint, y * pixelsPerPoint, device / 2, 0, 2 * .pi)
-                cairo_fill(cr)
-            } else {
-                if d != width { cairo_set_line_width(cr, d); width = d }
-                cairo_move_to(cr, x, y)
-                cairo_close_path(cr)
-                cairo_stroke(cr)
+            let device = d * pixelsPerPoint
+            if stamps[device] == nil { stamps[device] = DotStamp(diameter: device) }
+            if let stamp = stamps[device] {
+                stamp.draw(on: cr, x: x * pixelsPerPoint, y: y * pixelsPerPoint)
+                continue
             }
+            cairo_new_path(cr)
+            cairo_arc(cr, x * pixelsPerPoint, y * pixelsPerPoint, device / 2, 0, 2 * .pi)
+            cairo_fill(cr)
         }
-        if target == .raster { cairo_restore(cr) } else { cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT) }
+        cairo_restore(cr)
+    }
+
+    /// Vector dots as zero-length round-capped strokes, two coordinates each instead of four
+    /// Bézier curves; one stroke per batch of `PaintBatches` (same colour and diameter).
+    func strokeDotBatches(_ m: SymbolsMark, count n: Int, in p: PanelLayout) {
+        struct Paint: Hashable { var color: Color; var diameter: Double }
+        var xs: [Double] = [], ys: [Double] = [], radii: [Double] = [], paint: [Int] = []
+        var ids: [Paint: Int] = [:], paints: [Paint] = []
+        for i in 0..<n {
+            let x = p.px(m.x[i]), y = p.py(m.y[i]), d = m.diameters[i]
+            guard x.isFinite, y.isFinite, d > 0, d.isFinite else { continue }
+            xs.append(x); ys.append(y); radii.append(d / 2)
+            let key = Paint(color: m.colors[i], diameter: d)
+            if let id = ids[key] { paint.append(id) } else { ids[key] = paints.count; paint.append(paints.count); paints.append(key) }
+        }
+        let batches = PaintBatches(x0: zip(xs, radii).map { $0 - $1 }, y0: zip(ys, radii).map { $0 - $1 },
+                                   x1: zip(xs, radii).map { $0 + $1 }, y1: zip(ys, radii).map { $0 + $1 }, paint: paint) { i, j in
+            let dx = xs[i] - xs[j], dy = ys[i] - ys[j], reach = radii[i] + radii[j] - PaintBatches.tolerance
+            return dx * dx + dy * dy < reach * reach
+        }
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+        var width = -1.0
+        for (k, start) in batches.starts.enumerated() {
+            let end = k + 1 < batches.starts.count ? batches.starts[k + 1] : batches.order.count
+            let style = paints[paint[batches.order[start]]]
+            setColor(style.color)
+            if style.diameter != width { cairo_set_line_width(cr, style.diameter); width = style.diameter }
+            for i in batches.order[start..<end] {
+                cairo_move_to(cr, xs[i], ys[i])
+                cairo_close_path(cr)
+            }
+            cairo_stroke(cr)
+        }
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
     }
 }

@@ -10,15 +10,6 @@ public enum PlotBenchmark {
         public var pdfFirstMilliseconds: Double
         public var files: [String]
         public var repetitions: Int
-
-        /// One JSON line.
-        public var json: String {
-            func ms(_ v: Double) -> String { String(format: "%.2f", v) }
-            let list = files.map { "\"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ", ")
-            return "{\"png_ms_median\": \(ms(pngMillisecondsMedian)), \"pdf_ms_median\": \(ms(pdfMillisecondsMedian)), "
-                + "\"png_ms_first\": \(ms(pngFirstMilliseconds)), \"pdf_ms_first\": \(ms(pdfFirstMilliseconds)), "
-                + "\"reps\": \(repetitions), \"files\": [\(list)]}"
-        }
     }
 
     public static func run(outputDirectory: String, repetitions: Int) throws -> Result {

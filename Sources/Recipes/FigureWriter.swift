@@ -25,10 +25,11 @@ public enum FigureWriter {
         return output.caption
     }
 
-    /// Every recipe drawn from `runs`, in order: what the deck and the gallery both show.
+    /// Every recipe drawn from `runs`, in order, but those whose kind of data `runs` lack
+    /// (`Recipe.canDraw`): what the deck and the gallery both show.
     public static func draw(_ recipes: [Recipe], runs: StudyRuns) throws(RecipeError) -> [(recipe: Recipe, output: RecipeOutput)] {
         var drawn = [(recipe: Recipe, output: RecipeOutput)]()
-        for recipe in recipes { drawn.append((recipe, try recipe.make(runs))) }
+        for recipe in recipes where recipe.canDraw(runs) { drawn.append((recipe, try recipe.make(runs))) }
         return drawn
     }
 

@@ -5,20 +5,37 @@ public struct Recipe: Sendable {
     public var name: String
     /// The title slides and the gallery use.
     public var title: String
+    /// What the recipe draws from besides the analyses.
+    public var needs: Needs
     /// Builds the figure and a one- or two-sentence caption with numbers from the runs.
     public var make: @Sendable (StudyRuns) throws(RecipeError) -> RecipeOutput
 
-    public init(name: String, title: String, make: @escaping @Sendable (StudyRuns) throws(RecipeError) -> RecipeOutput) {
+    public enum Needs: Sendable {
+        /// Analysis folders only (`rederive analyze`).
+        case analyses
+        /// Patching folders too (`rederive patch`).
+        case patching
+    }
+
+    public init(name: String, title: String, needs: Needs = .analyses,
+                make: @escaping @Sendable (StudyRuns) throws(RecipeError) -> RecipeOutput) {
         self.name = name
         self.title = title
+        self.needs = needs
         self.make = make
     }
 
     /// Every recipe, in the order of the study's story (and of the slides).
     public static let all: [Recipe] = [
         .lossCurves, .attentionPatterns, .positionalCode, .positionProbes, .residualPCA,
-        .weightProducts, .logitAttribution, .mlpNeurons, .meanAblation,
+        .weightProducts, .logitAttribution, .mlpNeurons, .meanAblation, .activationPatching,
     ]
+
+    /// Whether `runs` hold the kind of data the recipe draws: a deck or `figure all` of
+    /// analysis folders alone leaves out the recipes of patching.
+    public func canDraw(_ runs: StudyRuns) -> Bool {
+        needs == .analyses || !runs.patchings.isEmpty
+    }
 
     public static func named(_ name: String) throws(RecipeError) -> Recipe {
         guard let recipe = all.first(where: { $0.name == name }) else {
@@ -44,8 +61,11 @@ public struct StudyRuns: Sendable {
     public let runs: [AnalyzedRun]
     /// The runs on any other recipe.
     public let comparisonRuns: [AnalyzedRun]
+    /// Activation patching of any of the runs (`rederive patch` folders).
+    public let patchings: [PatchedRun]
 
-    public init(runs all: [AnalyzedRun]) {
+    public init(runs all: [AnalyzedRun], patchings: [PatchedRun] = []) {
+        self.patchings = patchings
         // A stable order: design, then seed.
         let sorted = all.sorted { a, b in
             a.config.variant != b.config.variant ? a.config.variant < b.config.variant : a.config.seed < b.config.seed
@@ -73,9 +93,14 @@ public struct StudyRuns: Sendable {
         return groups.map { (recipe: $0.0, runs: $0.1) }
     }
 
-    /// Loads each analysis folder.
+    /// Loads each folder: an analysis, or a patching (told apart by their summaries).
     public init(folders: [String]) throws(RecipeError) {
-        self.init(runs: try folders.map { folder throws(RecipeError) in try AnalyzedRun(folder: folder) })
+        var runs = [AnalyzedRun](), patchings = [PatchedRun]()
+        for folder in folders {
+            if PatchedRun.isPatching(folder) { patchings.append(try PatchedRun(folder: folder)) }
+            else { runs.append(try AnalyzedRun(folder: folder)) }
+        }
+        self.init(runs: runs, patchings: patchings)
     }
 
     /// The designs present, the study first.
@@ -93,6 +118,16 @@ public struct StudyRuns: Sendable {
     public func mainRun(for recipe: String) throws(RecipeError) -> AnalyzedRun {
         guard let run = studyRuns.first else { throw .missingRuns(recipe: recipe, need: "at least one analysed run") }
         return run
+    }
+
+    /// The patching of each of the study model's runs that has one, in the runs' order (the
+    /// main run first); a patching is matched to its run by the training config.
+    public func studyPatchings(for recipe: String) throws(RecipeError) -> [PatchedRun] {
+        let matched = studyRuns.compactMap { run in patchings.first { $0.config == run.config } }
+        guard let first = matched.first, first.config == studyRuns.first?.config else {
+            throw .missingRuns(recipe: recipe, need: "the patching (`rederive patch`) of the study model's run with the lowest seed")
+        }
+        return matched
     }
 }
 

@@ -44,7 +44,8 @@ public enum ModelReport {
         let subtitle = "\((source as NSString).lastPathComponent), step \(data.summary.step): \(m.nLayers) layer\(m.nLayers == 1 ? "" : "s") × \(m.nHeads) head\(m.nHeads == 1 ? "" : "s"), d_model \(m.dModel), "
             + (m.dMLP.map { "d_mlp \($0) (\(m.actFn.rawValue))" } ?? "attention-only")
             + ", \(m.hasLayerNorm ? "LayerNorm" : "no normalisation"), \(m.positional == .learned ? "learned" : "no") positional embeddings; "
-            + "d_vocab \(m.dVocab), n_ctx \(m.nCtx); evaluated on \(data.summary.evalSequences) sequences" + (settings.tokensFile.map { " from \($0.tokens)" } ?? " of the \(data.task.name) task")
+            + "d_vocab \(m.dVocab), n_ctx \(m.nCtx); mean loss \(ReportNumber.significant(data.summary.loss)) nats on \(data.summary.evalSequences) evaluation sequences"
+            + (settings.tokensFile.map { " from \($0.tokens)" } ?? " of the \(data.task.name) task")
         let document = ReportDocument(title: "Rederive report", subtitle: subtitle, findings: findings,
                                       notes: data.notes, sections: try data.sections())
         do {

@@ -15,8 +15,8 @@ extension ReportData {
             if let top = try strongestPatch() {
                 let s = patching.summary
                 findings.append(Finding(
-                    "Patching \(top.what) restores \(Self.percent(Double(top.value))) of the logit difference (clean \(Self.fixed(s.cleanMetric)), corrupted \(Self.fixed(s.corruptedMetric)))"
-                        + (top.runnerUp.map { "; next: \($0.what), \(Self.percent(Double($0.value)))" } ?? "") + ".",
+                    "Patching \(top.what) restores \(ReportNumber.percent(Double(top.value))) of the logit difference (clean \(ReportNumber.significant(s.cleanMetric)), corrupted \(ReportNumber.significant(s.corruptedMetric)))"
+                        + (top.runnerUp.map { "; next: \($0.what), \(ReportNumber.percent(Double($0.value)))" } ?? "") + ".",
                     salience: Double(top.value)))
             }
             if let finding = try residualFinding() { findings.append(finding) }
@@ -60,7 +60,7 @@ extension ReportData {
         guard model.nLayers > 1, let a = try patchingArray(.residPre) else { return nil }
         let l = model.nLayers - 1, n = a.shape[1]
         guard let p = (0..<n).max(by: { a[l, $0] < a[l, $1] }) else { return nil }
-        return Finding("Entering layer \(l), the answer's information sits at position \(positionName(p)): patching \(HookName.residPre(l).name) there restores \(Self.percent(Double(a[l, p]))) of the logit difference.",
+        return Finding("Entering layer \(l), the answer's information sits at position \(positionName(p)): patching \(HookName.residPre(l).name) there restores \(ReportNumber.percent(Double(a[l, p]))) of the logit difference.",
                        salience: 0.5 * Double(a[l, p]))
     }
 
@@ -71,8 +71,8 @@ extension ReportData {
         let means = streams.indices.map { Self.finiteMean(accuracy, row: $0) }
         guard let final = means.last, final.isFinite, final > 0,
               let first = means.firstIndex(where: { $0 >= 0.9 * final }) else { return nil }
-        let before = first > 0 ? " (\(streams[first - 1]): \(Self.percent(means[first - 1])))" : ""
-        return Finding("Read through the unembedding (the logit lens), the residual stream first predicts the target at \(streams[first]): top-1 accuracy \(Self.percent(means[first])) against \(Self.percent(final)) at the output\(before).",
+        let before = first > 0 ? " (\(streams[first - 1]): \(ReportNumber.percent(means[first - 1])))" : ""
+        return Finding("Read through the unembedding (the logit lens), the residual stream first predicts the target at \(streams[first]): top-1 accuracy \(ReportNumber.percent(means[first])) against \(ReportNumber.percent(final)) at the output\(before).",
                        salience: 0.5 * means[first])
     }
 }

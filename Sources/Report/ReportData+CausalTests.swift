@@ -92,7 +92,7 @@ extension ReportData {
             + (normalized ? ": 0 is the corrupted run, 1 the clean one." : ".") + " Positions after p cannot matter and are not drawn."
         return ReportSection(title: "Causal tests: activation patching", explanation: explanation,
                              figure: Figure(size: .inches(13, 2 * rowHeight + 0.6), dpi: 100, grid: [top, bottom]),
-                             caption: String(format: "Logit difference %.2f clean, %.2f corrupted", s.cleanMetric, s.corruptedMetric)
+                             caption: "Logit difference \(ReportNumber.significant(s.cleanMetric)) clean, \(ReportNumber.significant(s.corruptedMetric)) corrupted"
                                 + (normalized ? "" : "; the two are equal, so the arrays are raw (normalisation is undefined)") + ".")
     }
 
@@ -120,7 +120,7 @@ extension ReportData {
                                       Mark.hline(summary.uniformLoss, color: .gray(0.5), width: 1, label: "uniform guess")],
                               yLimits: 0...(max(summary.uniformLoss, meanLoss.filter(\.isFinite).max() ?? 1) * 1.08), xTicks: .at(x, labels: ticks),
                               legend: .hidden)
-        let caption = zip(labels, zip(meanLoss, meanAccuracy)).map { "\($0): loss \(Self.loss($1.0)), accuracy \(Self.percent($1.1))" }
+        let caption = zip(labels, zip(meanLoss, meanAccuracy)).map { "\($0): loss \(ReportNumber.significant($1.0)), accuracy \(ReportNumber.percent($1.1))" }
         return ReportSection(title: "Causal tests: the logit lens", explanation:
             "Each residual stream read as if it were the last: through the final LayerNorm (with the scale the forward computed for the final stream, as TransformerLens's apply_ln_to_stack) and the unembedding, scored against the target at each position. The last stream is the model's own prediction; the dashed line is uniform guessing.",
             figure: Figure(size: .inches(13, max(4.2, 0.3 * Double(count) + 2.4)), dpi: 100, grid: [[heatmap, lossCurve, curve]]),

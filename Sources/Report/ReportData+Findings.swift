@@ -8,7 +8,7 @@ extension ReportData {
         var findings = [Finding]()
         let uniform = summary.uniformLoss
         findings.append(Finding(
-            "The model's mean loss on the evaluation batch is \(Self.loss(summary.loss)) nats, against \(Self.fixed(uniform)) for uniform guessing over \(model.dVocab - 1) tokens.",
+            "The model's mean loss on the evaluation batch is \(ReportNumber.significant(summary.loss)) nats, against \(ReportNumber.significant(uniform)) for uniform guessing over \(model.dVocab - 1) tokens.",
             salience: 0.5 * (1 - summary.loss / uniform)))
         findings += try headRoles()
         findings += probeFindings()
@@ -18,27 +18,28 @@ extension ReportData {
         if let best = summary.composition.max(by: { $0.score < $1.score }) {
             let mean = summary.composition.map(\.score).reduce(0, +) / Double(summary.composition.count)
             findings.append(Finding(
-                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(Self.fixed(best.score)); mean over all pairs and kinds \(Self.fixed(mean))).",
+                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(ReportNumber.significant(best.score)); mean over all pairs and kinds \(ReportNumber.significant(mean))).",
                 salience: best.score))
         }
         for head in summary.heads where head.layer == 0 && head.scores.bos >= 0.3 && head.bosFit.a.isFinite {
             findings.append(Finding(
-                "\(Self.headName(head.layer, head.head))'s attention to BOS follows a/(a + i) with a = \(Self.fixed(head.bosFit.a, 1)) (RMS error \(Self.fixed(head.bosFit.rmse, 3))): the share on BOS encodes the position.",
+                "\(Self.headName(head.layer, head.head))'s attention to BOS follows a/(a + i) with a = \(ReportNumber.significant(head.bosFit.a)) (RMS error \(ReportNumber.significant(head.bosFit.rmse))): the share on BOS encodes the position.",
                 salience: head.scores.bos * (1 - min(1, 10 * head.bosFit.rmse))))
         }
         for layer in summary.mlp where layer.deadNeurons > 0 {
             let width = model.dMLP ?? 1
             let fraction = Double(layer.deadNeurons) / Double(width)
-            findings.append(Finding("\(layer.deadNeurons) of MLP \(layer.layer)'s \(width) neurons never fire on the evaluation batch; the rest fire on \(Self.percent(layer.firingRate)) of (token, neuron) pairs.",
+            findings.append(Finding("\(layer.deadNeurons) of MLP \(layer.layer)'s \(width) neurons never fire on the evaluation batch; the rest fire on \(ReportNumber.percent(layer.firingRate)) of (token, neuron) pairs.",
                                     salience: 0.5 * fraction))
         }
         if let pca = summary.pca.max(by: { Self.firstTwo($0.positionMeanExplainedVarianceRatio) < Self.firstTwo($1.positionMeanExplainedVarianceRatio) }) {
             let share = Self.firstTwo(pca.positionMeanExplainedVarianceRatio)
-            findings.append(Finding("The per-position mean of \(pca.stream) is nearly two-dimensional: PC1 and PC2 explain \(Self.percent(share)) of its variance across positions.",
+            findings.append(Finding("The per-position mean of \(pca.stream) is nearly two-dimensional: PC1 and PC2 explain \(ReportNumber.percent(share)) of its variance across positions.",
                                     salience: 0.5 * share))
         }
         if let training, let first = training.first, let last = training.last, training.count > 1 {
-            findings.append(Finding("Over training the loss fell from \(Self.loss(first.loss)) at step \(first.step) to \(Self.loss(last.loss)) at step \(last.step).",
+            // A factor, not the last checkpoint's loss: that is the model's loss again, on other sequences.
+            findings.append(Finding("Over training the loss fell by a factor of \(ReportNumber.significant(first.loss / last.loss)) between step \(first.step) (\(ReportNumber.significant(first.loss))) and step \(last.step) (each checkpoint scored on \(AnalysisSettings.overTraining.evalSequences) sequences).",
                                     salience: 0.5 * (1 - last.loss / max(first.loss, 1e-9))))
         }
         return findings
@@ -85,12 +86,12 @@ extension ReportData {
         for (kind, group) in zip(scores, members) where !group.isEmpty {
             let sorted = group.sorted { kind.values[$0] > kind.values[$1] }
             let names = sorted.map { Self.headName($0 / model.nHeads, $0 % model.nHeads) }
-            let shares = sorted.map { Self.percent(kind.values[$0]) }
+            let shares = sorted.map { ReportNumber.percent(kind.values[$0]) }
             var sentence = sorted.count == 1
                 ? "\(names[0]) is a \(kind.role) head: \(shares[0]) of its attention on \(kind.key)"
                 : "\(Self.list(names)) are \(kind.role) heads: \(Self.list(shares)) of their attention on \(kind.key)"
             if let other = (0..<heads).filter({ !group.contains($0) }).max(by: { kind.values[$0] < kind.values[$1] }) {
-                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(Self.percent(kind.values[other])))"
+                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(ReportNumber.percent(kind.values[other])))"
             }
             findings.append(Finding(sentence + ".", salience: kind.values[sorted[0]]))
         }
@@ -101,11 +102,11 @@ extension ReportData {
         let raw = summary.probes.filter { !$0.normalized }
         guard let embedding = raw.first, let best = raw.max(by: { $0.ridgeR2 < $1.ridgeR2 }) else { return [] }
         if best.stream == embedding.stream {
-            return [Finding("Position is linearly readable already from the embedding (held-out R² \(Self.fixed(best.ridgeR2))), more than from any later stream.",
+            return [Finding("Position is linearly readable already from the embedding (held-out R² \(ReportNumber.significant(best.ridgeR2))), more than from any later stream.",
                             salience: 0.5 * best.ridgeR2)]
         }
         return [Finding(
-            "Position is linearly readable from \(best.stream) (held-out R² \(Self.fixed(best.ridgeR2)), position classified exactly for \(Self.percent(best.logisticAccuracy)) of tokens), not from the embedding (R² \(Self.fixed(embedding.ridgeR2))).",
+            "Position is linearly readable from \(best.stream) (held-out R² \(ReportNumber.significant(best.ridgeR2)), position classified exactly for \(ReportNumber.percent(best.logisticAccuracy)) of tokens), not from the embedding (R² \(ReportNumber.significant(embedding.ridgeR2))).",
             salience: best.ridgeR2 - max(embedding.ridgeR2, 0))]
     }
 
@@ -115,8 +116,10 @@ extension ReportData {
         let base = summary.ablationBaselineLoss
         let ranked = summary.ablations.filter { $0.activation != "hook_embed" }.sorted { $0.loss > $1.loss }
         guard let top = ranked.first, top.loss > base else { return [] }
-        var sentence = "Mean-ablating \(top.activation) raises the loss from \(Self.loss(base)) to \(Self.loss(top.loss)), the largest single effect"
-        if ranked.count > 1 { sentence += " (next: \(ranked[1].activation), \(Self.loss(ranked[1].loss)))" }
+        // Increases, not losses: the intact loss of the ablation's sequences would be a second
+        // baseline beside the model's mean loss on the page.
+        var sentence = "Mean-ablating \(top.activation) raises the loss by \(ReportNumber.significant(top.loss - base)) nats, the largest single effect"
+        if ranked.count > 1 { sentence += " (next: \(ranked[1].activation), \(ReportNumber.signed(ranked[1].loss - base)))" }
         return [Finding(sentence + ".", salience: (top.loss - base) / summary.uniformLoss)]
     }
 
@@ -127,19 +130,16 @@ extension ReportData {
         let candidates = summary.dlaComponents.indices.filter { summary.dlaComponents[$0] != "bias" }
         let total = candidates.map { abs(means[$0]) }.reduce(0, +)
         guard total > 0, let top = candidates.max(by: { abs(means[$0]) < abs(means[$1]) }) else { return [] }
-        var sentence = "\(summary.dlaComponents[top]) writes the most to the correct token's logit directly: \(Self.signed(means[top])) on average over positions"
+        var sentence = "\(summary.dlaComponents[top]) writes the most to the correct token's logit directly: \(ReportNumber.signed(means[top])) on average over positions"
         if let next = candidates.filter({ $0 != top }).max(by: { abs(means[$0]) < abs(means[$1]) }) {
-            sentence += " (next: \(summary.dlaComponents[next]), \(Self.signed(means[next])))"
+            sentence += " (next: \(summary.dlaComponents[next]), \(ReportNumber.signed(means[next])))"
         }
         return [Finding(sentence + ".", salience: abs(means[top]) / total)]
     }
 
     // MARK: Number formats
 
-    static func fixed(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
-    static func signed(_ x: Double) -> String { String(format: "%+.2f", x) }
-    static func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
-    static func loss(_ x: Double) -> String { String(format: "%.3g", x) }
+    // Numbers: `ReportNumber`, the one format of the page.
     /// "a, b and c".
     static func list(_ items: [String]) -> String {
         items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]

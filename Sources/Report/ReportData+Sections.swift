@@ -77,7 +77,7 @@ extension ReportData {
                                                  annotate: model.nHeads <= 8, decimals: 2,
                                                  rowLabels: (0..<model.nLayers).map { "L\($0)" }, columnLabels: (0..<model.nHeads).map { "H\($0)" })]))
             if let top = score.values.indices.max(by: { score.values[$0] < score.values[$1] }) {
-                lines.append("\(label): highest \(headNames[top]) \(Self.percent(score.values[top]))")
+                lines.append("\(label): highest \(headNames[top]) \(ReportNumber.percent(score.values[top]))")
             }
         }
         panels[panels.count - 1].colorbar = Colorbar(label: "mean attention")
@@ -103,7 +103,7 @@ extension ReportData {
         return ReportSection(title: "Loss by position", explanation:
             "Cross-entropy of the prediction at each position, averaged over the evaluation batch; the dashed line is uniform guessing, ln(d_vocab − 1).",
             figure: Figure(panel, size: .inches(6.4, 3.6), dpi: 100),
-            caption: "Mean loss \(Self.loss(summary.loss))" + (worst.map { "; highest at position \($0.offset): \(Self.loss($0.element))" } ?? "") + ".")
+            caption: "Mean loss \(ReportNumber.significant(summary.loss))" + (worst.map { "; highest at position \($0.offset): \(ReportNumber.significant($0.element))" } ?? "") + ".")
     }
 
     func probeSection() -> ReportSection {
@@ -121,7 +121,7 @@ extension ReportData {
                              marks: Mark.groupedBars(series: [values(false, \.logisticAccuracy), values(false, \.logisticAccuracyWithin1)],
                                                      labels: ["exact position", "within ±1"]),
                              yLimits: 0...1.05, xTicks: ticks, legend: .upperLeft)
-        let caption = streams.map { s in "\(Self.shortStream(s)) R² \(Self.fixed(summary.probes.first { $0.stream == s && !$0.normalized }?.ridgeR2 ?? .nan))" }
+        let caption = streams.map { s in "\(Self.shortStream(s)) R² \(ReportNumber.significant(summary.probes.first { $0.stream == s && !$0.normalized }?.ridgeR2 ?? .nan))" }
         return ReportSection(title: "Position probes", explanation:
             "Linear probes for the position of each token, trained on half the evaluation sequences and scored on the other half, in every residual stream (\(streams.joined(separator: ", "))).",
             figure: Figure(size: .inches(max(6.4, 1.1 * Double(streams.count) * 2 + 1), 3.6), dpi: 100, grid: [[r2, accuracy]]),
@@ -142,7 +142,7 @@ extension ReportData {
                     }
                 }
             }
-            let ratio = pca.explainedVarianceRatio.prefix(2).map { Self.percent(Double($0)) }.joined(separator: ", ")
+            let ratio = pca.explainedVarianceRatio.prefix(2).map { ReportNumber.percent(Double($0)) }.joined(separator: ", ")
             panels.append(Panel(title: "\(Self.shortStream(pca.stream)) (\(ratio))", xLabel: "PC1", yLabel: "PC2",
                                 marks: [.scatter(x: x, y: y, values: positions, scale: ColorScale(.viridis, norm: .linear(min: 0, max: Double(n - 1))), size: 3, alpha: 0.6)],
                                 colorbar: Colorbar(label: "position")))
@@ -181,7 +181,7 @@ extension ReportData {
         let grid = try headGrid { l, h throws(AnalysisError) in
             let ov = try array("circuits.L\(l)H\(h).ov_tokens.npy")   // [d_vocab, d_vocab]
             let copying = WeightCircuits.copyingShare(ovTokens: ov)
-            lines.append("\(Self.headName(l, h)) copies (its OV ranks a token's own logit above every other token's, BOS aside) for \(Self.percent(copying.share)) of tokens (chance \(Self.percent(copying.chance)))")
+            lines.append("\(Self.headName(l, h)) copies (its OV ranks a token's own logit above every other token's, BOS aside) for \(ReportNumber.percent(copying.share)) of tokens (chance \(ReportNumber.percent(copying.chance)))")
             return Panel(title: Self.headName(l, h), xLabel: "output token", yLabel: "input token",
                          marks: [.heatmap(Self.matrix(ov), scale: .diverging)], colorbar: Colorbar(label: "logit"))
         }
@@ -240,7 +240,7 @@ extension ReportData {
                                 marks: [.heatmap(Matrix(rows: m, columns: n, values: values), scale: .viridis)],
                                 xTicks: positionTicks, yTicks: .hidden, colorbar: Colorbar(label: "mean activation"), aspectEqual: false))
         }
-        let lines = summary.mlp.map { "MLP \($0.layer): fires on \(Self.percent($0.firingRate)) of (token, neuron) pairs, \($0.deadNeurons) dead" }
+        let lines = summary.mlp.map { "MLP \($0.layer): fires on \(ReportNumber.percent($0.firingRate)) of (token, neuron) pairs, \($0.deadNeurons) dead" }
         return ReportSection(title: "MLP neurons by position", explanation:
             "Each neuron's mean activation at each position; neurons are sorted by the position where they peak.",
             figure: Figure(size: .inches(max(3.6 * Double(panels.count), 5), 4.2), dpi: 100, grid: [panels]),
@@ -256,7 +256,7 @@ extension ReportData {
                                            annotate: true, decimals: 3, rowLabels: names, columnLabels: ["loss"])],
                           colorbar: Colorbar(label: "loss with the activation mean-ablated"), aspectEqual: false)
         return ReportSection(title: "Mean ablations", explanation:
-            "The loss when one activation is replaced by its mean over the evaluation batch (per position, head or neuron), on the first \(min(32, summary.evalSequences)) sequences; intact, the loss there is \(Self.loss(summary.ablationBaselineLoss)).",
+            "The loss when one activation is replaced by its mean over the evaluation batch (per position, head or neuron), on the first \(min(32, summary.evalSequences)) of its sequences: compare the rows with each other; the model's own loss is in the page's heading.",
             figure: Figure(panel, size: .inches(6.4, max(2.4, 0.26 * Double(values.count) + 1.0)), dpi: 100))
     }
 

@@ -11,10 +11,14 @@ import Yams
 ///     train:    inputs {config: FILE.yaml}; params override the config's keys
 ///               (e.g. {seed: 1, steps: 1500}); outputs {run: FOLDER/}
 ///     analyze:  inputs {run: FOLDER/}; outputs {out: FOLDER/}
-///     figure R: inputs: analysis folders; outputs: R.png, R.pdf, R.caption.txt (one prefix)
-///     slides:   inputs: analysis folders; outputs: slides.pdf and a Markdown gallery (.md)
+///     patch:    inputs {run: FOLDER/}; outputs {out: FOLDER/}; activation patching on the
+///               run's task (`rederive patch`)
+///     figure R: inputs: analysis (and patching) folders; outputs: R.png, R.pdf, R.caption.txt
+///               (one prefix)
+///     slides:   inputs: analysis (and patching) folders; outputs: slides.pdf and a Markdown
+///               gallery (.md)
 ///
-/// `train` and `analyze` run with the stage param `threads` (default 1), not with the share of
+/// `train`, `analyze` and `patch` run with the stage param `threads` (default 1), not with the share of
 /// the machine `make -j` gives them, and `-j` only decides how many run at once. The results do
 /// not depend on the thread count; a long run may simply be given more.
 public enum StudyStages {
@@ -44,8 +48,20 @@ public enum StudyStages {
         try FileManager.default.createDirectory(atPath: run.temporaryPath, withIntermediateDirectories: true)
         try OwnedFolder.mark(run.temporaryPath, as: .run)
         let merged = run.temporaryPath + "/config.yaml"
-        try writeMergedConfig(config, overrides: context.params.filter { $0.key != "threads" }, to: merged)
-        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log"]
+        let overrides = context.params.filter { $0.key != "threads" }
+        try writeMergedConfig(config, overrides: overrides, to: merged)
+        // Messages name what the user wrote and paths that outlive a failed stage.
+        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log",
+                "--post-mortem", postMortemFolder(ofRun: run.path),
+                "--config-source", overrides.isEmpty ? config : config + " with the stage's params"]
+    }
+
+    /// Where a diverged run keeps its last good checkpoint and diverged state: beside the run
+    /// folder, since the run's temporary folder is discarded when the stage fails.
+    public static func postMortemFolder(ofRun path: String) -> String {
+        var run = path
+        while run.hasSuffix("/") { run.removeLast() }
+        return run + ".post-mortem"
     }
 
     /// The stage's config with its params applied, read as `train` will read it: an error at
@@ -58,17 +74,27 @@ public enum StudyStages {
         // Unknown keys are reported as unknown params already.
         let overrides = stage.params.filter { schema.keys.contains($0.key) }
         let merged: String
+        // A matrix stage's input line is a template (`${design}`): name the expansion and the file it read.
         do { merged = try mergedConfig(text, source: input.path, overrides: overrides) } catch {
-            return [PipelineError(.wrongType, at: input.location, "\(error)")]
+            return [PipelineError(.wrongType, at: input.location, "stage '\(stage.name)': \(error)")]
         }
-        guard let problem = schema.check(merged, input.path + " with the stage's params") else { return [] }
+        let source = overrides.isEmpty ? input.path : input.path + " with the stage's params"
+        guard let problem = schema.check(merged, source) else { return [] }
         let key = overrides.keys.sorted().first { problem.contains("'\($0)'") }
+        let named = problem.contains(input.path) ? "" : source + " "
         return [PipelineError(.wrongType, at: key.flatMap { stage.paramLocations[$0] } ?? input.location,
-                              "stage '\(stage.baseName)': the training config is not valid: \(problem)")]
+                              "stage '\(stage.name)': the training config \(named)is not valid: \(problem)")]
     }
 
     public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in
         ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
+    }
+
+    /// `rederive patch` on the task's own corruption; `sequences` (64 by default) in the batch.
+    public static let patch = ToolStageRunner(kind: "patch", params: [threads, ParamSpec("sequences", .int(1...1_000_000))]) { context in
+        var arguments = ["patch", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
+        if case .int(let count)? = context.params["sequences"] { arguments += ["--sequences", String(count)] }
+        return arguments
     }
 
     public static let figure = ToolStageRunner(kind: "figure", argument: "recipe", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
@@ -178,7 +204,7 @@ extension StageRegistry {
     public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
         let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
-        for runner in [train, StudyStages.analyze, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
+        for runner in [train, StudyStages.analyze, StudyStages.patch, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
             registry.register(runner)
         }
         return registry

@@ -1,3 +1,4 @@
+import JSONQuoting
 /// Every key of a training config, written once: its name (those of
 /// `shared/reference/torch_model.py`), how a value is read, and how it is written into a
 /// checkpoint's `config` JSON. The YAML and JSON readers (`ConfigLoader`), the writer
@@ -55,7 +56,8 @@ struct ConfigKey: Sendable {
 
     /// Float's shortest form (0.001, 1e-05); JSON has no NaN or infinity.
     private static func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
-    private static func quoted(_ text: String) -> String { "\"\(text)\"" }
+    /// A JSON string literal, escaped as the safetensors header around it is.
+    private static func quoted(_ text: String) -> String { jsonQuoted(text) }
 }
 
 /// A config being read: keys absent keep the study's values; `d_head` and `init_std` default

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Tensor
 
@@ -19,6 +20,10 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { InterruptFlag.isRaised }
     /// How the run is resumed, for the interruption message.
     public var resumeCommand: String
+    /// Where a diverged run keeps its post-mortem files (its last good checkpoint and the diverged
+    /// state), when the run folder itself is a temporary one that a pipeline discards on failure.
+    /// Nil: they stay in the run folder, and the advice is to start again with --overwrite.
+    public var postMortemFolder: String?
     /// Whether `log.csv` records tokens/s. Off, identical runs give byte-identical run folders
     /// (pipelines turn it off; the throughput still shows in the progress output).
     public var recordsThroughput = true
@@ -119,9 +124,10 @@ public final class Trainer {
             return path
         }
         func diverged(step: Int, what: String, checkpoint: Checkpoint) -> TrainingError {
-            let path = folder.divergedPath(step: step)
+            let (last, path) = postMortemPaths(lastCheckpoint: lastCheckpoint, step: step)
             let saved = (try? checkpoint.file.write(to: path)) != nil
-            return .diverged(step: step, what: what, lastCheckpoint: lastCheckpoint, divergedFile: saved ? path : nil)
+            return .diverged(step: step, what: what, lastCheckpoint: last, divergedFile: saved ? path : nil,
+                             inPipeline: postMortemFolder != nil)
         }
 
         if !resume {
@@ -217,5 +223,25 @@ public final class Trainer {
             Propagation.forward(ModelWeights(base: p.baseAddress!, layout: layout, config: config.model), ws, observer: nil)
             return Loss.crossEntropy(ws)
         }
+    }
+}
+
+extension Trainer {
+    /// Where a divergence's files are named: in the run folder, or in the post-mortem folder,
+    /// with a copy of the last good checkpoint, when there is one. A post-mortem folder that
+    /// Rederive did not make is left alone (the files stay in the run folder).
+    func postMortemPaths(lastCheckpoint: String?, step: Int) -> (last: String?, diverged: String) {
+        guard let postMortemFolder, (try? OwnedFolder.requireReplaceable(postMortemFolder, by: [.run], advice: "")) != nil,
+              (try? AtomicFile.makeFolders(RunFolder(postMortemFolder).checkpointsPath)) != nil,
+              (try? OwnedFolder.mark(postMortemFolder, as: .run)) != nil else {
+            return (lastCheckpoint, folder.divergedPath(step: step))
+        }
+        let keep = RunFolder(postMortemFolder)
+        guard let lastCheckpoint, let bytes = FileManager.default.contents(atPath: lastCheckpoint) else {
+            return (lastCheckpoint, keep.divergedPath(step: step))
+        }
+        let copy = keep.checkpointsPath + "/" + (lastCheckpoint as NSString).lastPathComponent
+        let copied = (try? AtomicFile.write(Array(bytes), to: copy)) != nil
+        return (copied ? copy : lastCheckpoint, keep.divergedPath(step: step))
     }
 }

@@ -31,15 +31,6 @@ public enum TrainingBenchmark {
         public var gflops: Double
         public var peakRSSMegabytes: Double
         public var finalLoss: Float
-
-        /// One line of JSON.
-        public var json: String {
-            func f(_ x: Double) -> String { String(format: "%.2f", x) }
-            return "{\"preset\": \"\(preset)\", \"threads\": \(threads), \"step_ms_median\": \(f(stepMillisecondsMedian)), "
-                + "\"step_ms_min\": \(f(stepMillisecondsMin)), \"steps_per_s\": \(f(stepsPerSecond)), "
-                + "\"tokens_per_s\": \(Int(tokensPerSecond.rounded())), \"gflops\": \(f(gflops)), "
-                + "\"peak_rss_mb\": \(f(peakRSSMegabytes)), \"final_loss\": \(finalLoss)}"
-        }
     }
 
     /// Times `steps` training steps after `warmup` untimed ones (AdamW at lr 1e-3, as the

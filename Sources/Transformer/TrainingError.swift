@@ -4,7 +4,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The loss, a parameter or an optimizer moment became NaN or infinite at `step` (`what`
     /// says which). `lastCheckpoint` is the newest checkpoint, all finite; the diverged state was
     /// saved as `divergedFile` for post-mortems (nil if that write failed too).
-    case diverged(step: Int, what: String, lastCheckpoint: String?, divergedFile: String?)
+    /// `inPipeline`: the run is a pipeline's stage, kept for post-mortems outside its run folder.
+    case diverged(step: Int, what: String, lastCheckpoint: String?, divergedFile: String?, inPipeline: Bool)
     /// `--out` already holds a run and neither resuming nor overwriting was asked for.
     case existingRun(folder: String, lastStep: Int)
     /// Stopped by Ctrl-C (or the caller) at a step boundary, after writing `checkpoint`.
@@ -19,11 +20,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .diverged(let step, let what, let last, let diverged):
+        case .diverged(let step, let what, let last, let diverged, let inPipeline):
             "training diverged at step \(step): \(what). "
                 + (last.map { "The last good checkpoint is \($0). " } ?? "")
                 + (diverged.map { "The diverged state is saved as \($0) for a post-mortem. " } ?? "")
-                + "Lower lr, raise warmup_steps or check grad_clip, then start again with --overwrite."
+                + (inPipeline ? "Lower lr, raise warmup_steps or check grad_clip (in the stage's config or params), then run make again."
+                              : "Lower lr, raise warmup_steps or check grad_clip, then start again with --overwrite.")
         case .existingRun(let folder, let lastStep):
             "\(folder) already holds a training run (checkpoints up to step \(lastStep)). "
                 + "Continue it with --resume, or start again with --overwrite (the old run is deleted once the new one has its first checkpoint)"

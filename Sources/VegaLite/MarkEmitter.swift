@@ -19,6 +19,11 @@ struct MarkEmitter {
     let shapeColumn: String?
     let xInfo: Position
     let yInfo: Position
+    // Per-row defaults, looked up once (each was a dictionary lookup per row).
+    let constantOpacity: Double?
+    let defaultOpacity: Double
+    let constantSize: Double?
+    let fixedShape: MarkerShape
 
     /// What `centre` needs of a positional channel, copied out of its definition once.
     struct Position {
@@ -62,6 +67,16 @@ struct MarkEmitter {
         shapeColumn = enc.shape == nil ? nil : column("shape")
         xInfo = Self.position("x", unit, full: enc.width)
         yInfo = Self.position("y", unit, full: enc.height)
+        constantOpacity = unit.channels["opacity"]?.value?.number
+        let kind = unit.mark.kind
+        defaultOpacity = unit.mark.opacity ?? ([.point, .circle, .square, .tick].contains(kind) && !isAggregate ? 0.7
+            : kind == .area ? (unit.channels["color"] != nil && unit.stack == nil ? 0.7 : 1) : 1)
+        constantSize = unit.channels["size"]?.value?.number
+        if let name = unit.channels["shape"]?.value?.string ?? unit.mark.shape, let i = PropertyEncoding.shapeNames.firstIndex(of: name) {
+            fixedShape = PropertyEncoding.shapes[i]
+        } else {
+            fixedShape = kind == .square ? .square : .circle
+        }
     }
 
     var mark: MarkDef { unit.mark }
@@ -91,17 +106,14 @@ struct MarkEmitter {
     }
 
     func opacity(_ row: [String: DataValue]) -> Double {
-        if let c = constant("opacity")?.number { return c }
+        if let c = constantOpacity { return c }
         if let o = enc.opacity, let c = opacityColumn, let v = o.value(row[c]) { return v }
-        if let o = mark.opacity { return o }
-        if [.point, .circle, .square, .tick].contains(mark.kind) && !isAggregate { return 0.7 }
-        if mark.kind == .area { return unit.channels["color"] != nil && unit.stack == nil ? 0.7 : 1 }
-        return 1
+        return defaultOpacity
     }
 
     /// Symbol area in square pixels.
     func sizeArea(_ row: [String: DataValue]) -> Double {
-        if let c = constant("size")?.number { return c }
+        if let c = constantSize { return c }
         if let s = enc.size, let c = sizeColumn, let v = s.value(row[c]) { return v }
         return mark.size ?? 30
     }
@@ -110,10 +122,7 @@ struct MarkEmitter {
         if let s = enc.shape, let c = shapeColumn, let i = s.index(row[c]) {
             return PropertyEncoding.shapes[i % PropertyEncoding.shapes.count]
         }
-        if let name = constant("shape")?.string ?? mark.shape, let i = PropertyEncoding.shapeNames.firstIndex(of: name) {
-            return PropertyEncoding.shapes[i]
-        }
-        return mark.kind == .square ? .square : .circle
+        return fixedShape
     }
 
     /// The diameter Plot draws for a Vega symbol of this `size`: Vega draws every shape
@@ -181,7 +190,7 @@ struct MarkEmitter {
     }
 
     func explicitThickness(_ channel: String) -> Double? {
-        if let s = constant("size")?.number { return s }
+        if let s = constantSize { return s }
         let node = channel == "x" ? mark.width : mark.height
         if let n = node?.number { return n }
         if let band = node?["band"]?.number, let scale = channel == "x" ? x : y, scale.isDiscrete { return band * scale.bandwidth }
@@ -360,7 +369,7 @@ struct MarkEmitter {
             let anchor: Anchor = mark.align == "left" ? .left : mark.align == "right" ? .right : .center
             let c = (constant("color")?.string).flatMap { try? CSSColor.parse($0, path: mark.path) }
                 ?? (enc.color != nil && unit.colorChannel != nil ? color(row) : (mark.color != nil ? baseColor : .black))
-            let size = constant("size")?.number ?? sizeColumn.flatMap { enc.size?.value(row[$0]) } ?? mark.fontSize ?? 11
+            let size = constantSize ?? sizeColumn.flatMap { enc.size?.value(row[$0]) } ?? mark.fontSize ?? 11
             marks.append(.text(Markup.escape(text), x: cx + mark.dx, y: enc.plotY(cy + mark.dy), anchor: anchor, color: c.withAlpha(opacity(row)), size: size))
         }
         return marks

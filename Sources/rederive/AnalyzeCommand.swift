@@ -11,6 +11,10 @@ struct Analyze: ParsableCommand {
         discussion: """
             Uses a fixed evaluation batch (written as tokens.npy). For a run folder, the final \
             model is analysed in full and every checkpoint's scalar metrics go to training.json.
+
+            Examples:
+              rederive analyze runs/tiny --out tiny-analysis
+              rederive analyze runs/tiny/model.safetensors --out tiny-final --sequences 64
             """)
 
     @Argument(help: "A run folder written by `rederive train`, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
@@ -20,20 +24,19 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Use --out even if it holds other files: they are kept aside as OUT.kept-N, never deleted.")
     var force = false
     @OptionGroup var model: ModelSourceOptions
-    @Option(help: "Threads. The outputs are byte-identical at any count.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        ComputeThreads.count = threads
+        threading.apply()
         var settings = AnalysisSettings()
         model.apply(to: &settings)
-        let progress = Progress.automatic()
-        do {
+        let progress = output.progress
+        try reportingErrors {
             let summary = try RunAnalysis.run(source, into: out, settings: settings, force: force) { progress.message($0) }
             progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, out))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            output.emit(JSONOutput(["step": .int(summary.step), "eval_loss": JSONOutput.number(summary.loss),
+                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(out + "/summary.json")]))
         }
     }
 }
@@ -48,11 +51,10 @@ struct BenchAnalyze: ParsableCommand {
     var checkpoint: String?
     @Option(help: "Timed repetitions.")
     var repeats: Int = 3
-    @Option(help: "Threads. The outputs are byte-identical at any count.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
-        ComputeThreads.count = threads
+        let threads = threading.apply()
         let folder = NSTemporaryDirectory() + "rederive-bench-analyze-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -68,7 +70,8 @@ struct BenchAnalyze: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         let median = times.sorted()[times.count / 2]
-        print(String(format: "{\"analyze_ms_median\": %.1f, \"analyze_ms_min\": %.1f, \"repeats\": %d, \"threads\": %d}",
-                     median, times.min() ?? median, times.count, threads))
+        print(JSONOutput(["analyze_ms_median": JSONOutput.number(median, digits: 1),
+                          "analyze_ms_min": JSONOutput.number(times.min() ?? median, digits: 1),
+                          "repeats": .int(times.count), "threads": .int(threads)]).text)
     }
 }

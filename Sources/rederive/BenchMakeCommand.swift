@@ -19,7 +19,7 @@ struct BenchMake: ParsableCommand {
     var keep = false
 
     func run() throws {
-        try reportingPipelineErrors {
+        try reportingErrors {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let console = Console()
             let result = try MakeBenchmark.run(executable: executable, wideStages: stages, runs: runs, keepFolder: keep) { message in

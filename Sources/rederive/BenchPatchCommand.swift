@@ -25,15 +25,14 @@ struct BenchPatch: ParsableCommand {
     var sweeps = "resid_pre,attn_out,mlp_out,attn_head_out_by_pos"
     @Option(help: "Timed repetitions.")
     var repeats: Int = 3
-    @Option(help: "Threads, here and for PyTorch.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
     @Option(help: "A Python with transformer_lens 3.9.0 (empty: time Rederive alone).")
     var python = "/work/tl-venv/bin/python"
     @Option(help: "The TransformerLens side of the benchmark.")
     var script = "Tests/Fixtures/TransformerLens/bench_patching.py"
 
     func run() throws {
-        ComputeThreads.count = threads
+        let threads = threading.apply()
         let parsed = PatchingSweep.parse(sweeps)
         if let unknown = parsed.unknown { throw ValidationError("unknown sweep '\(unknown)'") }
         let folder = NSTemporaryDirectory() + "rederive-bench-patch-\(getpid())"
@@ -58,13 +57,16 @@ struct BenchPatch: ParsableCommand {
         }
         let theirs = python.isEmpty ? [:] : try transformerLens(folder, sweeps: parsed.sweeps)
         for sweep in parsed.sweeps.map(\.rawValue) {
-            let tl = theirs[sweep].map { String(format: "%.4f", $0) } ?? "null"
-            let ratio = theirs[sweep].map { String(format: "%.1f", $0 / max(ours[sweep] ?? 1, 1e-9)) } ?? "null"
-            print("{\"sweep\": \"\(sweep)\", \"rederive_s\": \(String(format: "%.4f", ours[sweep] ?? 0)), \"transformer_lens_s\": \(tl), \"ratio\": \(ratio)}")
+            let mine = ours[sweep] ?? 0
+            print(JSONOutput(["sweep": .string(sweep), "rederive_s": JSONOutput.number(mine, digits: 4),
+                              "transformer_lens_s": theirs[sweep].map { JSONOutput.number($0, digits: 4) } ?? .null,
+                              "ratio": theirs[sweep].map { JSONOutput.number($0 / max(mine, 1e-9), digits: 1) } ?? .null]).text)
         }
         let total = ours.values.reduce(0, +), tlTotal = theirs.values.reduce(0, +)
-        print(String(format: "{\"sweeps\": %d, \"sequences\": %d, \"threads\": %d, \"rederive_s\": %.4f, \"transformer_lens_s\": %.4f, \"ratio\": %.1f, \"goal_ratio\": 10}",
-                     parsed.sweeps.count, sequences, threads, total, tlTotal, theirs.isEmpty ? 0 : tlTotal / max(total, 1e-9)))
+        print(JSONOutput(["sweeps": .int(parsed.sweeps.count), "sequences": .int(sequences), "threads": .int(threads),
+                          "rederive_s": JSONOutput.number(total, digits: 4), "transformer_lens_s": JSONOutput.number(tlTotal, digits: 4),
+                          "ratio": JSONOutput.number(theirs.isEmpty ? 0 : tlTotal / max(total, 1e-9), digits: 1),
+                          "goal_ratio": .int(10)]).text)
     }
 
     /// The files the Python side reads: the model with TransformerLens's names, its config as
@@ -89,7 +91,7 @@ struct BenchPatch: ParsableCommand {
     private func transformerLens(_ folder: String, sweeps: [PatchingSweep]) throws -> [String: Double] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, folder] + sweeps.map(\.rawValue) + ["--repeats", String(repeats), "--threads", String(threads)]
+        process.arguments = [script, folder] + sweeps.map(\.rawValue) + ["--repeats", String(repeats), "--threads", String(threading.threads)]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

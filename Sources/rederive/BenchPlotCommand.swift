@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Plot
 
 /// `rederive bench plot [--out DIR] [--reps N]`: renders the reference figure of
@@ -19,6 +20,9 @@ struct BenchPlot: ParsableCommand {
     func run() throws {
         let directory = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("rederive-bench-plot").path
         let result = try PlotBenchmark.run(outputDirectory: directory, repetitions: reps)
-        print(result.json)
+        func ms(_ x: Double) -> ParamValue { JSONOutput.number(x, digits: 2) }
+        print(JSONOutput(["png_ms_median": ms(result.pngMillisecondsMedian), "pdf_ms_median": ms(result.pdfMillisecondsMedian),
+                          "png_ms_first": ms(result.pngFirstMilliseconds), "pdf_ms_first": ms(result.pdfFirstMilliseconds),
+                          "reps": .int(result.repetitions), "files": JSONOutput.strings(result.files)]).text)
     }
 }

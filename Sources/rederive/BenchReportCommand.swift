@@ -13,11 +13,10 @@ struct BenchReport: ParsableCommand {
 
     @Option(help: "Timed repetitions per model.")
     var repeats: Int = 3
-    @Option(help: "Threads for the row-parallel loops.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
-        ComputeThreads.count = threads
+        let threads = threading.apply()
         let folder = NSTemporaryDirectory() + "rederive-bench-report-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -34,8 +33,9 @@ struct BenchReport: ParsableCommand {
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             let median = times.sorted()[times.count / 2]
-            print(String(format: "{\"model\": \"%@\", \"report_s_median\": %.2f, \"report_s_min\": %.2f, \"goal_s\": %.0f, \"repeats\": %d, \"threads\": %d}",
-                         name, median, times.min() ?? median, goal, times.count, threads))
+            print(JSONOutput(["model": .string(name), "report_s_median": JSONOutput.number(median, digits: 2),
+                              "report_s_min": JSONOutput.number(times.min() ?? median, digits: 2), "goal_s": JSONOutput.number(goal),
+                              "repeats": .int(times.count), "threads": .int(threads)]).text)
         }
     }
 }

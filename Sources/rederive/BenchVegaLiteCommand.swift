@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Plot
 import VegaLite
 
@@ -35,13 +36,15 @@ struct BenchVegaLite: ParsableCommand {
             let figure = try VegaLiteSpec.load(path: path).figure()
             let translateMs = try Self.median(runs) { _ = try VegaLiteSpec.load(path: path).figure() }
             let (w, h) = try figure.pixelSize()
-            var fields = ["\"spec\": \"\(name)\"", "\"png_ms_median\": \(Self.ms(pngMs))", "\"pdf_ms_median\": \(Self.ms(pdfMs))",
-                          "\"png_pixels\": [\(w), \(h)]", "\"parse_load_translate_ms\": \(Self.ms(translateMs))", "\"runs\": \(runs)"]
+            var fields: [String: ParamValue] = [
+                "spec": .string(name), "png_ms_median": Self.ms(pngMs), "pdf_ms_median": Self.ms(pdfMs),
+                "png_pixels": .list([.int(w), .int(h)]), "parse_load_translate_ms": Self.ms(translateMs), "runs": .int(runs),
+            ]
             if let ref = Self.reference[name] {
-                fields += ["\"vl_convert_png_ms\": \(Self.ms(ref.png))", "\"vl_convert_pdf_ms\": \(Self.ms(ref.pdf))",
-                           "\"png_speedup\": \(Self.ms(ref.png / pngMs))", "\"pdf_speedup\": \(Self.ms(ref.pdf / pdfMs))"]
+                fields.merge(["vl_convert_png_ms": Self.ms(ref.png), "vl_convert_pdf_ms": Self.ms(ref.pdf),
+                              "png_speedup": Self.ms(ref.png / pngMs), "pdf_speedup": Self.ms(ref.pdf / pdfMs)]) { $1 }
             }
-            print("{" + fields.joined(separator: ", ") + "}")
+            print(JSONOutput(fields).text)
         }
     }
 
@@ -58,8 +61,6 @@ struct BenchVegaLite: ParsableCommand {
         return times[times.count / 2]
     }
 
-    static func ms(_ x: Double) -> String {
-        let r = (x * 10).rounded() / 10
-        return r == r.rounded() ? String(Int(r)) + ".0" : "\(r)"
-    }
+    /// To one decimal.
+    static func ms(_ x: Double) -> ParamValue { JSONOutput.number(x, digits: 1) }
 }

@@ -28,11 +28,10 @@ struct Check: ParsableCommand {
     var scratch: String?
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once.")
     var jobs: Int = 1
-    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S steps=300.", valueName: "key=value"))
-    var set: [String] = []
+    @OptionGroup var overrides: OverrideOptions
 
     func run() throws {
-        try reportingPipelineErrors {
+        try reportingErrors {
             let (project, _) = try PipelineCommands.locate(pipeline.map { [$0] } ?? [], registry: .rederive)
             var options = ReproductionCheck.Options()
             options.exact = exact
@@ -42,7 +41,7 @@ struct Check: ParsableCommand {
             options.report = report
             options.scratch = scratch
             options.jobs = jobs
-            options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            options.overrides = try overrides.overrides()
             let console = Console()
             let result = try ReproductionCheck(project: project, options: options).run(registry: .rederive, console: console)
             for comparison in result.comparisons where !comparison.passed {

@@ -6,24 +6,32 @@ extension PipelineCommands.DagFormat: ExpressibleByArgument {}
 
 /// `rederive dag [PIPELINE] [TARGETS...]`: the stage graph.
 struct Dag: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the stage graph as text or Graphviz dot, or draw it as PNG or PDF.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the stage graph as text or Graphviz dot, or draw it as PNG or PDF.",
+        discussion: """
+            Examples:
+              rederive dag smoke
+              rederive dag smoke --format png --out smoke-dag.png
+              rederive dag smoke --json
+            """)
 
     @Argument(help: "[PIPELINE] [TARGETS...]")
     var arguments: [String] = []
 
-    @Option(help: "text, dot, png or pdf.")
+    @Option(help: "text, dot, json, png or pdf.")
     var format: PipelineCommands.DagFormat = .text
 
     @Option(help: "Where to draw a png or pdf (default: dag.png or dag.pdf).")
     var out: String?
 
-    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param, as for make.", valueName: "key=value"))
-    var set: [String] = []
+    @OptionGroup var overrides: OverrideOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingPipelineErrors {
-            let overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
-            print(try PipelineCommands.dag(arguments, format: format, overrides: overrides, output: out, registry: .rederive), terminator: "")
+        try reportingErrors {
+            let text = try PipelineCommands.dag(arguments, format: output.json ? .json : format, overrides: try overrides.overrides(),
+                                                output: out, registry: .rederive)
+            if !output.quiet || output.json { print(text, terminator: "") }
         }
     }
 }

@@ -8,40 +8,47 @@ struct FigureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "figure",
         abstract: "Draw a figure recipe from analysis folders to PREFIX.png, PREFIX.pdf and PREFIX.caption.txt.",
-        discussion: "A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); 'all' draws every one into --out as a folder.")
+        discussion: """
+            A first argument ending in .json, .yaml or .yml is a Vega-Lite spec, drawn to \
+            PREFIX.png, .pdf, .svg and .caption.txt. Recipes: \(Recipe.all.map(\.name).joined(separator: ", ")); \
+            'all' draws every one into --out as a folder (activation_patching only when patching folders are given).
+
+            Examples:
+              rederive figure loss_curves tiny-analysis --out loss
+              rederive figure Figures/specs/smoke_layer1_attention.vl.json --out l1
+            """)
 
     @Argument(help: "The recipe's name, or 'all'.")
     var recipe: String
-    @Argument(help: "Analysis folders written by `rederive analyze` (none for a spec).")
+    @Argument(help: "Analysis folders written by `rederive analyze`, and for activation_patching the folders of `rederive patch` (none for a spec).")
     var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
     @Option(help: "For a spec: the images to write, of png,pdf,svg (default all three).")
     var formats: String?
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         if Self.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
-        do {
+        try reportingErrors {
             let runs = try StudyRuns(folders: analyses)
             if recipe == "all" {
                 // A folder of its own, built whole beside --out and swapped in: never a user's.
                 let staging = try OwnedFolder.begin(out, as: .figures, reading: analyses, force: false, note: warn)
                 do {
-                    for each in Recipe.all { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
+                    for each in Recipe.all where each.canDraw(runs) { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
                     try AtomicFile.commitFolder(staging, to: out, as: .figures)
                 } catch {
                     AtomicFile.remove(staging)
                     throw error
                 }
+                output.emit(JSONOutput(["files": JSONOutput.strings(Recipe.all.map { out + "/" + $0.name })]))
             } else {
-                print(try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn))
+                let caption = try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn)
+                output.say(caption)
+                output.emit(JSONOutput(["files": JSONOutput.strings([".png", ".pdf", ".caption.txt"].map { out + $0 }),
+                                        "caption": .string(caption)]))
             }
-        } catch let error as RecipeError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        } catch let error as AtomicFileError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

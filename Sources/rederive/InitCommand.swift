@@ -8,23 +8,27 @@ import Foundation
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a project of your own: a pipeline, two Vega-Lite figures, a deck and a CI script.",
-        discussion: "Then: cd DIR && rederive make && rederive check. DIR must be new or empty.")
+        discussion: """
+            Then: cd DIR && rederive make && rederive check. DIR must be new or empty.
+
+            Examples:
+              rederive init my-project
+            """)
 
     @Argument(help: "The project's folder (new or empty).")
     var folder: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try OwnedFolder.requireReplaceable(folder, by: [], advice: "choose a new or empty folder; nothing was written")
             for (path, text) in ProjectTemplate.files {
                 try AtomicFile.write(Array(text.utf8), to: folder + "/" + path)
             }
             chmod(folder + "/ci.sh", 0o755)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
-        print("wrote \(folder): Pipelines/main.yaml, figures/*.vl.json, ci.sh\nnext: cd \(folder) && rederive make && rederive check")
+        output.say("wrote \(folder): Pipelines/main.yaml, figures/*.vl.json, ci.sh\nnext: cd \(folder) && rederive make && rederive check")
+        output.emit(JSONOutput(["folder": .string(folder), "files": JSONOutput.strings(ProjectTemplate.files.map(\.0))]))
     }
 }
 

@@ -5,7 +5,11 @@ import Transformer
 /// `rederive logits`: a checkpoint's logits on a token file, for cross-checking implementations.
 struct Logits: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a checkpoint's logits on [batch, pos] tokens (.npy) and print the previous-token loss.")
+        abstract: "Write a checkpoint's logits on [batch, pos] tokens (.npy) and print the previous-token loss.",
+        discussion: """
+            Examples:
+              rederive logits runs/tiny --tokens tiny-analysis/tokens.npy --out logits.npy
+            """)
 
     @Argument(help: "A checkpoint file or run folder.")
     var checkpoint: String
@@ -16,13 +20,10 @@ struct Logits: ParsableCommand {
     @OptionGroup var stateDict: StateDictOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             let (loss, notes) = try LogitsExport.run(checkpoint: checkpoint, options: stateDict.checkpointOptions(), tokens: tokens, out: out)
             for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-            print("{\"loss\": \(loss)}")
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            print(JSONOutput(["loss": JSONOutput.number(loss)]).text)
         }
     }
 }

@@ -12,6 +12,12 @@ struct Make: ParsableCommand {
         PIPELINE is a file or a name in Pipelines/ (default: the only one, else previous-token). \
         TARGETS are stage names (expanded like train@layers=2,seed=0, or base names for every \
         expansion) or output paths; default: every stage.
+
+        Examples:
+          rederive make smoke
+          rederive make smoke analyze@design=study --force
+          rederive make smoke -n -S 'designs=[study]'
+          rederive make -n -S steps=1200 train
         """
     )
 
@@ -30,14 +36,12 @@ struct Make: ParsableCommand {
     @Flag(help: "Like --force, and also rerun every stage the TARGETS depend on.")
     var forceUpstream = false
 
-    @Option(name: .customShort("S"), help: ArgumentHelp("Override a param: -S train.lr=3e-4.", valueName: "key=value"))
-    var set: [String] = []
+    @OptionGroup var overrides: OverrideOptions
 
     @Flag(help: "If another make of this pipeline is running, wait for it instead of refusing.")
     var wait = false
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     enum ExecutorChoice: String, ExpressibleByArgument, CaseIterable { case local, slurm }
 
@@ -61,23 +65,25 @@ struct Make: ParsableCommand {
     }
 
     func run() throws {
-        try reportingPipelineErrors {
+        try reportingErrors {
             var options = MakeOptions()
             options.jobs = jobs
             options.dryRun = dryRun
             options.force = force || forceUpstream
             options.forceUpstream = forceUpstream
             options.waitForLock = wait
-            options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            options.overrides = try overrides.overrides()
             var slurm = SlurmOptions(executable: currentExecutablePath())
             slurm.pollInterval = pollInterval
             if let format = emit.first.flatMap(ClusterFormat.init(rawValue:)) {
-                _ = try PipelineCommands.emit(arguments, format: format, folder: emit[1], options: options, slurm: slurm,
-                                              registry: .rederive, console: Console(quiet: quiet))
+                let written = try PipelineCommands.emit(arguments, format: format, folder: emit[1], options: options, slurm: slurm,
+                                                        registry: .rederive, console: output.console)
+                output.emit(JSONOutput(["emitted": JSONOutput.strings(written)]))
                 return
             }
             if executor == .slurm { options.slurm = slurm }
-            let result = try PipelineCommands.make(arguments, options: options, registry: .rederive, console: Console(quiet: quiet))
+            let result = try PipelineCommands.make(arguments, options: options, registry: .rederive, console: output.console)
+            output.emit(result.jsonOutput)
             if result.exitCode != 0 { throw ExitCode(result.exitCode) }
         }
     }
@@ -101,13 +107,16 @@ extension StageRegistry {
     }
 }
 
-/// Prints a `PipelineError` (file:line:column, message, hint) without a stack of noise and exits
-/// with status 2; other errors pass through to ArgumentParser.
-func reportingPipelineErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as PipelineError {
-        Console().error(error.description)
-        throw ExitCode(2)
+extension MakeResult {
+    /// What `make --json` prints: the stages by outcome, and for a dry run what would run and why.
+    var jsonOutput: JSONOutput {
+        JSONOutput([
+            "ran": JSONOutput.strings(ran), "up_to_date": JSONOutput.strings(noOpStageCount == nil ? upToDate : []),
+            "up_to_date_count": .int(noOpStageCount ?? upToDate.count),
+            "failed": .list(failed.map { .map(["stage": .string($0.stage), "message": .string($0.message), "log": $0.log.map(ParamValue.string) ?? .null]) }),
+            "not_run": JSONOutput.strings(blocked), "warnings": JSONOutput.strings(warnings),
+            "would_run": .list(plan.map { .map(["stage": .string($0.stage), "reasons": JSONOutput.strings($0.reasons.map(\.description))]) }),
+            "interrupted": .bool(interrupted), "exit_status": .int(Int(exitCode)),
+        ])
     }
 }

@@ -15,6 +15,10 @@ struct PatchCommand: ParsableCommand {
             Without --clean/--corrupted/--answers, the model's task makes them: the token the \
             answer recalls (p-1 for previous_token, p-k for k_back:K) is replaced by another, and \
             the three arrays are written into --out.
+
+            Examples:
+              rederive patch runs/tiny --out tiny-patching
+              rederive patch runs/tiny --out patching --sweeps resid_pre --sequences 16
             """)
 
     @Argument(help: "A run folder written by `rederive train`, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
@@ -40,8 +44,8 @@ struct PatchCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Without the three files: the answer position (default: the middle of the context).")
     var answerPosition: Int?
-    @Option(help: "Threads. The outputs are byte-identical at any count.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         let given = [clean, corrupted, answers].compactMap { $0 }.count
@@ -52,11 +56,10 @@ struct PatchCommand: ParsableCommand {
             throw ValidationError("unknown sweep '\(unknown)'; choose from \(PatchingSweep.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if sequences < 1 { throw ValidationError("--sequences must be at least 1, got \(sequences)") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
-        ComputeThreads.count = threads
+        let threads = threading.apply()
         let source: PatchingRun.Source
         if let clean, let corrupted, let answers {
             source = .files(clean: clean, corrupted: corrupted, answers: answers)
@@ -66,15 +69,15 @@ struct PatchCommand: ParsableCommand {
         let settings = PatchingRun.Settings(source: source, sweeps: sweeps.map { PatchingSweep.parse($0).sweeps },
                                             checkpoint: stateDict.checkpointOptions(task: TaskKind(name: task) ?? .previousToken),
                                             threads: threads)
-        let progress = Progress.automatic()
-        do {
+        let progress = output.progress
+        try reportingErrors {
             let summary = try PatchingRun.run(self.source, into: out, settings: settings, force: force) { progress.message($0) }
             if let note = summary.note { FileHandle.standardError.write(Data("warning: \(note)\n".utf8)) }
             progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/summary.json",
                                     summary.cleanMetric, summary.corruptedMetric, out))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            output.emit(JSONOutput(["clean_metric": JSONOutput.number(summary.cleanMetric),
+                                    "corrupted_metric": JSONOutput.number(summary.corruptedMetric),
+                                    "summary": .string(out + "/summary.json")]))
         }
     }
 }

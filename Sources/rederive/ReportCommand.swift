@@ -15,6 +15,10 @@ struct ReportCommand: ParsableCommand {
             --config, the file's metadata, or inferred from the tensor shapes). Writes DIR/analysis/ \
             (the files of `rederive analyze`), DIR/report.html, DIR/report.pdf and DIR/findings.txt, \
             and prints the findings.
+
+            Examples:
+              rederive report runs/tiny --out reports/tiny
+              rederive report runs/tiny --out reports/tiny --json
             """)
 
     @Argument(help: "A run folder, a checkpoint .safetensors, or a TransformerLens state dict saved as safetensors.")
@@ -24,22 +28,21 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Use --out even if it holds other files: they are kept aside as OUT.kept-N, never deleted.")
     var force = false
     @OptionGroup var model: ModelSourceOptions
-    @Option(help: "Threads for the row-parallel loops.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        ComputeThreads.count = threads
+        threading.apply()
         var settings = AnalysisSettings()
         model.apply(to: &settings)
-        let progress = Progress.automatic()
-        do {
+        let progress = output.progress
+        try reportingErrors {
             let findings = try ModelReport.write(source: source, out: out, settings: settings, force: force) { progress.message($0) }
             progress.message("wrote \(out)/report.html and \(out)/report.pdf")
-            print("What sticks:")
-            for (index, finding) in findings.enumerated() { print("\(index + 1). \(finding.sentence)") }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            output.say("What sticks:")
+            for (index, finding) in findings.enumerated() { output.say("\(index + 1). \(finding.sentence)") }
+            output.emit(JSONOutput(["html": .string(out + "/report.html"), "pdf": .string(out + "/report.pdf"),
+                                    "findings": JSONOutput.strings(findings.map(\.sentence))]))
         }
     }
 }

@@ -21,8 +21,7 @@ struct RunStage: ParsableCommand {
     @Argument(help: "Expanded stage name(s).")
     var stages: [String]
 
-    @Option(name: .customShort("S"), help: ArgumentHelp("The same -S overrides the make was given.", valueName: "key=value"))
-    var set: [String] = []
+    @OptionGroup var overrides: OverrideOptions
 
     @Option(help: ArgumentHelp("Environment variable whose value (0-based) picks one of several STAGE names.", valueName: "VARIABLE"))
     var indexEnv: String?
@@ -34,9 +33,9 @@ struct RunStage: ParsableCommand {
     var force = false
 
     func run() throws {
-        try reportingPipelineErrors {
+        try reportingErrors {
             var options = RunStageOptions()
-            options.overrides = try set.map { (text) throws(PipelineError) in try ParamOverride.parse(text) }
+            options.overrides = try overrides.overrides()
             options.indexVariable = indexEnv
             options.recordInLock = record
             options.force = force

@@ -16,6 +16,9 @@ struct Slides: ParsableCommand {
             directly: each Vega-Lite spec (.json, .yaml) is a slide titled by its `title` and \
             captioned by its `description`; analysis folders add a slide per recipe; other files \
             (the specs' data) are only read by the specs.
+
+            Examples:
+              rederive slides --from tiny-analysis --pdf tiny-deck.pdf --theme dark
             """)
 
     @Argument(help: "The pipeline (default: the only one in Pipelines/, or the main one).")
@@ -34,19 +37,21 @@ struct Slides: ParsableCommand {
     var theme: SlideDeck.Theme = .light
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Stages to run at once (without --from).")
     var jobs: Int = 1
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         guard !from.isEmpty else {
-            try reportingPipelineErrors {
+            try reportingErrors {
                 var options = MakeOptions()
                 options.jobs = jobs
                 let result = try PipelineCommands.make((pipeline.map { [$0] } ?? []) + ["slides"], options: options,
-                                                      registry: .rederive, console: Console())
+                                                      registry: .rederive, console: output.console)
+                output.emit(result.jsonOutput)
                 if result.exitCode != 0 { throw ExitCode(result.exitCode) }
             }
             return
         }
-        do {
+        try reportingErrors {
             // Other files among the inputs are the data the specs read: inputs, so edits redraw the deck.
             let folders = from.filter { var isFolder: ObjCBool = false
                 return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue }
@@ -59,12 +64,8 @@ struct Slides: ParsableCommand {
                     throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
-        } catch let error as RecipeError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        } catch let error as VegaLiteError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            output.say("wrote \(pdf)" + (gallery.map { " and \($0)" } ?? ""))
+            output.emit(JSONOutput(["pdf": .string(pdf), "gallery": gallery.map(ParamValue.string) ?? .null]))
         }
     }
 

@@ -11,16 +11,14 @@ extension FigureCommand {
 
     /// `rederive figure SPEC.vl.json --out PREFIX`: a Vega-Lite spec, drawn outside a pipeline.
     func drawSpec(_ spec: String, prefix: String) throws {
-        do {
+        try reportingErrors {
             let written = try SpecFigureWriter.write(spec: spec, prefix: prefix, formats: formats?.split(separator: ",").map(String.init)
                                                      ?? SpecFigureWriter.formats)
             // Dense text marks can overlap by the hundred: show the first few and a count.
             written.findings.prefix(10).forEach(warn)
             if written.findings.count > 10 { warn("\(written.findings.count - 10) more layout findings for \(spec)") }
-            for file in written.files { print(file) }
-        } catch let error as VegaLiteError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            written.files.forEach(output.say)
+            output.emit(JSONOutput(["files": JSONOutput.strings(written.files)]))
         }
     }
 }

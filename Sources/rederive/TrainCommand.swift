@@ -12,6 +12,10 @@ struct Train: ParsableCommand {
             checkpoint; --resume continues from the latest one and ends byte-identical to an \
             uninterrupted run with the same thread count. A folder that already holds a run is refused \
             unless --resume or --overwrite is given.
+
+            Examples:
+              rederive train --config Configs/tiny.yaml --out runs/tiny
+              rederive train --config Configs/tiny.yaml --out runs/tiny --steps 60 --resume
             """)
 
     @Option(help: "The run's YAML config: every key, its meaning and default are in docs/training-config.md.")
@@ -22,14 +26,20 @@ struct Train: ParsableCommand {
     var steps: Int?
     @Option(help: "Override the config's seed.")
     var seed: UInt64?
-    @Option(help: "Threads. Checkpoints are byte-identical at any count.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
     @Flag(help: "Continue from the run folder's latest valid checkpoint.")
     var resume = false
     @Flag(help: "Replace the run already in the folder (kept in OUT/previous-run/ until the new run's first checkpoint).")
     var overwrite = false
     @Flag(help: "Leave log.csv's tokens_per_s empty, so that identical runs give identical run folders.")
     var deterministicLog = false
+    @Option(help: ArgumentHelp("Keep a diverged run's last good checkpoint and its diverged state here (a pipeline's train stage).",
+                               visibility: .hidden))
+    var postMortem: String?
+    @Option(help: ArgumentHelp("How messages name the config (a pipeline's train stage: its config and params, not the merged copy).",
+                               visibility: .hidden))
+    var configSource: String?
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if resume && overwrite { throw ValidationError("--resume continues the run in --out and --overwrite replaces it; give one of them") }
@@ -37,32 +47,41 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var (trainingConfig, given): (TrainingConfig, Set<String>)
-        do { (trainingConfig, given) = try ConfigLoader.loadNotingDefaults(yamlFile: config) } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        if let steps { trainingConfig.steps = steps; given.insert("steps") }
-        if let seed { trainingConfig.seed = seed; given.insert("seed") }
-        let echo = ConfigEcho(trainingConfig, given: given, source: config)
-        for line in echo.info { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
-        for line in echo.warnings { FileHandle.standardError.write(Data("warning: \(line)\n".utf8)) }
-        InterruptFlag.install()
-        let trainer = Trainer(config: trainingConfig, folder: out, threads: threads)
-        trainer.recordsThroughput = !deterministicLog
-        var command = "rederive train --config \(config) --out \(out)"
-        if let steps { command += " --steps \(steps)" }
-        if let seed { command += " --seed \(seed)" }
-        trainer.resumeCommand = command + " --threads \(threads) --resume"
-        do {
+        try reportingErrors(status: Self.status) {
+            var (trainingConfig, given) = try ConfigLoader.loadNotingDefaults(yamlFile: config)
+            if let steps { trainingConfig.steps = steps; given.insert("steps") }
+            if let seed { trainingConfig.seed = seed; given.insert("seed") }
+            let echo = ConfigEcho(trainingConfig, given: given, source: configSource ?? config)
+            echo.info.forEach(output.note)
+            for line in echo.warnings { FileHandle.standardError.write(Data("warning: \(line)\n".utf8)) }
+            InterruptFlag.install()
+            let trainer = Trainer(config: trainingConfig, folder: out, threads: threading.threads, progress: output.progress)
+            trainer.recordsThroughput = !deterministicLog
+            trainer.postMortemFolder = postMortem
+            trainer.resumeCommand = resumeCommand
             let summary = try trainer.run(resume: resume, overwrite: overwrite)
             trainer.progress.message(String(format: "trained %d steps in %.1fs: loss %.4f, eval loss %.4f -> %@",
                                             summary.step, summary.seconds, Double(summary.loss), Double(summary.evalLoss),
                                             RunFolder(out).modelPath))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            if case .interrupted = error { throw ExitCode(130) }
-            throw ExitCode.failure
+            output.emit(JSONOutput([
+                "step": .int(summary.step), "seconds": JSONOutput.number(summary.seconds, digits: 3),
+                "loss": JSONOutput.number(summary.loss), "eval_loss": JSONOutput.number(summary.evalLoss),
+                "model": .string(RunFolder(out).modelPath),
+            ]))
         }
+    }
+
+    /// 130 for a run stopped by Ctrl-C, as a shell reports SIGINT.
+    static func status(_ error: Error) -> Int32? {
+        guard case .interrupted? = error as? TrainingError else { return nil }
+        return 130
+    }
+
+    /// This command again, with --resume: what an interrupted run says to type.
+    var resumeCommand: String {
+        var command = "rederive train --config \(config) --out \(out)"
+        if let steps { command += " --steps \(steps)" }
+        if let seed { command += " --seed \(seed)" }
+        return command + " --threads \(threading.threads) --resume"
     }
 }

@@ -178,6 +178,19 @@ final class ActivationPatchingTests: XCTestCase {
         assertRefused(.files(clean: clean, corrupted: dir + "/short.npy", answers: answers), ["short.npy", "same shape"])
         assertRefused(.files(clean: clean, corrupted: clean, answers: dir + "/late.npy"), ["late.npy", "answer position 16 is out of range"])
         assertRefused(.files(clean: clean, corrupted: dir + "/outside.npy", answers: answers), ["outside.npy", "token 40", "outside the vocabulary"])
+        // The answers file: of the wrong shape, a negative position, a correct or wrong token outside the vocabulary.
+        try writeInts([3, 1], [2, 1], dir + "/narrow.npy")
+        try writeInts([3, 1, 2, -1, 1, 2], [2, 3], dir + "/negative.npy")
+        try writeInts([3, 1, 2, 4, 40, 2], [2, 3], dir + "/correct.npy")
+        try writeInts([3, 1, 2, 4, 1, -2], [2, 3], dir + "/wrong.npy")
+        try writeInts(Array(tokens.prefix(n)), [n], dir + "/flat.npy")
+        assertRefused(.files(clean: clean, corrupted: clean, answers: dir + "/narrow.npy"), ["narrow.npy", "has shape [2, 1]; expected [batch, 3] = [2, 3]"])
+        assertRefused(.files(clean: clean, corrupted: clean, answers: dir + "/negative.npy"), ["negative.npy", "answer position -1 is out of range 0..<16"])
+        assertRefused(.files(clean: clean, corrupted: clean, answers: dir + "/correct.npy"), ["correct.npy", "token 40 is outside the vocabulary 0..<40"])
+        assertRefused(.files(clean: clean, corrupted: clean, answers: dir + "/wrong.npy"), ["wrong.npy", "token -2 is outside the vocabulary"])
+        assertRefused(.files(clean: dir + "/flat.npy", corrupted: dir + "/flat.npy", answers: answers), ["flat.npy", "expected [batch, pos]"])
+        // The task's own batch, asked for an answer with no token before it to recall.
+        assertRefused(.task(sequences: 4, seed: 0, position: 0), ["answer position 0 is out of range 1..<"])
         setenv(MemoryBudget.environmentKey, "10K", 1)
         defer { unsetenv(MemoryBudget.environmentKey) }
         assertRefused(.files(clean: clean, corrupted: clean, answers: answers), ["patching", "over the limit of 10 KB"])

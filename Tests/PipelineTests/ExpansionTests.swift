@@ -172,8 +172,36 @@ final class ExpansionTests: XCTestCase {
         XCTAssertEqual(try pipeline.selection(for: ["train"]).count, 12)
         XCTAssertThrowsError(try pipeline.selection(for: ["trian"])) { error in
             XCTAssertEqual((error as? PipelineError)?.code, .unknownTarget)
-            XCTAssertTrue("\(error)".contains("did you mean: train"), "\(error)")
+            XCTAssertTrue("\(error)".contains("did you mean 'train'?"), "\(error)")
         }
+    }
+
+    /// A target that names no expansion says which matrix value is wrong, not which stages share
+    /// its first letters (issue #27).
+    func testUnknownExpansionsSayWhichMatrixValueIsMissing() throws {
+        let pipeline = try expand(sweep)
+        func message(_ target: String) -> String {
+            do {
+                _ = try pipeline.selection(for: [target])
+                return "selected"
+            } catch {
+                XCTAssertEqual(error.code, .unknownTarget, target)
+                return error.description
+            }
+        }
+        let seed = message("train@layers=1,pos=none,seed=9")
+        XCTAssertTrue(seed.contains("seed 9 is not among seeds [0, 1, 2]"), seed)
+        XCTAssertFalse(seed.contains("did you mean"), "numbers are not suggested: \(seed)")
+        let pos = message("train@layers=1,pos=learnd,seed=0")
+        XCTAssertTrue(pos.contains("pos learnd is not among pos [none, learned]; did you mean pos=learned?"), pos)
+        let variable = message("train@layer=1,pos=none,seed=0")
+        XCTAssertTrue(variable.contains("stage 'train' has no matrix variable 'layer'; did you mean 'layers'?"), variable)
+        let order = message("train@seed=0,layers=1,pos=none")
+        XCTAssertTrue(order.contains("did you mean 'train@layers=1,pos=none,seed=0'?"), order)
+        let missing = message("train@layers=1,seed=0")
+        XCTAssertTrue(missing.contains("give every matrix variable of stage 'train' (pos missing)"), missing)
+        let stage = message("analyse")
+        XCTAssertTrue(stage.contains("did you mean 'analyze'? the stages are: train, analyze, compare"), stage)
     }
 
     func testPlainScalarTyping() {

@@ -86,7 +86,8 @@ final class MakeTests: XCTestCase {
         try project.write("configs/other.txt", "changed\n")
         let count = try PipelineCommands.status([project.pipelinePath], showAll: true, registry: project.registry,
                                                 console: Console(interactive: false, quiet: true), directory: project.root)
-        XCTAssertEqual(count, 2)
+        XCTAssertEqual(count.outOfDate, 2)
+        XCTAssertEqual(count.stages.filter { !$0.reasons.isEmpty }.map(\.name), ["double", "other"])
         let dry = try project.make(dryRun: true)
         XCTAssertEqual(dry.plan.map(\.stage), ["double", "other"])
         XCTAssertEqual(dry.plan[0].reasons, [.outputModified("artifacts/doubled.txt")])
@@ -458,7 +459,8 @@ final class MakeTests: XCTestCase {
         try project.make()
         let removed = try PipelineCommands.clean([project.pipelinePath], includeCommitted: false, dryRun: false, registry: project.registry,
                                                  console: Console(interactive: false, quiet: true), directory: project.root)
-        XCTAssertTrue(removed.contains { $0.hasSuffix("artifacts/data.txt") })
+        XCTAssertTrue(removed.removed.contains { $0.hasSuffix("artifacts/data.txt") })
+        XCTAssertTrue(removed.applied)
         XCTAssertFalse(project.exists("artifacts/data.txt"))
         XCTAssertTrue(project.exists("Figures/fig.txt"))
         XCTAssertTrue(project.exists("Pipelines/p.lock"))

@@ -105,7 +105,7 @@ final class StudyKindCheckTests: XCTestCase {
 
         let negative = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{steps: -3}"))
         XCTAssertEqual(negative.status, 2)
-        XCTAssertTrue(negative.stderr.contains("Pipelines/p.yaml:5:21: error: stage 'train': the training config is not valid: 'steps' must be"), negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("Pipelines/p.yaml:5:21: error: stage 'train': the training config configs/c.yaml with the stage's params is not valid: 'steps' must be"), negative.stderr)
 
         let threads = try dryRun(train.replacingOccurrences(of: "PARAMS", with: "{threads: 0}"))
         XCTAssertTrue(threads.stderr.contains("param 'threads' must be in 1...1024, found 0"), threads.stderr)

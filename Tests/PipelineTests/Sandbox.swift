@@ -77,13 +77,13 @@ final class Sandbox {
 
     func status() throws -> Int {
         try PipelineCommands.status([project.pipelinePath], showAll: true, registry: project.registry,
-                                    console: Console(interactive: false, quiet: true), directory: root)
+                                    console: Console(interactive: false, quiet: true), directory: root).outOfDate
     }
 
     @discardableResult
     func clean(committed: Bool = false) throws -> [String] {
         try PipelineCommands.clean([project.pipelinePath], includeCommitted: committed, dryRun: false, registry: project.registry,
-                                   console: Console(interactive: false, quiet: true), directory: root)
+                                   console: Console(interactive: false, quiet: true), directory: root).removed
     }
 }
 

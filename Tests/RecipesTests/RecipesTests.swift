@@ -10,10 +10,13 @@ import XCTest
 /// The study's recipes on analyses of small random models: every figure draws, its values say
 /// what the recipe promises, and bad inputs are named.
 final class RecipesTests: XCTestCase {
-    private static let scratch = NSTemporaryDirectory() + "rederive-recipes-tests-\(getpid())"
-    nonisolated(unsafe) private static var folders: [String] = []   // written once in class setUp
+    static let scratch = NSTemporaryDirectory() + "rederive-recipes-tests-\(getpid())"
+    nonisolated(unsafe) static var folders: [String] = []   // written once in class setUp
+    /// The study design's runs patched on their task (`rederive patch`), seed 0 first.
+    nonisolated(unsafe) static var patchings: [String] = []
 
-    /// Two designs (the study's and attention-only) x two seeds, analysed once for all tests.
+    /// Two designs (the study's and attention-only) x two seeds, analysed once for all tests;
+    /// the study design's runs also patched.
     override class func setUp() {
         super.setUp()
         var settings = AnalysisSettings()
@@ -41,6 +44,11 @@ final class RecipesTests: XCTestCase {
                     let folder = "\(scratch)/analysis/\(d)-\(seed)"
                     try RunAnalysis.run(run.path, into: folder, settings: settings)
                     folders.append(folder)
+                    if d == 0 {
+                        let patching = "\(scratch)/patching/\(d)-\(seed)"
+                        try PatchingRun.run(run.path, into: patching, settings: .init(source: .task(sequences: 8, seed: 0, position: nil), threads: 1))
+                        patchings.append(patching)
+                    }
                 }
             }
         } catch {
@@ -53,7 +61,7 @@ final class RecipesTests: XCTestCase {
         super.tearDown()
     }
 
-    private func runs() throws -> StudyRuns { try StudyRuns(folders: Self.folders) }
+    func runs() throws -> StudyRuns { try StudyRuns(folders: Self.folders + Self.patchings) }
 
     func testEveryRecipeDrawsToPNGAndPDF() throws {
         let runs = try runs()

@@ -53,6 +53,10 @@ final class ReportTests: XCTestCase {
         for finding in findings { XCTAssertNotNil(finding.sentence.rangeOfCharacter(from: .decimalDigits), finding.sentence) }
         // The trained model has a previous-token head, and the page says which.
         XCTAssertTrue(findings.contains { $0.sentence.contains("previous-token head") }, findings.map(\.sentence).joined(separator: "\n"))
+        // Patching is cited, ranked by the same rule: layer 0's previous-token heads write the
+        // token they read at p − 1 into the answer's position p, so that is where it comes back.
+        XCTAssertTrue(findings.contains { $0.sentence.hasPrefix("Patching blocks.0.hook_attn_out at position p (") && $0.salience > 0.9 },
+                      findings.map(\.sentence).joined(separator: "\n"))
         let text = try String(contentsOfFile: folder + "/findings.txt", encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("1. " + findings[0].sentence))
     }
@@ -143,7 +147,34 @@ final class ReportTests: XCTestCase {
         let page = try String(contentsOfFile: folder + "/report/report.html", encoding: .utf8)
         XCTAssertTrue(page.contains("<h2>Over training</h2>") && page.contains("3-back (i−3)"))
         XCTAssertFalse(page.contains("Composition scores"), "one layer has no pairs of layers to compose")
-        XCTAssertTrue(findings.contains { $0.sentence.hasPrefix("Over training the loss fell from") }, findings.map(\.sentence).joined(separator: "\n"))
+        XCTAssertTrue(findings.contains { $0.sentence.hasPrefix("Over training the loss fell") }, findings.map(\.sentence).joined(separator: "\n"))
+    }
+
+    /// One number format on the page (issue #27): three significant figures, trailing zeros kept,
+    /// so a loss that rises to 10 reads "10.0" like every other number.
+    func testOneNumberFormat() {
+        XCTAssertEqual(ReportNumber.significant(10), "10.0")
+        XCTAssertEqual(ReportNumber.significant(9.996), "10.0")
+        XCTAssertEqual(ReportNumber.significant(2.3), "2.30")
+        XCTAssertEqual(ReportNumber.significant(0.0043612), "0.00436")
+        XCTAssertEqual(ReportNumber.significant(123_456), "123000")
+        XCTAssertEqual(ReportNumber.significant(2e-7), "2.00e-07")
+        XCTAssertEqual(ReportNumber.significant(0), "0")
+        XCTAssertEqual(ReportNumber.signed(-0.5), "−0.500")
+        XCTAssertEqual(ReportNumber.percent(0.423), "42%")
+    }
+
+    /// One baseline loss per model and page, its sequence count stated once: the page once
+    /// printed the same model's loss on 32, 128 and 512 sequences as three different numbers.
+    func testOneBaselineLossPerPage() throws {
+        let (folder, _) = try Self.report()
+        let page = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/analysis/summary.json")))
+        let baseline = ReportNumber.significant(summary.loss)
+        XCTAssertEqual(page.components(separatedBy: "mean loss \(baseline) nats on \(summary.evalSequences) evaluation sequences").count, 2, "stated once in the heading")
+        let ablated = ReportNumber.significant(summary.ablationBaselineLoss)
+        if ablated != baseline { XCTAssertFalse(page.contains(ablated), "a second baseline, \(ablated), beside \(baseline)") }
+        XCTAssertFalse(page.contains("intact, the loss there is"))
     }
 
     /// --tokens that do not fit the model are refused with the file and the expected shape.

@@ -220,6 +220,52 @@ final class TrainerTests: XCTestCase {
         try assertDivergenceKeepsGoodCheckpoints(diverging)
     }
 
+    /// Inside a pipeline the run folder is a temporary one that make discards: the last good
+    /// checkpoint and the diverged state go to the post-mortem folder, which the message names,
+    /// with advice that fits make (issue #27).
+    func testDivergenceInAPipelineKeepsItsPostMortemOutsideTheRunFolder() throws {
+        var diverging = config
+        diverging.lr = 1e30
+        diverging.warmupSteps = 0
+        diverging.checkpointEvery = 1
+        diverging.gradClip = 1e30
+        let (folder, keep) = (temporaryFolder(), temporaryFolder() + ".post-mortem")
+        defer { try? FileManager.default.removeItem(atPath: keep) }
+        let trainer = Trainer(config: diverging, folder: folder, threads: 1, progress: Progress(style: .silent))
+        trainer.postMortemFolder = keep
+        do {
+            _ = try trainer.run()
+            XCTFail("training did not diverge")
+        } catch {
+            guard case .diverged(let step, _, let last?, let divergedFile?, true) = error else {
+                return XCTFail("expected a divergence in a pipeline, got \(error)")
+            }
+            XCTAssertEqual(divergedFile, RunFolder(keep).divergedPath(step: step))
+            XCTAssertTrue(last.hasPrefix(keep + "/checkpoints/step-"), last)
+            XCTAssertNoThrow(try Checkpoint.load(last))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: divergedFile))
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("saved as \(divergedFile)") && message.contains("run make again"), message)
+            XCTAssertFalse(message.contains("--overwrite"), message)
+        }
+    }
+
+    /// A post-mortem folder holding someone else's files is not written into.
+    func testDivergenceLeavesAForeignPostMortemFolderAlone() throws {
+        var diverging = config
+        diverging.lr = 1e30
+        diverging.warmupSteps = 0
+        diverging.gradClip = 1e30
+        let (folder, keep) = (temporaryFolder(), temporaryFolder() + ".post-mortem")
+        defer { try? FileManager.default.removeItem(atPath: keep) }
+        try FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+        try "mine\n".write(toFile: keep + "/notes.txt", atomically: true, encoding: .utf8)
+        let trainer = Trainer(config: diverging, folder: folder, threads: 1, progress: Progress(style: .silent))
+        trainer.postMortemFolder = keep
+        XCTAssertThrowsError(try trainer.run())
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: keep), ["notes.txt"])
+    }
+
     /// With lr 1000 the study's weights held NaN one step before its loss did, and that step's
     /// checkpoint was named the last good one. Here an AdamW first moment near Float.max with a
     /// zero second moment makes the update overflow the embedding while the loss is still finite.
@@ -241,7 +287,7 @@ final class TrainerTests: XCTestCase {
             _ = try train(folder, resume: true, config: diverging)
             XCTFail("training did not diverge")
         } catch {
-            guard case .diverged(5, let what, run.checkpointPath(step: 4), run.divergedPath(step: 5))? = error as? TrainingError else {
+            guard case .diverged(5, let what, run.checkpointPath(step: 4), run.divergedPath(step: 5), false)? = error as? TrainingError else {
                 return XCTFail("\(error)")
             }
             XCTAssertTrue(what.hasPrefix("parameter 'embed.W_E' holds -inf at index [0, "), what)
@@ -257,7 +303,7 @@ final class TrainerTests: XCTestCase {
             _ = try train(folder, config: diverging)
             XCTFail("training did not diverge", line: line)
         } catch {
-            guard case TrainingError.diverged(let step, _, let last, let divergedFile)? = error as? TrainingError else {
+            guard case TrainingError.diverged(let step, _, let last, let divergedFile, false)? = error as? TrainingError else {
                 return XCTFail("expected diverged, got \(error)", line: line)
             }
             XCTAssertEqual(last, run.checkpointPath(step: run.checkpointSteps.last ?? -1), line: line)
