@@ -97,6 +97,9 @@ as integers; all read from the SVG):
       child's title), in document order.
   "legend_titles": [title per legend, null if none], "legend_labels": [[labels] per legend],
       "legend_types": ["symbol" or "gradient" per legend], in document order.
+  "legend_sides": per legend, where its box sits against the view that holds it: "right",
+      "left", "top", "bottom" (wholly outside on that side, as its orient asks) or "inside"
+      (a corner orient); null when it belongs to no view.
 Multi-line texts (tspans) are joined with "\\n".
 """
 import argparse, copy, json, math, os, re, sys
@@ -337,6 +340,24 @@ def symbol_size(d):
 RECT = re.compile(r"M(" + NUM + r"),(" + NUM + r")h(" + NUM + r")v(" + NUM + r")h(" + NUM + r")Z")
 
 
+def legend_side(x, y, size, view):
+    """Where a legend box (top-left x, y; size) sits against the view it belongs to: "right",
+    "left", "top", "bottom" (wholly outside on that side) or "inside"; None without a view."""
+    if view is None:
+        return None
+    w, h = size
+    eps = 1e-6
+    if x >= view["x"] + view["w"] - eps:
+        return "right"
+    if x + w <= view["x"] + eps:
+        return "left"
+    if y + h <= view["y"] + eps:
+        return "top"
+    if y >= view["y"] + view["h"] - eps:
+        return "bottom"
+    return "inside"
+
+
 class Extractor:
     def __init__(self, root):
         self.root = root
@@ -379,7 +400,8 @@ class Extractor:
             size = background_size(item)
             sub = dict(ctx, size=size, depth=ctx["depth"] + 1)
             if r == "legend":
-                self.legends.append({"title": None, "labels": [], "type": "symbol"})
+                self.legends.append({"title": None, "labels": [], "type": "symbol",
+                                     "side": legend_side(x, y, size, ctx["view"])})
                 sub["scope"] = "legend"
             elif r == "axis":
                 sub["scope"] = "axis"
@@ -563,6 +585,7 @@ def extract(svg_text):
         "legend_titles": [lg["title"] for lg in ex.legends],
         "legend_labels": [lg["labels"] for lg in ex.legends],
         "legend_types": [lg["type"] for lg in ex.legends],
+        "legend_sides": [lg["side"] for lg in ex.legends],
     }
 
 

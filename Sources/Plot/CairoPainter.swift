@@ -80,25 +80,28 @@ struct CairoPainter {
         cairo_stroke(cr)
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
         cairo_set_line_width(cr, style.tickWidth)
+        // Ticks point away from the plot on the axis's side.
+        let (xBase, xOut) = p.panel.xAxisSide == .top ? (t, -1.0) : (b, 1.0)
+        let (yBase, yOut) = p.panel.yAxisSide == .right ? (r, 1.0) : (l, -1.0)
         for tick in p.x.ticks {
             let x = snap(p.px(tick.value), style.tickWidth)
-            cairo_move_to(cr, x, b)
-            cairo_line_to(cr, x, b + style.tickLength)
+            cairo_move_to(cr, x, xBase)
+            cairo_line_to(cr, x, xBase + xOut * style.tickLength)
         }
         for value in p.x.minorTicks {
             let x = snap(p.px(value), style.tickWidth)
-            cairo_move_to(cr, x, b)
-            cairo_line_to(cr, x, b + style.minorTickLength)
+            cairo_move_to(cr, x, xBase)
+            cairo_line_to(cr, x, xBase + xOut * style.minorTickLength)
         }
         for tick in p.y.ticks {
             let y = snap(p.py(tick.value), style.tickWidth)
-            cairo_move_to(cr, l, y)
-            cairo_line_to(cr, l - style.tickLength, y)
+            cairo_move_to(cr, yBase, y)
+            cairo_line_to(cr, yBase + yOut * style.tickLength, y)
         }
         for value in p.y.minorTicks {
             let y = snap(p.py(value), style.tickWidth)
-            cairo_move_to(cr, l, y)
-            cairo_line_to(cr, l - style.minorTickLength, y)
+            cairo_move_to(cr, yBase, y)
+            cairo_line_to(cr, yBase + yOut * style.minorTickLength, y)
         }
         cairo_stroke(cr)
         for t in p.x.tickLabels + p.y.tickLabels { drawText(t) }

@@ -15,6 +15,9 @@ public struct Figure: Equatable, Sendable {
     public var sharedX: Bool
     /// Panels in a row share y limits; only the left column labels its y axis.
     public var sharedY: Bool
+    /// Rows share their columns' widths (a grid); false: each row lays out its own panels,
+    /// left-aligned, all at one scale (Vega-Lite's rows of concatenated views).
+    public var alignsColumns = true
 
     public init(size: FigureSize? = nil, dpi: Double = 150, style: Style = .standard,
                 suptitle: String? = nil, sharedX: Bool = false, sharedY: Bool = false,

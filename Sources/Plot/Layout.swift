@@ -53,6 +53,9 @@ public enum Layout {
             return layout
         }
 
+        // Panels sit in column slots: shared by all rows, or each row's own (`alignsColumns`).
+        let slots = ColumnSlots(figure.grid, aligned: figure.alignsColumns)
+        let (widths, heights) = requestedSizes(figure.grid, slots: slots, rows: rows)
         // Initial guess: plots share the figure evenly with room for typical decorations.
         let guessW = size.width / Double(columns) * 0.75
         let guessH = (size.height - top) / Double(rows) * 0.7
@@ -73,28 +76,34 @@ public enum Layout {
             let decorated = try prepared.indices.map { i in
                 try PanelDecorator(prepared: prepared[i], style: style, measurer: measurer, plotSize: plotSizes[i])
             }
-            var left = Array(repeating: 0.0, count: columns), right = left
+            var left = Array(repeating: 0.0, count: slots.count), right = left
             var upper = Array(repeating: 0.0, count: rows), lower = upper
             for d in decorated {
-                left[d.prepared.column] = max(left[d.prepared.column], d.left)
-                right[d.prepared.column] = max(right[d.prepared.column], d.right)
+                let k = slots.slot(d.prepared.row, d.prepared.column)
+                left[k] = max(left[k], d.left)
+                right[k] = max(right[k], d.right)
                 upper[d.prepared.row] = max(upper[d.prepared.row], d.top)
                 lower[d.prepared.row] = max(lower[d.prepared.row], d.bottom)
             }
-            let cellW = (size.width - 2 * style.outerPad - left.reduce(0, +) - right.reduce(0, +)
-                         - Double(columns - 1) * style.cellGap) / Double(columns)
-            let cellH = (size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
-                         - Double(rows - 1) * style.cellGap) / Double(rows)
-            guard cellW >= 8, cellH >= 8 else {
+            slots.alignFirstPlots(&left)
+            let cellW = slots.widths(size.width - 2 * style.outerPad, left: left, right: right, gap: style.cellGap, weights: widths)
+            let freeH = size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
+                - Double(rows - 1) * style.cellGap
+            let cellH = shares(freeH, weights: heights)
+            let usedW = decorated.map { cellW[slots.slot($0.prepared.row, $0.prepared.column)] }
+            guard usedW.allSatisfy({ $0 >= 8 }), cellH.allSatisfy({ $0 >= 8 }) else {
                 throw PlotError.figureTooSmall(width: size.width, height: size.height,
-                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels", cellW, cellH))
+                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels",
+                                                              usedW.min() ?? 0, cellH.min() ?? 0))
             }
             layouts = []
             for (i, d) in decorated.enumerated() {
-                let c = d.prepared.column, r = d.prepared.row
-                let x = style.outerPad + (0..<c).reduce(0.0) { $0 + left[$1] + cellW + right[$1] + style.cellGap } + left[c]
-                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH + lower[$1] + style.cellGap } + upper[r]
-                var plot = Rect(x: x, y: y, width: cellW, height: cellH)
+                let r = d.prepared.row, c = slots.slot(r, d.prepared.column), first = slots.slot(r, 0)
+                let x = style.outerPad + (first..<c).reduce(0.0) { $0 + left[$1] + cellW[$1] + right[$1] + style.cellGap } + left[c]
+                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH[$1] + lower[$1] + style.cellGap } + upper[r]
+                let requested = d.prepared.panel.plotSize
+                var plot = Rect(x: x, y: y, width: requested.map { cellW[c] * $0.width / widths[c] } ?? cellW[c],
+                                height: requested.map { cellH[r] * $0.height / heights[r] } ?? cellH[r])
                 if d.prepared.aspectEqual {
                     plot = equalAspect(plot, d.prepared)
                 }
@@ -105,6 +114,33 @@ public enum Layout {
         var layout = FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
         layout.caption = placedCaption
         return layout
+    }
+
+    /// Each column slot's and row's weight: the largest plot size its panels request
+    /// (`Panel.plotSize`), or the mean of the others' when none of its panels asks; all 1 when
+    /// no panel asks.
+    static func requestedSizes(_ grid: [[Panel]], slots: ColumnSlots, rows: Int) -> (widths: [Double], heights: [Double]) {
+        var widths = [Double?](repeating: nil, count: slots.count), heights = [Double?](repeating: nil, count: rows)
+        for (r, row) in grid.enumerated() {
+            for (c, panel) in row.enumerated() {
+                guard let s = panel.plotSize, s.width > 0, s.height > 0, s.width.isFinite, s.height.isFinite else { continue }
+                widths[slots.slot(r, c)] = max(widths[slots.slot(r, c)] ?? 0, s.width)
+                heights[r] = max(heights[r] ?? 0, s.height)
+            }
+        }
+        func filled(_ weights: [Double?]) -> [Double] {
+            let known = weights.compactMap { $0 }
+            let fallback = known.isEmpty ? 1 : known.reduce(0, +) / Double(known.count)
+            return weights.map { $0 ?? fallback }
+        }
+        return (filled(widths), filled(heights))
+    }
+
+    /// `total` split in proportion to `weights` (equal shares for equal weights).
+    static func shares(_ total: Double, weights: [Double]) -> [Double] {
+        let sum = weights.reduce(0, +)
+        if weights.allSatisfy({ $0 == weights[0] }) { return weights.map { _ in total / Double(weights.count) } }
+        return weights.map { total * $0 / sum }
     }
 
     /// Greedy word wrapping of a caption into lines no wider than `width`.
@@ -146,11 +182,13 @@ public enum Layout {
         for c in columns {
             let idx = panels.indices.filter { panels[$0].column == c }
             let lo = idx.map { panels[$0].xLower }.min()!, hi = idx.map { panels[$0].xUpper }.max()!
-            let bottom = idx.map { panels[$0].row }.max()!
+            // The labelled row is the one on the axes' side: the bottom, or the top for top axes.
+            let rows = idx.map { panels[$0].row }
+            let labelled = idx.allSatisfy({ panels[$0].panel.xAxisSide == .top }) ? rows.min()! : rows.max()!
             for i in idx {
                 panels[i].xLower = lo
                 panels[i].xUpper = hi
-                if panels[i].row != bottom {
+                if panels[i].row != labelled {
                     panels[i].showXTickLabels = false
                     panels[i].showXLabel = false
                 }
@@ -163,14 +201,59 @@ public enum Layout {
         for r in rows {
             let idx = panels.indices.filter { panels[$0].row == r }
             let lo = idx.map { panels[$0].yLower }.min()!, hi = idx.map { panels[$0].yUpper }.max()!
+            // The labelled column is the left one, or the right one for right axes.
+            let labelled = idx.allSatisfy({ panels[$0].panel.yAxisSide == .right }) ? idx.map { panels[$0].column }.max()! : 0
             for i in idx {
                 panels[i].yLower = lo
                 panels[i].yUpper = hi
-                if panels[i].column != 0 {
+                if panels[i].column != labelled {
                     panels[i].showYTickLabels = false
                     panels[i].showYLabel = false
                 }
             }
         }
+    }
+}
+
+/// The columns panels sit in. Aligned, every row shares the grid's columns (each as wide as its
+/// widest panel needs); unaligned, each row has its own columns, as concatenated rows of
+/// different views do in Vega-Lite, left-aligned and drawn to one scale.
+struct ColumnSlots {
+    /// The slots of each set of columns that share the figure's width, left to right.
+    let sets: [Range<Int>]
+    let aligned: Bool
+    let columns: Int
+
+    init(_ grid: [[Panel]], aligned: Bool) {
+        self.aligned = aligned
+        columns = grid.map(\.count).max() ?? 0
+        let c = columns
+        sets = aligned ? [0..<c] : grid.indices.map { r in r * c..<(r * c + grid[r].count) }
+    }
+
+    var count: Int { aligned ? columns : columns * sets.count }
+
+    func slot(_ row: Int, _ column: Int) -> Int { aligned ? column : row * columns + column }
+
+    /// Unaligned rows still start their first plots at one x: the room left of each row's first
+    /// panel becomes the largest of them.
+    func alignFirstPlots(_ left: inout [Double]) {
+        guard !aligned else { return }
+        let firsts = sets.filter { !$0.isEmpty }.map(\.lowerBound)
+        let room = firsts.map { left[$0] }.max() ?? 0
+        for k in firsts { left[k] = room }
+    }
+
+    /// Each slot's plot width, from `total` less the slots' decorations and gaps: shared in
+    /// proportion to `weights` when aligned; unaligned, at the one scale that fits every row.
+    func widths(_ total: Double, left: [Double], right: [Double], gap: Double, weights: [Double]) -> [Double] {
+        func free(_ set: Range<Int>) -> Double {
+            total - set.reduce(0) { $0 + left[$1] } - set.reduce(0) { $0 + right[$1] } - Double(set.count - 1) * gap
+        }
+        if aligned { return Layout.shares(free(sets[0]), weights: weights) }
+        let scale = sets.filter { !$0.isEmpty }.map { free($0) / $0.reduce(0) { $0 + weights[$1] } }.min() ?? 0
+        var out = [Double](repeating: 0, count: count)
+        for set in sets { for k in set { out[k] = weights[k] * scale } }
+        return out
     }
 }

@@ -44,10 +44,41 @@ struct LegendContent {
         self.items = items
         self.columns = max(1, min(columns, items.count))
         rowHeight = max(items.map(\.extent.height).max() ?? em, em)
-        columnWidth = (Self.swatchEm + Self.gapEm) * em + (items.map(\.extent.width).max() ?? 0)
-        let rows = (items.count + self.columns - 1) / self.columns
-        size = Size(width: 2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
-                    height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
+        cells = Self.cells(items.map { Self.isHeading($0.swatch) }, columns: self.columns)
+        let rows = (cells.map(\.row).max() ?? 0) + 1
+        // In several columns headings take a row of their own, flush left, and do not widen the columns.
+        let ownRows = self.columns > 1
+        let entries = items.filter { !ownRows || !Self.isHeading($0.swatch) }, headings = items.filter { ownRows && Self.isHeading($0.swatch) }
+        columnWidth = (Self.swatchEm + Self.gapEm) * em + (entries.map(\.extent.width).max() ?? 0)
+        let width = max(2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
+                        2 * Self.padEm * em + (headings.map(\.extent.width).max() ?? 0))
+        size = Size(width: width, height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
+    }
+
+    /// Each entry's row and column, filling rows of `columns`; a heading starts a row of its own.
+    var cells: [(row: Int, column: Int)]
+
+    /// An entry with no visible swatch is a heading (a legend's title line).
+    static func isHeading(_ swatch: LegendSwatch) -> Bool {
+        if case .marker(let color, let size, _, _) = swatch { return color.alpha == 0 || size == 0 }
+        return false
+    }
+
+    static func cells(_ headings: [Bool], columns: Int) -> [(row: Int, column: Int)] {
+        var row = 0, column = 0
+        var out: [(row: Int, column: Int)] = []
+        for heading in headings {
+            if heading && columns > 1 {
+                if column != 0 { row += 1; column = 0 }
+                out.append((row, 0))
+                row += 1
+                continue
+            }
+            out.append((row, column))
+            column += 1
+            if column == columns { column = 0; row += 1 }
+        }
+        return out
     }
 
     /// As many columns as fit in `width` (at least one): a legend below a plot.
@@ -67,11 +98,12 @@ struct LegendContent {
         let textStyle = TextStyle(size: style.legendSize)
         var entries: [(swatch: LegendSwatch, swatchRect: Rect, text: PlacedText)] = []
         for (i, item) in items.enumerated() {
-            let row = i / columns, column = i % columns
+            let (row, column) = cells[i]
             let top = rect.minY + pad + Double(row) * (rowHeight + rowGap)
             let left = rect.minX + pad + Double(column) * (columnWidth + columnGap)
             let swatch = Rect(x: left, y: top, width: swatchWidth, height: rowHeight)
-            let text = PlacedText(item.label, style: textStyle, color: style.foreground, x: swatch.maxX + gap,
+            let flush = columns > 1 && Self.isHeading(item.swatch)
+            let text = PlacedText(item.label, style: textStyle, color: style.foreground, x: flush ? left : swatch.maxX + gap,
                                   y: top + rowHeight / 2, anchor: .left, extent: item.extent)
             entries.append((item.swatch, swatch, text))
         }

@@ -26,9 +26,20 @@ public enum LegendPlacement: Equatable, Sendable {
     case best
     /// This corner if it covers no data; otherwise as `best`.
     case upperRight, upperLeft, lowerLeft, lowerRight
-    /// Outside the plot, whatever the data.
-    case outsideRight, outsideBelow
+    /// Outside the plot, whatever the data: right of the plot and its y axis, left of them,
+    /// below the x axis, or above the plot (under its title).
+    case outsideRight, outsideLeft, outsideBelow, outsideAbove
     case hidden
+}
+
+/// The side of the plot where the x axis's ticks, labels and title go.
+public enum XAxisSide: Equatable, Sendable {
+    case bottom, top
+}
+
+/// The side of the plot where the y axis's ticks, labels and title go.
+public enum YAxisSide: Equatable, Sendable {
+    case left, right
 }
 
 /// A colorbar beside a panel, for its first colour-mapped mark (heatmap or value-coloured scatter)
@@ -74,6 +85,12 @@ public struct Panel: Equatable, Sendable {
     public var frame: Bool
     /// The x tick labels' angle (0, −π/4 or −π/2); nil lets the layout choose.
     public var xTickAngle: Double? = nil
+    public var xAxisSide = XAxisSide.bottom
+    public var yAxisSide = YAxisSide.left
+    /// The plot area's requested size in points; nil: an equal share. Columns and rows of the
+    /// grid share the figure in proportion to their panels' requested sizes, and a panel smaller
+    /// than its column or row sits at the cell's top left (Vega-Lite's concat views).
+    public var plotSize: Size? = nil
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, marks: [Mark] = [],
                 xScale: AxisScale = .linear, yScale: AxisScale = .linear,

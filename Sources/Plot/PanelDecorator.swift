@@ -18,9 +18,14 @@ struct PanelDecorator {
     var colorbarTicks: [Tick] = []
     var colorbarWidth = 0.0
     var colorbarPad = 0.0
-    /// Room right of the plot taken by the colorbar and its labels, or by x tick labels that
-    /// stick out: an outside legend starts after it.
+    /// Room right of the plot taken by a right y axis, the colorbar and its labels, or by x tick
+    /// labels that stick out: an outside legend starts after it.
     var besideRoom = 0.0
+    /// Where the colorbar starts right of the plot (after a right y axis), and how far its end
+    /// labels overhang the plot's top and bottom.
+    var colorbarStart = 0.0, colorbarOverhang = 0.0
+    /// Room above the plot taken by a top x axis and an outside legend above: the title goes on top.
+    var aboveRoom = 0.0
     var legend: LegendContent?
     var left = 0.0, right = 0.0, top = 0.0, bottom = 0.0
 
@@ -72,24 +77,23 @@ struct PanelDecorator {
         let yExtents = p.showYTickLabels ? yTicks.map { measurer.measure($0.label, style: ts) } : []
         let maxYW = yExtents.map(\.width).max() ?? 0
         let maxYH = yExtents.map(\.height).max() ?? 0
-        // The x tick labels as they would sit under a plot of this size, for the room they take.
+        // The x tick labels as they would sit beside a plot of this size, for the room they take.
         let guessPlot = Rect(x: 0, y: 0, width: plotSize.width, height: plotSize.height)
         let xLabels = p.showXTickLabels ? xTickLabels(xAxis, plot: guessPlot) : []
-        let xBelow = xLabels.map { $0.bounds.maxY - guessPlot.maxY - style.tickLength }.max() ?? 0
+        let xOutside = xLabels.map { panel.xAxisSide == .top ? guessPlot.minY - $0.bounds.minY : $0.bounds.maxY - guessPlot.maxY }
+            .max().map { $0 - style.tickLength } ?? 0
 
-        left = style.tickLength + (maxYW > 0 ? style.tickPad + maxYW : 0)
+        var yRoom = style.tickLength + (maxYW > 0 ? style.tickPad + maxYW : 0)
         if p.showYLabel, let label = yLabel {
-            left += style.labelPad + measurer.measure(label, style: labelStyle).height
+            yRoom += style.labelPad + measurer.measure(label, style: labelStyle).height
         }
-        bottom = style.tickLength + max(0, xBelow)
+        var xRoom = style.tickLength + max(0, xOutside)
         if p.showXLabel, let label = panel.xLabel {
-            bottom += style.labelPad + measurer.measure(label, style: labelStyle).height
+            xRoom += style.labelPad + measurer.measure(label, style: labelStyle).height
         }
-        top = maxYH / 2
-        bottom = max(bottom, maxYH / 2)
-        if let title {
-            top = max(top, style.titlePad + measurer.measure(title, style: titleStyle).height)
-        }
+        // Each side stacks outwards: the axis, then an outside legend (or colorbar), then the title.
+        if panel.xAxisSide == .top { aboveRoom = xRoom } else { bottom = xRoom }
+        if panel.yAxisSide == .right { besideRoom = yRoom } else { left = yRoom }
         // First and last x tick labels may stick out past the plot's sides.
         var overflowLeft = 0.0, overflowRight = 0.0
         for label in xLabels {
@@ -104,40 +108,63 @@ struct PanelDecorator {
             overflowRight = max(overflowRight, spill)
         }
         left = max(left, overflowLeft)
-        right = overflowRight
-        if let bar = p.colorbar, panel.colorbar != nil {
-            colorbarWidth = min(max(plotSize.height / 20, 0.5 * style.tickLabelSize), 1.5 * style.tickLabelSize)
-            colorbarPad = 2 * style.labelPad
-            let lower = bar.norm.lower, upper = bar.norm.upper
-            if let fixed = panel.colorbar?.ticks {
-                colorbarTicks = fixed
-            } else if bar.norm.isLog {
-                colorbarTicks = try Ticks.log(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1).major
-            } else {
-                colorbarTicks = try Ticks.linear(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1)
-            }
-            let widths = colorbarTicks.map { measurer.measure($0.label, style: ts) }
-            var room = colorbarPad + colorbarWidth + style.tickLength + style.tickPad + (widths.map(\.width).max() ?? 0)
-            if let label = colorbarLabel {
-                room += style.labelPad + measurer.measure(label, style: labelStyle).height
-            }
-            right = max(right, room)
-            let overhang = (widths.map(\.height).max() ?? 0) / 2
-            top = max(top, overhang)
-            bottom = max(bottom, overhang)
+        try addColorbar(plotSize: plotSize)
+        besideRoom = max(besideRoom, overflowRight)
+        right = besideRoom
+        // End labels of the y axis and the colorbar overhang the plot by half a line.
+        let overhang = max(maxYH / 2, colorbarOverhang)
+        bottom = max(bottom, overhang)
+        if panel.xAxisSide == .top || p.legendSide == .above { aboveRoom = max(aboveRoom, overhang) }
+        addLegend(plotSize: plotSize)
+        top = aboveRoom
+        if let title {
+            top += style.titlePad + measurer.measure(title, style: titleStyle).height
         }
-        besideRoom = right
-        if p.legendSide == .right {
-            legend = LegendContent(panel: panel, markColors: p.markColors, style: style, measurer: measurer)
-            if let legend { right += legendPad + legend.size.width }
-        } else if p.legendSide == .below {
-            legend = LegendContent.below(panel: panel, markColors: p.markColors, style: style, measurer: measurer,
-                                         width: plotSize.width)
-            if let legend { bottom += legendPad + legend.size.height }
-        } else if panel.legend != .hidden {
-            legend = LegendContent(panel: panel, markColors: p.markColors, style: style, measurer: measurer)
-        }
+        top = max(top, overhang)
         right += 2
+    }
+
+    /// Room for the colorbar right of the plot and its y axis, with its ticks and label.
+    mutating func addColorbar(plotSize: Size) throws {
+        guard let bar = prepared.colorbar, let spec = prepared.panel.colorbar else { return }
+        let ts = tickStyle
+        colorbarWidth = min(max(plotSize.height / 20, 0.5 * style.tickLabelSize), 1.5 * style.tickLabelSize)
+        colorbarPad = 2 * style.labelPad
+        let lower = bar.norm.lower, upper = bar.norm.upper
+        if let fixed = spec.ticks {
+            colorbarTicks = fixed
+        } else if bar.norm.isLog {
+            colorbarTicks = try Ticks.log(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1).major
+        } else {
+            colorbarTicks = try Ticks.linear(lower: lower, upper: upper, maxCount: Self.bins(plotSize.height, horizontal: false, style: style) + 1)
+        }
+        let widths = colorbarTicks.map { measurer.measure($0.label, style: ts) }
+        var room = colorbarPad + colorbarWidth + style.tickLength + style.tickPad + (widths.map(\.width).max() ?? 0)
+        if let label = colorbarLabel {
+            room += style.labelPad + measurer.measure(label, style: labelStyle).height
+        }
+        colorbarStart = prepared.panel.yAxisSide == .right ? besideRoom : 0
+        besideRoom = max(besideRoom, colorbarStart + room)
+        colorbarOverhang = (widths.map(\.height).max() ?? 0) / 2
+    }
+
+    /// The legend's content, and its room when it goes outside the plot.
+    mutating func addLegend(plotSize: Size) {
+        let p = prepared
+        switch p.legendSide {
+        case .right?, .left?:
+            legend = LegendContent(panel: p.panel, markColors: p.markColors, style: style, measurer: measurer)
+            guard let legend else { return }
+            if p.legendSide == .right { right += legendPad + legend.size.width } else { left += legendPad + legend.size.width }
+        case .below?, .above?:
+            legend = LegendContent.below(panel: p.panel, markColors: p.markColors, style: style, measurer: measurer, width: plotSize.width)
+            guard let legend else { return }
+            if p.legendSide == .below { bottom += legendPad + legend.size.height } else { aboveRoom += legendPad + legend.size.height }
+        case nil:
+            if p.panel.legend != .hidden {
+                legend = LegendContent(panel: p.panel, markColors: p.markColors, style: style, measurer: measurer)
+            }
+        }
     }
 
     /// The gap between a plot's decorations and an outside legend.
@@ -154,20 +181,24 @@ struct PanelDecorator {
         return best
     }
 
-    /// The x tick labels under `plot`, at the fitted angle: level labels hang centred below
-    /// their tick; turned ones end at it.
+    /// The x tick labels beside `plot` (under it, or above for a top axis), at the fitted angle:
+    /// level labels hang centred on their tick; turned ones end at it below the plot and start
+    /// at it above.
     func xTickLabels(_ axis: AxisLayout, plot: Rect) -> [PlacedText] {
-        let top = plot.maxY + style.tickLength + style.tickPad
+        let atTop = prepared.panel.xAxisSide == .top
+        let edge = atTop ? plot.minY - style.tickLength - style.tickPad : plot.maxY + style.tickLength + style.tickPad
         return xTicks.map { tick in
             let extent = measurer.measure(tick.label, style: tickStyle)
             let x = plot.minX + axis.fraction(tick.value) * plot.width
             if xAngle == TickLabelFit.level {
-                return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: top, anchor: .top, extent: extent)
+                return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: edge, anchor: atTop ? .bottom : .top,
+                                  extent: extent)
             }
-            // Anchored at the end of the text's middle line, lowered so its top corner stays at `top`.
+            // Anchored at the end (or start) of the text's middle line, moved so that its corner
+            // nearest the plot stays at `edge`.
             let drop = extent.height / 2 * abs(ReproducibleMath.sinCos(xAngle).cos)
-            return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: top + drop, anchor: .right,
-                              extent: extent, angle: xAngle)
+            return PlacedText(tick.label, style: tickStyle, color: style.foreground, x: x, y: atTop ? edge - drop : edge + drop,
+                              anchor: atTop ? .left : .right, extent: extent, angle: xAngle)
         }
     }
 
@@ -240,38 +271,40 @@ struct PanelDecorator {
                                  yInverted: p.yInverted, gridLines: p.gridLines, title: nil, colorbar: nil,
                                  legend: nil, markColors: p.markColors, markNorms: p.markNorms)
         if p.showXTickLabels { x.tickLabels = xTickLabels(x, plot: plot) }
-        let xLabelsBottom = x.tickLabels.map(\.bounds.maxY).max()
+        let xAtTop = panel.xAxisSide == .top, yAtRight = panel.yAxisSide == .right
         var maxYW = 0.0
         if p.showYTickLabels {
-            let right = plot.minX - style.tickLength - style.tickPad
+            let edge = yAtRight ? plot.maxX + style.tickLength + style.tickPad : plot.minX - style.tickLength - style.tickPad
             y.tickLabels = yTicks.map { tick in
                 let extent = measurer.measure(tick.label, style: ts)
                 maxYW = max(maxYW, extent.width)
-                return PlacedText(tick.label, style: ts, color: style.foreground, x: right, y: layout.py(tick.value),
-                                  anchor: .right, extent: extent)
+                return PlacedText(tick.label, style: ts, color: style.foreground, x: edge, y: layout.py(tick.value),
+                                  anchor: yAtRight ? .left : .right, extent: extent)
             }
         }
         if p.showXLabel, let label = panel.xLabel {
             let extent = measurer.measure(label, style: labelStyle)
-            let top = max(plot.maxY + style.tickLength, xLabelsBottom ?? 0) + style.labelPad
-            x.label = PlacedText(label, style: labelStyle, color: style.foreground, x: plot.midX, y: top,
-                                 anchor: .top, extent: extent)
+            if xAtTop {
+                let bottom = min(plot.minY - style.tickLength, x.tickLabels.map(\.bounds.minY).min() ?? plot.minY) - style.labelPad
+                x.label = PlacedText(label, style: labelStyle, color: style.foreground, x: plot.midX, y: bottom, anchor: .bottom, extent: extent)
+            } else {
+                let top = max(plot.maxY + style.tickLength, x.tickLabels.map(\.bounds.maxY).max() ?? 0) + style.labelPad
+                x.label = PlacedText(label, style: labelStyle, color: style.foreground, x: plot.midX, y: top, anchor: .top, extent: extent)
+            }
         }
         if p.showYLabel, let label = yLabel {
             let extent = measurer.measure(label, style: labelStyle)
-            let right = plot.minX - style.tickLength - (maxYW > 0 ? style.tickPad + maxYW : 0) - style.labelPad
-            y.label = PlacedText(label, style: labelStyle, color: style.foreground, x: right - extent.height / 2,
-                                 y: plot.midY, anchor: .center, extent: extent, rotated: true)
+            let labels = maxYW > 0 ? style.tickPad + maxYW : 0
+            // A right axis's title reads downwards, as Vega draws it.
+            let x = yAtRight ? plot.maxX + style.tickLength + labels + style.labelPad + extent.height / 2
+                : plot.minX - style.tickLength - labels - style.labelPad - extent.height / 2
+            y.label = PlacedText(label, style: labelStyle, color: style.foreground, x: x, y: plot.midY, anchor: .center, extent: extent,
+                                 angle: yAtRight ? Double.pi / 2 : -Double.pi / 2)
         }
         layout.x = x
         layout.y = y
-        if let title {
-            layout.title = PlacedText(title, style: titleStyle, color: style.foreground, x: plot.midX,
-                                      y: plot.minY - style.titlePad, anchor: .bottom,
-                                      extent: measurer.measure(title, style: titleStyle))
-        }
         if let bar = p.colorbar, panel.colorbar != nil {
-            let rect = Rect(x: plot.maxX + colorbarPad, y: plot.minY, width: colorbarWidth, height: plot.height)
+            let rect = Rect(x: plot.maxX + colorbarStart + colorbarPad, y: plot.minY, width: colorbarWidth, height: plot.height)
             var guide = ColorbarLayout(rect: rect, scale: bar.scale, norm: bar.norm, ticks: colorbarTicks,
                                        tickLabels: [], label: nil)
             let labelX = rect.maxX + style.tickLength + style.tickPad
@@ -291,24 +324,42 @@ struct PanelDecorator {
             layout.colorbar = guide
         }
         layout.markTexts = markTexts(layout)
+        var titleBottom = min(plot.minY, (layout.texts.map(\.bounds.minY)).min() ?? plot.minY)
         if let legend {
-            switch p.legendSide {
-            case .right:
-                layout.legend = legend.layout(x: plot.maxX + besideRoom + legendPad, y: plot.minY)
-            case .below:
-                let above = ([layout.x.label].compactMap { $0 } + layout.x.tickLabels).map(\.bounds.maxY).max() ?? plot.maxY
-                layout.legend = legend.layout(x: plot.midX - legend.size.width / 2, y: max(above, plot.maxY + style.tickLength) + legendPad)
-            case nil:
-                if let inside = LegendPlacer.inside(legend, layout: layout, samples: DataFootprint.samples(layout)) {
-                    layout.legend = inside
-                } else {
-                    // Drawn over the data for now; `Layout` moves it outside and lays out again.
-                    layout.legend = legend.layout(x: plot.maxX - legend.size.width, y: plot.minY)
-                    layout.legendWantsOutside = true
-                }
-            }
+            (layout.legend, layout.legendWantsOutside) = placeLegend(legend, layout: layout, above: &titleBottom)
+        }
+        if let title {
+            layout.title = PlacedText(title, style: titleStyle, color: style.foreground, x: plot.midX,
+                                      y: (xAtTop || p.legendSide == .above ? titleBottom : plot.minY) - style.titlePad, anchor: .bottom,
+                                      extent: measurer.measure(title, style: titleStyle))
         }
         return layout
+    }
+
+    /// The legend on its side of the laid-out panel (whose title is not placed yet); a legend
+    /// above moves `above`, the top of what lies over the plot, up past itself.
+    /// The flag is set when the legend had to go over the data (see `Layout`).
+    func placeLegend(_ legend: LegendContent, layout: PanelLayout, above: inout Double) -> (LegendLayout, Bool) {
+        let plot = layout.plot
+        let texts = layout.texts
+        switch prepared.legendSide {
+        case .right?:
+            return (legend.layout(x: plot.maxX + besideRoom + legendPad, y: plot.minY), false)
+        case .left?:
+            let edge = min(plot.minX - (prepared.panel.yAxisSide == .left ? style.tickLength : 0), texts.map(\.bounds.minX).min() ?? plot.minX)
+            return (legend.layout(x: edge - legendPad - legend.size.width, y: plot.minY), false)
+        case .below?:
+            let edge = max(plot.maxY + style.tickLength, texts.map(\.bounds.maxY).max() ?? plot.maxY)
+            return (legend.layout(x: plot.midX - legend.size.width / 2, y: edge + legendPad), false)
+        case .above?:
+            let edge = min(above, plot.minY - (prepared.panel.xAxisSide == .top ? style.tickLength : 0))
+            above = edge - legendPad - legend.size.height
+            return (legend.layout(x: plot.midX - legend.size.width / 2, y: above), false)
+        case nil:
+            if let inside = LegendPlacer.inside(legend, layout: layout, samples: DataFootprint.samples(layout)) { return (inside, false) }
+            // Drawn over the data for now; `Layout` moves it outside and lays out again.
+            return (legend.layout(x: plot.maxX - legend.size.width, y: plot.minY), true)
+        }
     }
 
     /// Text marks, and each heatmap cell's value where it fits at the style's minimum size.

@@ -124,7 +124,7 @@ struct PreparedPanel {
             norms.append(norm)
         }
         markColors = colors
-        legendSide = panel.legend == .outsideRight ? .right : panel.legend == .outsideBelow ? .below : nil
+        legendSide = [.outsideRight: .right, .outsideLeft: .left, .outsideBelow: .below, .outsideAbove: .above][panel.legend]
         markNorms = norms
         aspectEqual = panel.aspectEqual ?? heatmap
         yInverted = panel.yInverted ?? heatmap
@@ -214,5 +214,5 @@ struct Extent {
 
 /// Which side of the plot an outside legend takes.
 enum LegendSide: Equatable {
-    case right, below
+    case right, left, below, above
 }

@@ -11,6 +11,8 @@ struct AxisGuide {
     var hidden = true
     /// `labelAngle` as Plot's angle (radians; only level, −45° and −90° are drawn).
     var labelAngle: Double?
+    /// `orient` top (x) or right (y): the axis is drawn on the far side of the plot.
+    var opposite = false
 
     static let keys: Set<String> = ["title", "format", "labelAngle", "orient", "grid", "tickCount", "values", "labels",
                                     "ticks", "domain", "labelOverlap", "labelFlush", "labelPadding", "titlePadding",
@@ -35,8 +37,12 @@ struct AxisGuide {
         let axis = defs.compactMap(\.axis).first
         if let axis {
             try axis.allowOnly(keys, what: "axis")
-            if let o = axis["orient"]?.value.string, o != (channel == "x" ? "bottom" : "left") {
-                throw .unsupported(path: axis.displayPath + "/orient", "axis orient '\(o)' is not supported (Rederive draws x axes at the bottom and y axes on the left)")
+            if let o = axis["orient"] {
+                let sides = channel == "x" ? ["bottom", "top"] : ["left", "right"]
+                guard let name = o.value.string, let side = sides.firstIndex(of: name) else {
+                    throw .unsupported(path: o.displayPath, "axis orient '\(o.value.string ?? "…")' is not supported on \(channel) (supported: \(sides.joined(separator: ", ")))")
+                }
+                g.opposite = side == 1
             }
             if axis["labelExpr"] != nil { throw .unsupported(path: axis.displayPath + "/labelExpr", "labelExpr is not supported") }
         }

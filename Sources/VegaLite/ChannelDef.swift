@@ -116,9 +116,6 @@ struct ChannelDef {
             try l.allowOnly(["title", "format", "orient", "labelLimit", "symbolType", "direction", "labelFontSize", "titleFontSize",
                              "symbolSize", "titleLimit", "offset", "padding", "labelColor", "titleColor", "gradientLength",
                              "symbolStrokeWidth", "columns", "tickCount", "type", "clipHeight", "labelOverlap"], what: "legend")
-            if let o = l["orient"]?.value.string, o != "right" {
-                throw .unsupported(path: l.displayPath + "/orient", "legend orient '\(o)' is not supported (Rederive puts legends right of the plot)")
-            }
         }
         def.columns = node["columns"]?.value.number
         if def.aggregate == "count" && field == nil { def.field = nil }

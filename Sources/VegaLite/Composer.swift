@@ -18,12 +18,12 @@ final class Composer {
         var mark: Node?
     }
 
-    /// Panels in rows, plus whether they share axes (facets) and the view size of one cell.
+    /// Panels in rows (each with its view's size as `plotSize`), plus whether they share axes (facets).
     struct Block: Sendable {
         var grid: [[Panel]]
         var shared = false
-        var cellWidth: Double
-        var cellHeight: Double
+        /// False for concatenated rows of nested views: each row keeps its own columns.
+        var alignsColumns = true
         /// Facet header titles (the faceted fields' titles), drawn under the figure's title.
         var headers: [String] = []
     }
@@ -123,7 +123,8 @@ final class Composer {
             var panel = try PanelBuilder.panel(units, enc, filter: nil, title: nil)
             panel.marks += legend.marks
             panel.colorbar = legend.colorbar
-            return Block(grid: [[panel]], cellWidth: enc.width, cellHeight: enc.height)
+            panel.legend = legend.placement
+            return Block(grid: [[panel]])
         }
         let rowValues = try rowDef.map { _ throws(VegaLiteError) in try DiscreteDomain.categories(units, channel: "row") } ?? [nil as DataValue?].compactMap { $0 }
         let colValues = try colDef.map { _ throws(VegaLiteError) in try DiscreteDomain.categories(units, channel: "column") } ?? []
@@ -155,36 +156,52 @@ final class Composer {
                 grid.append(line)
             }
         }
-        if !grid.isEmpty, !grid[0].isEmpty {
-            let last = grid[0].count - 1
-            grid[0][last].marks += legend.marks
-            grid[0][last].colorbar = legend.colorbar
+        if let (r, c) = Self.legendOwner(grid, legend.placement) {
+            grid[r][c].marks += legend.marks
+            grid[r][c].colorbar = legend.colorbar
+            grid[r][c].legend = legend.placement
         }
         let headers = [rowDef, colDef, wrapDef].compactMap { $0 }.compactMap { def -> String? in
             if let h = def.header, case .null = h.value { return nil }
             if let t = def.header?["title"] { return t.value.string }
             return def.resolvedTitle
         }
-        return Block(grid: grid, shared: true, cellWidth: enc.width, cellHeight: enc.height, headers: headers)
+        return Block(grid: grid, shared: true, headers: headers)
     }
 
-    /// Concatenated and repeated views that encode the same legend show it once, right of the
-    /// top row (Vega-Lite merges legends of the same field). Distinct legends stay put.
+    /// The panel of a grid that holds the legend of them all, on the legend's side: the top
+    /// row's first panel for a legend left or above, the bottom row's first below, else the top
+    /// row's last.
+    static func legendOwner(_ grid: [[Panel]], _ placement: LegendPlacement) -> (Int, Int)? {
+        guard let first = grid.first, !first.isEmpty else { return nil }
+        switch placement {
+        case .outsideLeft, .outsideAbove: return (0, 0)
+        case .outsideBelow: return grid.last?.isEmpty == false ? (grid.count - 1, 0) : (0, 0)
+        default: return (0, first.count - 1)
+        }
+    }
+
+    /// Concatenated and repeated views that encode the same legend show it once, on the side of
+    /// the grid its orient names (Vega-Lite merges legends of the same field). Distinct legends
+    /// stay put.
     static func dedupeLegends(_ grid: inout [[Panel]]) {
         var seen: [[String]] = []
         var distinct: [Mark] = []
         var duplicated = false
+        var placement = LegendPlacement.outsideRight
         for row in grid {
             for panel in row {
                 let legend = panel.marks.filter(\.isLegendOnly)
                 let labels = legend.compactMap { $0.legendLabel }
                 guard !labels.isEmpty else { continue }
+                if seen.isEmpty { placement = panel.legend }
                 if seen.contains(labels) { duplicated = true } else { seen.append(labels); distinct += legend }
             }
         }
-        guard duplicated, !grid.isEmpty, !grid[0].isEmpty else { return }
+        guard duplicated, let (r, c) = legendOwner(grid, placement) else { return }
         for r in grid.indices { for c in grid[r].indices { grid[r][c].marks.removeAll { $0.isLegendOnly } } }
-        grid[0][grid[0].count - 1].marks += distinct
+        grid[r][c].marks += distinct
+        grid[r][c].legend = placement
     }
 
     /// A facet cell's header label; nil when `header: null` or `labels: false` hides it.
@@ -235,7 +252,6 @@ final class Composer {
             if r["layer"] != nil { throw .unsupported(path: r.displayPath + "/layer", "repeat over layers is not supported") }
         }
         var grid: [[Panel]] = []
-        var cell = (0.0, 0.0)
         if !wrap.isEmpty {
             let perRow = max(1, clampedInt(columns ?? Double(wrap.count), limit: 10_000))
             var line: [Panel] = []
@@ -244,7 +260,6 @@ final class Composer {
                 c.binding["repeat"] = field
                 let b = try block(spec, c)
                 line += b.grid.flatMap { $0 }
-                cell = (b.cellWidth, b.cellHeight)
                 if line.count >= perRow { grid.append(line); line = [] }
             }
             if !line.isEmpty { grid.append(line) }
@@ -257,19 +272,18 @@ final class Composer {
                     if let cf { c.binding["column"] = cf }
                     let b = try block(spec, c)
                     line += b.grid.flatMap { $0 }
-                    cell = (b.cellWidth, b.cellHeight)
                 }
                 grid.append(line)
             }
         }
         Self.dedupeLegends(&grid)
-        return Block(grid: grid, cellWidth: cell.0, cellHeight: cell.1)
+        return Block(grid: grid)
     }
 
     func concat(_ children: [Node], columns: Double, _ ctx: Context) throws(VegaLiteError) -> Block {
         var grid: [[Panel]] = []
         var line: [Panel] = []
-        var cell = (0.0, 0.0)
+        var nested = false
         let perRow = max(1, clampedInt(columns, limit: 10_000))
         for child in children {
             var c = ctx
@@ -279,11 +293,13 @@ final class Composer {
                 throw .unsupported(path: child.displayPath, "a facet or multi-row view inside a concat is not supported")
             }
             line += b.grid.flatMap { $0 }
-            cell = (max(cell.0, b.cellWidth), max(cell.1, b.cellHeight))
+            nested = nested || b.grid.flatMap({ $0 }).count > 1
             if line.count >= perRow { grid.append(line); line = [] }
         }
         if !line.isEmpty { grid.append(line) }
         Self.dedupeLegends(&grid)
-        return Block(grid: grid, cellWidth: cell.0, cellHeight: cell.1)
+        // A row made of a nested concat is laid out on its own (Vega-Lite aligns only the
+        // views of one concat), so a wide view under two narrow ones leaves no gap.
+        return Block(grid: grid, alignsColumns: !nested)
     }
 }

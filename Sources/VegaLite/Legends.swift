@@ -57,7 +57,40 @@ enum Legends {
                              legendColor: .clear, legendDiameter: 0))
     }
 
-    static func marks(_ units: [PreparedUnit], _ enc: PanelEncodings) throws(VegaLiteError) -> (marks: [Mark], colorbar: Colorbar?) {
+    /// Vega's legend orients as Plot placements. Corners put the legend inside that corner of
+    /// the plot where it covers no data (else outside, as every Plot legend); "none" (placed by
+    /// legendX/legendY, at the view's origin by default) is the top-left corner.
+    /// https://vega.github.io/vega-lite/docs/legend.html#orient
+    static let orients: [String: LegendPlacement] = [
+        "right": .outsideRight, "left": .outsideLeft, "top": .outsideAbove, "bottom": .outsideBelow, "top-left": .upperLeft,
+        "top-right": .upperRight, "bottom-left": .lowerLeft, "bottom-right": .lowerRight, "none": .upperLeft]
+
+    /// Where the view's legends go: their `orient`, else `config.legend.orient`, else right.
+    /// Plot draws a view's legends as one block, so they must agree; a gradient (colorbar)
+    /// is drawn right of the plot only.
+    static func placement(_ enc: PanelEncodings, colorbar: Bool) throws(VegaLiteError) -> LegendPlacement {
+        let defs = [enc.color?.def, enc.size?.def, enc.shape?.def, enc.dash?.def, enc.opacity?.def].compactMap { $0 }.filter { !$0.legendDisabled }
+        let fallback = enc.config.node?["legend"]?["orient"]
+        var chosen: (name: String, node: Node?)? = nil
+        for def in defs {
+            let node = def.legend?["orient"] ?? fallback
+            let name = node?.value.string ?? "right"
+            if let first = chosen, first.name != name {
+                throw .unsupported(path: (node ?? first.node)?.displayPath ?? def.path, "legends of one view with different orients ('\(first.name)', '\(name)') are not supported")
+            }
+            chosen = (name, node)
+        }
+        guard let chosen else { return .outsideRight }
+        guard let placement = orients[chosen.name] else {
+            throw .unsupported(path: chosen.node?.displayPath ?? "/", "legend orient '\(chosen.name)' is not supported (supported: \(orients.keys.sorted().joined(separator: ", ")))")
+        }
+        if colorbar && placement != .outsideRight {
+            throw .unsupported(path: chosen.node?.displayPath ?? "/", "a gradient legend's orient '\(chosen.name)' is not supported (Rederive draws gradients right of the plot)")
+        }
+        return placement
+    }
+
+    static func marks(_ units: [PreparedUnit], _ enc: PanelEncodings) throws(VegaLiteError) -> (marks: [Mark], colorbar: Colorbar?, placement: LegendPlacement) {
         var marks: [Mark] = []
         var colorbar: Colorbar? = nil
         let swatch = self.swatch(units)
@@ -120,7 +153,7 @@ enum Legends {
                 marks.append(entry(Markup.escape(label), color: base.withAlpha(opacity.value(v) ?? 1), swatch: swatch))
             }
         }
-        return (symbolsFilled(units) ? marks : marks.map(outlined), colorbar)
+        return (symbolsFilled(units) ? marks : marks.map(outlined), colorbar, try placement(enc, colorbar: colorbar != nil))
     }
 
     /// Vega's gradient legend labels: ticks at count max(2, 2·floor(length/100)) for a gradient

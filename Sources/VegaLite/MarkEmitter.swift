@@ -232,7 +232,9 @@ struct MarkEmitter {
         for row in rows {
             guard let cx = centre("x", row), let cy = centre("y", row) else { continue }
             let across = vertical ? y : x
-            let length = mark.size ?? (across?.isDiscrete == true ? (across?.bandwidth ?? 15) : 15)
+            // Vega-Lite's default tick size: 3/4 of the step across; with no scale across, of the
+            // view's size there (the discrete step, 20, unless the spec sets width or height).
+            let length = mark.size ?? (across?.isDiscrete == true ? (across?.bandwidth ?? 15) : across == nil ? 0.75 * (vertical ? enc.height : enc.width) : 15)
             if vertical {
                 x0.append(cx - thickness / 2); x1.append(cx + thickness / 2)
                 y0.append(enc.plotY(cy + length / 2)); y1.append(enc.plotY(cy - length / 2))

@@ -24,6 +24,9 @@ enum PanelBuilder {
                           gridLines: xAxis.grid || yAxis.grid)
         panel.frame = true
         panel.xTickAngle = xAxis.labelAngle
+        panel.xAxisSide = xAxis.opposite ? .top : .bottom
+        panel.yAxisSide = yAxis.opposite ? .right : .left
+        panel.plotSize = Size(width: max(1, p.width), height: max(1, p.height))
         return panel
     }
 }

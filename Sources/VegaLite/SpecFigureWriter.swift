@@ -20,12 +20,30 @@ public enum SpecFigureWriter {
     /// The image formats `write` can produce, by extension.
     public static let formats = ["png", "pdf", "svg"]
 
+    /// What `make` and `figure` warn about in a laid-out spec: the layout audit's findings, and
+    /// each category axis whose names the layout had to thin to keep them apart (a reader then
+    /// cannot name every bar or row).
+    public static func warnings(_ layout: FigureLayout, path: String) -> [String] {
+        var out = layout.findings.map { "figure '\(path)': \($0)" }
+        for (index, p) in layout.panels.enumerated() {
+            for (axis, spec, shown) in [("x", p.panel.xTicks, p.x.tickLabels.count), ("y", p.panel.yTicks, p.y.tickLabels.count)] {
+                guard case .fixed(let ticks) = spec else { continue }
+                let named = ticks.filter { !$0.label.isEmpty }
+                // Thinned numbers still read as a scale; thinned names are lost.
+                guard shown > 0, shown < named.count, named.contains(where: { Double($0.label.replacingOccurrences(of: ",", with: "")) == nil }) else { continue }
+                out.append("figure '\(path)': the \(axis) axis of view \(index + 1) names \(shown) of its \(named.count) categories (the layout "
+                           + "thinned the rest to keep labels apart); a larger view, e.g. \"\(axis == "x" ? "width" : "height")\": {\"step\": 20}, names them all")
+            }
+        }
+        return out
+    }
+
     /// `formats` limits the images to those asked for (a pipeline stage asks for its outputs').
     public static func write(spec path: String, prefix: String, style: Style = .standard,
                              formats: [String] = formats) throws -> Written {
         let spec = try VegaLiteSpec.load(path: path)
         let figure = try spec.figure(style: style)
-        let findings = try Renderer.layout(figure).findings.map { "figure '\(path)': \($0)" }
+        let findings = warnings(try Renderer.layout(figure), path: path)
         var files: [String] = []
         for ext in Self.formats where formats.contains(ext) {
             // The PNG's source tag names the spec by its file name: the same bytes from any folder.

@@ -24,7 +24,8 @@ struct VegaConfig: Sendable {
         // as it is for an encoding's own axis (`AxisGuide.keys`).
         "axis": AxisGuide.inkKeys.union(["grid", "labelFontSize", "titleFontSize", "labelColor", "labelFont", "titleFont"]),
         "axisX": [], "axisY": [],
-        "legend": ["labelFontSize", "labelFont", "titleFont"],
+        // `orient` is every legend's default side (`Legends.placement`).
+        "legend": ["labelFontSize", "labelFont", "titleFont", "orient"],
         "title": ["fontSize", "font", "subtitleFont"],
         "text": ["fontSize", "font"],
         "line": ["strokeWidth"],

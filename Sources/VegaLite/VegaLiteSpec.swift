@@ -58,6 +58,22 @@ public struct VegaLiteSpec: Sendable {
         }
     }
 
+    /// Room for the legends outside the views: a column beside a view (left or right) or about
+    /// two lines of entries above or below it, summed over the grid's columns and rows.
+    func legendRoom(_ grid: [[Panel]]) -> (width: Double, height: Double) {
+        var columns: [Int: Double] = [:], rows: [Int: Double] = [:]
+        for (r, row) in grid.enumerated() {
+            for (c, panel) in row.enumerated() where panel.marks.contains(where: \.isLegendOnly) || panel.colorbar != nil {
+                switch panel.legend {
+                case .outsideAbove, .outsideBelow: rows[r] = 40
+                case .outsideRight, .outsideLeft: columns[c] = 120
+                default: break
+                }
+            }
+        }
+        return (columns.values.reduce(0, +), rows.values.reduce(0, +))
+    }
+
     static func titleText(_ t: JSON?) -> String? {
         guard let t else { return nil }
         if let s = t.string { return s }
@@ -76,19 +92,32 @@ public struct VegaLiteSpec: Sendable {
             var s = try config.style(style)
             s.palette = Palette(Schemes.palette("tableau10") ?? [config.markColor])
             let columns = block.grid.map(\.count).max() ?? 1, rows = block.grid.count
-            let legendRoom = block.grid.first?.last.map { p in p.marks.contains { $0.isLegendOnly } || p.colorbar != nil } == true ? 120.0 : 0
-            // Room for axes around each view: a view keeps about Vega's size (one point per Vega
-            // pixel at 72 dpi), and the layout fits the decorations around it.
-            // Facets share their axes (drawn once per row and column); concatenated views each
-            // have their own. Panel titles (facet headers) take a line per row.
+            // Each column as wide as its widest view and each row as tall as its tallest (Vega
+            // pixels; one point each at 72 dpi), with room for axes around each view; the
+            // layout fits the decorations around them. Facets share their axes (drawn once per
+            // row and column); concatenated views each have their own. Panel titles (facet
+            // headers) take a line per row.
+            var widths = [Double](repeating: 0, count: columns), heights = [Double](repeating: 0, count: rows)
+            for (r, row) in block.grid.enumerated() {
+                for (c, panel) in row.enumerated() {
+                    widths[c] = max(widths[c], panel.plotSize?.width ?? 0)
+                    heights[r] = max(heights[r], panel.plotSize?.height ?? 0)
+                }
+            }
             let axisColumns = block.shared ? 1.0 : Double(columns), axisRows = block.shared ? 1.0 : Double(rows)
             let titled = block.grid.contains { $0.contains { $0.title != nil } }
-            let width = Double(columns) * (block.cellWidth + 12) + axisColumns * 70 + legendRoom + 10
-            let height = Double(rows) * (block.cellHeight + 12 + (titled ? 20 : 0)) + axisRows * 78 + (title != nil ? 30 : 0) + 10
+            let room = legendRoom(block.grid)
+            // Rows laid out on their own are as wide as the widest row's views.
+            let rowWidths = block.grid.map { row in row.reduce(0) { $0 + ($1.plotSize?.width ?? 0) + 12 + 70 } }
+            let width = (block.alignsColumns ? widths.reduce(0, +) + Double(columns) * 12 + axisColumns * 70 : rowWidths.max() ?? 0)
+                + room.width + 10
+            let height = heights.reduce(0, +) + Double(rows) * (12 + (titled ? 20 : 0)) + axisRows * 78 + room.height
+                + (title != nil ? 30 : 0) + 10
             let lines = ([title].compactMap { $0 } + block.headers).map(Markup.escape)
             var figure = Figure(size: .points(width, height + Double(block.headers.count) * 18), dpi: dpi, style: s,
                                 suptitle: lines.isEmpty ? nil : lines.joined(separator: "\n"),
                                 sharedX: block.shared, sharedY: block.shared, grid: block.grid)
+            figure.alignsColumns = block.alignsColumns
             figure.caption = nil
             return figure
         } catch {

@@ -18,6 +18,9 @@ struct FigureDigest {
         var legendTitles: [String] = []
         var legendLabels: [String] = []
         var colorbarTitle: String?
+        /// The axes' sides and, when the view holds a legend, its side in the fixtures' words.
+        var xOrient = "bottom", yOrient = "left"
+        var legendSide: String?
     }
 
     var views: [View] = []
@@ -48,6 +51,12 @@ struct FigureDigest {
         v.yTitle = panel.yLabel.map(plain)
         v.title = panel.title.map(plain)
         v.colorbarTitle = panel.colorbar?.label.map(plain)
+        v.xOrient = panel.xAxisSide == .top ? "top" : "bottom"
+        v.yOrient = panel.yAxisSide == .right ? "right" : "left"
+        if panel.colorbar != nil || panel.marks.contains(where: { $0.legendOnlyLabel != nil }) {
+            let sides: [LegendPlacement: String] = [.outsideRight: "right", .outsideLeft: "left", .outsideAbove: "top", .outsideBelow: "bottom"]
+            v.legendSide = sides[panel.legend] ?? "inside"
+        }
         v.legendLabels += (panel.colorbar?.ticks ?? []).map { plain($0.label) }
         for mark in panel.marks {
             switch mark.kind {
@@ -76,5 +85,17 @@ struct FigureDigest {
             }
         }
         return v
+    }
+}
+
+extension Mark {
+    /// The label of a legend entry that draws no data.
+    var legendOnlyLabel: String? {
+        switch kind {
+        case .symbols(let m): return m.x.isEmpty ? m.label : nil
+        case .rects(let m): return m.x0.isEmpty ? m.label : nil
+        case .line(let m): return m.x.isEmpty ? m.label : nil
+        default: return nil
+        }
     }
 }

@@ -42,6 +42,15 @@ struct FixtureComparison {
                 if let miss = misses.first, !misses.contains(where: { $0 == nil }) { out.append(miss ?? "") }
             }
         }
+        // Which side each axis and legend is drawn on (orient).
+        for axis in ["x", "y"] {
+            let want = Set(axes.filter { $0["axis"] as? String == axis }.compactMap { $0["orient"] as? String })
+            let have = Set(digest.views.filter { axis == "x" ? !$0.xTicks.isEmpty || $0.xTitle != nil : !$0.yTicks.isEmpty || $0.yTitle != nil }
+                .map { axis == "x" ? $0.xOrient : $0.yOrient })
+            if want != have { out.append("\(axis) axis orients: want \(want.sorted()), have \(have.sorted())") }
+        }
+        let wantSides = Set(strings("legend_sides")), haveSides = Set(digest.views.compactMap(\.legendSide))
+        if !wantSides.isEmpty && wantSides != haveSides { out.append("legend sides: want \(wantSides.sorted()), have \(haveSides.sorted())") }
         let wantLegend = strings("legend_titles") + (expected["legend_labels"] as? [[String]] ?? []).flatMap { $0 }
         let haveLegend = digest.views.flatMap { $0.legendTitles + $0.legendLabels } + digest.views.compactMap(\.colorbarTitle)
         if wantLegend.sorted() != haveLegend.sorted() { out.append("legend texts: want \(wantLegend), have \(haveLegend)") }

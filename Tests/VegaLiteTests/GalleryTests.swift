@@ -19,6 +19,8 @@ final class GalleryTests: XCTestCase {
         var names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("expected").path)
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".vg.json") }.map { String($0.dropLast(5)) }.sorted()
         names += ["npy:attention"]
+        names += try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.appendingPathComponent("layout/expected").path)
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".vg.json") }.map { "layout:" + $0.dropLast(5) }.sorted()
         var passed = 0, skipped: [String] = []
         for name in names {
             let problems = check(name)
@@ -41,6 +43,10 @@ final class GalleryTests: XCTestCase {
             let base = String(name.dropFirst(4))
             specPath = Self.fixtures.appendingPathComponent("npy/\(base).vl.json").path
             expectedPath = Self.fixtures.appendingPathComponent("npy/expected/\(base)_csv.json").path
+        } else if name.hasPrefix("layout:") {
+            let base = String(name.dropFirst(7))
+            specPath = Self.fixtures.appendingPathComponent("layout/\(base).vl.json").path
+            expectedPath = Self.fixtures.appendingPathComponent("layout/expected/\(base).json").path
         } else {
             specPath = Self.fixtures.appendingPathComponent("gallery/specs/\(name).vl.json").path
             expectedPath = Self.fixtures.appendingPathComponent("gallery/expected/\(name).json").path
@@ -55,6 +61,12 @@ final class GalleryTests: XCTestCase {
               let expected = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             return ["no fixture at \(expectedPath)"]
         }
-        return FixtureComparison(expected: expected, digest: FigureDigest(figure)).problems()
+        // The layout audit (overlaps, legends over data, text off the page) must be clean too.
+        // Text marks sit at their data points and overlap where the data do, as in Vega.
+        let findings = ((try? Renderer.layout(figure).findings) ?? []).filter { finding in
+            if case .overlap(let a, let b) = finding.kind, a.contains(") text '"), b.contains(") text '") { return false }
+            return true
+        }.map { "layout: \($0)" }
+        return FixtureComparison(expected: expected, digest: FigureDigest(figure)).problems() + findings
     }
 }
