@@ -4,7 +4,7 @@
 /// in the data's own terms, and to tell a data change from a change in the drawing alone.
 ///
 /// Derived from the `Figure` value, never per recipe, so every figure writer records the same
-/// things. See `Documentation/FigureData.md` for the file format.
+/// things. See `Plot.docc/FigureData.md` for the file format.
 public struct FigureData: Equatable, Sendable {
     /// The first key of every data file; a reader refuses another.
     public static let format = "rederive figure data 1"

@@ -14,15 +14,21 @@ public struct AnalyzedRun: Sendable {
 
     public init(folder: String) throws(RecipeError) {
         self.folder = folder
+        summary = try Self.readSummary(AnalysisSummary.self, in: folder, of: "analysis", command: "analyze")
+        config = try RunConfig(json: summary.config, source: folder + "/summary.json")
+    }
+
+    /// A folder's `summary.json` as `T`; when it is missing or damaged, the error says which
+    /// `rederive COMMAND` writes it.
+    static func readSummary<T: Decodable>(_ type: T.Type, in folder: String, of what: String, command: String) throws(RecipeError) -> T {
         let path = folder + "/summary.json"
         let bytes: [UInt8]
         do { bytes = try AtomicFile.read(path) } catch {
-            throw .badInput(path: path, reason: "cannot read the analysis summary (\(error.reason.lowercased())); run `rederive analyze` on the run first")
+            throw .badInput(path: path, reason: "cannot read the \(what) summary (\(error.reason.lowercased())); run `rederive \(command)` on the run first")
         }
-        do { summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(bytes)) } catch {
-            throw .badInput(path: path, reason: "the analysis summary is damaged (\(Self.describe(error))); run `rederive analyze` on the run again")
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw .badInput(path: path, reason: "the \(what) summary is damaged (\(describe(error))); run `rederive \(command)` on the run again")
         }
-        config = try RunConfig(json: summary.config, source: path)
     }
 
     /// A float array of the analysis, e.g. `attention.L0.pattern.npy`. Arrays holding NaN or

@@ -13,15 +13,8 @@ public struct PatchedRun: Sendable {
 
     public init(folder: String) throws(RecipeError) {
         self.folder = folder
-        let path = folder + "/summary.json"
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path) } catch {
-            throw .badInput(path: path, reason: "cannot read the patching summary (\(error.reason.lowercased())); run `rederive patch` on the run first")
-        }
-        do { summary = try JSONDecoder().decode(PatchingSummary.self, from: Data(bytes)) } catch {
-            throw .badInput(path: path, reason: "the patching summary is damaged (\(AnalyzedRun.describe(error))); run `rederive patch` on the run again")
-        }
-        config = try RunConfig(json: summary.config, source: path)
+        summary = try AnalyzedRun.readSummary(PatchingSummary.self, in: folder, of: "patching", command: "patch")
+        config = try RunConfig(json: summary.config, source: folder + "/summary.json")
     }
 
     /// Whether `folder` holds patching rather than an analysis: its summary has the patching

@@ -236,9 +236,11 @@ public struct SafetensorsFile: Equatable, Sendable {
                 case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1; expectKey = false
                 case UInt8(ascii: ","): expectKey = depth == 1
                 case UInt8(ascii: ":"): expectKey = false
-                case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")
-                    where index > header.startIndex && (48...57).contains(header[index - 1]):
-                    return "a shape or data offset is not a whole number (\(number(around: index, in: header))); write integers"
+                case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    // After a digit: a fraction or an exponent. (The e of true or false is not.)
+                    if index > header.startIndex && (48...57).contains(header[index - 1]) {
+                        return "a shape or data offset is not a whole number (\(number(around: index, in: header))); write integers"
+                    }
                 default: break
                 }
             }

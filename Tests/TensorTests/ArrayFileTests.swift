@@ -224,6 +224,9 @@ final class ArrayFileTests: XCTestCase {
                        .badHeader(path: path("float.safetensors"), reason: "a shape or data offset is not a whole number (4.0); write integers"))
         XCTAssertEqual(readError(file("{\"a\":\(tensor("0,4e0"))}", dataBytes: 4), named: "exp.safetensors", safetensors: true),
                        .badHeader(path: path("exp.safetensors"), reason: "a shape or data offset is not a whole number (4e0); write integers"))
+        // The e of true is no exponent: the message is the one about metadata.
+        XCTAssertEqual(readError(file("{\"__metadata__\":{\"v\":true},\"a\":\(tensor("0,4"))}", dataBytes: 4), named: "bool.safetensors", safetensors: true),
+                       .badHeader(path: path("bool.safetensors"), reason: "__metadata__ must map strings to strings"))
         // Names and metadata may hold anything, escaped quotes and digits with dots included.
         let fine = file("{\"__metadata__\":{\"v\":\"1.5 \\\"x\\\" 2e3\"},\"a.1e2\":\(tensor("0,4"))}", dataBytes: 4)
         XCTAssertEqual(try SafetensorsFile.decode(fine, path: "fine.safetensors").metadata["v"], "1.5 \"x\" 2e3")
