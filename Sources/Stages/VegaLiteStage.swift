@@ -39,6 +39,13 @@ enum VegaLiteStage {
         stage.inputs.first(where: { $0.name == "spec" }) ?? stage.inputs.first(where: { SpecFigureWriter.isSpec($0.path) })
     }
 
+    /// The data files a spec names: each `data.url` as written, and the absolute path it leads to
+    /// (URLs are relative to the spec's folder; stage inputs to the project's root).
+    static func dataFiles(ofSpec specPath: String) throws -> [(url: String, path: String)] {
+        let folder = (specPath as NSString).deletingLastPathComponent
+        return try VegaLiteSpec.dataURLs(path: specPath).map { ($0, absolute($0, root: folder)) }
+    }
+
     /// The data files of `specs`, project-relative, as implied inputs named `data`. The stage's
     /// inputs hold only those no stage writes, so a written spec is not read here.
     static func dataInputs(of specs: [StageInput], root: String) -> ImpliedInputs {
@@ -47,9 +54,8 @@ enum VegaLiteStage {
             let specPath = absolute(spec.path, root: root)
             // An unreadable spec is `check`'s to report; its identity still keys the cached expansion.
             found.readFrom.append(specPath)
-            guard let urls = try? VegaLiteSpec.dataURLs(path: specPath) else { continue }
-            let folder = (specPath as NSString).deletingLastPathComponent
-            found.paths += urls.map { relativePath(absolute($0, root: folder), root: root) }
+            guard let files = try? dataFiles(ofSpec: specPath) else { continue }
+            found.paths += files.map { relativePath($0.path, root: root) }
         }
         return found
     }
@@ -61,15 +67,13 @@ enum VegaLiteStage {
         }
         // A spec an earlier stage writes may not exist yet: it is checked when the stage runs.
         guard spec.producer == nil else { return [] }
-        let specPath = absolute(spec.path, root: root)
-        let urls: [String]
-        do { urls = try VegaLiteSpec.dataURLs(path: specPath) } catch {
+        let files: [(url: String, path: String)]
+        do { files = try dataFiles(ofSpec: absolute(spec.path, root: root)) } catch {
             return [PipelineError(.missingKey, at: spec.location, "stage '\(stage.baseName)': \(error)")]
         }
         // A data file no stage writes must exist; named as the spec names it.
-        let folder = (specPath as NSString).deletingLastPathComponent
-        return urls.compactMap { url in
-            let path = absolute(url, root: folder), relative = relativePath(path, root: root)
+        return files.compactMap { url, path in
+            let relative = relativePath(path, root: root)
             guard stage.inputs.first(where: { $0.path == relative })?.producer == nil, !FileManager.default.fileExists(atPath: path) else { return nil }
             return PipelineError(.invalidPath, at: spec.location,
                                  "stage '\(stage.baseName)': \(spec.path) reads data file '\(url)' (relative to the spec's folder: \(relative)), which does not exist",
@@ -80,12 +84,10 @@ enum VegaLiteStage {
     /// What the spec reads that `inputs` does not list (or why the spec cannot be read), or nil.
     static func undeclaredData(spec: String, inputs: [String], root: String) -> String? {
         let specPath = absolute(spec, root: root)
-        let urls: [String]
-        do { urls = try VegaLiteSpec.dataURLs(path: specPath) } catch { return "\(error)" }
-        // Data URLs are relative to the spec's folder; inputs to the project's root.
-        let folder = (specPath as NSString).deletingLastPathComponent
+        let files: [(url: String, path: String)]
+        do { files = try dataFiles(ofSpec: specPath) } catch { return "\(error)" }
         let declared = Set(inputs.map { absolute($0, root: root) })
-        let missing = urls.map { absolute($0, root: folder) }.filter { !declared.contains($0) }
+        let missing = files.map(\.path).filter { !declared.contains($0) }
         guard !missing.isEmpty else { return nil }
         let relative = missing.map { relativePath($0, root: root) }
         return "\(spec) reads \(relative.joined(separator: ", ")), which the stage does not list among its inputs "

@@ -25,12 +25,7 @@ public struct VegaLiteSpec: Sendable {
     let config: VegaConfig
 
     public static func load(path: String) throws(VegaLiteError) -> VegaLiteSpec {
-        guard let bytes = try? AtomicFile.read(path) else {
-            throw VegaLiteError(kind: .missingFile, file: path, path: "", message: "cannot read the spec")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw VegaLiteError(kind: .malformed, file: path, path: "", message: "the spec is not UTF-8 text")
-        }
+        let text = try text(at: path)
         let folder = (path as NSString).deletingLastPathComponent
         do throws(VegaLiteError) {
             return try parse(text, path: path, folder: folder.isEmpty ? "." : folder)
