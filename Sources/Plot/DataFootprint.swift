@@ -10,12 +10,22 @@ enum DataFootprint {
     static let maxPoints = 4000, maxCells = 400
 
     static func samples(_ layout: PanelLayout) -> [Point] {
-        let plot = layout.plot
+        var ink = Ink(plot: layout.plot)
+        for mark in layout.panel.marks { ink.sample(mark, layout) }
+        for text in layout.markTexts { ink.area(text.bounds.intersection(layout.plot)) }
+        return ink.points
+    }
+
+    /// Samples gathered inside a plot area: points, segments and areas, `spacing` apart.
+    struct Ink {
+        let plot: Rect
         var points: [Point] = []
-        func add(_ x: Double, _ y: Double) {
+
+        mutating func add(_ x: Double, _ y: Double) {
             if x.isFinite, y.isFinite, plot.contains(x: x, y: y) { points.append(Point(x: x, y: y)) }
         }
-        func segment(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) {
+
+        mutating func segment(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) {
             guard x0.isFinite, y0.isFinite, x1.isFinite, y1.isFinite else { return }
             let steps = min(2000, max(1, Int((hypot(x1 - x0, y1 - y0) / spacing).rounded(.up))))
             for s in 0...steps {
@@ -23,14 +33,22 @@ enum DataFootprint {
                 add(x0 + f * (x1 - x0), y0 + f * (y1 - y0))
             }
         }
-        func area(_ r: Rect) {
+
+        mutating func area(_ r: Rect) {
             let nx = min(maxCells, max(1, Int((r.width / spacing).rounded(.up))))
             let ny = min(maxCells, max(1, Int((r.height / spacing).rounded(.up))))
             for i in 0...nx {
                 for j in 0...ny { add(r.minX + Double(i) / Double(nx) * r.width, r.minY + Double(j) / Double(ny) * r.height) }
             }
         }
-        for mark in layout.panel.marks {
+
+        /// Points (strided past `maxPoints`) at the page positions of `x` and `y`.
+        mutating func scatter(_ x: [Double], _ y: [Double], _ layout: PanelLayout) {
+            let n = min(x.count, y.count), stride = max(1, n / maxPoints)
+            for i in Swift.stride(from: 0, to: n, by: stride) { add(layout.px(x[i]), layout.py(y[i])) }
+        }
+
+        mutating func sample(_ mark: Mark, _ layout: PanelLayout) {
             switch mark.kind {
             case .line(let m):
                 let n = min(m.x.count, m.y.count), stride = max(1, n / maxPoints)
@@ -42,19 +60,9 @@ enum DataFootprint {
                     previous = p
                 }
             case .scatter(let m):
-                let n = min(m.x.count, m.y.count), stride = max(1, n / maxPoints)
-                for i in Swift.stride(from: 0, to: n, by: stride) { add(layout.px(m.x[i]), layout.py(m.y[i])) }
+                scatter(m.x, m.y, layout)
             case .bars(let m):
-                let base = layout.py(m.baseline).isFinite ? layout.py(m.baseline) : (layout.yInverted ? plot.minY : plot.maxY)
-                for i in m.x.indices {
-                    let l = layout.px(m.x[i] - m.width / 2), r = layout.px(m.x[i] + m.width / 2), t = layout.py(m.heights[i])
-                    guard l.isFinite, r.isFinite, t.isFinite else { continue }
-                    area(Rect(x: min(l, r), y: min(t, base), width: abs(r - l), height: abs(base - t)).intersection(plot))
-                    if let e = m.errors?[i], e.isFinite {
-                        let x = layout.px(m.x[i])
-                        segment(x, layout.py(m.heights[i] - e), x, layout.py(m.heights[i] + e))
-                    }
-                }
+                bars(m, layout)
             case .band(let m):
                 for i in m.x.indices {
                     let x = layout.px(m.x[i])
@@ -75,7 +83,7 @@ enum DataFootprint {
             case .heatmap(let m):
                 let x0 = layout.px(-0.5), x1 = layout.px(Double(m.matrix.columns) - 0.5)
                 let y0 = layout.py(-0.5), y1 = layout.py(Double(m.matrix.rows) - 0.5)
-                guard x0.isFinite, x1.isFinite, y0.isFinite, y1.isFinite else { continue }
+                guard x0.isFinite, x1.isFinite, y0.isFinite, y1.isFinite else { return }
                 area(Rect(x: min(x0, x1), y: min(y0, y1), width: abs(x1 - x0), height: abs(y1 - y0)).intersection(plot))
             case .rects(let m):
                 let n = min(m.x0.count, m.x1.count, m.y0.count, m.y1.count), stride = max(1, n / maxPoints)
@@ -85,14 +93,25 @@ enum DataFootprint {
                     area(Rect(x: min(l, r), y: min(t, b), width: abs(r - l), height: abs(b - t)).intersection(plot))
                 }
             case .symbols(let m):
-                let n = min(m.x.count, m.y.count), stride = max(1, n / maxPoints)
-                for i in Swift.stride(from: 0, to: n, by: stride) { add(layout.px(m.x[i]), layout.py(m.y[i])) }
+                scatter(m.x, m.y, layout)
             case .text:
                 break   // Placed texts are checked as texts.
             }
         }
-        for text in layout.markTexts { area(text.bounds.intersection(plot)) }
-        return points
+
+        /// Each bar's area from the baseline, and its error bar.
+        mutating func bars(_ m: BarMark, _ layout: PanelLayout) {
+            let base = layout.py(m.baseline).isFinite ? layout.py(m.baseline) : (layout.yInverted ? plot.minY : plot.maxY)
+            for i in m.x.indices {
+                let l = layout.px(m.x[i] - m.width / 2), r = layout.px(m.x[i] + m.width / 2), t = layout.py(m.heights[i])
+                guard l.isFinite, r.isFinite, t.isFinite else { continue }
+                area(Rect(x: min(l, r), y: min(t, base), width: abs(r - l), height: abs(base - t)).intersection(plot))
+                if let e = m.errors?[i], e.isFinite {
+                    let x = layout.px(m.x[i])
+                    segment(x, layout.py(m.heights[i] - e), x, layout.py(m.heights[i] + e))
+                }
+            }
+        }
     }
 
     /// The share of `samples` inside `rect`.

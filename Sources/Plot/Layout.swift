@@ -20,100 +20,134 @@ public enum Layout {
         }
         let rows = figure.grid.count
         let columns = figure.grid.map(\.count).max() ?? 0
-        var prepared: [PreparedPanel] = []
-        for (r, row) in figure.grid.enumerated() {
-            for (c, panel) in row.enumerated() {
-                prepared.append(try PreparedPanel(row: r, column: c, panel: panel, style: style))
-            }
-        }
-        if figure.sharedX { shareX(&prepared, rows: rows) }
-        if figure.sharedY { shareY(&prepared) }
-
-        var suptitle: PlacedText? = nil
-        var top = style.outerPad
-        if let text = figure.suptitle {
-            let textStyle = TextStyle(size: style.suptitleSize)
-            let extent = measurer.measure(text, style: textStyle)
-            suptitle = PlacedText(text, style: textStyle, color: style.foreground, x: size.width / 2, y: top,
-                                  anchor: .top, extent: extent)
-            top += extent.height + style.titlePad
-        }
-        let caption = figure.caption.map { wrap($0, width: size.width - 2 * style.outerPad, style: style, measurer: measurer) } ?? []
-        let captionHeight = caption.reduce(0) { $0 + $1.extent.height } + (caption.isEmpty ? 0 : style.titlePad)
-        var placedCaption = [PlacedText]()
-        var lineTop = size.height - style.outerPad - captionHeight + (caption.isEmpty ? 0 : style.titlePad)
-        for line in caption {
-            placedCaption.append(PlacedText(line.text, style: line.style, color: style.foreground, x: size.width / 2, y: lineTop,
-                                            anchor: .top, extent: line.extent))
-            lineTop += line.extent.height
-        }
+        var prepared = try preparedPanels(figure)
+        let frame = Frame(figure, size: size, measurer: measurer)
         guard rows > 0, columns > 0 else {
-            var layout = FigureLayout(size: size, style: style, panels: [], suptitle: suptitle)
-            layout.caption = placedCaption
+            var layout = FigureLayout(size: size, style: style, panels: [], suptitle: frame.suptitle)
+            layout.caption = frame.caption
             return layout
         }
 
         // Panels sit in column slots: shared by all rows, or each row's own (`alignsColumns`).
         let slots = ColumnSlots(figure.grid, aligned: figure.alignsColumns)
-        let (widths, heights) = requestedSizes(figure.grid, slots: slots, rows: rows)
+        let weights = requestedSizes(figure.grid, slots: slots, rows: rows)
         // Initial guess: plots share the figure evenly with room for typical decorations.
         let guessW = size.width / Double(columns) * 0.75
-        let guessH = (size.height - top) / Double(rows) * 0.7
+        let guessH = (size.height - frame.top) / Double(rows) * 0.7
         var plotSizes = Array(repeating: Size(width: guessW, height: guessH), count: prepared.count)
         var layouts: [PanelLayout] = []
         // Legends move outside only once sizes have settled (from the third round), and each
         // move is followed by two more rounds so that ticks and room follow the smaller plot.
         var round = 0, lastMove = 0
         while round < max(3, lastMove + 2) && round < 3 + 2 * prepared.count {
-            for (i, l) in layouts.enumerated() where l.legendWantsOutside && round >= 2 {
-                lastMove = round
-                let width = l.legend?.rect.width ?? 0
-                let below = LegendContent.below(panel: l.panel, markColors: l.markColors, style: style, measurer: measurer,
-                                                width: l.plot.width)
-                prepared[i].legendSide = width > l.plot.width / 3 && (below?.size.width ?? .infinity) <= l.plot.width ? .below : .right
-            }
+            if round >= 2, moveLegendsOutside(&prepared, layouts: layouts, style: style, measurer: measurer) { lastMove = round }
             round += 1
             let decorated = try prepared.indices.map { i in
                 try PanelDecorator(prepared: prepared[i], style: style, measurer: measurer, plotSize: plotSizes[i])
             }
-            var left = Array(repeating: 0.0, count: slots.count), right = left
-            var upper = Array(repeating: 0.0, count: rows), lower = upper
-            for d in decorated {
-                let k = slots.slot(d.prepared.row, d.prepared.column)
-                left[k] = max(left[k], d.left)
-                right[k] = max(right[k], d.right)
-                upper[d.prepared.row] = max(upper[d.prepared.row], d.top)
-                lower[d.prepared.row] = max(lower[d.prepared.row], d.bottom)
-            }
-            slots.alignFirstPlots(&left)
-            let cellW = slots.widths(size.width - 2 * style.outerPad, left: left, right: right, gap: style.cellGap, weights: widths)
-            let freeH = size.height - top - style.outerPad - captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
-                - Double(rows - 1) * style.cellGap
-            let cellH = shares(freeH, weights: heights)
-            let usedW = decorated.map { cellW[slots.slot($0.prepared.row, $0.prepared.column)] }
-            guard usedW.allSatisfy({ $0 >= 8 }), cellH.allSatisfy({ $0 >= 8 }) else {
-                throw PlotError.figureTooSmall(width: size.width, height: size.height,
-                                               detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels",
-                                                              usedW.min() ?? 0, cellH.min() ?? 0))
-            }
-            layouts = []
-            for (i, d) in decorated.enumerated() {
-                let r = d.prepared.row, c = slots.slot(r, d.prepared.column), first = slots.slot(r, 0)
-                let x = style.outerPad + (first..<c).reduce(0.0) { $0 + left[$1] + cellW[$1] + right[$1] + style.cellGap } + left[c]
-                let y = top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH[$1] + lower[$1] + style.cellGap } + upper[r]
-                let requested = d.prepared.panel.plotSize
-                var plot = Rect(x: x, y: y, width: requested.map { cellW[c] * $0.width / widths[c] } ?? cellW[c],
-                                height: requested.map { cellH[r] * $0.height / heights[r] } ?? cellH[r])
-                if d.prepared.aspectEqual {
-                    plot = equalAspect(plot, d.prepared)
-                }
-                plotSizes[i] = Size(width: plot.width, height: plot.height)
-                layouts.append(d.place(in: plot))
+            let placed = try arrange(decorated, size: size, frame: frame, slots: slots, rows: rows, weights: weights, style: style)
+            plotSizes = placed.map { Size(width: $0.plot.width, height: $0.plot.height) }
+            layouts = placed.map(\.layout)
+        }
+        var layout = FigureLayout(size: size, style: style, panels: layouts, suptitle: frame.suptitle)
+        layout.caption = frame.caption
+        return layout
+    }
+
+    /// Every panel's size-independent facts, in reading order, with limits shared as asked.
+    static func preparedPanels(_ figure: Figure) throws -> [PreparedPanel] {
+        var prepared: [PreparedPanel] = []
+        for (r, row) in figure.grid.enumerated() {
+            for (c, panel) in row.enumerated() {
+                prepared.append(try PreparedPanel(row: r, column: c, panel: panel, style: figure.style))
             }
         }
-        var layout = FigureLayout(size: size, style: style, panels: layouts, suptitle: suptitle)
-        layout.caption = placedCaption
-        return layout
+        if figure.sharedX { shareX(&prepared, rows: figure.grid.count) }
+        if figure.sharedY { shareY(&prepared) }
+        return prepared
+    }
+
+    /// What surrounds the panels: the suptitle above them, the wrapped caption below, and the
+    /// room each takes.
+    struct Frame {
+        var suptitle: PlacedText?
+        /// Where the panels may begin.
+        var top: Double
+        var caption: [PlacedText] = []
+        var captionHeight: Double
+
+        init(_ figure: Figure, size: Size, measurer: TextMeasuring) {
+            let style = figure.style
+            top = style.outerPad
+            if let text = figure.suptitle {
+                let textStyle = TextStyle(size: style.suptitleSize)
+                let extent = measurer.measure(text, style: textStyle)
+                suptitle = PlacedText(text, style: textStyle, color: style.foreground, x: size.width / 2, y: top,
+                                      anchor: .top, extent: extent)
+                top += extent.height + style.titlePad
+            }
+            let caption = figure.caption.map { Layout.wrap($0, width: size.width - 2 * style.outerPad, style: style, measurer: measurer) } ?? []
+            captionHeight = caption.reduce(0) { $0 + $1.extent.height } + (caption.isEmpty ? 0 : style.titlePad)
+            var lineTop = size.height - style.outerPad - captionHeight + (caption.isEmpty ? 0 : style.titlePad)
+            for line in caption {
+                self.caption.append(PlacedText(line.text, style: line.style, color: style.foreground, x: size.width / 2, y: lineTop,
+                                               anchor: .top, extent: line.extent))
+                lineTop += line.extent.height
+            }
+        }
+    }
+
+    /// Sends outside (right, or below when wide and it fits) each legend that found no clear
+    /// place inside its plot in the last round; whether any moved.
+    static func moveLegendsOutside(_ prepared: inout [PreparedPanel], layouts: [PanelLayout], style: Style, measurer: TextMeasuring) -> Bool {
+        var moved = false
+        for (i, l) in layouts.enumerated() where l.legendWantsOutside {
+            moved = true
+            let width = l.legend?.rect.width ?? 0
+            let below = LegendContent.below(panel: l.panel, markColors: l.markColors, style: style, measurer: measurer,
+                                            width: l.plot.width)
+            prepared[i].legendSide = width > l.plot.width / 3 && (below?.size.width ?? .infinity) <= l.plot.width ? .below : .right
+        }
+        return moved
+    }
+
+    /// One round's placement: columns take their panels' widest side decorations and rows their
+    /// tallest, the plot areas share the rest by weight; each panel's plot rectangle and layout.
+    static func arrange(_ decorated: [PanelDecorator], size: Size, frame: Frame, slots: ColumnSlots, rows: Int,
+                        weights: (widths: [Double], heights: [Double]), style: Style) throws -> [(plot: Rect, layout: PanelLayout)] {
+        let (widths, heights) = weights
+        var left = Array(repeating: 0.0, count: slots.count), right = left
+        var upper = Array(repeating: 0.0, count: rows), lower = upper
+        for d in decorated {
+            let k = slots.slot(d.prepared.row, d.prepared.column)
+            left[k] = max(left[k], d.left)
+            right[k] = max(right[k], d.right)
+            upper[d.prepared.row] = max(upper[d.prepared.row], d.top)
+            lower[d.prepared.row] = max(lower[d.prepared.row], d.bottom)
+        }
+        slots.alignFirstPlots(&left)
+        let cellW = slots.widths(size.width - 2 * style.outerPad, left: left, right: right, gap: style.cellGap, weights: widths)
+        let freeH = size.height - frame.top - style.outerPad - frame.captionHeight - upper.reduce(0, +) - lower.reduce(0, +)
+            - Double(rows - 1) * style.cellGap
+        let cellH = shares(freeH, weights: heights)
+        let usedW = decorated.map { cellW[slots.slot($0.prepared.row, $0.prepared.column)] }
+        guard usedW.allSatisfy({ $0 >= 8 }), cellH.allSatisfy({ $0 >= 8 }) else {
+            throw PlotError.figureTooSmall(width: size.width, height: size.height,
+                                           detail: String(format: "the plot areas would be %.0f x %.0f pt after room for labels",
+                                                          usedW.min() ?? 0, cellH.min() ?? 0))
+        }
+        return decorated.map { d in
+            let r = d.prepared.row, c = slots.slot(r, d.prepared.column), first = slots.slot(r, 0)
+            let x = style.outerPad + (first..<c).reduce(0.0) { $0 + left[$1] + cellW[$1] + right[$1] + style.cellGap } + left[c]
+            let y = frame.top + (0..<r).reduce(0.0) { $0 + upper[$1] + cellH[$1] + lower[$1] + style.cellGap } + upper[r]
+            let requested = d.prepared.panel.plotSize
+            var plot = Rect(x: x, y: y, width: requested.map { cellW[c] * $0.width / widths[c] } ?? cellW[c],
+                            height: requested.map { cellH[r] * $0.height / heights[r] } ?? cellH[r])
+            if d.prepared.aspectEqual {
+                plot = equalAspect(plot, d.prepared)
+            }
+            return (plot, d.place(in: plot))
+        }
     }
 
     /// Each column slot's and row's weight: the largest plot size its panels request

@@ -38,6 +38,37 @@ struct PanelDecorator {
         self.style = style
         self.measurer = measurer
         let panel = p.panel
+        let (xSpec, ySpec) = Self.tickSpecs(panel)
+        (xTicks, xMinor) = try Self.ticks(xSpec, scale: panel.xScale, lower: p.xLower, upper: p.xUpper,
+                                          length: plotSize.width, horizontal: true, integer: p.integerX,
+                                          style: style, measurer: measurer, context: "\(p.name) x axis")
+        (yTicks, yMinor) = try Self.ticks(ySpec, scale: panel.yScale, lower: p.yLower, upper: p.yUpper,
+                                          length: plotSize.height, horizontal: false, integer: p.integerY,
+                                          style: style, measurer: measurer, context: "\(p.name) y axis")
+        let xAxis = AxisLayout(scale: panel.xScale, lower: p.xLower, upper: p.xUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
+        let yAxis = AxisLayout(scale: panel.yScale, lower: p.yLower, upper: p.yUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
+        fitTickLabels(xAxis: xAxis, yAxis: yAxis, plotSize: plotSize)
+        wrapTexts(plotSize: plotSize)
+        let (maxYH, overflowRight) = addAxisRoom(xAxis, plotSize: plotSize)
+        try addColorbar(plotSize: plotSize)
+        besideRoom = max(besideRoom, overflowRight)
+        right = besideRoom
+        // End labels of the y axis and the colorbar overhang the plot by half a line.
+        let overhang = max(maxYH / 2, colorbarOverhang)
+        bottom = max(bottom, overhang)
+        if panel.xAxisSide == .top || p.legendSide == .above { aboveRoom = max(aboveRoom, overhang) }
+        addLegend(plotSize: plotSize)
+        top = aboveRoom
+        if let title {
+            top += style.titlePad + measurer.measure(title, style: titleStyle).height
+        }
+        top = max(top, overhang)
+        right += 2
+    }
+
+    /// The axes' tick specs, with a heatmap's row and column labels (the first heatmap's) as the
+    /// ticks of an axis left automatic.
+    static func tickSpecs(_ panel: Panel) -> (x: TickSpec, y: TickSpec) {
         var xSpec = panel.xTicks, ySpec = panel.yTicks
         for mark in panel.marks {
             if case .heatmap(let m) = mark.kind {
@@ -50,15 +81,12 @@ struct PanelDecorator {
                 break
             }
         }
-        (xTicks, xMinor) = try Self.ticks(xSpec, scale: panel.xScale, lower: p.xLower, upper: p.xUpper,
-                                          length: plotSize.width, horizontal: true, integer: p.integerX,
-                                          style: style, measurer: measurer, context: "\(p.name) x axis")
-        (yTicks, yMinor) = try Self.ticks(ySpec, scale: panel.yScale, lower: p.yLower, upper: p.yUpper,
-                                          length: plotSize.height, horizontal: false, integer: p.integerY,
-                                          style: style, measurer: measurer, context: "\(p.name) y axis")
-        let ts = tickStyle
-        let xAxis = AxisLayout(scale: panel.xScale, lower: p.xLower, upper: p.xUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
-        let yAxis = AxisLayout(scale: panel.yScale, lower: p.yLower, upper: p.yUpper, ticks: [], minorTicks: [], tickLabels: [], label: nil)
+        return (xSpec, ySpec)
+    }
+
+    /// Thins, shortens or turns the tick labels that show until they fit a plot of this size.
+    mutating func fitTickLabels(xAxis: AxisLayout, yAxis: AxisLayout, plotSize: Size) {
+        let p = prepared, panel = p.panel
         if p.showXTickLabels {
             let fit = panel.xTickAngle.map { angle in
                 TickLabelFitter.x(xTicks, angle: angle, positions: { xAxis.fraction($0.value) * plotSize.width }, style: style, measurer: measurer)
@@ -69,11 +97,24 @@ struct PanelDecorator {
         if p.showYTickLabels {
             yTicks = TickLabelFitter.y(yTicks, positions: { yAxis.fraction($0.value) * plotSize.height }, style: style, measurer: measurer)
         }
+    }
+
+    /// The title, the y label and the colorbar's label, wrapped to the plot's width or height.
+    mutating func wrapTexts(plotSize: Size) {
+        let panel = prepared.panel, style = style, measurer = measurer
         title = panel.title.map { Self.wrapped($0, width: plotSize.width, style: TextStyle(size: style.titleSize), measurer: measurer) }
         yLabel = panel.yLabel.map { Self.wrapped($0, width: plotSize.height, style: TextStyle(size: style.labelSize), measurer: measurer) }
         colorbarLabel = panel.colorbar?.label.map {
             Self.wrapped($0, width: plotSize.height, style: TextStyle(size: style.labelSize), measurer: measurer)
         }
+    }
+
+    /// Room for the axes around a plot of this size (ticks, tick labels, axis labels), and for
+    /// the x tick labels, title and x label that stick out past its sides (the left side's is
+    /// taken here). Returns the y tick labels' height (their end labels overhang the plot by
+    /// half of it) and the overflow on the right.
+    mutating func addAxisRoom(_ xAxis: AxisLayout, plotSize: Size) -> (maxYH: Double, overflowRight: Double) {
+        let p = prepared, panel = p.panel, ts = tickStyle
         let yExtents = p.showYTickLabels ? yTicks.map { measurer.measure($0.label, style: ts) } : []
         let maxYW = yExtents.map(\.width).max() ?? 0
         let maxYH = yExtents.map(\.height).max() ?? 0
@@ -108,20 +149,7 @@ struct PanelDecorator {
             overflowRight = max(overflowRight, spill)
         }
         left = max(left, overflowLeft)
-        try addColorbar(plotSize: plotSize)
-        besideRoom = max(besideRoom, overflowRight)
-        right = besideRoom
-        // End labels of the y axis and the colorbar overhang the plot by half a line.
-        let overhang = max(maxYH / 2, colorbarOverhang)
-        bottom = max(bottom, overhang)
-        if panel.xAxisSide == .top || p.legendSide == .above { aboveRoom = max(aboveRoom, overhang) }
-        addLegend(plotSize: plotSize)
-        top = aboveRoom
-        if let title {
-            top += style.titlePad + measurer.measure(title, style: titleStyle).height
-        }
-        top = max(top, overhang)
-        right += 2
+        return (maxYH, overflowRight)
     }
 
     /// Room for the colorbar right of the plot and its y axis, with its ticks and label.

@@ -31,122 +31,38 @@ struct PreparedPanel {
         self.column = column
         self.panel = panel
         name = "panel (row \(row + 1), column \(column + 1))" + (panel.title.map { " '\($0)'" } ?? "")
-        var heatmap = false
-        var colors: [Color] = []
-        var norms: [ResolvedNorm?] = []
-        var cycle = 0
-        var firstScale: (ColorScale, ResolvedNorm)?
-        var xs = Extent(), ys = Extent()
-        let xLog = panel.xScale == .log, yLog = panel.yScale == .log
-        for mark in panel.marks {
-            var norm: ResolvedNorm? = nil
-            var color = style.foreground
-            switch mark.kind {
-            case .line(let m):
-                try Self.check(m.x.count, m.y.count, "line", name)
-                color = m.color ?? style.palette[cycle]; if m.color == nil { cycle += 1 }
-                try xs.add(m.x, log: xLog, mark: "line", panel: name)
-                try ys.add(m.y, log: yLog, mark: "line", panel: name)
-            case .scatter(let m):
-                try Self.check(m.x.count, m.y.count, "scatter", name)
-                switch m.coloring {
-                case .fixed(let c):
-                    color = c ?? style.palette[cycle]; if c == nil { cycle += 1 }
-                case .values(let values, let scale):
-                    try Self.check(m.x.count, values.count, "scatter colour values", name)
-                    let resolved = ResolvedNorm.resolve(scale.norm, values: values)
-                    norm = resolved
-                    color = scale.colormap.color(at: 0.5)
-                    if firstScale == nil { firstScale = (scale, resolved) }
-                case .categories(let cats, let palette):
-                    try Self.check(m.x.count, cats.count, "scatter categories", name)
-                    color = (palette ?? style.palette)[0]
-                }
-                try xs.add(m.x, log: xLog, mark: "scatter", panel: name)
-                try ys.add(m.y, log: yLog, mark: "scatter", panel: name)
-            case .heatmap(let m):
-                let matrix = m.matrix
-                guard matrix.rows > 0, matrix.columns > 0, matrix.values.count == matrix.rows * matrix.columns else {
-                    throw PlotError.badMatrix(panel: name, detail: "is empty or ragged: \(matrix.rows) x \(matrix.columns) with \(matrix.values.count) values")
-                }
-                if let labels = m.rowLabels, labels.count != matrix.rows {
-                    throw PlotError.lengthMismatch(panel: name, mark: "heatmap row labels", expected: matrix.rows, actual: labels.count)
-                }
-                if let labels = m.columnLabels, labels.count != matrix.columns {
-                    throw PlotError.lengthMismatch(panel: name, mark: "heatmap column labels", expected: matrix.columns, actual: labels.count)
-                }
-                heatmap = true
-                let resolved = ResolvedNorm.resolve(m.scale.norm, values: matrix.values)
-                norm = resolved
-                if firstScale == nil { firstScale = (m.scale, resolved) }
-                xs.addSticky(-0.5, Double(matrix.columns) - 0.5)
-                ys.addSticky(-0.5, Double(matrix.rows) - 0.5)
-            case .bars(let m):
-                try Self.check(m.x.count, m.heights.count, "bars", name)
-                if let e = m.errors { try Self.check(m.x.count, e.count, "bar errors", name) }
-                color = m.color ?? style.palette[cycle]; if m.color == nil { cycle += 1 }
-                var lefts: [Double] = [], rights: [Double] = [], tops: [Double] = []
-                for i in m.x.indices {
-                    lefts.append(m.x[i] - m.width / 2)
-                    rights.append(m.x[i] + m.width / 2)
-                    let e = m.errors?[i] ?? 0
-                    tops.append(m.heights[i] + (e.isFinite ? e : 0))
-                    tops.append(m.heights[i] - (e.isFinite ? e : 0))
-                }
-                try xs.add(lefts + rights, log: xLog, mark: "bars", panel: name)
-                try ys.add(tops, log: yLog, mark: "bars", panel: name)
-                if !yLog || m.baseline > 0 { ys.addSticky(m.baseline, m.baseline) }
-            case .band(let m):
-                try Self.check(m.x.count, m.lower.count, "band", name)
-                try Self.check(m.x.count, m.upper.count, "band", name)
-                // A band shares the colour of the series that follows it, so it does not advance the cycle.
-                color = m.color ?? style.palette[cycle]
-                try xs.add(m.x, log: xLog, mark: "band", panel: name)
-                try ys.add(m.lower + m.upper, log: yLog, mark: "band", panel: name)
-            case .rule(let m):
-                color = m.color ?? Color.gray(0.35)
-                if m.value.isFinite {
-                    if m.orientation == .horizontal { try ys.add([m.value], log: yLog, mark: "reference line", panel: name) }
-                    else { try xs.add([m.value], log: xLog, mark: "reference line", panel: name) }
-                }
-            case .text(let m):
-                color = m.color ?? style.foreground
-            case .rects(let m):
-                color = m.legendColor ?? m.fills.first ?? style.foreground
-                try xs.add(m.x0 + m.x1, log: xLog, mark: "rectangles", panel: name)
-                try ys.add(m.y0 + m.y1, log: yLog, mark: "rectangles", panel: name)
-            case .symbols(let m):
-                color = m.legendColor ?? m.colors.first ?? style.foreground
-                try xs.add(m.x, log: xLog, mark: "symbols", panel: name)
-                try ys.add(m.y, log: yLog, mark: "symbols", panel: name)
-            }
-            colors.append(color)
-            norms.append(norm)
-        }
-        markColors = colors
+        var survey = MarkSurvey(style: style, panel: name, xLog: panel.xScale == .log, yLog: panel.yScale == .log)
+        for mark in panel.marks { try survey.add(mark) }
+        let heatmap = survey.heatmap
+        markColors = survey.colors
         legendSide = [.outsideRight: .right, .outsideLeft: .left, .outsideBelow: .below, .outsideAbove: .above][panel.legend]
-        markNorms = norms
+        markNorms = survey.norms
         aspectEqual = panel.aspectEqual ?? heatmap
         yInverted = panel.yInverted ?? heatmap
         gridLines = panel.frame && (panel.gridLines ?? (style.gridLines && !heatmap))
         integerX = heatmap
         integerY = heatmap
-        if let bar = panel.colorbar {
-            if let scale = bar.scale {
-                let values = panel.marks.flatMap { mark -> [Double] in
-                    if case .heatmap(let m) = mark.kind { return m.matrix.values }
-                    if case .scatter(let m) = mark.kind, case .values(let v, _) = m.coloring { return v }
-                    return []
-                }
-                colorbar = (scale, ResolvedNorm.resolve(scale.norm, values: values))
-            } else if let found = firstScale {
-                colorbar = found
-            } else {
-                colorbar = (.viridis, ResolvedNorm(lower: 0, upper: 1, isLog: false))
+        colorbar = Self.colorbar(of: panel, firstScale: survey.firstScale)
+        (xLower, xUpper) = try Self.limits(panel.xLimits, survey.xs, log: survey.xLog, axis: "x", panel: name)
+        (yLower, yUpper) = try Self.limits(panel.yLimits, survey.ys, log: survey.yLog, axis: "y", panel: name)
+    }
+
+    /// The colour bar's scale and norm, if the panel has one: its own scale over every mark's
+    /// colour values, else the first mark's scale, else viridis over 0...1.
+    static func colorbar(of panel: Panel, firstScale: (ColorScale, ResolvedNorm)?) -> (scale: ColorScale, norm: ResolvedNorm)? {
+        guard let bar = panel.colorbar else { return nil }
+        if let scale = bar.scale {
+            let values = panel.marks.flatMap { mark -> [Double] in
+                if case .heatmap(let m) = mark.kind { return m.matrix.values }
+                if case .scatter(let m) = mark.kind, case .values(let v, _) = m.coloring { return v }
+                return []
             }
+            return (scale, ResolvedNorm.resolve(scale.norm, values: values))
+        } else if let found = firstScale {
+            return found
+        } else {
+            return (.viridis, ResolvedNorm(lower: 0, upper: 1, isLog: false))
         }
-        (xLower, xUpper) = try Self.limits(panel.xLimits, xs, log: xLog, axis: "x", panel: name)
-        (yLower, yUpper) = try Self.limits(panel.yLimits, ys, log: yLog, axis: "y", panel: name)
     }
 
     static func check(_ expected: Int, _ actual: Int, _ mark: String, _ panel: String) throws {

@@ -46,7 +46,9 @@ extension LinearAlgebra {
     /// Householder reduction of the symmetric `z` (`n` square, both triangles filled) to
     /// tridiagonal form `T = Qᵀ A Q`: `d` receives T's diagonal, `e[1..<n]` its subdiagonal
     /// (`e[0] = 0`), and `z` is overwritten by `Qᵀ` (row `j` is Q's column `j`). EISPACK's
-    /// `tred2` with its matrix transposed.
+    /// `tred2` with its matrix transposed. A numerical kernel kept whole past 80 lines: it follows
+    /// `tred2` step for step, so that it can be read against it, and its operation order is what
+    /// the fixed bits depend on.
     static func tridiagonalize(_ z: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
                                _ e: UnsafeMutablePointer<Double>, _ n: Int) {
         for j in 0..<n { d[j] = z[j * n + n - 1] }

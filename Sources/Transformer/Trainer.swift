@@ -58,98 +58,113 @@ public final class Trainer {
     /// written. Resuming skips (and sets aside as `broken-...`) newer checkpoints that cannot be
     /// read, e.g. one cut short by a kill. Temporary files of killed processes are removed.
     public func run(resume: Bool = false, overwrite: Bool = false) throws(TrainingError) -> Summary {
+        try prepareFolder()
+        let c = config, layout = ParameterLayout(config: c.model)
+        let begin = try beginning(resume: resume, overwrite: overwrite, layout: layout)
+        let evalWorkspace = evaluationWorkspace()
+        let state = TrainingStep(config: c, parameters: begin.parameters, optimizer: begin.optimizer, generator: begin.generator,
+                                 shardBytes: shardBytes)
+        let record = RunRecord(trainer: self, state: state, layout: layout, log: begin.log,
+                               lastCheckpoint: resume ? folder.checkpointPath(step: begin.step) : nil)
+        if !resume {
+            record.lastCheckpoint = try record.save(step: 0, loss: .nan, isModel: false)
+            if begin.setAside { folder.removePreviousRun() }
+        }
+
+        let began = Date()
+        let (lastLoss, evalLoss) = try train(record, from: begin.step, lastLoss: begin.lastLoss, evalWorkspace: evalWorkspace, began: began)
+        if begin.step >= c.steps {
+            // Nothing left to do; make sure model.safetensors is the latest checkpoint.
+            _ = try record.save(step: begin.step, loss: lastLoss, isModel: true)
+        }
+        return Summary(step: c.steps, loss: lastLoss, evalLoss: evalLoss,
+                       seconds: Date().timeIntervalSince(began), log: record.log)
+    }
+
+    /// Checks the memory the run needs and the folder, creates it, and removes the temporary
+    /// files of killed processes.
+    private func prepareFolder() throws(TrainingError) {
         ComputeThreads.count = threads
         do { try MemoryBudget.requireTraining(config) } catch { throw .memory(error) }
         do { try folder.requireTrainable() } catch { throw .refusedFolder(error) }
         do { try folder.create() } catch { throw .checkpoint(error) }
         folder.removeStaleTemporaries()
-        let c = config, layout = ParameterLayout(config: c.model)
-        let task = c.task.task
+    }
 
+    /// Where a run starts: its weights, optimizer, batch generator and log, and the step.
+    private struct Beginning {
         var parameters: Parameters
         var optimizer: AdamW
-        var generator = RandomGenerator(seed: c.seed, stream: 1)
+        var generator: RandomGenerator
         var log = TrainingLog()
-        var start = 0
+        var step = 0
         var lastLoss = Float.nan
+        /// Whether an old run was set aside in `previous-run/` (deleted after the first checkpoint).
         var setAside = false
+    }
+
+    /// From the latest valid checkpoint when `resume`; else from scratch, setting aside the run
+    /// the folder holds when `overwrite` (and refusing it otherwise).
+    private func beginning(resume: Bool, overwrite: Bool, layout: ParameterLayout) throws(TrainingError) -> Beginning {
+        let c = config
         let onlyPreviousRun = folder.checkpointSteps.isEmpty && FileManager.default.fileExists(atPath: folder.previousRunPath)
         if onlyPreviousRun && !overwrite { throw .onlyPreviousRun(folder: folder.path) }
         if resume {
             let point = try resumePoint(layout)
-            parameters = point.checkpoint.model.parameters
-            optimizer = point.state.optimizer
-            generator = RandomGenerator(rawState: point.state.generatorState)
-            lastLoss = point.checkpoint.loss
-            start = point.step
-            log = TrainingLog.read(folder.logPath)
-            log.rows.removeAll { $0.step > start }
-            progress.message("resuming \(folder.path) from step \(start)")
-        } else {
-            if folder.holdsRun {
-                guard overwrite else { throw .existingRun(folder: folder.path, lastStep: folder.checkpointSteps.last ?? 0) }
-                do { try folder.setAsidePreviousRun() } catch { throw .checkpoint(error) }
-                setAside = true
-            }
-            parameters = Parameters(config: c.model, seed: c.seed)
-            optimizer = AdamW(layout: layout, betas: c.betas, weightDecay: c.weightDecay)
+            var begin = Beginning(parameters: point.checkpoint.model.parameters, optimizer: point.state.optimizer,
+                                  generator: RandomGenerator(rawState: point.state.generatorState))
+            begin.lastLoss = point.checkpoint.loss
+            begin.step = point.step
+            begin.log = TrainingLog.read(folder.logPath)
+            begin.log.rows.removeAll { $0.step > begin.step }
+            progress.message("resuming \(folder.path) from step \(begin.step)")
+            return begin
         }
+        var setAside = false
+        if folder.holdsRun {
+            guard overwrite else { throw .existingRun(folder: folder.path, lastStep: folder.checkpointSteps.last ?? 0) }
+            do { try folder.setAsidePreviousRun() } catch { throw .checkpoint(error) }
+            setAside = true
+        }
+        var begin = Beginning(parameters: Parameters(config: c.model, seed: c.seed),
+                              optimizer: AdamW(layout: layout, betas: c.betas, weightDecay: c.weightDecay),
+                              generator: RandomGenerator(seed: c.seed, stream: 1))
+        begin.setAside = setAside
+        return begin
+    }
 
-        let length = c.model.nCtx
+    /// The workspace holding the fixed held-out batch (random stream 2).
+    private func evaluationWorkspace() -> Workspace {
+        let c = config, length = c.model.nCtx
         let evalWorkspace = Workspace(config: c.model, batch: c.evalBatch, length: length, gradients: false)
         var evalGenerator = RandomGenerator(seed: c.seed, stream: 2)
-        evalWorkspace.load(task.makeBatch(batch: c.evalBatch, length: length, vocabulary: c.model.dVocab,
-                                          generator: &evalGenerator))
-        let state = TrainingStep(config: c, parameters: parameters, optimizer: optimizer, generator: generator,
-                                 shardBytes: shardBytes)
+        evalWorkspace.load(c.task.task.makeBatch(batch: c.evalBatch, length: length, vocabulary: c.model.dVocab,
+                                                 generator: &evalGenerator))
+        return evalWorkspace
+    }
+
+    /// Steps from `start` to `config.steps`: a log row every `logEvery` steps (and at the first
+    /// and last), a checkpoint every `checkpointEvery` (and at the last), and a checkpoint before
+    /// stopping when asked. Returns the last loss and held-out loss.
+    private func train(_ record: RunRecord, from start: Int, lastLoss: Float, evalWorkspace: Workspace,
+                       began: Date) throws(TrainingError) -> (loss: Float, evalLoss: Float) {
+        let c = config, state = record.state, layout = record.layout, length = c.model.nCtx
         let schedule = LearningRateSchedule(c)
-
-        // A checkpoint is written only when every parameter and optimizer moment is finite, so
-        // that the newest one is always a good one; otherwise the state goes to a post-mortem file.
-        var lastCheckpoint: String? = resume ? folder.checkpointPath(step: start) : nil
-        func save(step: Int, loss: Float, isModel: Bool) throws(TrainingError) -> String {
-            let checkpoint = Checkpoint(model: Model(parameters: state.parameters), config: c, step: step, loss: loss,
-                                        optimizerFile: RunFolder.optimizerName(step: step))
-            if let bad = Self.firstNonFinite(state.parameters.storage, state.optimizer, layout) {
-                throw diverged(step: step, what: bad, checkpoint: checkpoint)
-            }
-            let path = folder.checkpointPath(step: step)
-            do {
-                try OptimizerState(optimizer: state.optimizer, generatorState: state.generator.rawState)
-                    .write(to: folder.optimizerPath(step: step), layout: layout)
-                try checkpoint.write(to: path)
-                if isModel { try checkpoint.write(to: folder.modelPath) }
-                try log.write(to: folder.logPath)
-            } catch { throw .checkpoint(error) }
-            return path
-        }
-        func diverged(step: Int, what: String, checkpoint: Checkpoint) -> TrainingError {
-            let (last, path) = postMortemPaths(lastCheckpoint: lastCheckpoint, step: step)
-            let saved = (try? checkpoint.file.write(to: path)) != nil
-            return .diverged(step: step, what: what, lastCheckpoint: last, divergedFile: saved ? path : nil,
-                             inPipeline: postMortemFolder != nil)
-        }
-
-        if !resume {
-            lastCheckpoint = try save(step: 0, loss: .nan, isModel: false)
-            if setAside { folder.removePreviousRun() }
-        }
-
-        let began = Date()
+        var lastLoss = lastLoss
         var intervalStart = Date(), intervalSteps = 0
-        var evalLoss = log.rows.last?.evalLoss ?? .nan
+        var evalLoss = record.log.rows.last?.evalLoss ?? .nan
         let tokensPerStep = Double(c.batch * length)
         for step in start..<c.steps {
             if shouldStop() {
-                let path = try save(step: step, loss: lastLoss, isModel: true)
+                let path = try record.save(step: step, loss: lastLoss, isModel: true)
                 throw .interrupted(step: step, checkpoint: path, resumeCommand: resumeCommand)
             }
             let lr = schedule.rate(at: step)
             let (loss, norm) = state.run(lr: lr)
             guard loss.isFinite else {
-                throw diverged(step: step + 1, what: "the loss is \(loss)",
-                               checkpoint: Checkpoint(model: Model(parameters: state.parameters), config: c, step: step + 1,
-                                                      loss: loss, optimizerFile: nil))
+                throw record.diverged(step: step + 1, what: "the loss is \(loss)",
+                                      checkpoint: Checkpoint(model: Model(parameters: state.parameters), config: c, step: step + 1,
+                                                             loss: loss, optimizerFile: nil))
             }
             lastLoss = loss
             let done = step + 1
@@ -158,26 +173,21 @@ public final class Trainer {
             let speed = elapsed > 0 ? Double(intervalSteps) * tokensPerStep / elapsed : 0
             if done % c.logEvery == 0 || done == c.steps || done == 1 {
                 evalLoss = evaluate(state.parameters, evalWorkspace, layout)
-                log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
-                                      tokensPerSecond: recordsThroughput ? speed : nil))
+                record.log.rows.append(.init(step: done, loss: loss, evalLoss: evalLoss, lr: lr, gradNorm: norm,
+                                             tokensPerSecond: recordsThroughput ? speed : nil))
                 intervalStart = Date(); intervalSteps = 0
                 // Rows past the last checkpoint are dropped again on resume.
-                do { try log.write(to: folder.logPath) } catch { throw .checkpoint(error) }
+                do { try record.log.write(to: folder.logPath) } catch { throw .checkpoint(error) }
             }
             if done % c.checkpointEvery == 0 || done == c.steps {
-                lastCheckpoint = try save(step: done, loss: loss, isModel: true)
+                record.lastCheckpoint = try record.save(step: done, loss: loss, isModel: true)
             }
             let secondsLeft = Date().timeIntervalSince(began) / Double(done - start) * Double(c.steps - done)
             progress.update(step: done, total: c.steps, loss: loss,
                             tokensPerSecond: Double(done - start) * tokensPerStep / max(Date().timeIntervalSince(began), 1e-9),
                             secondsLeft: secondsLeft)
         }
-        if start >= c.steps {
-            // Nothing left to do; make sure model.safetensors is the latest checkpoint.
-            _ = try save(step: start, loss: lastLoss, isModel: true)
-        }
-        return Summary(step: c.steps, loss: lastLoss, evalLoss: evalLoss,
-                       seconds: Date().timeIntervalSince(began), log: log)
+        return (lastLoss, evalLoss)
     }
 
     /// The newest checkpoint whose weights and optimizer state both load (all finite, nothing
@@ -243,5 +253,48 @@ extension Trainer {
         let copy = keep.checkpointsPath + "/" + (lastCheckpoint as NSString).lastPathComponent
         let copied = (try? AtomicFile.write(Array(bytes), to: copy)) != nil
         return (copied ? copy : lastCheckpoint, keep.divergedPath(step: step))
+    }
+}
+
+extension Trainer {
+    /// What a run writes as it goes: the training log and the checkpoints of its state. A
+    /// checkpoint is written only when every parameter and optimizer moment is finite, so that
+    /// the newest one is always a good one; otherwise the state goes to a post-mortem file.
+    final class RunRecord {
+        let trainer: Trainer
+        let state: TrainingStep
+        let layout: ParameterLayout
+        var log: TrainingLog
+        /// The newest good checkpoint, named when the run diverges.
+        var lastCheckpoint: String?
+
+        init(trainer: Trainer, state: TrainingStep, layout: ParameterLayout, log: TrainingLog, lastCheckpoint: String?) {
+            self.trainer = trainer; self.state = state; self.layout = layout; self.log = log; self.lastCheckpoint = lastCheckpoint
+        }
+
+        func save(step: Int, loss: Float, isModel: Bool) throws(TrainingError) -> String {
+            let folder = trainer.folder
+            let checkpoint = Checkpoint(model: Model(parameters: state.parameters), config: trainer.config, step: step, loss: loss,
+                                        optimizerFile: RunFolder.optimizerName(step: step))
+            if let bad = Trainer.firstNonFinite(state.parameters.storage, state.optimizer, layout) {
+                throw diverged(step: step, what: bad, checkpoint: checkpoint)
+            }
+            let path = folder.checkpointPath(step: step)
+            do {
+                try OptimizerState(optimizer: state.optimizer, generatorState: state.generator.rawState)
+                    .write(to: folder.optimizerPath(step: step), layout: layout)
+                try checkpoint.write(to: path)
+                if isModel { try checkpoint.write(to: folder.modelPath) }
+                try log.write(to: folder.logPath)
+            } catch { throw .checkpoint(error) }
+            return path
+        }
+
+        func diverged(step: Int, what: String, checkpoint: Checkpoint) -> TrainingError {
+            let (last, path) = trainer.postMortemPaths(lastCheckpoint: lastCheckpoint, step: step)
+            let saved = (try? checkpoint.file.write(to: path)) != nil
+            return .diverged(step: step, what: what, lastCheckpoint: last, divergedFile: saved ? path : nil,
+                             inPipeline: trainer.postMortemFolder != nil)
+        }
     }
 }

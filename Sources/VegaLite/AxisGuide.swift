@@ -35,27 +35,8 @@ struct AxisGuide {
         if defs.allSatisfy(\.axisDisabled) { return g }
         g.hidden = false
         let axis = defs.compactMap(\.axis).first
-        if let axis {
-            try axis.allowOnly(keys, what: "axis")
-            if let o = axis["orient"] {
-                let sides = channel == "x" ? ["bottom", "top"] : ["left", "right"]
-                guard let name = o.value.string, let side = sides.firstIndex(of: name) else {
-                    throw .unsupported(path: o.displayPath, "axis orient '\(o.value.string ?? "…")' is not supported on \(channel) (supported: \(sides.joined(separator: ", ")))")
-                }
-                g.opposite = side == 1
-            }
-            if axis["labelExpr"] != nil { throw .unsupported(path: axis.displayPath + "/labelExpr", "labelExpr is not supported") }
-        }
+        if let axis { try g.apply(axis, channel: channel) }
         g.title = title(defs, axis: axis)
-        if let a = axis?["labelAngle"] {
-            // Vega turns labels clockwise by labelAngle degrees; Plot draws 0°, −45° and −90°.
-            guard let degrees = a.value.number, let angle = [0.0: 0.0, -45: -Double.pi / 4, 315: -Double.pi / 4,
-                                                              -90: -Double.pi / 2, 270: -Double.pi / 2][degrees] else {
-                throw .unsupported(path: a.displayPath, "labelAngle \(a.value.number.map(NumberText.js) ?? "…") is not supported (supported: 0, -45, -90)")
-            }
-            if channel == "y" && angle != 0 { throw .unsupported(path: a.displayPath, "rotated y axis labels are not supported") }
-            g.labelAngle = angle
-        }
         g.grid = axis?["grid"]?.value.bool ?? configGrid ?? !scale.isDiscrete
         if axis?["labels"]?.value.bool == false { g.ticks = []; return g }
         // Normalised stacks read as percentages (Vega-Lite's default format for them).
@@ -108,6 +89,29 @@ struct AxisGuide {
             g.ticks.append(Tick(toPlot(scale.map(v)), Markup.escape(text)))
         }
         return g
+    }
+
+    /// The axis options that place it: its side (`orient`) and its labels' angle; the
+    /// options Plot cannot draw are refused with their path.
+    mutating func apply(_ axis: Node, channel: String) throws(VegaLiteError) {
+        try axis.allowOnly(AxisGuide.keys, what: "axis")
+        if let o = axis["orient"] {
+            let sides = channel == "x" ? ["bottom", "top"] : ["left", "right"]
+            guard let name = o.value.string, let side = sides.firstIndex(of: name) else {
+                throw .unsupported(path: o.displayPath, "axis orient '\(o.value.string ?? "…")' is not supported on \(channel) (supported: \(sides.joined(separator: ", ")))")
+            }
+            opposite = side == 1
+        }
+        if axis["labelExpr"] != nil { throw .unsupported(path: axis.displayPath + "/labelExpr", "labelExpr is not supported") }
+        if let a = axis["labelAngle"] {
+            // Vega turns labels clockwise by labelAngle degrees; Plot draws 0°, −45° and −90°.
+            guard let degrees = a.value.number, let angle = [0.0: 0.0, -45: -Double.pi / 4, 315: -Double.pi / 4,
+                                                              -90: -Double.pi / 2, 270: -Double.pi / 2][degrees] else {
+                throw .unsupported(path: a.displayPath, "labelAngle \(a.value.number.map(NumberText.js) ?? "…") is not supported (supported: 0, -45, -90)")
+            }
+            if channel == "y" && angle != 0 { throw .unsupported(path: a.displayPath, "rotated y axis labels are not supported") }
+            labelAngle = angle
+        }
     }
 
     /// The labels' format over a continuous domain whose largest magnitude is `magnitude`, with
