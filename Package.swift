@@ -68,8 +68,9 @@ let package = Package(
         // What the pipeline tools draw or compare as pictures: `check`'s image and array
         // comparisons, the drawn stage graph.
         .target(name: "PipelineGraphics", dependencies: ["AtomicFiles", "JSONQuoting", "Pipeline", "Tensor", "Plot"]),
+        // The study's stage kinds: typed jobs of the modules that do the work, run as child processes.
         .target(name: "Stages", dependencies: [
-            "AtomicFiles", "Pipeline", "SafeYAML", "Spelling", "VegaLite", .product(name: "Yams", package: "Yams"),
+            "Analysis", "AtomicFiles", "Pipeline", "Recipes", "SafeYAML", "Spelling", "Transformer", "VegaLite", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),
@@ -90,6 +91,8 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["AtomicFiles", "Report", "Analysis", "Transformer", "Tensor", "Plot"]),
         // Fixtures are read in place (#filePath), not copied into a bundle.
         .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
+        // The command line itself: each stage kind's job spelled as arguments and parsed back.
+        .testTarget(name: "RederiveTests", dependencies: ["rederive", "Analysis", "Recipes", "Stages", "Transformer", "VegaLite"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot", .product(name: "Yams", package: "Yams")]),
     ]
 )

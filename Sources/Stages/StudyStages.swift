@@ -1,12 +1,17 @@
+import Analysis
 import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
+import Recipes
+import Transformer
 import VegaLite
 import SafeYAML
 import Yams
 
-/// How each study stage kind maps onto a `rederive` subcommand.
+/// How each study stage kind maps onto a `rederive` subcommand: the kind builds the typed job
+/// (`TrainingJob`, `AnalysisJob`, ...) from the stage's inputs, outputs and params, and the
+/// child process runs it as spelled by `StudyCommandLines`.
 ///
 ///     train:    inputs {config: FILE.yaml}; params override the config's keys
 ///               (e.g. {seed: 1, steps: 1500}); outputs {run: FOLDER/}
@@ -25,22 +30,15 @@ public enum StudyStages {
     /// `threads`: the thread count (results do not depend on it); 1 by default.
     static let threads = ParamSpec("threads", .int(1...1024))
 
-    /// Any params (config keys) unchecked; see `train(checkedBy:)`.
-    public static let train = train(params: nil, check: { _, _ in [] })
-
-    /// Params are `threads` and the config keys of `schema`, and the config with them applied
-    /// must be valid.
-    public static func train(checkedBy schema: TrainConfigSchema) -> ToolStageRunner {
-        train(params: [threads] + schema.keys.map { ParamSpec($0, .any) }) { stage, root in
-            checkMergedConfig(stage, root: root, schema: schema)
-        }
+    /// `train` with params `threads` and the config keys of `schema`, the config with them
+    /// applied checked as valid; with no schema, any params (config keys) unchecked.
+    public static func train(checkedBy schema: TrainConfigSchema?, _ spell: @escaping @Sendable (TrainingJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "train", params: schema.map { [threads] + $0.keys.map { ParamSpec($0, .any) } }, check: { stage, root in
+            schema.map { checkMergedConfig(stage, root: root, schema: $0) } ?? []
+        }) { context in spell(try trainingJob(context)) }
     }
 
-    static func train(params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError]) -> ToolStageRunner {
-        ToolStageRunner(kind: "train", params: params, check: check, arguments: trainArguments)
-    }
-
-    @Sendable static func trainArguments(_ context: StageContext) throws -> [String] {
+    static func trainingJob(_ context: StageContext) throws -> TrainingJob {
         let config = try input(context, "config")
         let run = try output(context, "run")
         // The run folder keeps the exact config it was trained with. It is marked as a run first,
@@ -50,10 +48,12 @@ public enum StudyStages {
         let merged = run.temporaryPath + "/config.yaml"
         let overrides = context.params.filter { $0.key != "threads" }
         try writeMergedConfig(config, overrides: overrides, to: merged)
+        var job = TrainingJob(config: merged, out: run.temporaryPath, threads: threads(context))
+        job.deterministicLog = true
         // Messages name what the user wrote and paths that outlive a failed stage.
-        return ["train", "--config", merged, "--out", run.temporaryPath, "--threads", threads(context), "--deterministic-log",
-                "--post-mortem", postMortemFolder(ofRun: run.path),
-                "--config-source", overrides.isEmpty ? config : config + " with the stage's params"]
+        job.postMortem = postMortemFolder(ofRun: run.path)
+        job.configSource = overrides.isEmpty ? config : config + " with the stage's params"
+        return job
     }
 
     /// Where a diverged run keeps its last good checkpoint and diverged state: beside the run
@@ -86,27 +86,33 @@ public enum StudyStages {
                               "stage '\(stage.name)': the training config \(named)is not valid: \(problem)")]
     }
 
-    public static let analyze = ToolStageRunner(kind: "analyze", params: [threads]) { context in
-        ["analyze", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
+    public static func analyze(_ spell: @escaping @Sendable (AnalysisJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "analyze", params: [threads]) { context in
+            spell(AnalysisJob(source: try input(context, "run"), out: try output(context, "out").temporaryPath, threads: threads(context)))
+        }
     }
 
     /// `rederive patch` on the task's own corruption; `sequences` (64 by default) in the batch.
-    public static let patch = ToolStageRunner(kind: "patch", params: [threads, ParamSpec("sequences", .int(1...1_000_000))]) { context in
-        var arguments = ["patch", try input(context, "run"), "--out", try output(context, "out").temporaryPath, "--threads", threads(context)]
-        if case .int(let count)? = context.params["sequences"] { arguments += ["--sequences", String(count)] }
-        return arguments
+    public static func patch(_ spell: @escaping @Sendable (PatchingJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "patch", params: [threads, ParamSpec("sequences", .int(1...1_000_000))]) { context in
+            var job = PatchingJob(source: try input(context, "run"), out: try output(context, "out").temporaryPath, threads: threads(context))
+            if case .int(let count)? = context.params["sequences"] { job.sequences = count }
+            return spell(job)
+        }
     }
 
-    public static let figure = ToolStageRunner(kind: "figure", argument: "recipe", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
-        guard let recipe = context.stage.kind.argument else {
-            throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
+    public static func figure(_ spell: @escaping @Sendable (FigureJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "figure", argument: "recipe", params: [], check: { stage, _ in checkRecipe(stage) }) { context in
+            guard let recipe = context.stage.kind.argument else {
+                throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
+            }
+            let png = try outputWithExtension(context, ".png")
+            let prefix = String(png.temporaryPath.dropLast(4))
+            for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
+                throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
+            }
+            return spell(FigureJob(recipe: recipe, analyses: context.inputs.map(\.path), out: prefix))
         }
-        let png = try outputWithExtension(context, ".png")
-        let prefix = String(png.temporaryPath.dropLast(4))
-        for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
-        }
-        return ["figure", recipe] + context.inputs.map(\.path) + ["--out", prefix]
     }
 
     /// A figure's recipe must be one the build knows (each has its code version).
@@ -120,23 +126,29 @@ public enum StudyStages {
 
     /// A deck of the stage's inputs (Vega-Lite specs, analysis folders), titled by its params;
     /// a `.md` output, if declared, is the gallery of the recipes' figures.
-    public static let slides = ToolStageRunner(kind: "slides", params: [ParamSpec("title", .string), ParamSpec("subtitle", .string),
-                                                                        ParamSpec("theme", .string)],
-                                               implied: { stage, root in VegaLiteStage.dataInputs(of: stage.inputs.filter { SpecFigureWriter.isSpec($0.path) }, root: root) }) { context in
-        var arguments = ["slides", "--from"] + context.inputs.map(\.path) + ["--pdf", try outputWithExtension(context, ".pdf").temporaryPath]
-        if let gallery = context.outputs.first(where: { $0.path.hasSuffix(".md") }) { arguments += ["--gallery", gallery.temporaryPath] }
-        for key in ["title", "subtitle", "theme"] {
-            if case .string(let value)? = context.params[key] { arguments += ["--" + key, value] }
+    public static func slides(_ spell: @escaping @Sendable (SlidesJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "slides", params: [ParamSpec("title", .string), ParamSpec("subtitle", .string), ParamSpec("theme", .string)],
+                        implied: { stage, root in VegaLiteStage.dataInputs(of: stage.inputs.filter { SpecFigureWriter.isSpec($0.path) }, root: root) }) { context in
+            var job = SlidesJob(from: context.inputs.map(\.path), pdf: try outputWithExtension(context, ".pdf").temporaryPath)
+            job.gallery = context.outputs.first(where: { $0.path.hasSuffix(".md") })?.temporaryPath
+            if case .string(let title)? = context.params["title"] { job.title = title }
+            if case .string(let subtitle)? = context.params["subtitle"] { job.subtitle = subtitle }
+            if case .string(let theme)? = context.params["theme"] {
+                guard let chosen = SlideDeck.Theme(rawValue: theme) else {
+                    throw StageFailure(message: "stage \(context.stage.name): theme must be \(SlideDeck.Theme.allCases.map(\.rawValue).joined(separator: " or ")), got '\(theme)'")
+                }
+                job.theme = chosen
+            }
+            return spell(job)
         }
-        return arguments
     }
 
     // MARK: Helpers
 
     /// The stage's `threads` param, 1 by default.
-    static func threads(_ context: StageContext) -> String {
-        if case .int(let count)? = context.params["threads"], count >= 1 { return String(count) }
-        return "1"
+    static func threads(_ context: StageContext) -> Int {
+        if case .int(let count)? = context.params["threads"], count >= 1 { return count }
+        return 1
     }
 
     static func input(_ context: StageContext, _ name: String) throws -> String {
@@ -200,16 +212,15 @@ extension ParamValue {
 
 extension StageRegistry {
     /// `cmd` plus the study's kinds (a new kind is defined above and listed here), in the order
-    /// pipeline-file errors list them; `train` params are checked against `trainConfig` if given.
-    public static func study(trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
+    /// pipeline-file errors list them, run as `commandLines` spells their jobs; `train` params
+    /// are checked against `trainConfig` if given.
+    public static func study(commandLines: StudyCommandLines, trainConfig: TrainConfigSchema? = nil) -> StageRegistry {
         var registry = StageRegistry.standard
-        let train = trainConfig.map(StudyStages.train(checkedBy:)) ?? StudyStages.train
-        for runner in [train, StudyStages.analyze, StudyStages.patch, StudyStages.figure, VegaLiteStage.runner, StudyStages.slides] {
+        let c = commandLines
+        for runner in [StudyStages.train(checkedBy: trainConfig, c.train), StudyStages.analyze(c.analyze), StudyStages.patch(c.patch),
+                       StudyStages.figure(c.figure), VegaLiteStage.runner(c.specFigure), StudyStages.slides(c.slides)] {
             registry.register(runner)
         }
         return registry
     }
-
-    /// `cmd` plus the study's kinds, `train` params unchecked.
-    public static var study: StageRegistry { study() }
 }

@@ -18,7 +18,8 @@ public struct ToolStageRunner: StageRunner {
     let check: @Sendable (Stage, String) -> [PipelineError]
     /// What the stage reads beyond its declared inputs (see `StageRunner.impliedInputs`).
     let implied: @Sendable (Stage, String) -> ImpliedInputs
-    /// The child's arguments after the executable, from the stage's context.
+    /// The child's arguments after the executable: the kind's typed job, built from the stage's
+    /// context and spelled by `StudyCommandLines`.
     let arguments: @Sendable (StageContext) throws -> [String]
 
     init(kind: String, argument: String? = nil, params: [ParamSpec]?, check: @escaping @Sendable (Stage, String) -> [PipelineError] = { _, _ in [] },

@@ -2,7 +2,7 @@ import Foundation
 import Pipeline
 import VegaLite
 
-/// `kind: vega-lite`: a figure drawn from a Vega-Lite spec by a child `rederive figure SPEC`,
+/// `kind: vega-lite`: a figure drawn from a Vega-Lite spec (a `SpecFigureJob`) by a child `rederive figure SPEC`,
 /// to the outputs' shared prefix (`.png`, `.pdf`, and `.svg`, `.caption.txt` if declared; always
 /// `.data.json`, the numbers drawn, which the outputs should list).
 ///
@@ -17,21 +17,23 @@ import VegaLite
 /// cannot be read then: its data files must be listed among the inputs, which is checked before
 /// the stage runs.
 enum VegaLiteStage {
-    static let runner = ToolStageRunner(kind: "vega-lite", params: [], check: { stage, root in check(stage, root: root) },
-                                        implied: { stage, root in dataInputs(of: specInput(stage).map { [$0] } ?? [], root: root) }) { context in
-        guard let spec = context.inputs.first(where: { $0.name == "spec" })?.path ?? context.inputs.map(\.path).first(where: SpecFigureWriter.isSpec) else {
-            throw StageFailure(message: "stage \(context.stage.name) (vega-lite) needs an input named 'spec'")
+    static func runner(_ spell: @escaping @Sendable (SpecFigureJob) -> [String]) -> ToolStageRunner {
+        ToolStageRunner(kind: "vega-lite", params: [], check: { stage, root in check(stage, root: root) },
+                        implied: { stage, root in dataInputs(of: specInput(stage).map { [$0] } ?? [], root: root) }) { context in
+            guard let spec = context.inputs.first(where: { $0.name == "spec" })?.path ?? context.inputs.map(\.path).first(where: SpecFigureWriter.isSpec) else {
+                throw StageFailure(message: "stage \(context.stage.name) (vega-lite) needs an input named 'spec'")
+            }
+            if let missing = undeclaredData(spec: spec, inputs: context.inputs.map(\.path), root: context.projectRoot) {
+                throw StageFailure(message: "stage \(context.stage.name): \(missing)")
+            }
+            let png = try StudyStages.outputWithExtension(context, ".png")
+            let prefix = String(png.temporaryPath.dropLast(4))
+            for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
+                throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt, .data.json); \(slot.path) does not")
+            }
+            let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter(SpecFigureWriter.formats.contains)
+            return spell(SpecFigureJob(spec: spec, out: prefix, formats: formats))
         }
-        if let missing = undeclaredData(spec: spec, inputs: context.inputs.map(\.path), root: context.projectRoot) {
-            throw StageFailure(message: "stage \(context.stage.name): \(missing)")
-        }
-        let png = try StudyStages.outputWithExtension(context, ".png")
-        let prefix = String(png.temporaryPath.dropLast(4))
-        for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt, .data.json); \(slot.path) does not")
-        }
-        let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter(SpecFigureWriter.formats.contains)
-        return ["figure", spec, "--out", prefix, "--formats", formats.joined(separator: ",")]
     }
 
     /// The stage's spec input: the one named `spec`, else the first with a spec's extension.

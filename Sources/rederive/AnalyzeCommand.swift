@@ -27,16 +27,30 @@ struct Analyze: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
     @OptionGroup var output: OutputOptions
 
+    /// The typed job these flags describe (what a pipeline's analyze stage builds).
+    var job: AnalysisJob {
+        var job = AnalysisJob(source: source, out: out, threads: threading.threads)
+        job.force = force
+        return job
+    }
+
+    /// `job` as this command's arguments, read back by the flags above: the one spelling of
+    /// them that an analyze stage's child process gets (RederiveTests parses every field back).
+    static func arguments(for job: AnalysisJob) -> [String] {
+        ["analyze", job.source, "--out", job.out, "--threads", String(job.threads)] + (job.force ? ["--force"] : [])
+    }
+
     func run() throws {
+        let job = self.job
         threading.apply()
         var settings = AnalysisSettings()
         model.apply(to: &settings)
         let progress = output.progress
         try reportingErrors {
-            let summary = try RunAnalysis.run(source, into: out, settings: settings, force: force) { progress.message($0) }
-            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, out))
+            let summary = try RunAnalysis.run(job.source, into: job.out, settings: settings, force: job.force) { progress.message($0) }
+            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, job.out))
             output.emit(JSONOutput(["step": .int(summary.step), "eval_loss": JSONOutput.number(summary.loss),
-                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(out + "/summary.json")]))
+                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(job.out + "/summary.json")]))
         }
     }
 }

@@ -29,25 +29,35 @@ struct FigureCommand: ParsableCommand {
     var formats: String?
     @OptionGroup var output: OutputOptions
 
+    /// The typed job these arguments describe (what a pipeline's figure stage builds).
+    var job: FigureJob { FigureJob(recipe: recipe, analyses: analyses, out: out) }
+
+    /// `job` as this command's arguments, read back by the declarations above: the one
+    /// spelling of them that a figure stage's child process gets (RederiveTests parses it back).
+    static func arguments(for job: FigureJob) -> [String] {
+        ["figure", job.recipe] + job.analyses + ["--out", job.out]
+    }
+
     func run() throws {
-        if Self.isSpec(recipe) { return try drawSpec(recipe, prefix: out) }
+        if Self.isSpec(recipe) { return try drawSpec(specJob) }
+        let job = self.job
         try reportingErrors {
-            let runs = try StudyRuns(folders: analyses)
-            if recipe == "all" {
+            let runs = try StudyRuns(folders: job.analyses)
+            if job.recipe == "all" {
                 // A folder of its own, built whole beside --out and swapped in: never a user's.
-                let staging = try OwnedFolder.begin(out, as: .figures, reading: analyses, force: false, note: warn)
+                let staging = try OwnedFolder.begin(job.out, as: .figures, reading: job.analyses, force: false, note: warn)
                 do {
                     for each in Recipe.all where each.canDraw(runs) { try FigureWriter.write(each, runs: runs, prefix: staging + "/" + each.name, warn: warn) }
-                    try AtomicFile.commitFolder(staging, to: out, as: .figures)
+                    try AtomicFile.commitFolder(staging, to: job.out, as: .figures)
                 } catch {
                     AtomicFile.remove(staging)
                     throw error
                 }
-                output.emit(JSONOutput(["files": JSONOutput.strings(Recipe.all.map { out + "/" + $0.name })]))
+                output.emit(JSONOutput(["files": JSONOutput.strings(Recipe.all.map { job.out + "/" + $0.name })]))
             } else {
-                let caption = try FigureWriter.write(Recipe.named(recipe), runs: runs, prefix: out, warn: warn)
+                let caption = try FigureWriter.write(Recipe.named(job.recipe), runs: runs, prefix: job.out, warn: warn)
                 output.say(caption)
-                output.emit(JSONOutput(["files": JSONOutput.strings([".png", ".pdf", ".caption.txt"].map { out + $0 }),
+                output.emit(JSONOutput(["files": JSONOutput.strings([".png", ".pdf", ".caption.txt"].map { job.out + $0 }),
                                         "caption": .string(caption)]))
             }
         }

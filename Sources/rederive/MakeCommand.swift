@@ -94,7 +94,7 @@ extension StageRegistry {
     /// params checked against the training config's schema. Commands given no pipeline use the
     /// study's, `previous-token`, when `Pipelines/` holds several.
     static var rederive: StageRegistry {
-        var registry = StageRegistry.study(trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
+        var registry = StageRegistry.study(commandLines: .rederive, trainConfig: TrainConfigSchema(keys: ConfigLoader.knownKeys) { yaml, source in
             do {
                 _ = try ConfigLoader.load(yaml: yaml, source: source)
                 return nil
@@ -104,6 +104,26 @@ extension StageRegistry {
         })
         registry.defaultPipeline = "previous-token"
         return registry
+    }
+}
+
+extension StudyCommandLines {
+    /// Each study job spelled by its subcommand's own function, beside that command's flags.
+    public static let rederive = StudyCommandLines(train: Train.arguments(for:), analyze: Analyze.arguments(for:),
+                                                   patch: PatchCommand.arguments(for:), figure: FigureCommand.arguments(for:),
+                                                   specFigure: FigureCommand.arguments(for:), slides: Slides.arguments(for:))
+
+    /// The job the real command parses `arguments` into, as a stage's child process runs it (nil
+    /// for a command that is no stage's): how the tests read every spelling back.
+    public static func job(parsing arguments: [String]) throws -> (any Sendable)? {
+        switch try Rederive.parseAsRoot(arguments) {
+        case let command as Train: command.job
+        case let command as Analyze: command.job
+        case let command as PatchCommand: command.job
+        case let command as FigureCommand: FigureCommand.isSpec(command.recipe) ? command.specJob : command.job
+        case let command as Slides: command.job
+        default: nil
+        }
     }
 }
 

@@ -39,7 +39,7 @@ struct PatchCommand: ParsableCommand {
     @Option(help: "The task, for a state dict without a rederive config: previous_token or k_back:K.")
     var task: String = "previous_token"
     @Option(help: "Without the three files: sequences in the task's batch.")
-    var sequences: Int = 64
+    var sequences: Int = PatchingJob.defaultSequences
     @Option(help: "Without the three files: the seed of the task's batch.")
     var seed: UInt64 = 0
     @Option(help: "Without the three files: the answer position (default: the middle of the context).")
@@ -58,26 +58,42 @@ struct PatchCommand: ParsableCommand {
         if sequences < 1 { throw ValidationError("--sequences must be at least 1, got \(sequences)") }
     }
 
+    /// The typed job these flags describe (what a pipeline's patch stage builds).
+    var job: PatchingJob {
+        var job = PatchingJob(source: source, out: out, threads: threading.threads)
+        job.sequences = sequences
+        job.force = force
+        return job
+    }
+
+    /// `job` as this command's arguments, read back by the flags above: the one spelling of
+    /// them that a patch stage's child process gets (RederiveTests parses every field back).
+    static func arguments(for job: PatchingJob) -> [String] {
+        ["patch", job.source, "--out", job.out, "--threads", String(job.threads), "--sequences", String(job.sequences)]
+            + (job.force ? ["--force"] : [])
+    }
+
     func run() throws {
+        let job = self.job
         let threads = threading.apply()
         let source: PatchingRun.Source
         if let clean, let corrupted, let answers {
             source = .files(clean: clean, corrupted: corrupted, answers: answers)
         } else {
-            source = .task(sequences: sequences, seed: seed, position: answerPosition)
+            source = .task(sequences: job.sequences, seed: seed, position: answerPosition)
         }
         let settings = PatchingRun.Settings(source: source, sweeps: sweeps.map { PatchingSweep.parse($0).sweeps },
                                             checkpoint: stateDict.checkpointOptions(task: TaskKind(name: task) ?? .previousToken),
                                             threads: threads)
         let progress = output.progress
         try reportingErrors {
-            let summary = try PatchingRun.run(self.source, into: out, settings: settings, force: force) { progress.message($0) }
+            let summary = try PatchingRun.run(job.source, into: job.out, settings: settings, force: job.force) { progress.message($0) }
             if let note = summary.note { FileHandle.standardError.write(Data("warning: \(note)\n".utf8)) }
             progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/summary.json",
-                                    summary.cleanMetric, summary.corruptedMetric, out))
+                                    summary.cleanMetric, summary.corruptedMetric, job.out))
             output.emit(JSONOutput(["clean_metric": JSONOutput.number(summary.cleanMetric),
                                     "corrupted_metric": JSONOutput.number(summary.corruptedMetric),
-                                    "summary": .string(out + "/summary.json")]))
+                                    "summary": .string(job.out + "/summary.json")]))
         }
     }
 }

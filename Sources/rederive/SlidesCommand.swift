@@ -30,7 +30,7 @@ struct Slides: ParsableCommand {
     @Option(help: "Also write a Markdown gallery of the recipes' figures and captions (with --from).")
     var gallery: String?
     @Option(help: "The title page's title (with --from).")
-    var title: String = "Figures"
+    var title: String = SlidesJob.defaultTitle
     @Option(help: "The title page's subtitle (with --from).")
     var subtitle: String = ""
     @Option(help: "light or dark: the same figures on a white or a dark ground (with --from).")
@@ -51,22 +51,40 @@ struct Slides: ParsableCommand {
             }
             return
         }
+        let job = self.job
         try reportingErrors {
             // Other files among the inputs are the data the specs read: inputs, so edits redraw the deck.
-            let folders = from.filter { var isFolder: ObjCBool = false
+            let folders = job.from.filter { var isFolder: ObjCBool = false
                 return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue }
             let drawn = folders.isEmpty ? [] : try FigureWriter.draw(Recipe.all, runs: StudyRuns(folders: folders))
-            let specs = try from.filter(SpecFigureWriter.isSpec).map(Self.slide(spec:))
-            try FigureWriter.writeSlides(FigureWriter.slides(drawn) + specs, title: title, subtitle: subtitle, theme: theme,
-                                         to: pdf, warn: warn)
-            if let gallery {
+            let specs = try job.from.filter(SpecFigureWriter.isSpec).map(Self.slide(spec:))
+            try FigureWriter.writeSlides(FigureWriter.slides(drawn) + specs, title: job.title, subtitle: job.subtitle, theme: job.theme,
+                                         to: job.pdf, warn: warn)
+            if let gallery = job.gallery {
                 do { try AtomicFile.write(Array(FigureWriter.gallery(drawn).utf8), to: gallery) } catch {
                     throw RecipeError.render(recipe: "gallery", reason: "\(error)")
                 }
             }
-            output.say("wrote \(pdf)" + (gallery.map { " and \($0)" } ?? ""))
-            output.emit(JSONOutput(["pdf": .string(pdf), "gallery": gallery.map(ParamValue.string) ?? .null]))
+            output.say("wrote \(job.pdf)" + (job.gallery.map { " and \($0)" } ?? ""))
+            output.emit(JSONOutput(["pdf": .string(job.pdf), "gallery": job.gallery.map(ParamValue.string) ?? .null]))
         }
+    }
+
+    /// The typed job these flags describe with --from (what a pipeline's slides stage builds).
+    var job: SlidesJob {
+        var job = SlidesJob(from: from, pdf: pdf)
+        job.gallery = gallery
+        job.title = title
+        job.subtitle = subtitle
+        job.theme = theme
+        return job
+    }
+
+    /// `job` as this command's arguments, read back by the flags above: the one spelling of
+    /// them that a slides stage's child process gets (RederiveTests parses every field back).
+    static func arguments(for job: SlidesJob) -> [String] {
+        ["slides", "--from"] + job.from + ["--pdf", job.pdf] + (job.gallery.map { ["--gallery", $0] } ?? [])
+            + ["--title", job.title, "--subtitle", job.subtitle, "--theme", job.theme.rawValue]
     }
 
     /// A spec's slide: its figure, titled by its `title` (else its file name), captioned by its

@@ -46,27 +46,55 @@ struct Train: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
     }
 
+    /// The typed job these flags describe (what a pipeline's train stage builds).
+    var job: TrainingJob {
+        var job = TrainingJob(config: config, out: out, threads: threading.threads)
+        job.steps = steps
+        job.seed = seed
+        job.resume = resume
+        job.overwrite = overwrite
+        job.deterministicLog = deterministicLog
+        job.postMortem = postMortem
+        job.configSource = configSource
+        return job
+    }
+
+    /// `job` as this command's arguments, read back by the flags above: the one spelling of
+    /// them that a train stage's child process gets (RederiveTests parses every field back).
+    static func arguments(for job: TrainingJob) -> [String] {
+        var arguments = ["train", "--config", job.config, "--out", job.out, "--threads", String(job.threads)]
+        if let steps = job.steps { arguments += ["--steps", String(steps)] }
+        if let seed = job.seed { arguments += ["--seed", String(seed)] }
+        if job.resume { arguments.append("--resume") }
+        if job.overwrite { arguments.append("--overwrite") }
+        if job.deterministicLog { arguments.append("--deterministic-log") }
+        if let postMortem = job.postMortem { arguments += ["--post-mortem", postMortem] }
+        if let configSource = job.configSource { arguments += ["--config-source", configSource] }
+        return arguments
+    }
+
     func run() throws {
+        let job = self.job
         try reportingErrors(status: Self.status) {
-            var (trainingConfig, given) = try ConfigLoader.loadNotingDefaults(yamlFile: config)
-            if let steps { trainingConfig.steps = steps; given.insert("steps") }
-            if let seed { trainingConfig.seed = seed; given.insert("seed") }
-            let echo = ConfigEcho(trainingConfig, given: given, source: configSource ?? config)
+            var (trainingConfig, given) = try ConfigLoader.loadNotingDefaults(yamlFile: job.config)
+            if let steps = job.steps { trainingConfig.steps = steps; given.insert("steps") }
+            if let seed = job.seed { trainingConfig.seed = seed; given.insert("seed") }
+            let echo = ConfigEcho(trainingConfig, given: given, source: job.configSource ?? job.config)
             echo.info.forEach(output.note)
             for line in echo.warnings { FileHandle.standardError.write(Data("warning: \(line)\n".utf8)) }
             InterruptFlag.install()
-            let trainer = Trainer(config: trainingConfig, folder: out, threads: threading.threads, progress: output.progress)
-            trainer.recordsThroughput = !deterministicLog
-            trainer.postMortemFolder = postMortem
+            let trainer = Trainer(config: trainingConfig, folder: job.out, threads: job.threads, progress: output.progress)
+            trainer.recordsThroughput = !job.deterministicLog
+            trainer.postMortemFolder = job.postMortem
             trainer.resumeCommand = resumeCommand
-            let summary = try trainer.run(resume: resume, overwrite: overwrite)
+            let summary = try trainer.run(resume: job.resume, overwrite: job.overwrite)
             trainer.progress.message(String(format: "trained %d steps in %.1fs: loss %.4f, eval loss %.4f -> %@",
                                             summary.step, summary.seconds, Double(summary.loss), Double(summary.evalLoss),
-                                            RunFolder(out).modelPath))
+                                            RunFolder(job.out).modelPath))
             output.emit(JSONOutput([
                 "step": .int(summary.step), "seconds": JSONOutput.number(summary.seconds, digits: 3),
                 "loss": JSONOutput.number(summary.loss), "eval_loss": JSONOutput.number(summary.evalLoss),
-                "model": .string(RunFolder(out).modelPath),
+                "model": .string(RunFolder(job.out).modelPath),
             ]))
         }
     }
