@@ -128,19 +128,26 @@ public enum StudyStages {
     /// a `.md` output, if declared, is the gallery of the recipes' figures.
     public static func slides(_ spell: @escaping @Sendable (SlidesJob) -> [String]) -> ToolStageRunner {
         ToolStageRunner(kind: "slides", params: [ParamSpec("title", .string), ParamSpec("subtitle", .string), ParamSpec("theme", .string)],
+                        check: { stage, _ in checkTheme(stage).map { [$0] } ?? [] },
                         implied: { stage, root in VegaLiteStage.dataInputs(of: stage.inputs.filter { SpecFigureWriter.isSpec($0.path) }, root: root) }) { context in
             var job = SlidesJob(from: context.inputs.map(\.path), pdf: try outputWithExtension(context, ".pdf").temporaryPath)
             job.gallery = context.outputs.first(where: { $0.path.hasSuffix(".md") })?.temporaryPath
             if case .string(let title)? = context.params["title"] { job.title = title }
             if case .string(let subtitle)? = context.params["subtitle"] { job.subtitle = subtitle }
             if case .string(let theme)? = context.params["theme"] {
-                guard let chosen = SlideDeck.Theme(rawValue: theme) else {
-                    throw StageFailure(message: "stage \(context.stage.name): theme must be \(SlideDeck.Theme.allCases.map(\.rawValue).joined(separator: " or ")), got '\(theme)'")
-                }
+                guard let chosen = SlideDeck.Theme(rawValue: theme) else { throw StageFailure(message: checkTheme(context.stage)?.description ?? theme) }
                 job.theme = chosen
             }
             return spell(job)
         }
+    }
+
+    /// A slides stage's `theme` must name a deck theme; the error is at the param.
+    static func checkTheme(_ stage: Stage) -> PipelineError? {
+        guard case .string(let theme)? = stage.params["theme"], SlideDeck.Theme(rawValue: theme) == nil else { return nil }
+        let themes = SlideDeck.Theme.allCases.map(\.rawValue)
+        return PipelineError(.wrongType, at: stage.paramLocations["theme"] ?? stage.location, "stage '\(stage.baseName)': no deck theme named '\(theme)'",
+                             hint: NameSuggestion.hint(for: theme, in: themes) + "themes: \(themes.joined(separator: ", "))")
     }
 
     // MARK: Helpers
