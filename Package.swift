@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "PipelineGraphics", dependencies: ["AtomicFiles", "JSONQuoting", "Pipeline", "Tensor", "Plot"]),
         // The study's stage kinds: typed jobs of the modules that do the work, run as child processes.
         .target(name: "Stages", dependencies: [
-            "Analysis", "AtomicFiles", "Pipeline", "Recipes", "SafeYAML", "Spelling", "Transformer", "VegaLite", .product(name: "Yams", package: "Yams"),
+            "Analysis", "AtomicFiles", "Pipeline", "Plot", "Recipes", "SafeYAML", "Spelling", "Transformer", "VegaLite", .product(name: "Yams", package: "Yams"),
         ], exclude: ["CodeSources.txt"], plugins: ["CodeFingerprints"]),
         // Stage code versions: a hash of the source each stage kind is built from.
         .executableTarget(name: "CodeFingerprintTool"),
@@ -92,7 +92,7 @@ let package = Package(
         // Fixtures are read in place (#filePath), not copied into a bundle.
         .testTarget(name: "VegaLiteTests", dependencies: ["VegaLite", "Plot"], exclude: ["Fixtures"]),
         // The command line itself: each stage kind's job spelled as arguments and parsed back.
-        .testTarget(name: "RederiveTests", dependencies: ["rederive", "Analysis", "Recipes", "Stages", "Transformer", "VegaLite"]),
+        .testTarget(name: "RederiveTests", dependencies: ["rederive", "Analysis", "Plot", "Recipes", "Stages", "Transformer", "VegaLite"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineGraphics", "Plot", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -9,7 +9,7 @@ public struct FigureData: Equatable, Sendable {
     /// The first key of every data file; a reader refuses another.
     public static let format = "rederive figure data 1"
     /// What a figure's data file adds to its prefix: `NAME.png` → `NAME.data.json`.
-    public static let suffix = ".data.json"
+    public static let suffix = FigureFile.data.suffix
 
     /// The data file beside a figure file (`Figures/a.png` → `Figures/a.data.json`), or nil for
     /// a file that is not a figure image.

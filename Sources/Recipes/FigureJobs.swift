@@ -1,3 +1,4 @@
+import Plot
 /// One recipe drawn as `rederive figure RECIPE` takes it and a pipeline's `figure` stage asks
 /// for it (spelled by `FigureCommand.arguments(for:)`, beside the flags).
 public struct FigureJob: Equatable, Sendable {
@@ -7,9 +8,11 @@ public struct FigureJob: Equatable, Sendable {
     public var analyses: [String]
     /// The output prefix (`PREFIX.png`, `.pdf`, `.caption.txt`, `.data.json`).
     public var out: String
+    /// The files to write, of `FigureFile.recipe`; nil: all of them.
+    public var files: [FigureFile]?
 
-    public init(recipe: String, analyses: [String], out: String) {
-        self.recipe = recipe; self.analyses = analyses; self.out = out
+    public init(recipe: String, analyses: [String], out: String, files: [FigureFile]? = nil) {
+        self.recipe = recipe; self.analyses = analyses; self.out = out; self.files = files
     }
 }
 

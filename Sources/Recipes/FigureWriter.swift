@@ -5,21 +5,28 @@ import Tensor
 
 /// Draws recipes to files: the only place Recipes hands figures to the renderer.
 public enum FigureWriter {
-    /// Draws `recipe` from `runs` to `prefix.png` (with the recipe named in its Source tag) and
-    /// `prefix.pdf`, the caption to `prefix.caption.txt` and the data drawn to `prefix.data.json`. Returns the caption. Hands each
+    /// Draws `recipe` from `runs` to those of `files` asked for: `prefix.png` (with the recipe named
+    /// in its Source tag), `prefix.pdf`, the caption to `prefix.caption.txt` and the data drawn to
+    /// `prefix.data.json`. Returns the caption. Hands each
     /// layout audit finding, over every form of the figure, to `warn`. Temporary files that
     /// killed writers left in the folder are removed first.
     @discardableResult
-    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String,
+    public static func write(_ recipe: Recipe, runs: StudyRuns, prefix: String, files: [FigureFile] = FigureFile.recipe,
                              warn: (String) -> Void = { _ in }) throws(RecipeError) -> String {
         let output = try recipe.make(runs)
         try audit(recipe, output).forEach(warn)
         AtomicFile.removeStaleTemporaries(in: prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ".")
         do {
-            try output.figure.writePNG(to: prefix + ".png", source: "rederive recipe \(recipe.name)")
-            try output.figure.writePDF(to: prefix + ".pdf")
-            try AtomicFile.write(Array((output.caption + "\n").utf8), to: prefix + ".caption.txt")
-            try FigureData(output.figure, caption: output.caption).write(to: prefix + FigureData.suffix)
+            for file in FigureFile.recipe where files.contains(file) {
+                let path = prefix + file.suffix
+                switch file {
+                case .png: try output.figure.writePNG(to: path, source: "rederive recipe \(recipe.name)")
+                case .pdf: try output.figure.writePDF(to: path)
+                case .caption: try AtomicFile.write(Array((output.caption + "\n").utf8), to: path)
+                case .data: try FigureData(output.figure, caption: output.caption).write(to: path)
+                case .svg: try output.figure.writeSVG(to: path)
+                }
+            }
         } catch {
             throw .render(recipe: recipe.name, reason: "\(error)")
         }

@@ -3,6 +3,7 @@ import Spelling
 import AtomicFiles
 import Foundation
 import Pipeline
+import Plot
 import Recipes
 import Transformer
 import VegaLite
@@ -111,8 +112,15 @@ public enum StudyStages {
             for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
                 throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
             }
-            return spell(FigureJob(recipe: recipe, analyses: context.inputs.map(\.path), out: prefix))
+            return spell(FigureJob(recipe: recipe, analyses: context.inputs.map(\.path), out: prefix,
+                                   files: declaredFiles(context, prefix: prefix)))
         }
+    }
+
+    /// The figure files a stage's outputs declare at `prefix` (its temporary one): all the writer
+    /// writes, so nothing undeclared is left among the stage's temporaries.
+    static func declaredFiles(_ context: StageContext, prefix: String) -> [FigureFile] {
+        context.outputs.compactMap { FigureFile(rawValue: String($0.temporaryPath.dropFirst(prefix.count + 1))) }
     }
 
     /// A figure's recipe must be one the build knows (each has its code version).

@@ -3,8 +3,8 @@ import Pipeline
 import VegaLite
 
 /// `kind: vega-lite`: a figure drawn from a Vega-Lite spec (a `SpecFigureJob`) by a child `rederive figure SPEC`,
-/// to the outputs' shared prefix (`.png`, `.pdf`, and `.svg`, `.caption.txt` if declared; always
-/// `.data.json`, the numbers drawn, which the outputs should list).
+/// to the outputs' shared prefix: those of `.png`, `.pdf`, `.svg`, `.caption.txt` and `.data.json`
+/// (the numbers drawn) that the outputs list.
 ///
 ///     - name: loss
 ///       kind: vega-lite
@@ -31,8 +31,7 @@ enum VegaLiteStage {
             for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
                 throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt, .data.json); \(slot.path) does not")
             }
-            let formats = context.outputs.map { ($0.path as NSString).pathExtension }.filter(SpecFigureWriter.formats.contains)
-            return spell(SpecFigureJob(spec: spec, out: prefix, formats: formats))
+            return spell(SpecFigureJob(spec: spec, out: prefix, files: StudyStages.declaredFiles(context, prefix: prefix)))
         }
     }
 

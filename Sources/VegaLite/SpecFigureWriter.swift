@@ -2,7 +2,7 @@ import AtomicFiles
 import Plot
 
 /// Draws a spec to PREFIX.png, PREFIX.pdf, PREFIX.svg, PREFIX.caption.txt (the caption from
-/// the spec's `description`) and PREFIX.data.json (the data drawn), each written atomically. Everything is rendered in memory first,
+/// the spec's `description`, if it has one) and PREFIX.data.json (the data drawn), each written atomically. Everything is rendered in memory first,
 /// so bad input writes nothing.
 public enum SpecFigureWriter {
     public struct Written: Sendable {
@@ -16,9 +16,6 @@ public enum SpecFigureWriter {
         let lower = argument.lowercased()
         return lower.hasSuffix(".json") || lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
     }
-
-    /// The image formats `write` can produce, by extension.
-    public static let formats = ["png", "pdf", "svg"]
 
     /// What `make` and `figure` warn about in a laid-out spec: the layout audit's findings, and
     /// each category axis whose names the layout had to thin to keep them apart (a reader then
@@ -38,29 +35,29 @@ public enum SpecFigureWriter {
         return out
     }
 
-    /// `formats` limits the images to those asked for (a pipeline stage asks for its outputs').
+    /// Writes the files of `files` (all by default); a pipeline stage asks for exactly those
+    /// it declares.
     public static func write(spec path: String, prefix: String, style: Style = .standard,
-                             formats: [String] = formats) throws -> Written {
+                             files kinds: [FigureFile] = FigureFile.allCases) throws -> Written {
         let spec = try VegaLiteSpec.load(path: path)
         let figure = try spec.figure(style: style)
         let findings = warnings(try Renderer.layout(figure), path: path)
         var files: [String] = []
-        for ext in Self.formats where formats.contains(ext) {
+        for kind in FigureFile.allCases where kinds.contains(kind) {
+            let bytes: [UInt8]
+            switch kind {
             // The PNG's source tag names the spec by its file name: the same bytes from any folder.
-            let bytes = switch ext {
-            case "png": try Renderer.png(figure, source: "rederive vega-lite " + (path.split(separator: "/").last.map(String.init) ?? path))
-            case "pdf": try Renderer.pdf([figure])
-            default: try Renderer.svg(figure)
+            case .png: bytes = try Renderer.png(figure, source: "rederive vega-lite " + (path.split(separator: "/").last.map(String.init) ?? path))
+            case .pdf: bytes = try Renderer.pdf([figure])
+            case .svg: bytes = try Renderer.svg(figure)
+            case .caption:
+                guard let caption = spec.description else { continue }
+                bytes = Array((caption + "\n").utf8)
+            case .data: bytes = Array(try FigureData(figure, caption: spec.description).canonicalJSON.utf8)
             }
-            try AtomicFile.write(bytes, to: prefix + "." + ext)
-            files.append(prefix + "." + ext)
+            try AtomicFile.write(bytes, to: prefix + kind.suffix)
+            files.append(prefix + kind.suffix)
         }
-        if let caption = spec.description {
-            try AtomicFile.write(Array((caption + "\n").utf8), to: prefix + ".caption.txt")
-            files.append(prefix + ".caption.txt")
-        }
-        try FigureData(figure, caption: spec.description).write(to: prefix + FigureData.suffix)
-        files.append(prefix + FigureData.suffix)
         return Written(files: files, dataFiles: spec.dataFiles, findings: findings)
     }
 }

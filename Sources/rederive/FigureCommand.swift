@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtomicFiles
 import Foundation
+import Plot
 import Recipes
 
 /// `rederive figure`: draw one recipe (or all) from analysis folders, outside a pipeline.
@@ -25,17 +26,23 @@ struct FigureCommand: ParsableCommand {
     var analyses: [String] = []
     @Option(help: "Output prefix (a folder for 'all').")
     var out: String
-    @Option(help: "For a spec: the images to write, of png,pdf,svg (default all three).")
-    var formats: String?
+    @Option(name: .customLong("formats"), help: "The files to write, of png,pdf,svg,caption.txt,data.json (default: all, but svg only for a spec).",
+            transform: { try FigureFile.list($0) })
+    var files: [FigureFile]?
     @OptionGroup var output: OutputOptions
 
     /// The typed job these arguments describe (what a pipeline's figure stage builds).
-    var job: FigureJob { FigureJob(recipe: recipe, analyses: analyses, out: out) }
+    var job: FigureJob { FigureJob(recipe: recipe, analyses: analyses, out: out, files: files) }
 
     /// `job` as this command's arguments, read back by the declarations above: the one
     /// spelling of them that a figure stage's child process gets (RederiveTests parses it back).
     static func arguments(for job: FigureJob) -> [String] {
-        ["figure", job.recipe] + job.analyses + ["--out", job.out]
+        ["figure", job.recipe] + job.analyses + ["--out", job.out] + formatsArgument(job.files)
+    }
+
+    /// `--formats` as read back by `files`; none for all of them.
+    static func formatsArgument(_ files: [FigureFile]?) -> [String] {
+        files.map { ["--formats", $0.map(\.rawValue).joined(separator: ",")] } ?? []
     }
 
     func run() throws {
@@ -55,9 +62,10 @@ struct FigureCommand: ParsableCommand {
                 }
                 output.emit(JSONOutput(["files": JSONOutput.strings(Recipe.all.map { job.out + "/" + $0.name })]))
             } else {
-                let caption = try FigureWriter.write(Recipe.named(job.recipe), runs: runs, prefix: job.out, warn: warn)
+                let files = job.files ?? FigureFile.recipe
+                let caption = try FigureWriter.write(Recipe.named(job.recipe), runs: runs, prefix: job.out, files: files, warn: warn)
                 output.say(caption)
-                output.emit(JSONOutput(["files": JSONOutput.strings([".png", ".pdf", ".caption.txt"].map { job.out + $0 }),
+                output.emit(JSONOutput(["files": JSONOutput.strings(FigureFile.recipe.filter(files.contains).map { job.out + $0.suffix }),
                                         "caption": .string(caption)]))
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plot
 import VegaLite
 
 // Kept out of FigureCommand.swift on purpose: the study's figure stages are fingerprinted from
@@ -12,19 +13,19 @@ extension FigureCommand {
     /// The typed job these arguments describe when the first names a spec (what a pipeline's
     /// vega-lite stage builds).
     var specJob: SpecFigureJob {
-        SpecFigureJob(spec: recipe, out: out, formats: formats?.split(separator: ",").map(String.init))
+        SpecFigureJob(spec: recipe, out: out, files: files)
     }
 
     /// `job` as this command's arguments, read back by `FigureCommand`'s declarations: the one
     /// spelling of them that a vega-lite stage's child process gets (RederiveTests parses it back).
     static func arguments(for job: SpecFigureJob) -> [String] {
-        ["figure", job.spec, "--out", job.out] + (job.formats.map { ["--formats", $0.joined(separator: ",")] } ?? [])
+        ["figure", job.spec, "--out", job.out] + formatsArgument(job.files)
     }
 
     /// `rederive figure SPEC.vl.json --out PREFIX`: a Vega-Lite spec, drawn outside a pipeline.
     func drawSpec(_ job: SpecFigureJob) throws {
         try reportingErrors {
-            let written = try SpecFigureWriter.write(spec: job.spec, prefix: job.out, formats: job.formats ?? SpecFigureWriter.formats)
+            let written = try SpecFigureWriter.write(spec: job.spec, prefix: job.out, files: job.files ?? FigureFile.allCases)
             // Dense text marks can overlap by the hundred: show the first few and a count.
             written.findings.prefix(10).forEach(warn)
             if written.findings.count > 10 { warn("\(written.findings.count - 10) more layout findings for \(job.spec)") }

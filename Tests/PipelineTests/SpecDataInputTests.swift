@@ -35,7 +35,7 @@ final class SpecDataInputTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: project) }
 
     func spec(url: String) -> String {
-        #"{"data": {"url": "\#(url)"}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}"#
+        #"{"description": "A caption no stage declares.", "data": {"url": "\#(url)"}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}"#
     }
 
     func write(_ path: String, _ text: String) throws {
@@ -50,6 +50,8 @@ final class SpecDataInputTests: XCTestCase {
         let lock = try String(contentsOfFile: project + "/Pipelines/main.lock", encoding: .utf8)
         XCTAssertTrue(lock.contains("\"data/a.csv\": \"\(SHA256.hex("x,y\n1,3\n2,4\n"))\""), lock)
         XCTAssertTrue(try run("status").text.contains("0 of 3 stage(s) out of date"))
+        // Only the declared outputs are written: no caption or data file left in temporaries.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: project + "/Figures").sorted(), ["a.png", "b.png"])
 
         try write("data/a.csv", "x,y\n1,3\n2,9\n")
         let status = try run("status").text

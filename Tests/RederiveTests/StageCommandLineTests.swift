@@ -1,4 +1,5 @@
 import Analysis
+import Plot
 import Recipes
 import rederive
 import Stages
@@ -48,15 +49,15 @@ final class StageCommandLineTests: XCTestCase {
     }
 
     func testFigureJob() throws {
-        for analyses in [[], ["analysis/study"], ["analysis/study", "patching/study"]] {
-            let job = FigureJob(recipe: "loss_curves", analyses: analyses, out: "Figures/.rederive-tmp-7.loss")
+        for (analyses, files) in [([], nil), (["analysis/study"], [FigureFile.png, .data]), (["analysis/study", "patching/study"], FigureFile.recipe)] {
+            let job = FigureJob(recipe: "loss_curves", analyses: analyses, out: "Figures/.rederive-tmp-7.loss", files: files)
             XCTAssertEqual(try parsed(lines.figure(job), as: FigureJob.self), job)
         }
     }
 
     func testSpecFigureJob() throws {
-        for formats in [nil, ["png"], ["png", "pdf", "svg"]] {
-            let job = SpecFigureJob(spec: "figures/loss.vl.json", out: "Figures/.rederive-tmp-7.loss", formats: formats)
+        for files in [nil, [FigureFile.png], [.png, .pdf, .svg, .caption, .data]] {
+            let job = SpecFigureJob(spec: "figures/loss.vl.json", out: "Figures/.rederive-tmp-7.loss", files: files)
             XCTAssertEqual(try parsed(lines.specFigure(job), as: SpecFigureJob.self), job)
         }
     }
