@@ -30,8 +30,10 @@ struct CairoPainter {
     func drawPanel(_ p: PanelLayout, style: Style) {
         if p.gridLines { drawGrid(p, style: style) }
         cairo_save(cr)
-        cairo_rectangle(cr, p.plot.x, p.plot.y, p.plot.width, p.plot.height)
-        cairo_clip(cr)
+        if p.panel.clipsMarks {
+            cairo_rectangle(cr, p.plot.x, p.plot.y, p.plot.width, p.plot.height)
+            cairo_clip(cr)
+        }
         for (i, mark) in p.panel.marks.enumerated() {
             let color = p.markColors[i]
             switch mark.kind {

@@ -32,6 +32,12 @@ public enum LegendPlacement: Equatable, Sendable {
     case hidden
 }
 
+/// Where a legend above or below the plot sits along it: centred under the plot (matplotlib's
+/// figure legends), or at its left edge (Vega's top and bottom legends).
+public enum LegendAlignment: Equatable, Sendable {
+    case centered, start
+}
+
 /// The side of the plot where the x axis's ticks, labels and title go.
 public enum XAxisSide: Equatable, Sendable {
     case bottom, top
@@ -91,6 +97,10 @@ public struct Panel: Equatable, Sendable {
     /// grid share the figure in proportion to their panels' requested sizes, and a panel smaller
     /// than its column or row sits at the cell's top left (Vega-Lite's concat views).
     public var plotSize: Size? = nil
+    /// Whether marks are cut at the plot area's edges (Vega-Lite draws them whole unless a mark
+    /// asks for `clip`).
+    public var clipsMarks = true
+    public var legendAlignment = LegendAlignment.centered
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, marks: [Mark] = [],
                 xScale: AxisScale = .linear, yScale: AxisScale = .linear,

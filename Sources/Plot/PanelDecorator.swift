@@ -378,16 +378,21 @@ struct PanelDecorator {
             return (legend.layout(x: edge - legendPad - legend.size.width, y: plot.minY), false)
         case .below?:
             let edge = max(plot.maxY + style.tickLength, texts.map(\.bounds.maxY).max() ?? plot.maxY)
-            return (legend.layout(x: plot.midX - legend.size.width / 2, y: edge + legendPad), false)
+            return (legend.layout(x: alongPlot(legend, plot), y: edge + legendPad), false)
         case .above?:
             let edge = min(above, plot.minY - (prepared.panel.xAxisSide == .top ? style.tickLength : 0))
             above = edge - legendPad - legend.size.height
-            return (legend.layout(x: plot.midX - legend.size.width / 2, y: above), false)
+            return (legend.layout(x: alongPlot(legend, plot), y: above), false)
         case nil:
             if let inside = LegendPlacer.inside(legend, layout: layout, samples: DataFootprint.samples(layout)) { return (inside, false) }
             // Drawn over the data for now; `Layout` moves it outside and lays out again.
             return (legend.layout(x: plot.maxX - legend.size.width, y: plot.minY), true)
         }
+    }
+
+    /// The left edge of a legend above or below the plot.
+    func alongPlot(_ legend: LegendContent, _ plot: Rect) -> Double {
+        prepared.panel.legendAlignment == .start ? plot.minX : plot.midX - legend.size.width / 2
     }
 
     /// Text marks, and each heatmap cell's value where it fits at the style's minimum size.

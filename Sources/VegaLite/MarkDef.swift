@@ -29,6 +29,8 @@ struct MarkDef {
     var dx = 0.0, dy = 0.0
     var angle: Double?
     var interpolate: String?
+    /// Whether to clip the mark to the view; Vega-Lite draws marks whole by default.
+    var clip = false
 
     static let supportedMarks = Kind.allCases.map(\.rawValue).joined(separator: ", ")
     static let keys: Set<String> = [
@@ -62,6 +64,7 @@ struct MarkDef {
         m.fill = node["fill"]?.value.string
         m.stroke = node["stroke"]?.value.string
         m.filled = node["filled"]?.value.bool
+        m.clip = node["clip"]?.value.bool ?? false
         m.opacity = node["opacity"]?.value.number
         m.fillOpacity = node["fillOpacity"]?.value.number
         m.size = node["size"]?.value.number

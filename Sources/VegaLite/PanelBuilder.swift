@@ -23,6 +23,9 @@ enum PanelBuilder {
                           legend: .outsideRight, aspectEqual: false, yInverted: false,
                           gridLines: xAxis.grid || yAxis.grid)
         panel.frame = true
+        // Per view, not per layer: a layer asking for clipping clips the view's marks.
+        panel.clipsMarks = units.contains { $0.mark.clip }
+        panel.legendAlignment = .start
         panel.xTickAngle = xAxis.labelAngle
         panel.xAxisSide = xAxis.opposite ? .top : .bottom
         panel.yAxisSide = yAxis.opposite ? .right : .left
