@@ -17,14 +17,14 @@ struct PackedWeights: Sendable {
     init(_ model: Model) throws(AnalysisError) {
         let c = model.config, weights = CheckpointWeights(model, path: "the model being patched")
         let a = c.attentionWidth, d = c.dModel, e = c.dHead
-        /// A weight every model has, or one this config has (LayerNorm, MLP), else nil.
         func get(_ name: WeightName) throws(AnalysisError) -> [Float] { try weights(name).scalars }
+        /// A weight only some configs have (LayerNorm, MLP): nil when `present` says this one has none.
         func optional(_ name: WeightName, when present: Bool) throws(AnalysisError) -> [Float]? { present ? try get(name) : nil }
         let ln = c.hasLayerNorm, mlp = c.hasMLP
         layers = try (0..<c.nLayers).map { l throws(AnalysisError) in
             var qkv = [Float](repeating: 0, count: d * 3 * a), bias = [Float](repeating: 0, count: 3 * a)
-            for (part, (weight, offset)) in [(WeightName.Block.wQ, WeightName.Block.bQ), (.wK, .bK), (.wV, .bV)].enumerated() {
-                let w = try get(.block(l, weight)), wb = try get(.block(l, offset))   // [H, d, e], [H, e]
+            for (part, (weight, biasName)) in [(WeightName.Block.wQ, WeightName.Block.bQ), (.wK, .bK), (.wV, .bV)].enumerated() {
+                let w = try get(.block(l, weight)), wb = try get(.block(l, biasName))   // [H, d, e], [H, e]
                 for head in 0..<c.nHeads {
                     for i in 0..<d { for j in 0..<e { qkv[i * 3 * a + part * a + head * e + j] = w[(head * d + i) * e + j] } }
                     for j in 0..<e { bias[part * a + head * e + j] = wb[head * e + j] }

@@ -73,7 +73,7 @@ extension Recipe {
         return RecipeOutput(figure: Figure(size: .inches(11, 7.5), grid: [[bars], [sweep]]), caption: caption)
     }
 
-    /// "blocks.0.attn.hook_pattern" -> "L0 pattern": short enough for a bar label (the layout
+    /// `blocks.0.attn.hook_pattern` -> "L0 pattern": short enough for a bar label (the layout
     /// wraps or turns it when the bars are narrow).
     static func shortActivationName(_ name: String) -> String {
         guard let hook = HookName(parsing: name) else { return name }

@@ -3,8 +3,9 @@ import Tensor
 /// Where each named parameter tensor lives in one flat `Float` buffer.
 ///
 /// Names (`WeightName`) and shapes are TransformerLens's state dict's (DESIGN.md,
-/// "Checkpoints"), in its order; this is the one list of which parameters a config has. Keeping every parameter in one buffer makes the optimiser one loop, the gradient a
-/// buffer of the same layout, and a checkpoint a list of slices.
+/// "Checkpoints"), in its order: this is the one list of which parameters a config has.
+/// Keeping every parameter in one buffer makes the optimiser one loop, the gradient a buffer of
+/// the same layout, and a checkpoint a list of slices.
 public struct ParameterLayout: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var name: WeightName

@@ -34,7 +34,7 @@ final class HookNameTests: XCTestCase {
         let config = ModelConfig(nLayers: 2, dModel: 8, nHeads: 2, dHead: 4, dMLP: 16, dVocab: 10, nCtx: 6, positional: .learned)
         let batch = TokenBatch(tokens: [0, 3, 4, 5, 6, 7], batch: 1, length: 6)
         let cache = Model(config: config, seed: 1).run(batch, cache: .all).cache
-        X
+        XCTAssertEqual(cache.count, 2 + 2 * 18 + 2)   // the embeddings; 18 points per block; ln_final's two
         for hook in cache.keys { XCTAssertEqual(HookName(parsing: hook.name), hook, hook.name) }
         XCTAssertEqual(HookName.embed.firstLayer(nLayers: 2), 0)
         XCTAssertEqual(HookName.attention(1, .q).firstLayer(nLayers: 2), 1)
