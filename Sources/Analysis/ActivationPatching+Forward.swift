@@ -4,11 +4,11 @@ import Transformer
 extension ActivationPatching {
     /// Each block's logit differences (a patch and the sequences it runs on), per sequence, in
     /// block order; the blocks run in parallel, each on one thread, in either engine.
-    func patchedDifferences(_ blocks: [(patch: Patch, sequences: [Int])], clean: [String: Tensor],
-                            corrupted: [String: Tensor], threads: Int) throws(AnalysisError) -> [[Float]] {
+    func patchedDifferences(_ blocks: [(patch: Patch, sequences: [Int])], clean: [HookName: Tensor],
+                            corrupted: [HookName: Tensor], threads: Int) throws(AnalysisError) -> [[Float]] {
         switch engine {
         case .suffix:
-            let suffix = PatchedSuffix(config: config, weights: PackedWeights(model), clean: clean, corrupted: corrupted,
+            let suffix = PatchedSuffix(config: config, weights: try PackedWeights(model), clean: clean, corrupted: corrupted,
                                        inputs: inputs, length: length)
             return try ParallelJobs.map(blocks.count, threads: threads) { job, _ in
                 suffix.differences(blocks[job].patch, sequences: blocks[job].sequences)
@@ -31,20 +31,20 @@ extension ActivationPatching {
     /// layer: the corrupted tokens of each block's sequences side by side, resumed at that layer
     /// from the corrupted residual stream, the hook copying each block's slice of the clean
     /// activation into its own rows. Returns each block's logit differences, per sequence.
-    func patchedDifferences(_ blocks: [(patch: Patch, sequences: [Int])], clean: [String: Tensor],
-                            corrupted: [String: Tensor], runner: ForwardRunner) throws(AnalysisError) -> [[Float]] {
+    func patchedDifferences(_ blocks: [(patch: Patch, sequences: [Int])], clean: [HookName: Tensor],
+                            corrupted: [HookName: Tensor], runner: ForwardRunner) throws(AnalysisError) -> [[Float]] {
         guard let layer = blocks.first?.patch.layer else { return [] }
         let rows = blocks.flatMap(\.sequences)
         let tokens = batch(inputs.corrupted, sequences: rows)
         var resuming: (layer: Int, residual: Tensor)?
         if layer > 0 {
-            let name = HookName.residPost(layer - 1).name
+            let name = HookName.residPost(layer - 1)
             guard let stream = corrupted[name] else { throw .badInput("the corrupted forward has no activation '\(name)'") }
             resuming = (layer, gather(stream, sequences: rows))
         }
-        var sources = [String: Tensor]()
+        var sources = [HookName: Tensor]()
         for block in blocks {
-            let name = block.patch.hook.name
+            let name = block.patch.hook
             guard let activation = clean[name] else { throw .badInput("the clean forward has no activation '\(name)'") }
             sources[name] = activation
         }
@@ -55,7 +55,7 @@ extension ActivationPatching {
             var row = 0
             for (block, parts) in zip(blocks, segments) {
                 defer { row += block.sequences.count }
-                guard block.patch.hook.name == name else { continue }
+                guard block.patch.hook == name else { continue }
                 for (offset, s) in block.sequences.enumerated() {
                     let to = (row + offset) * slab, from = s * slab
                     for (start, count) in parts {

@@ -68,14 +68,14 @@ public struct ActivationPatching {
         } catch { throw .badInput("\(error)") }
 
         let runner = ForwardRunner(model: model, capacity: max(inputs.batch, 1), length: length)
-        var patched = Set<String>()
-        for sweep in sweeps { for l in 0..<c.nLayers { patched.insert(sweep.hook(l).name) } }
-        var kept = Set((1..<max(c.nLayers, 1)).map { HookName.residPost($0 - 1).name })
+        var patched = Set<HookName>()
+        for sweep in sweeps { for l in 0..<c.nLayers { patched.insert(sweep.hook(l)) } }
+        var kept = Set((1..<max(c.nLayers, 1)).map { HookName.residPost($0 - 1) })
         if engine == .suffix {
-            for l in 0..<c.nLayers { kept.formUnion([HookName.residPre(l).name, HookName.attention(l, "k").name, HookName.attention(l, "v").name]) }
+            for l in 0..<c.nLayers { kept.formUnion([.residPre(l), .attention(l, .k), .attention(l, .v)]) }
         }
-        let clean = runner.run(batch(inputs.clean), cache: .names(patched))
-        let corrupted = runner.run(batch(inputs.corrupted), cache: .names(kept))
+        let clean = runner.run(batch(inputs.clean), cache: .hooks(patched))
+        let corrupted = runner.run(batch(inputs.corrupted), cache: .hooks(kept))
         let cleanDiffs = differences(clean.logits, sequences: Array(0..<inputs.batch))
         let corruptedDiffs = differences(corrupted.logits, sequences: Array(0..<inputs.batch))
 

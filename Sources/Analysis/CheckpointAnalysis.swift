@@ -74,27 +74,30 @@ public struct CheckpointAnalysis {
     var model: Model { checkpoint.model }
 
     /// The residual streams probed and decomposed, in forward order.
-    var streams: [String] { HookName.residualStreams(config).map(\.name) }
+    var streams: [HookName] { HookName.residualStreams(config) }
+
+    /// The model's weights, lookups naming this checkpoint's file when one is missing.
+    var weights: CheckpointWeights { CheckpointWeights(model, path: checkpointPath) }
 
     /// The activations `write` reads whole from the evaluation forward, row by row.
-    var keptActivations: Set<String> {
-        var names = Set(streams + [HookName.embed.name])
-        if config.positional == .learned { names.insert(HookName.posEmbed.name) }
-        if config.hasLayerNorm { names.insert(HookName.finalScale.name) }
+    var keptActivations: Set<HookName> {
+        var names = Set(streams + [.embed])
+        if config.positional == .learned { names.insert(.posEmbed) }
+        if config.hasLayerNorm { names.insert(.finalScale) }
         for l in 0..<config.nLayers {
-            names.insert(HookName.attention(l, "z").name)
-            if config.hasMLP { names.insert(HookName.mlpOut(l).name) }
+            names.insert(.attention(l, .z))
+            if config.hasMLP { names.insert(.mlpOut(l)) }
         }
         return names
     }
 
     /// The activations `write` needs only the mean of: the ablated ones, the patterns, the
     /// residual entering each layer and the MLP activations.
-    var averagedActivations: Set<String> {
-        var names = Set(ablatedActivations + [HookName.attnOut(0).name])
+    var averagedActivations: Set<HookName> {
+        var names = Set(ablatedActivations + [.attnOut(0)])
         for l in 0..<config.nLayers {
-            names.formUnion([HookName.residPre(l).name, HookName.pattern(l).name])
-            if config.hasMLP { names.insert(HookName.mlp(l, "post").name) }
+            names.formUnion([.residPre(l), .pattern(l)])
+            if config.hasMLP { names.insert(.mlp(l, .post)) }
         }
         return names
     }
@@ -112,7 +115,7 @@ public struct CheckpointAnalysis {
         let runners = (0..<ParallelJobs.workers(for: ablations.forwards.count, threads: ComputeThreads.count)).map { _ in
             ForwardRunner(model: model, capacity: ablations.capacity, length: evalBatch.length)
         }
-        let neuronActivations = config.hasMLP ? Set((0..<config.nLayers).map { HookName.mlp($0, "post").name }) : []
+        let neuronActivations = config.hasMLP ? Set((0..<config.nLayers).map { HookName.mlp($0, .post) }) : []
         let run = EvaluationForward(runner: runners[0], batch: evalBatch, kept: keptActivations,
                                     averaged: averagedActivations, counted: neuronActivations)
         try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), "tokens.npy")
@@ -121,7 +124,7 @@ public struct CheckpointAnalysis {
         let heads = try attentionAndCircuits(means: run.means, output: output)
         let residuals = try streams.map { stream throws(AnalysisError) in try activation(run.activations, stream) }
         let pcas = try principalComponents(residuals, output: output)
-        let probeJobs = zip(streams, residuals).flatMap { [($0, $1, false), ($0, $1, true)] }
+        let probeJobs = zip(streams, residuals).flatMap { [($0.name, $1, false), ($0.name, $1, true)] }
         let probes = try PositionProbes.reports(probeJobs, settings: settings.probes, threads: ComputeThreads.count)
         let composition = try circuits.compositionScores()
         let dla = try logitAttribution(cache: run.activations)
@@ -144,7 +147,7 @@ public struct CheckpointAnalysis {
             dlaComponents: dla.components, mlp: mlp,
             ablationBaselineLoss: losses[0],
             ablations: zip(ablations.blocks, losses).compactMap { block, loss in
-                if case .activation(let name) = block { return .init(activation: name, loss: loss) }
+                if case .activation(let hook) = block { return .init(activation: hook.name, loss: loss) }
                 return nil
             },
             files: output.written.sorted())
@@ -154,18 +157,18 @@ public struct CheckpointAnalysis {
 
     /// The scalar metrics only (loss, head scores, raw-stream probes), for the over-training table.
     public func metrics() throws(AnalysisError) -> TrainingMetrics {
-        let names = Set(streams + (0..<config.nLayers).map { HookName.pattern($0).name })
-        let run = model.run(evalBatch, cache: .names(names))
+        let names = Set(streams + (0..<config.nLayers).map { HookName.pattern($0) })
+        let run = model.run(evalBatch, cache: .hooks(names))
         var heads = [AnalysisSummary.Head.Scores]()
         for l in 0..<config.nLayers {
-            let mean = try activation(run.cache, HookName.pattern(l).name).meanOverFirstAxis()
+            let mean = try activation(run.cache, .pattern(l)).meanOverFirstAxis()
             for h in 0..<config.nHeads {
                 let s = AttentionScores(meanPattern: mean[slice: h])
                 heads.append(.init(layer: l, head: h, previousToken: s.previousToken, bos: s.bos, currentToken: s.currentToken))
             }
         }
         let probes = try streams.map { stream throws(AnalysisError) in
-            try PositionProbes.report(stream: stream, residual: activation(run.cache, stream), normalized: false, settings: settings.probes)
+            try PositionProbes.report(stream: stream.name, residual: activation(run.cache, stream), normalized: false, settings: settings.probes)
         }
         return TrainingMetrics(step: checkpoint.step, loss: Double(run.loss), heads: heads, probes: probes)
     }
@@ -173,11 +176,11 @@ public struct CheckpointAnalysis {
     // MARK: Parts
 
     var circuits: WeightCircuits {
-        WeightCircuits(weights: model.parameters.tensors, nLayers: config.nLayers, nHeads: config.nHeads,
+        WeightCircuits(weights: weights, nLayers: config.nLayers, nHeads: config.nHeads,
                        dHead: config.dHead, layerNorm: config.hasLayerNorm)
     }
 
-    func activation(_ cache: [String: Tensor], _ name: String) throws(AnalysisError) -> Tensor {
+    func activation(_ cache: [HookName: Tensor], _ name: HookName) throws(AnalysisError) -> Tensor {
         guard let tensor = cache[name] else { throw .badInput("the forward has no activation '\(name)'") }
         return tensor
     }
@@ -185,24 +188,23 @@ public struct CheckpointAnalysis {
     /// Mean patterns, head scores and each head's circuits, from the patterns' and residual
     /// streams' means. The heads are computed in parallel (each on one thread, so the bits do
     /// not depend on the thread count) and written in order.
-    private func attentionAndCircuits(means: [String: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.Head] {
-        let weights = model.parameters.tensors, circuits = self.circuits
+    private func attentionAndCircuits(means: [HookName: Tensor], output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.Head] {
+        let weights = self.weights, circuits = self.circuits
         var patterns = [Tensor](), normalizedResiduals = [Tensor]()
         for l in 0..<config.nLayers {
-            patterns.append(try activation(means, HookName.pattern(l).name))
-            let meanResidual = try activation(means, HookName.residPre(l).name)
+            patterns.append(try activation(means, .pattern(l)))
+            let meanResidual = try activation(means, .residPre(l))
             normalizedResiduals.append(config.hasLayerNorm
-                ? WeightCircuits.layerNorm(meanResidual, weight: weights["blocks.\(l).ln1.w"]!, bias: weights["blocks.\(l).ln1.b"]!)
+                ? WeightCircuits.layerNorm(meanResidual, weight: try weights(l, .ln1W), bias: try weights(l, .ln1B))
                 : meanResidual)
         }
         /// Attention scores between the mean residual (after LN1) at each query and key
         /// position, with the Q and K biases: `[n_ctx, n_ctx]`, before the causal mask.
-        func positionalQK(layer l: Int, head h: Int) -> Tensor {
-            func project(_ kind: String) -> Tensor {
-                normalizedResiduals[l].matmul(weights["blocks.\(l).attn.W_\(kind)"]![slice: h])
-                    .addingRowVector(weights["blocks.\(l).attn.b_\(kind)"]![slice: h])
+        func positionalQK(layer l: Int, head h: Int) throws(AnalysisError) -> Tensor {
+            func project(_ weight: WeightName.Block, _ bias: WeightName.Block) throws(AnalysisError) -> Tensor {
+                normalizedResiduals[l].matmul(try weights(l, weight)[slice: h]).addingRowVector(try weights(l, bias)[slice: h])
             }
-            return project("Q").matmul(project("K"), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
+            return try project(.wQ, .bQ).matmul(project(.wK, .bK), transposeOther: true) * (1 / Float(config.dHead).squareRoot())
         }
         let perHead = try ParallelJobs.map(config.nLayers * config.nHeads, threads: ComputeThreads.count) { job, _ throws(AnalysisError) in
             let (l, h) = job.quotientAndRemainder(dividingBy: config.nHeads)
@@ -211,7 +213,7 @@ public struct CheckpointAnalysis {
             let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
             let arrays: [(String, Tensor)] = [
                 ("qk_tokens", queries.matmul(keys, transposeOther: true)),
-                ("qk_positions", positionalQK(layer: l, head: h)),
+                ("qk_positions", try positionalQK(layer: l, head: h)),
                 ("ov_tokens", try circuits.ovTokens(layer: l, head: h).matrix),
             ] + (config.hasMLP ? [("ov_mlp0", try circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0))] : [])
             let head = AnalysisSummary.Head(
@@ -259,18 +261,18 @@ public struct CheckpointAnalysis {
             try output.write(.float32(fit.pca.components), "pca.\(stream).components.npy")
             try output.write(.float32(fit.projection), "pca.\(stream).projection.npy")
             try output.write(.float32(fit.meanProjection), "pca.\(stream).position_mean.projection.npy")
-            return AnalysisSummary.PCA(stream: stream, explainedVarianceRatio: fit.pca.explainedVarianceRatio,
+            return AnalysisSummary.PCA(stream: stream.name, explainedVarianceRatio: fit.pca.explainedVarianceRatio,
                                        positionMeanExplainedVarianceRatio: fit.meanPCA.explainedVarianceRatio)
         }
     }
 
     /// Direct logit attribution from the cache; see `DirectLogitAttribution`.
-    func logitAttribution(cache: [String: Tensor]) throws(AnalysisError) -> DirectLogitAttribution {
-        let weights = model.parameters.tensors
+    func logitAttribution(cache: [HookName: Tensor]) throws(AnalysisError) -> DirectLogitAttribution {
+        let weights = self.weights
         let (batch, n, d) = (evalBatch.batch, evalBatch.length, config.dModel)
-        var writers = [DirectLogitAttribution.Writer(name: "embed", output: try activation(cache, "hook_embed"))]
+        var writers = [DirectLogitAttribution.Writer(name: "embed", output: try activation(cache, .embed))]
         if config.positional == .learned {
-            let positions = try activation(cache, "hook_pos_embed")
+            let positions = try activation(cache, .posEmbed)
             // hook_pos_embed is [batch, pos, d] or [pos, d]; the latter repeats for every sequence.
             writers.append(positions.rank == 3 ? .init(name: "pos_embed", output: positions)
                            : .init(name: "pos_embed", output: positions, rows: batch * n, first: 0, stride: d, period: n))
@@ -278,39 +280,39 @@ public struct CheckpointAnalysis {
         var biasWrite = Tensor.zeros([d])
         for l in 0..<config.nLayers {
             // Head h writes z_h W_O[h]; hook_z is [batch, pos, head, d_head].
-            let z = try activation(cache, "blocks.\(l).attn.hook_z"), wO = weights["blocks.\(l).attn.W_O"]!
+            let z = try activation(cache, .attention(l, .z)), wO = try weights(l, .wO)
             for h in 0..<config.nHeads {
                 writers.append(.init(name: "L\(l)H\(h)", inputs: z, rows: batch * n, first: h * config.dHead,
                                      stride: config.nHeads * config.dHead, times: wO[slice: h]))
             }
-            biasWrite += weights["blocks.\(l).attn.b_O"]!
+            biasWrite += try weights(l, .bO)
             if config.hasMLP {
-                let bOut = weights["blocks.\(l).mlp.b_out"]!
-                writers.append(.init(name: "mlp\(l)", output: try activation(cache, "blocks.\(l).hook_mlp_out").addingRowVector(bOut * -1)))
+                let bOut = try weights(l, .bOut)
+                writers.append(.init(name: "mlp\(l)", output: try activation(cache, .mlpOut(l)).addingRowVector(bOut * -1)))
                 biasWrite += bOut
             }
         }
         let ln = config.hasLayerNorm
-        let scale = ln ? try activation(cache, "ln_final.hook_scale") : Tensor(shape: [batch * n], repeating: 1)
+        let scale = ln ? try activation(cache, .finalScale) : Tensor(shape: [batch * n], repeating: 1)
         let targets = (0..<(batch * n)).map { evalBatch.lossMask[$0] > 0 ? Int(evalBatch.targets[$0]) : -1 }
         return try DirectLogitAttribution(
             writers: writers, batch: batch, length: n, biasWrite: biasWrite, finalScale: scale,
-            lnWeight: ln ? weights["ln_final.w"]! : Tensor(shape: [d], repeating: 1),
-            lnBias: ln ? weights["ln_final.b"]! : Tensor(shape: [d]),
-            centre: ln, unembed: weights["unembed.W_U"]!, unembedBias: weights["unembed.b_U"]!, targets: targets)
+            lnWeight: ln ? try weights(.lnFinalW) : Tensor(shape: [d], repeating: 1),
+            lnBias: ln ? try weights(.lnFinalB) : Tensor(shape: [d]),
+            centre: ln, unembed: try weights(.unembed), unembedBias: try weights(.unembedBias), targets: targets)
     }
 
     /// The logit lens on every residual stream (`streams` order), scored against the targets.
-    func logitLens(_ residuals: [Tensor], cache: [String: Tensor]) throws(AnalysisError) -> LogitLens {
+    func logitLens(_ residuals: [Tensor], cache: [HookName: Tensor]) throws(AnalysisError) -> LogitLens {
         let targets = (0..<(evalBatch.batch * evalBatch.length)).map { evalBatch.lossMask[$0] > 0 ? Int(evalBatch.targets[$0]) : -1 }
-        let scale: Tensor? = if config.hasLayerNorm { try activation(cache, HookName.finalScale.name) } else { nil }
-        return try LogitLens(streams: residuals, finalScale: scale, weights: model.parameters.tensors, targets: targets)
+        let scale: Tensor? = if config.hasLayerNorm { try activation(cache, .finalScale) } else { nil }
+        return try LogitLens(streams: residuals, finalScale: scale, weights: weights, targets: targets)
     }
 
     private func neurons(_ run: EvaluationForward, output: OutputFolder) throws(AnalysisError) -> [AnalysisSummary.MLPLayer] {
         guard config.hasMLP else { return [] }
         return try (0..<config.nLayers).map { l throws(AnalysisError) in
-            let name = HookName.mlp(l, "post").name   // [batch, pos, d_mlp]
+            let name = HookName.mlp(l, .post)   // [batch, pos, d_mlp]
             try output.write(.float32(activation(run.means, name)), "mlp\(l).activation_by_position.npy")
             guard let firing = run.firing[name] else { throw .badInput("the forward has no activation '\(name)'") }
             try output.write(.float32(firing.fraction), "mlp\(l).firing_by_position.npy")
@@ -321,18 +323,17 @@ public struct CheckpointAnalysis {
     }
 
     /// The activations mean-ablated one at a time, in forward order.
-    var ablatedActivations: [String] {
-        var names = ["hook_embed"]
+    var ablatedActivations: [HookName] {
+        var names: [HookName] = [.embed]
         for l in 0..<config.nLayers {
-            let b = "blocks.\(l)"
-            if config.hasLayerNorm { names.append("\(b).ln1.hook_scale") }
-            names += ["\(b).attn.hook_q", "\(b).attn.hook_k", "\(b).attn.hook_v", "\(b).attn.hook_pattern", "\(b).hook_attn_out"]
+            if config.hasLayerNorm { names.append(.layerNorm(.ln1(l), .scale)) }
+            names += [.attention(l, .q), .attention(l, .k), .attention(l, .v), .attention(l, .pattern), .attnOut(l)]
             if config.hasMLP {
-                if config.hasLayerNorm { names.append("\(b).ln2.hook_scale") }
-                names += ["\(b).mlp.hook_pre", "\(b).hook_mlp_out"]
+                if config.hasLayerNorm { names.append(.layerNorm(.ln2(l), .scale)) }
+                names += [.mlp(l, .pre), .mlpOut(l)]
             }
         }
-        if config.hasLayerNorm { names.append("ln_final.hook_scale") }
+        if config.hasLayerNorm { names.append(.finalScale) }
         return names
     }
 }

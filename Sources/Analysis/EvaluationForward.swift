@@ -18,25 +18,25 @@ struct EvaluationForward {
     /// `[batch, pos]`
     let lossPerPosition: Tensor
     /// The `kept` activations, whole: `[batch, ...]`.
-    let activations: [String: Tensor]
+    let activations: [HookName: Tensor]
     /// The `averaged` activations' means over the batch: `[...]`.
-    let means: [String: Tensor]
+    let means: [HookName: Tensor]
     /// For each `counted` activation, the fraction of sequences in which each element is > 0
     /// (`[...]`, as `meanOverFirstAxis` of a 0/1 tensor), and that fraction over all elements.
-    let firing: [String: (fraction: Tensor, overall: Double)]
+    let firing: [HookName: (fraction: Tensor, overall: Double)]
 
-    init(runner: ForwardRunner, batch: TokenBatch, kept: Set<String>, averaged: Set<String>, counted: Set<String>) {
+    init(runner: ForwardRunner, batch: TokenBatch, kept: Set<HookName>, averaged: Set<HookName>, counted: Set<HookName>) {
         let length = batch.length, chunk = max(1, runner.capacity)
-        var whole = [String: (shape: [Int], scalars: [Float])]()
-        var totals = [String: [Double]](), positives = [String: [Double]]()
+        var whole = [HookName: (shape: [Int], scalars: [Float])]()
+        var totals = [HookName: [Double]](), positives = [HookName: [Double]]()
         var lossPerPosition = [Float]()
         lossPerPosition.reserveCapacity(batch.batch * length)
-        var innerShapes = [String: [Int]]()
+        var innerShapes = [HookName: [Int]]()
         for first in stride(from: 0, to: batch.batch, by: chunk) {
             let count = min(chunk, batch.batch - first), rows = (first * length)..<((first + count) * length)
             let part = TokenBatch(batch: count, length: length, tokens: Array(batch.tokens[rows]),
                                   targets: Array(batch.targets[rows]), lossMask: Array(batch.lossMask[rows]))
-            let run = runner.run(part, cache: .names(kept), hooking: averaged.union(counted)) { name, activation in
+            let run = runner.run(part, cache: .hooks(kept), hooking: averaged.union(counted)) { name, activation in
                 let size = activation.count / count
                 innerShapes[name] = Array(activation.shape.dropFirst())
                 activation.scalars.withUnsafeBufferPointer { x in

@@ -17,15 +17,12 @@ struct LogitLens {
 
     /// `streams` are `[batch, pos, d_model]`; `finalScale` is `ln_final.hook_scale`
     /// (`[batch, pos, 1]`), nil without LayerNorm; `targets` has one entry per row, −1 for none.
-    init(streams: [Tensor], finalScale: Tensor?, weights: [String: Tensor], targets: [Int]) throws(AnalysisError) {
+    init(streams: [Tensor], finalScale: Tensor?, weights: CheckpointWeights, targets: [Int]) throws(AnalysisError) {
         guard let first = streams.first, first.rank == 3 else { throw .badInput("the logit lens needs [batch, pos, d_model] residual streams") }
         let (batch, n, d) = (first.shape[0], first.shape[1], first.shape[2])
-        guard let wU = weights["unembed.W_U"], let bU = weights["unembed.b_U"] else { throw .badInput("the model has no unembedding") }
+        let wU = try weights(.unembed), bU = try weights(.unembedBias)
         var ln: (w: Tensor, b: Tensor, scale: Tensor)?
-        if let finalScale {
-            guard let w = weights["ln_final.w"], let b = weights["ln_final.b"] else { throw .badInput("the model has no ln_final weights") }
-            ln = (w, b, finalScale)
-        }
+        if let finalScale { ln = (try weights(.lnFinalW), try weights(.lnFinalB), finalScale) }
         var losses = [Float](), accuracies = [Float]()
         // Rows in chunks, so that the logits of a large batch are never all held at once.
         let chunk = 2048

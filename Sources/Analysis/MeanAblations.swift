@@ -13,7 +13,7 @@ import Transformer
 struct MeanAblations {
     enum Block: Equatable {
         case intact
-        case activation(String)
+        case activation(HookName)
         case position(Int)
     }
 
@@ -25,7 +25,7 @@ struct MeanAblations {
     /// Sequences per forward.
     let capacity: Int
 
-    init(config: ModelConfig, activations: [String], sequences: Int, sequencesPerForward: Int) {
+    init(config: ModelConfig, activations: [HookName], sequences: Int, sequencesPerForward: Int) {
         self.config = config
         self.sequences = sequences
         blocks = [.intact] + activations.map(Block.activation) + (0..<config.nCtx).map(Block.position)
@@ -34,7 +34,7 @@ struct MeanAblations {
         let layers = blocks.map { block -> Int in
             switch block {
             case .intact: config.nLayers
-            case .activation(let name): HookName(parsing: name)?.layer ?? (name.hasPrefix("ln_final.") ? config.nLayers : 0)
+            case .activation(let hook): hook.firstLayer(nLayers: config.nLayers)
             case .position: 0
             }
         }
@@ -51,16 +51,16 @@ struct MeanAblations {
     /// Each block's mean loss over its masked-in positions, in `blocks` order. `means` holds the
     /// ablated activations' means over the evaluation batch; `streams` the evaluation forward's
     /// residual streams, whole.
-    func losses(of evalBatch: TokenBatch, means: [String: Tensor], streams: [String: Tensor],
+    func losses(of evalBatch: TokenBatch, means: [HookName: Tensor], streams: [HookName: Tensor],
                 runners: [ForwardRunner]) throws(AnalysisError) -> [Double] {
         let length = evalBatch.length, d = config.dModel, rows = sequences * length
-        let attnOut = HookName.attnOut(0).name
+        let attnOut = HookName.attnOut(0)
         for case .activation(let name) in blocks where means[name] == nil { throw .badInput("no mean of '\(name)' to ablate with") }
         guard let attnOutMean = means[attnOut] else { throw .badInput("no mean of '\(attnOut)' to ablate with") }
         // The residual entering each layer ≥ 1, for the ablation sequences.
         var entering = [Int: ArraySlice<Float>]()
         for layer in Set(forwards.map(\.layer)) where layer > 0 {
-            let name = HookName.residPost(layer - 1).name
+            let name = HookName.residPost(layer - 1)
             guard let stream = streams[name] else { throw .badInput("the forward has no activation '\(name)'") }
             entering[layer] = stream.scalars.prefix(rows * d)
         }
@@ -71,7 +71,7 @@ struct MeanAblations {
             let batch = TokenBatch(batch: count * sequences, length: length, tokens: tiled(evalBatch.tokens.prefix(rows)),
                                    targets: tiled(evalBatch.targets.prefix(rows)), lossMask: tiled(evalBatch.lossMask.prefix(rows)))
             // Only the activations this forward's blocks ablate are copied out to the hook.
-            var hooked = Set<String>()
+            var hooked = Set<HookName>()
             for block in members {
                 switch blocks[block] {
                 case .intact: break

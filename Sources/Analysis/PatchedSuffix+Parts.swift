@@ -14,35 +14,38 @@ struct PackedWeights: Sendable {
     var lnFinalW, lnFinalB: [Float]?
     var unembed: [Float], unembedBias: [Float]
 
-    init(_ model: Model) {
-        let c = model.config, t = model.parameters.tensors, a = c.attentionWidth, d = c.dModel, e = c.dHead
-        func get(_ name: String) -> [Float]? { t[name]?.scalars }
-        let ln = c.hasLayerNorm
-        layers = (0..<c.nLayers).map { l in
-            let b = "blocks.\(l)."
+    init(_ model: Model) throws(AnalysisError) {
+        let c = model.config, weights = CheckpointWeights(model, path: "the model being patched")
+        let a = c.attentionWidth, d = c.dModel, e = c.dHead
+        func get(_ name: WeightName) throws(AnalysisError) -> [Float] { try weights(name).scalars }
+        /// A weight only some configs have (LayerNorm, MLP): nil when `present` says this one has none.
+        func optional(_ name: WeightName, when present: Bool) throws(AnalysisError) -> [Float]? { present ? try get(name) : nil }
+        let ln = c.hasLayerNorm, mlp = c.hasMLP
+        layers = try (0..<c.nLayers).map { l throws(AnalysisError) in
             var qkv = [Float](repeating: 0, count: d * 3 * a), bias = [Float](repeating: 0, count: 3 * a)
-            for (part, kind) in ["Q", "K", "V"].enumerated() {
-                let w = get(b + "attn.W_\(kind)") ?? [], wb = get(b + "attn.b_\(kind)") ?? []   // [H, d, e], [H, e]
+            for (part, (weight, biasName)) in [(WeightName.Block.wQ, WeightName.Block.bQ), (.wK, .bK), (.wV, .bV)].enumerated() {
+                let w = try get(.block(l, weight)), wb = try get(.block(l, biasName))   // [H, d, e], [H, e]
                 for head in 0..<c.nHeads {
                     for i in 0..<d { for j in 0..<e { qkv[i * 3 * a + part * a + head * e + j] = w[(head * d + i) * e + j] } }
                     for j in 0..<e { bias[part * a + head * e + j] = wb[head * e + j] }
                 }
             }
-            return Layer(ln1w: ln ? get(b + "ln1.w") : nil, ln1b: ln ? get(b + "ln1.b") : nil,
-                         ln2w: ln ? get(b + "ln2.w") : nil, ln2b: ln ? get(b + "ln2.b") : nil,
-                         qkv: qkv, qkvBias: bias, wo: get(b + "attn.W_O") ?? [], bo: get(b + "attn.b_O") ?? [],
-                         win: get(b + "mlp.W_in"), bin: get(b + "mlp.b_in"), wout: get(b + "mlp.W_out"), bout: get(b + "mlp.b_out"))
+            return Layer(ln1w: try optional(.block(l, .ln1W), when: ln), ln1b: try optional(.block(l, .ln1B), when: ln),
+                         ln2w: try optional(.block(l, .ln2W), when: ln && mlp), ln2b: try optional(.block(l, .ln2B), when: ln && mlp),
+                         qkv: qkv, qkvBias: bias, wo: try get(.block(l, .wO)), bo: try get(.block(l, .bO)),
+                         win: try optional(.block(l, .wIn), when: mlp), bin: try optional(.block(l, .bIn), when: mlp),
+                         wout: try optional(.block(l, .wOut), when: mlp), bout: try optional(.block(l, .bOut), when: mlp))
         }
-        lnFinalW = ln ? get("ln_final.w") : nil
-        lnFinalB = ln ? get("ln_final.b") : nil
-        unembed = get("unembed.W_U") ?? []
-        unembedBias = get("unembed.b_U") ?? []
+        lnFinalW = try optional(.lnFinalW, when: ln)
+        lnFinalB = try optional(.lnFinalB, when: ln)
+        unembed = try get(.unembed)
+        unembedBias = try get(.unembedBias)
     }
 }
 
 extension PatchedSuffix {
     /// The corrupted run's activation `name` (`[batch, pos, d]`) at these rows.
-    func gather(_ name: String, rows: [Row]) -> [Float] {
+    func gather(_ name: HookName, rows: [Row]) -> [Float] {
         let d = config.dModel, source = corrupted[name]!.scalars
         var out = [Float]()
         out.reserveCapacity(rows.count * d)
@@ -53,8 +56,8 @@ extension PatchedSuffix {
     /// Copies the clean run's values into `x` (`[rows, width]`) where `patch` reaches: its
     /// position (or every one) and, for hook_z, its head's `d_head` slice.
     func apply(_ patch: Patch, to x: inout [Float], rows: [Row], width: Int? = nil) {
-        let width = width ?? config.dModel, source = clean[patch.hook.name]!.scalars
-        let (slice, count) = patch.hook == .attention(patch.layer, "z") ? ((patch.head ?? 0) * config.dHead, config.dHead) : (0, width)
+        let width = width ?? config.dModel, source = clean[patch.hook]!.scalars
+        let (slice, count) = patch.hook == .attention(patch.layer, .z) ? ((patch.head ?? 0) * config.dHead, config.dHead) : (0, width)
         for (i, r) in rows.enumerated() where patch.position == nil || patch.position == r.position {
             let from = (r.sequence * length + r.position) * width + slice
             for j in 0..<count { x[i * width + slice + j] = source[from + j] }

@@ -18,9 +18,9 @@ struct PatchedSuffix {
     let config: ModelConfig
     let weights: PackedWeights
     /// The clean run's activations at the patched hooks, `[batch, pos, …]`.
-    let clean: [String: Tensor]
+    let clean: [HookName: Tensor]
     /// The corrupted run's `hook_resid_pre`, `hook_k` and `hook_v` of every layer.
-    let corrupted: [String: Tensor]
+    let corrupted: [HookName: Tensor]
     let inputs: PatchingInputs
     /// Positions of the forwards (the last answer + 1).
     let length: Int
@@ -33,7 +33,7 @@ struct PatchedSuffix {
         let first = patch.position ?? 0
         var rows = [Row]()
         for s in sequences { for t in first...inputs.answers[s].position { rows.append(Row(sequence: s, position: t)) } }
-        var x = gather(HookName.residPre(patch.layer).name, rows: rows)
+        var x = gather(.residPre(patch.layer), rows: rows)
         for l in patch.layer..<config.nLayers {
             let last = l == config.nLayers - 1
             if patch.hook == .residPre(l) { apply(patch, to: &x, rows: rows) }
@@ -52,7 +52,7 @@ struct PatchedSuffix {
         product(normalized, m: n, k: d, w.qkv, n: 3 * a, bias: w.qkvBias, into: &qkv)
         let outRows = answersOnly ? rows.indices.filter { rows[$0].position == inputs.answers[rows[$0].sequence].position } : Array(rows.indices)
         var z = attention(l, qkv: qkv, rows: rows, queries: outRows, patch: patch)
-        if patch.hook == .attention(l, "z") { apply(patch, to: &z, rows: outRows.map { rows[$0] }, width: a) }
+        if patch.hook == .attention(l, .z) { apply(patch, to: &z, rows: outRows.map { rows[$0] }, width: a) }
         let m = outRows.count, kept = outRows.map { rows[$0] }
         var out = [Float](repeating: 0, count: m * d)
         product(z, m: m, k: a, w.wo, n: d, bias: w.bo, into: &out)
@@ -75,8 +75,8 @@ struct PatchedSuffix {
     /// keys and values before the job's first position, the job's own from there. Returns z,
     /// `[queries, n_heads × d_head]`.
     private func attention(_ l: Int, qkv: [Float], rows: [Row], queries: [Int], patch: Patch) -> [Float] {
-        let cachedK = corrupted[HookName.attention(l, "k").name]!.scalars, cachedV = corrupted[HookName.attention(l, "v").name]!.scalars
-        let pattern = patch.hook == .pattern(l) ? clean[HookName.pattern(l).name]?.scalars : nil
+        let cachedK = corrupted[.attention(l, .k)]!.scalars, cachedV = corrupted[.attention(l, .v)]!.scalars
+        let pattern = patch.hook == .pattern(l) ? clean[.pattern(l)]?.scalars : nil
         // A sequence's rows hold positions `first` to its answer, in order, from `base[s]`.
         var base = [Int: Int]()
         for (i, r) in rows.enumerated() where base[r.sequence] == nil { base[r.sequence] = i }

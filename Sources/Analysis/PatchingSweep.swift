@@ -38,7 +38,7 @@ public enum PatchingSweep: String, CaseIterable, Sendable, Codable {
         case .residPre: .residPre(layer)
         case .attnOut: .attnOut(layer)
         case .mlpOut: .mlpOut(layer)
-        case .attnHeadOutAllPos, .attnHeadOutByPos: .attention(layer, "z")
+        case .attnHeadOutAllPos, .attnHeadOutByPos: .attention(layer, .z)
         case .attnHeadPatternAllPos: .pattern(layer)
         }
     }

@@ -72,7 +72,8 @@ public enum RunAnalysis {
         if case .cannotWrite = error { return error }
         var reason = "\(error)"
         var largest: (name: String, value: Float) = ("", 0)
-        for (name, tensor) in analysis.checkpoint.model.parameters.tensors {
+        for (weight, tensor) in analysis.checkpoint.model.parameters.tensors {
+            let name = weight.name
             for value in tensor.scalars where abs(value) > abs(largest.value) || (abs(value) == abs(largest.value) && name < largest.name) {
                 largest = (name, value)
             }

@@ -14,11 +14,11 @@ import Transformer
 /// - The OV circuit ends at `W_U` with no final LayerNorm (a per-token scale that does not change
 ///   which token a head promotes).
 public struct WeightCircuits: Sendable {
-    public let weights: [String: Tensor]
+    public let weights: CheckpointWeights
     public let nLayers: Int, nHeads: Int, dHead: Int
     public let layerNorm: Bool
 
-    public init(weights: [String: Tensor], nLayers: Int, nHeads: Int, dHead: Int, layerNorm: Bool) {
+    public init(weights: CheckpointWeights, nLayers: Int, nHeads: Int, dHead: Int, layerNorm: Bool) {
         self.weights = weights
         self.nLayers = nLayers
         self.nHeads = nHeads
@@ -26,27 +26,22 @@ public struct WeightCircuits: Sendable {
         self.layerNorm = layerNorm
     }
 
-    func weight(_ name: String) throws(AnalysisError) -> Tensor {
-        guard let tensor = weights[name] else { throw .badInput("checkpoint has no tensor '\(name)'") }
-        return tensor
+    /// Block `layer`'s `[n_heads, a, b]` weight `part` -> the matrix of one head, `[a, b]`.
+    func head(_ layer: Int, _ part: WeightName.Block, _ h: Int) throws(AnalysisError) -> Tensor {
+        try weights(layer, part)[slice: h]
     }
 
-    /// `[n_heads, a, b]` -> the matrix of one head, `[a, b]`.
-    func head(_ name: String, _ h: Int) throws(AnalysisError) -> Tensor {
-        try weight(name)[slice: h]
-    }
-
-    /// The token embeddings as layer `layer`'s `ln` (ln1 or ln2) sees them, `[d_vocab, d_model]`.
-    public func normalizedEmbedding(layer: Int, ln: String = "ln1") throws(AnalysisError) -> Tensor {
-        let embedding = try weight("embed.W_E")
+    /// The token embeddings as layer `layer`'s attention (after `ln1`) sees them, `[d_vocab, d_model]`.
+    public func normalizedEmbedding(layer: Int) throws(AnalysisError) -> Tensor {
+        let embedding = try weights(.embed)
         guard layerNorm else { return embedding }
-        return try Self.layerNorm(embedding, weight: weight("blocks.\(layer).\(ln).w"), bias: weight("blocks.\(layer).\(ln).b"))
+        return try Self.layerNorm(embedding, weight: weights(layer, .ln1W), bias: weights(layer, .ln1B))
     }
 
     /// The factors of the QK circuit `E W_Q W_Kᵀ Eᵀ` of a head: queries `E W_Q` and keys `E W_K`, `[d_vocab, d_head]`.
     public func qkFactors(layer: Int, head h: Int) throws(AnalysisError) -> (queries: Tensor, keys: Tensor) {
         let e = try normalizedEmbedding(layer: layer)
-        return (try e.matmul(head("blocks.\(layer).attn.W_Q", h)), try e.matmul(head("blocks.\(layer).attn.W_K", h)))
+        return (try e.matmul(head(layer, .wQ, h)), try e.matmul(head(layer, .wK, h)))
     }
 
     /// The QK circuit in the token basis, `[d_vocab (query), d_vocab (key)]`.
@@ -57,19 +52,19 @@ public struct WeightCircuits: Sendable {
 
     /// `W_V W_O` of a head, `[d_model, d_model]`.
     public func ov(layer: Int, head h: Int) throws(AnalysisError) -> Tensor {
-        try head("blocks.\(layer).attn.W_V", h).matmul(head("blocks.\(layer).attn.W_O", h))
+        try head(layer, .wV, h).matmul(head(layer, .wO, h))
     }
 
     /// `W_Q W_Kᵀ` of a head, `[d_model, d_model]`.
     public func qk(layer: Int, head h: Int) throws(AnalysisError) -> Tensor {
-        try head("blocks.\(layer).attn.W_Q", h).matmul(head("blocks.\(layer).attn.W_K", h), transposeOther: true)
+        try head(layer, .wQ, h).matmul(head(layer, .wK, h), transposeOther: true)
     }
 
     /// The OV circuit in the token basis, `E W_V W_O W_U`, `[d_vocab (source), d_vocab (logit)]`,
     /// with its factors: `E W_V W_O` `[d_vocab, d_model]` and `W_U` `[d_model, d_vocab]`.
     public func ovTokens(layer: Int, head h: Int) throws(AnalysisError) -> (matrix: Tensor, left: Tensor, right: Tensor) {
         let left = try normalizedEmbedding(layer: layer).matmul(ov(layer: layer, head: h))
-        let right = try weight("unembed.W_U")
+        let right = try weights(.unembed)
         return (left.matmul(right), left, right)
     }
 
@@ -93,8 +88,8 @@ public struct WeightCircuits: Sendable {
     /// `[d_vocab, d_head]`): its singular values are those of `left · rightᵀ`, found without
     /// decomposing anything wider than d_head.
     public func ovTokenFactors(layer: Int, head h: Int) throws(AnalysisError) -> (left: Tensor, right: Tensor) {
-        let left = try normalizedEmbedding(layer: layer).matmul(head("blocks.\(layer).attn.W_V", h))
-        let right = try head("blocks.\(layer).attn.W_O", h).matmul(weight("unembed.W_U")).transposed()
+        let left = try normalizedEmbedding(layer: layer).matmul(head(layer, .wV, h))
+        let right = try head(layer, .wO, h).matmul(weights(.unembed)).transposed()
         return (left, right)
     }
 
@@ -103,10 +98,10 @@ public struct WeightCircuits: Sendable {
     public func ovIntoMLP(layer: Int, head h: Int, mlpLayer: Int) throws(AnalysisError) -> Tensor {
         var written = try normalizedEmbedding(layer: layer).matmul(ov(layer: layer, head: h))
         if layerNorm {
-            let w = try weight("blocks.\(mlpLayer).ln2.w")
+            let w = try weights(mlpLayer, .ln2W)
             written = Tensor(shape: written.shape, generating: { written.scalars[$0] * w.scalars[$0 % w.count] })
         }
-        return try written.matmul(weight("blocks.\(mlpLayer).mlp.W_in"))
+        return try written.matmul(weights(mlpLayer, .wIn))
     }
 
     /// Q-, K- and V-composition scores between every head of an earlier layer and every head of a later one.

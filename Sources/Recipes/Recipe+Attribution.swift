@@ -73,22 +73,21 @@ extension Recipe {
         return RecipeOutput(figure: Figure(size: .inches(11, 7.5), grid: [[bars], [sweep]]), caption: caption)
     }
 
-    /// "blocks.0.attn.hook_pattern" -> "L0 pattern": short enough for a bar label (the layout
+    /// `blocks.0.attn.hook_pattern` -> "L0 pattern": short enough for a bar label (the layout
     /// wraps or turns it when the bars are narrow).
     static func shortActivationName(_ name: String) -> String {
-        guard let parsed = HookName(parsing: name) else { return name }
+        guard let hook = HookName(parsing: name) else { return name }
         let what: String
-        switch (parsed.module ?? "", parsed.point) {
-        case ("ln1", "scale"): what = "LN1"
-        case ("ln2", "scale"): what = "LN2"
-        case ("attn", let h): what = h
-        case ("mlp", let h): what = "mlp " + h
-        case (_, "attn_out"): what = "attn"
-        case (_, "mlp_out"): what = "mlp"
-        default: what = parsed.point
+        switch hook {
+        case .layerNorm(.final, _): return "final LN"
+        case .layerNorm(.ln1, .scale): what = "LN1"
+        case .layerNorm(.ln2, .scale): what = "LN2"
+        case .attention(_, let point): what = point.rawValue
+        case .mlp(_, let point): what = "mlp " + point.rawValue
+        case .attnOut: what = "attn"
+        case .mlpOut: what = "mlp"
+        default: what = hook.point
         }
-        if let layer = parsed.layer { return "L\(layer) \(what)" }
-        if parsed.module == "ln_final" { return "final LN" }
-        return what
+        return hook.layer.map { "L\($0) \(what)" } ?? what
     }
 }

@@ -19,12 +19,11 @@ enum RecipeSupport {
     /// A readable name for a residual stream, independent of whether the model has MLPs:
     /// the embedding, then after each layer's attention and after its MLP.
     static func streamLabel(_ stream: String, hasMLP: Bool) -> String {
-        guard let hook = HookName(parsing: stream), let layer = hook.layer, hook.module == nil else { return stream }
-        switch hook.point {
-        case "resid_pre" where layer == 0: return "embed"
-        case "resid_mid": return "L\(layer) attn"
-        case "resid_post": return hasMLP ? "L\(layer) MLP" : "L\(layer) attn"
-        default: return stream
+        switch HookName(parsing: stream) {
+        case .residPre(0): "embed"
+        case .residMid(let layer): "L\(layer) attn"
+        case .residPost(let layer): hasMLP ? "L\(layer) MLP" : "L\(layer) attn"
+        default: stream
         }
     }
 

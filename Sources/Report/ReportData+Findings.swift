@@ -1,6 +1,7 @@
 import Foundation
 import Analysis
 import Tensor
+import Transformer
 
 extension ReportData {
     /// Every candidate finding, unranked (see `Finding` for the rule that ranks them).
@@ -114,7 +115,7 @@ extension ReportData {
     /// out: it carries the tokens themselves, so ablating it always ruins the loss and says nothing.
     func ablationFindings() -> [Finding] {
         let base = summary.ablationBaselineLoss
-        let ranked = summary.ablations.filter { $0.activation != "hook_embed" }.sorted { $0.loss > $1.loss }
+        let ranked = summary.ablations.filter { $0.activation != HookName.embed.name }.sorted { $0.loss > $1.loss }
         guard let top = ranked.first, top.loss > base else { return [] }
         // Increases, not losses: the intact loss of the ablation's sequences would be a second
         // baseline beside the model's mean loss on the page.

@@ -2,6 +2,7 @@ import Foundation
 import Analysis
 import Plot
 import Tensor
+import Transformer
 
 extension ReportData {
     /// Every section of the report, in reading order.
@@ -283,9 +284,11 @@ extension ReportData {
 
     /// `blocks.0.hook_resid_post` as `resid_post 0`; the embedding as `embed`.
     static func shortStream(_ stream: String) -> String {
-        if stream == "blocks.0.hook_resid_pre" { return "embed" }
-        let parts = stream.split(separator: ".")
-        guard parts.count == 3 else { return stream }
-        return "\(parts[2].replacingOccurrences(of: "hook_", with: "")) \(parts[1])"
+        guard let hook = HookName(parsing: stream), let layer = hook.layer else { return stream }
+        switch hook {
+        case .residPre(0): return "embed"
+        case .residPre, .residMid, .residPost, .attnOut, .mlpOut: return "\(hook.point) \(layer)"
+        default: return stream
+        }
     }
 }

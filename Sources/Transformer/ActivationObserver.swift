@@ -8,30 +8,30 @@ import Tensor
 /// tensor back so later layers use it, and keeps it in the cache if `cacheNames` asks for it.
 /// Training runs without an observer and pays nothing for this.
 final class ActivationObserver {
-    let cacheNames: Set<String>?
-    let hook: ((String, inout Tensor) -> Void)?
+    let cacheNames: Set<HookName>?
+    let hook: ((HookName, inout Tensor) -> Void)?
     /// The hook points `hook` is called at; nil for all of them.
-    let hookNames: Set<String>?
-    var cache: [String: Tensor] = [:]
+    let hookNames: Set<HookName>?
+    var cache: [HookName: Tensor] = [:]
 
-    init(cacheNames: Set<String>?, hook: ((String, inout Tensor) -> Void)?, hookNames: Set<String>? = nil) {
+    init(cacheNames: Set<HookName>?, hook: ((HookName, inout Tensor) -> Void)?, hookNames: Set<HookName>? = nil) {
         self.cacheNames = cacheNames; self.hook = hook; self.hookNames = hookNames
     }
 
     /// Whether `hook` is called at `name`.
-    func hooks(_ name: String) -> Bool {
+    func hooks(_ name: HookName) -> Bool {
         hook != nil && hookNames.map { $0.contains(name) } ?? true
     }
 
     /// Whether the forward must materialise `name` (e.g. `hook_result`, which training skips).
-    func wants(_ name: String) -> Bool {
+    func wants(_ name: HookName) -> Bool {
         hooks(name) || cacheNames.map { $0.contains(name) } ?? true
     }
 
     /// Visits the activation `name` stored at `base` as rows of `width` floats, `stride` apart.
     /// Returns whether the hook changed it.
     @discardableResult
-    func visit(_ name: String, _ base: UnsafeMutablePointer<Float>, shape: [Int], width: Int? = nil, stride: Int? = nil) -> Bool {
+    func visit(_ name: HookName, _ base: UnsafeMutablePointer<Float>, shape: [Int], width: Int? = nil, stride: Int? = nil) -> Bool {
         guard wants(name) else { return false }
         let count = shape.reduce(1, *)
         let width = width ?? count

@@ -9,7 +9,7 @@ import Tensor
 /// runs per (sequence, head) with small products, sequences split across threads.
 enum Attention {
     static func forward(_ w: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace,
-                        name: String, observer: ActivationObserver?) {
+                        layer: Int, observer: ActivationObserver?) {
         let c = ws.config, n = ws.rows, d = c.dModel, h = c.nHeads, e = c.dHead, a = c.attentionWidth
         let t = ws.length, width = 3 * a
         if ws.packsWeights { pack(w, into: buffers.packedQKV, bias: buffers.packedQKVBias, c) }
@@ -17,8 +17,8 @@ enum Attention {
         Gemm.product(m: n, n: width, k: d, a: buffers.ln1.out, lda: d, b: buffers.packedQKV, ldb: width,
                      bias: buffers.packedQKVBias, c: buffers.qkv, ldc: width)
         if let observer {
-            for (i, part) in ["q", "k", "v"].enumerated() {
-                observer.visit("\(name).hook_\(part)", buffers.qkv + i * a, shape: [ws.batch, t, h, e], width: a, stride: width)
+            for (i, part) in [HookName.AttentionPoint.q, .k, .v].enumerated() {
+                observer.visit(.attention(layer, part), buffers.qkv + i * a, shape: [ws.batch, t, h, e], width: a, stride: width)
             }
         }
         let scale = 1 / Float(e).squareRoot()
@@ -36,7 +36,7 @@ enum Attention {
                 }
             }
         }
-        observer?.visit("\(name).hook_attn_scores", pattern, shape: [ws.batch, h, t, t])
+        observer?.visit(.attention(layer, .attnScores), pattern, shape: [ws.batch, h, t, t])
         forEachSequence(ws) { b in
             for row in (b * h * t)..<((b + 1) * h * t) {
                 if observer == nil {
@@ -46,7 +46,7 @@ enum Attention {
                 }
             }
         }
-        observer?.visit("\(name).hook_pattern", pattern, shape: [ws.batch, h, t, t])
+        observer?.visit(.attention(layer, .pattern), pattern, shape: [ws.batch, h, t, t])
         // A hook may have rewritten the pattern; only a causal one may skip the future's zeros.
         let patternStructure: Gemm.Structure = observer == nil ? .lowerA : .full
         forEachSequence(ws) { b in
@@ -56,10 +56,10 @@ enum Attention {
                              b: v, ldb: width, c: z + b * t * a + head * e, ldc: a)
             }
         }
-        observer?.visit("\(name).hook_z", z, shape: [ws.batch, t, h, e])
+        observer?.visit(.attention(layer, .z), z, shape: [ws.batch, t, h, e])
         // out = z [n, a] x W_O [a, d] + b_O
         Gemm.product(m: n, n: d, k: a, a: z, lda: a, b: w.wo, ldb: d, bias: w.bo, c: buffers.attnOut, ldc: d)
-        if let observer, observer.wants("\(name).hook_result") {
+        if let observer, observer.wants(.attention(layer, .result)) {
             // result[b, t, head] = z[b, t, head] W_O[head]; only for analysis.
             var result = [Float](repeating: 0, count: n * h * d)
             result.withUnsafeMutableBufferPointer { r in
@@ -68,7 +68,7 @@ enum Attention {
                     Gemm.product(m: n, n: d, k: e, a: z + head * e, lda: a, b: w.wo + head * e * d, ldb: d,
                               c: r + head * d, ldc: h * d)
                 }
-                if observer.visit("\(name).hook_result", r, shape: [ws.batch, t, h, d]) {
+                if observer.visit(.attention(layer, .result), r, shape: [ws.batch, t, h, d]) {
                     let out = buffers.attnOut
                     for row in 0..<n {
                         for j in 0..<d {

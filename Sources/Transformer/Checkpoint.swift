@@ -48,13 +48,13 @@ public struct Checkpoint: Sendable {
         try requireTensors(of: ParameterLayout(config: config.model), in: contents, path: file)
         var parameters = Parameters(zerosFor: config.model)
         for entry in parameters.layout.entries {
-            guard let tensor = contents.arrays[entry.name]?.tensor else { throw .missingTensor(path: file, name: entry.name) }
+            guard let tensor = contents.arrays[entry.name.name]?.tensor else { throw .missingTensor(path: file, name: entry.name.name) }
             if let bad = tensor.firstNonFinite {
-                throw .nonFinite(path: file, name: entry.name, bad, stored: contents.widenedTensors[entry.name])
+                throw .nonFinite(path: file, name: entry.name.name, bad, stored: contents.widenedTensors[entry.name.name])
             }
             parameters.storage.replaceSubrange(entry.offset..<entry.offset + entry.count, with: tensor.scalars)
         }
-        if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry($0) == nil }) {
+        if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry(named: $0) == nil }) {
             throw .unexpectedTensor(path: file, name: extra)
         }
         return Checkpoint(model: Model(parameters: parameters), config: config,
@@ -68,15 +68,15 @@ public struct Checkpoint: Sendable {
     /// ask for any size, but the tensors in the file are what is really there. `skipping`
     /// names parameters that may be absent (LNPre's LayerNorm weights).
     static func requireTensors(of layout: ParameterLayout, in contents: SafetensorsFile, path: String,
-                               skipping: (String) -> Bool = { _ in false }) throws(CheckpointError) {
+                               skipping: (WeightName) -> Bool = { _ in false }) throws(CheckpointError) {
         for entry in layout.entries where !skipping(entry.name) {
-            guard let array = contents.arrays[entry.name] else { throw .missingTensor(path: path, name: entry.name) }
+            guard let array = contents.arrays[entry.name.name] else { throw .missingTensor(path: path, name: entry.name.name) }
             guard array.tensor != nil else {
                 throw .unsupported(path: path, what: "tensor '\(entry.name)' has dtype \(array.dtype.safetensorsName)",
                                    expected: "F32, F16 or BF16 (a model parameter is a float)")
             }
             guard array.shape == entry.shape else {
-                throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: array.shape)
+                throw .shapeMismatch(path: path, name: entry.name.name, expected: entry.shape, found: array.shape)
             }
         }
     }
@@ -84,7 +84,7 @@ public struct Checkpoint: Sendable {
     /// The safetensors file (tensors + metadata); byte-stable for equal contents.
     public var file: SafetensorsFile {
         var arrays: [String: NDArray] = [:]
-        for (name, tensor) in model.parameters.tensors { arrays[name] = .float32(tensor) }
+        for (name, tensor) in model.parameters.tensors { arrays[name.name] = .float32(tensor) }
         var metadata = ["config": config.json, "step": "\(step)", "loss": "\(loss)", "seed": "\(config.seed)",
                         "format": "rederive-checkpoint-1"]
         if let optimizerFile { metadata["optimizer"] = optimizerFile }
@@ -111,8 +111,8 @@ public struct OptimizerState: Sendable, Equatable {
         var arrays: [String: NDArray] = [:]
         for entry in layout.entries where entry.trainable {
             let range = entry.offset..<entry.offset + entry.count
-            arrays["m." + entry.name] = .float32(Tensor(shape: entry.shape, scalars: Array(optimizer.m[range])))
-            arrays["v." + entry.name] = .float32(Tensor(shape: entry.shape, scalars: Array(optimizer.v[range])))
+            arrays["m." + entry.name.name] = .float32(Tensor(shape: entry.shape, scalars: Array(optimizer.m[range])))
+            arrays["v." + entry.name.name] = .float32(Tensor(shape: entry.shape, scalars: Array(optimizer.v[range])))
         }
         arrays["generator"] = .int64(shape: [4], values: generatorState.map { Int64(bitPattern: $0) })
         let metadata = ["step": "\(optimizer.step)", "format": "rederive-optimizer-1"]
@@ -131,14 +131,15 @@ public struct OptimizerState: Sendable, Equatable {
         for entry in layout.entries where entry.trainable {
             for (prefix, isFirst) in [("m.", true), ("v.", false)] {
                 let tensor: Tensor
-                do { tensor = try contents.tensor(prefix + entry.name, path: path) } catch {
-                    throw .missingTensor(path: path, name: prefix + entry.name)
+                let name = prefix + entry.name.name
+                do { tensor = try contents.tensor(name, path: path) } catch {
+                    throw .missingTensor(path: path, name: name)
                 }
                 guard tensor.shape == entry.shape else {
-                    throw .shapeMismatch(path: path, name: prefix + entry.name, expected: entry.shape, found: tensor.shape)
+                    throw .shapeMismatch(path: path, name: name, expected: entry.shape, found: tensor.shape)
                 }
                 if let bad = tensor.firstNonFinite {
-                    throw .nonFinite(path: path, name: prefix + entry.name, index: bad.index, value: bad.value)
+                    throw .nonFinite(path: path, name: name, index: bad.index, value: bad.value)
                 }
                 let range = entry.offset..<entry.offset + entry.count
                 if isFirst { optimizer.m.replaceSubrange(range, with: tensor.scalars) }

@@ -22,11 +22,11 @@ enum Embedding {
             return
         }
         // With an observer, embed and pos_embed are separate hook points, as in TransformerLens.
-        observer.visit("hook_embed", out, shape: [ws.batch, length, d])
+        observer.visit(.embed, out, shape: [ws.batch, length, d])
         var positions = [Float](repeating: 0, count: ws.rows * d)
         positions.withUnsafeMutableBufferPointer { p in
             for r in 0..<ws.rows { for j in 0..<d { p[r * d + j] = w.posEmbed[(r % length) * d + j] } }
-            observer.visit("hook_pos_embed", p.baseAddress!, shape: [ws.batch, length, d])
+            observer.visit(.posEmbed, p.baseAddress!, shape: [ws.batch, length, d])
             for i in 0..<ws.rows * d { out[i] += p[i] }
         }
     }

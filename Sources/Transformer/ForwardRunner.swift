@@ -32,8 +32,8 @@ public final class ForwardRunner {
     /// its own sequence alone, so a residual from another forward of the same tokens (even a
     /// larger batch) gives the bits the whole forward would.
     public func run(_ batch: TokenBatch, resuming: (layer: Int, residual: Tensor)? = nil,
-                    cache: Model.CacheSelection = .all, hooking: Set<String>? = nil,
-                    hook: ((String, inout Tensor) -> Void)? = nil) -> Model.ForwardResult {
+                    cache: Model.CacheSelection = .all, hooking: Set<HookName>? = nil,
+                    hook: ((HookName, inout Tensor) -> Void)? = nil) -> Model.ForwardResult {
         let ws = workspace, config = model.config, parameters = model.parameters
         ws.loadWhole(batch)
         if let resuming {
@@ -42,11 +42,11 @@ public final class ForwardRunner {
                          "the residual to resume from is \(resuming.residual.shape), not [\(batch.batch), \(batch.length), \(config.dModel)]")
             resuming.residual.scalars.withUnsafeBufferPointer { ws.resid[2 * resuming.layer].update(from: $0.baseAddress!, count: $0.count) }
         }
-        let names: Set<String>?
+        let names: Set<HookName>?
         switch cache {
         case .none: names = []
         case .all: names = nil
-        case .names(let set): names = set
+        case .hooks(let set): names = set
         }
         let needsObserver = hook != nil || names.map { !$0.isEmpty } ?? true
         let observer = needsObserver ? ActivationObserver(cacheNames: names, hook: hook, hookNames: hooking) : nil

@@ -6,7 +6,7 @@ import Tensor
 /// identity and its buffers alias the input.
 enum LayerNorm {
     static func forward(input x: UnsafeMutablePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                        _ buffers: Workspace.Norm, _ ws: Workspace, name: String, observer: ActivationObserver?) {
+                        _ buffers: Workspace.Norm, _ ws: Workspace, site: HookName.LayerNormSite, observer: ActivationObserver?) {
         guard ws.config.hasLayerNorm else { return }
         let d = ws.config.dModel, eps = ws.config.eps
         let mean = buffers.mean, scale = buffers.scale, normalized = buffers.normalized, out = buffers.out
@@ -22,13 +22,13 @@ enum LayerNorm {
             let first = range.lowerBound
             rd_layer_norm_statistics(x + first * d, range.count, d, eps, mean + first, scale + first)
         }
-        observer.visit(name + ".hook_scale", scale, shape: [ws.batch, ws.length, 1])
+        observer.visit(.layerNorm(site, .scale), scale, shape: [ws.batch, ws.length, 1])
         Parallel.forRanges(ws.rows, parts: ws.parts) { range in
             let first = range.lowerBound
             rd_layer_norm_apply(x + first * d, w, b, range.count, d, mean + first, scale + first,
                                 normalized + first * d, out + first * d)
         }
-        observer.visit(name + ".hook_normalized", out, shape: [ws.batch, ws.length, d])
+        observer.visit(.layerNorm(site, .normalized), out, shape: [ws.batch, ws.length, d])
     }
 
     /// Given `dOut` (gradient of the output), adds the input's gradient into `dInput` and writes

@@ -5,7 +5,7 @@ import Tensor
 /// `out = post W_out + b_out`. GELU is the exact erf form, as `F.gelu` / TransformerLens "gelu".
 enum MLP {
     static func forward(_ w: ModelWeights.Layer, _ buffers: Workspace.Layer, _ ws: Workspace,
-                        name: String, observer: ActivationObserver?) {
+                        layer: Int, observer: ActivationObserver?) {
         guard let m = ws.config.dMLP, let pre = buffers.mlpPre, let post = buffers.mlpPost,
               let out = buffers.mlpOut, let ln2 = buffers.ln2 else { return }
         let n = ws.rows, d = ws.config.dModel, act = ws.config.actFn
@@ -16,7 +16,7 @@ enum MLP {
             return
         }
         Gemm.product(m: n, n: m, k: d, a: ln2.out, lda: d, b: w.win, ldb: m, bias: w.bin, c: pre, ldc: m)
-        observer?.visit("\(name).hook_pre", pre, shape: [ws.batch, ws.length, m])
+        observer?.visit(.mlp(layer, .pre), pre, shape: [ws.batch, ws.length, m])
         Parallel.forRanges(n, parts: ws.parts) { range in
             let lo = range.lowerBound * m, hi = range.upperBound * m
             switch act {
@@ -34,7 +34,7 @@ enum MLP {
                 while i < hi { post[i] = gelu(pre[i], erf); i += 1 }
             }
         }
-        observer?.visit("\(name).hook_post", post, shape: [ws.batch, ws.length, m])
+        observer?.visit(.mlp(layer, .post), post, shape: [ws.batch, ws.length, m])
         Gemm.product(m: n, n: d, k: m, a: post, lda: m, b: w.wout, ldb: d, bias: w.bout, c: out, ldc: d)
     }
 

@@ -3,16 +3,16 @@ import Tensor
 /// A transformer with its parameters: the entry point for running the forward on tokens.
 ///
 /// For analysis, `run` returns the logits, the loss at each position and an activation cache
-/// keyed by TransformerLens hook names, and can rewrite any activation on the way through a
-/// hook closure:
+/// keyed by ``HookName`` (TransformerLens's hook points), and can rewrite any activation on the
+/// way through a hook closure:
 ///
 /// ```swift
 /// let model = try Checkpoint.load("runs/study/model.safetensors").model
-/// let result = model.run(batch, cache: .names(["blocks.0.attn.hook_pattern"]))
-/// let pattern = result.cache["blocks.0.attn.hook_pattern"]   // [batch, head, query, key]
+/// let result = model.run(batch, cache: .hooks([.pattern(0)]))
+/// let pattern = result.cache[.pattern(0)]   // [batch, head, query, key]
 /// // Mean-ablate MLP 0's output:
-/// let ablated = model.run(batch, cache: .none) { name, activation in
-///     if name == "blocks.0.hook_mlp_out" { activation = meanOutput }
+/// let ablated = model.run(batch, cache: .none) { hook, activation in
+///     if hook == .mlpOut(0) { activation = meanOutput }
 /// }
 /// ```
 ///
@@ -27,8 +27,8 @@ import Tensor
 /// `blocks.L.hook_resid_post`, `ln_final.hook_scale`, `ln_final.hook_normalized`. LayerNorm hooks
 /// exist only with normalization "LN", MLP hooks only with an MLP. As in TransformerLens,
 /// `hook_normalized` is the LayerNorm's output (after `w` and `b`), and a cached activation is
-/// the value after the hook ran. ``HookName`` writes these names from their parts
-/// (`HookName.pattern(0)`, `.residPost(1)`), and `cache: .hooks([...])` selects them.
+/// the value after the hook ran. Each is a case of ``HookName`` (`.pattern(0)`,
+/// `.residPost(1)`, `.layerNorm(.final, .scale)`); the text exists only where a file names one.
 public struct Model: Sendable, Equatable {
     public var parameters: Parameters
     public var config: ModelConfig { parameters.config }
@@ -43,7 +43,7 @@ public struct Model: Sendable, Equatable {
     /// Which activations `run` keeps.
     public enum CacheSelection: Sendable {
         case none, all
-        case names(Set<String>)
+        case hooks(Set<HookName>)
     }
 
     /// What one forward returns.
@@ -54,8 +54,8 @@ public struct Model: Sendable, Equatable {
         public var lossPerPosition: Tensor
         /// Mean loss over the masked-in positions (0 if there are none).
         public var loss: Float
-        /// Activations by hook name.
-        public var cache: [String: Tensor]
+        /// Activations by hook point.
+        public var cache: [HookName: Tensor]
     }
 
     /// Runs the forward on `batch` (sequences up to `n_ctx` long), keeping the activations
@@ -64,8 +64,8 @@ public struct Model: Sendable, Equatable {
     ///
     /// `hooking` limits the hook to those hook points (nil: every one), so that a forward that
     /// rewrites one activation does not copy all the others.
-    public func run(_ batch: TokenBatch, cache: CacheSelection = .all, hooking: Set<String>? = nil,
-                    hook: ((String, inout Tensor) -> Void)? = nil) -> ForwardResult {
+    public func run(_ batch: TokenBatch, cache: CacheSelection = .all, hooking: Set<HookName>? = nil,
+                    hook: ((HookName, inout Tensor) -> Void)? = nil) -> ForwardResult {
         ForwardRunner(model: self, capacity: batch.batch, length: batch.length)
             .run(batch, cache: cache, hooking: hooking, hook: hook)
     }

@@ -1,4 +1,4 @@
-/// Pointers to each named tensor inside a flat parameter (or gradient) buffer, so layers read
+/// Pointers to each parameter (`WeightName`) inside a flat parameter (or gradient) buffer, so layers read
 /// `w.layers[l].wq` instead of offsets. Parameters a config lacks point at the buffer's start
 /// and are never touched.
 struct ModelWeights {
@@ -10,21 +10,21 @@ struct ModelWeights {
     var layers: [Layer]
 
     init(base: UnsafeMutablePointer<Float>, layout: ParameterLayout, config: ModelConfig) {
-        func p(_ name: String) -> UnsafeMutablePointer<Float> {
+        func p(_ name: WeightName) -> UnsafeMutablePointer<Float> {
             let offset = layout.offset(name)
             return base + max(offset, 0)
         }
-        embed = p("embed.W_E"); posEmbed = p("pos_embed.W_pos")
-        lnFinalW = p("ln_final.w"); lnFinalB = p("ln_final.b")
-        unembed = p("unembed.W_U"); unembedBias = p("unembed.b_U")
+        embed = p(.embed); posEmbed = p(.posEmbed)
+        lnFinalW = p(.lnFinalW); lnFinalB = p(.lnFinalB)
+        unembed = p(.unembed); unembedBias = p(.unembedBias)
         layers = (0..<config.nLayers).map { l in
-            let b = "blocks.\(l)."
-            return Layer(ln1w: p(b + "ln1.w"), ln1b: p(b + "ln1.b"),
-                         wq: p(b + "attn.W_Q"), wk: p(b + "attn.W_K"), wv: p(b + "attn.W_V"), wo: p(b + "attn.W_O"),
-                         bq: p(b + "attn.b_Q"), bk: p(b + "attn.b_K"), bv: p(b + "attn.b_V"), bo: p(b + "attn.b_O"),
-                         ln2w: p(b + "ln2.w"), ln2b: p(b + "ln2.b"),
-                         win: p(b + "mlp.W_in"), bin: p(b + "mlp.b_in"),
-                         wout: p(b + "mlp.W_out"), bout: p(b + "mlp.b_out"))
+            func b(_ part: WeightName.Block) -> UnsafeMutablePointer<Float> { p(.block(l, part)) }
+            return Layer(ln1w: b(.ln1W), ln1b: b(.ln1B),
+                         wq: b(.wQ), wk: b(.wK), wv: b(.wV), wo: b(.wO),
+                         bq: b(.bQ), bk: b(.bK), bv: b(.bV), bo: b(.bO),
+                         ln2w: b(.ln2W), ln2b: b(.ln2B),
+                         win: b(.wIn), bin: b(.bIn),
+                         wout: b(.wOut), bout: b(.bOut))
         }
     }
 }

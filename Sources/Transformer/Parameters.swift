@@ -2,12 +2,13 @@ import Tensor
 
 /// Where each named parameter tensor lives in one flat `Float` buffer.
 ///
-/// Names and shapes are TransformerLens's state-dict names (DESIGN.md, "Checkpoints"), in its
-/// order. Keeping every parameter in one buffer makes the optimiser one loop, the gradient a
-/// buffer of the same layout, and a checkpoint a list of slices.
+/// Names (`WeightName`) and shapes are TransformerLens's state dict's (DESIGN.md,
+/// "Checkpoints"), in its order: this is the one list of which parameters a config has.
+/// Keeping every parameter in one buffer makes the optimiser one loop, the gradient a buffer of
+/// the same layout, and a checkpoint a list of slices.
 public struct ParameterLayout: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
-        public var name: String
+        public var name: WeightName
         public var shape: [Int]
         public var offset: Int
         public var count: Int { shape.reduce(1, *) }
@@ -18,39 +19,42 @@ public struct ParameterLayout: Sendable, Equatable {
 
     public private(set) var entries: [Entry] = []
     public private(set) var totalCount = 0
-    private var index: [String: Int] = [:]
+    private var index: [WeightName: Int] = [:]
 
     public init(config c: ModelConfig) {
         let (d, h, e, v) = (c.dModel, c.nHeads, c.dHead, c.dVocab)
-        add("embed.W_E", [v, d])
-        add("pos_embed.W_pos", [c.nCtx, d], trainable: c.positional == .learned)
+        add(.embed, [v, d])
+        add(.posEmbed, [c.nCtx, d], trainable: c.positional == .learned)
         for l in 0..<c.nLayers {
-            let b = "blocks.\(l)."
-            if c.hasLayerNorm { add(b + "ln1.w", [d]); add(b + "ln1.b", [d]) }
-            for n in ["Q", "K", "V"] { add(b + "attn.W_\(n)", [h, d, e]) }
-            add(b + "attn.W_O", [h, e, d])
-            for n in ["Q", "K", "V"] { add(b + "attn.b_\(n)", [h, e]) }
-            add(b + "attn.b_O", [d])
+            func add(_ part: WeightName.Block, _ shape: [Int]) { self.add(.block(l, part), shape) }
+            if c.hasLayerNorm { add(.ln1W, [d]); add(.ln1B, [d]) }
+            for part in [WeightName.Block.wQ, .wK, .wV] { add(part, [h, d, e]) }
+            add(.wO, [h, e, d])
+            for part in [WeightName.Block.bQ, .bK, .bV] { add(part, [h, e]) }
+            add(.bO, [d])
             if let m = c.dMLP {
-                if c.hasLayerNorm { add(b + "ln2.w", [d]); add(b + "ln2.b", [d]) }
-                add(b + "mlp.W_in", [d, m]); add(b + "mlp.b_in", [m])
-                add(b + "mlp.W_out", [m, d]); add(b + "mlp.b_out", [d])
+                if c.hasLayerNorm { add(.ln2W, [d]); add(.ln2B, [d]) }
+                add(.wIn, [d, m]); add(.bIn, [m])
+                add(.wOut, [m, d]); add(.bOut, [d])
             }
         }
-        if c.hasLayerNorm { add("ln_final.w", [d]); add("ln_final.b", [d]) }
-        add("unembed.W_U", [d, v]); add("unembed.b_U", [v])
+        if c.hasLayerNorm { add(.lnFinalW, [d]); add(.lnFinalB, [d]) }
+        add(.unembed, [d, v]); add(.unembedBias, [v])
     }
 
-    private mutating func add(_ name: String, _ shape: [Int], trainable: Bool = true) {
+    private mutating func add(_ name: WeightName, _ shape: [Int], trainable: Bool = true) {
         index[name] = entries.count
         entries.append(Entry(name: name, shape: shape, offset: totalCount, trainable: trainable))
         totalCount += shape.reduce(1, *)
     }
 
-    public func entry(_ name: String) -> Entry? { index[name].map { entries[$0] } }
+    public func entry(_ name: WeightName) -> Entry? { index[name].map { entries[$0] } }
+
+    /// The entry of a tensor named in a file, or nil if it is no parameter of this config.
+    public func entry(named text: String) -> Entry? { WeightName(parsing: text).flatMap(entry) }
 
     /// The offset of `name`, or -1 when the model has no such parameter.
-    func offset(_ name: String) -> Int { entry(name)?.offset ?? -1 }
+    func offset(_ name: WeightName) -> Int { entry(name)?.offset ?? -1 }
 }
 
 /// A model's parameters: one flat buffer plus its layout.
@@ -74,36 +78,35 @@ public struct Parameters: Sendable, Equatable {
         self.init(zerosFor: config)
         var generator = RandomGenerator(seed: seed, stream: 0)
         for entry in layout.entries {
-            let last = entry.name.split(separator: ".").last ?? ""
-            let isWeight = last.hasPrefix("W_") && (entry.name != "pos_embed.W_pos" || config.positional == .learned)
+            let isWeight = entry.name.isMatrix && (entry.name != .posEmbed || config.positional == .learned)
             if isWeight {
                 for i in entry.offset..<entry.offset + entry.count {
                     storage[i] = generator.nextNormal(mean: 0, std: config.initStd)
                 }
-            } else if last == "w" {
+            } else if entry.name.isLayerNormWeight {
                 for i in entry.offset..<entry.offset + entry.count { storage[i] = 1 }
             }
         }
     }
 
     /// The named parameter as a tensor (a copy), or nil if the model has none by that name.
-    public subscript(name: String) -> Tensor? {
+    public subscript(name: WeightName) -> Tensor? {
         guard let entry = layout.entry(name) else { return nil }
         return Tensor(shape: entry.shape, scalars: Array(storage[entry.offset..<entry.offset + entry.count]))
     }
 
     /// Replaces the named parameter; the shape must match.
-    public mutating func set(_ name: String, _ tensor: Tensor) throws(CheckpointError) {
-        guard let entry = layout.entry(name) else { throw .unexpectedTensor(path: "<memory>", name: name) }
+    public mutating func set(_ name: WeightName, _ tensor: Tensor) throws(CheckpointError) {
+        guard let entry = layout.entry(name) else { throw .unexpectedTensor(path: "<memory>", name: name.name) }
         guard entry.shape == tensor.shape else {
-            throw .shapeMismatch(path: "<memory>", name: name, expected: entry.shape, found: tensor.shape)
+            throw .shapeMismatch(path: "<memory>", name: name.name, expected: entry.shape, found: tensor.shape)
         }
         storage.replaceSubrange(entry.offset..<entry.offset + entry.count, with: tensor.scalars)
     }
 
     /// Every parameter by name.
-    public var tensors: [String: Tensor] {
-        var out: [String: Tensor] = [:]
+    public var tensors: [WeightName: Tensor] {
+        var out: [WeightName: Tensor] = [:]
         for entry in layout.entries { out[entry.name] = self[entry.name] }
         return out
     }

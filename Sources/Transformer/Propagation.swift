@@ -7,28 +7,28 @@ enum Propagation {
         let shape = [ws.batch, ws.length, d]
         if first == 0 { Embedding.forward(w, ws, observer: observer) }
         for l in first..<c.nLayers {
-            let name = "blocks.\(l)", buffers = ws.layers[l], weights = w.layers[l]
+            let buffers = ws.layers[l], weights = w.layers[l]
             let pre = ws.resid[2 * l], mid = ws.resid[2 * l + 1], post = ws.resid[2 * l + 2]
-            observer?.visit("\(name).hook_resid_pre", pre, shape: shape)
+            observer?.visit(.residPre(l), pre, shape: shape)
             LayerNorm.forward(input: pre, w: weights.ln1w, b: weights.ln1b, buffers.ln1, ws,
-                              name: "\(name).ln1", observer: observer)
-            Attention.forward(weights, buffers, ws, name: "\(name).attn", observer: observer)
-            observer?.visit("\(name).hook_attn_out", buffers.attnOut, shape: shape)
+                              site: .ln1(l), observer: observer)
+            Attention.forward(weights, buffers, ws, layer: l, observer: observer)
+            observer?.visit(.attnOut(l), buffers.attnOut, shape: shape)
             Kernels.add(pre, buffers.attnOut, into: mid, count: n * d, parts: ws.parts)
             if c.hasMLP, let ln2 = buffers.ln2, let mlpOut = buffers.mlpOut {
-                observer?.visit("\(name).hook_resid_mid", mid, shape: shape)
+                observer?.visit(.residMid(l), mid, shape: shape)
                 LayerNorm.forward(input: mid, w: weights.ln2w, b: weights.ln2b, ln2, ws,
-                                  name: "\(name).ln2", observer: observer)
-                MLP.forward(weights, buffers, ws, name: "\(name).mlp", observer: observer)
-                observer?.visit("\(name).hook_mlp_out", mlpOut, shape: shape)
+                                  site: .ln2(l), observer: observer)
+                MLP.forward(weights, buffers, ws, layer: l, observer: observer)
+                observer?.visit(.mlpOut(l), mlpOut, shape: shape)
                 Kernels.add(mid, mlpOut, into: post, count: n * d, parts: ws.parts)
             } else {
                 post.update(from: mid, count: n * d)
             }
-            observer?.visit("\(name).hook_resid_post", post, shape: shape)
+            observer?.visit(.residPost(l), post, shape: shape)
         }
         LayerNorm.forward(input: ws.resid[2 * c.nLayers], w: w.lnFinalW, b: w.lnFinalB, ws.lnFinal, ws,
-                          name: "ln_final", observer: observer)
+                          site: .final, observer: observer)
         Unembed.forward(w, ws)
     }
 

@@ -67,33 +67,33 @@ enum TransformerLensImport {
             throw .unsupported(path: path, what: "task k_back:\(k)", expected: "k < n_ctx = \(model.nCtx)")
         }
         // A zero W_pos (the study's frozen one) is the same model as no positional embedding.
-        if let positions = contents.arrays["pos_embed.W_pos"]?.tensor, positions.scalars.allSatisfy({ $0 == 0 }) {
+        if let positions = contents.arrays[WeightName.posEmbed.name]?.tensor, positions.scalars.allSatisfy({ $0 == 0 }) {
             model.positional = .none
         }
         // LNPre (TransformerLens's LayerNorm with the weights folded away) stores no ln tensors.
-        let lnPre = model.hasLayerNorm && !contents.arrays.keys.contains(where: isLayerNormParameter)
+        let lnPre = model.hasLayerNorm && !contents.arrays.keys.contains { WeightName(parsing: $0)?.isLayerNorm == true }
         try Checkpoint.requireTensors(of: ParameterLayout(config: model), in: contents, path: path,
-                                      skipping: { lnPre && isLayerNormParameter($0) })
+                                      skipping: { lnPre && $0.isLayerNorm })
         var parameters = Parameters(zerosFor: model)
         for entry in parameters.layout.entries {
-            let range = entry.offset..<entry.offset + entry.count
-            if lnPre, isLayerNormParameter(entry.name) {
-                if entry.name.hasSuffix(".w") { parameters.storage.replaceSubrange(range, with: repeatElement(1, count: entry.count)) }
+            let range = entry.offset..<entry.offset + entry.count, name = entry.name.name
+            if lnPre, entry.name.isLayerNorm {
+                if entry.name.isLayerNormWeight { parameters.storage.replaceSubrange(range, with: repeatElement(1, count: entry.count)) }
                 continue
             }
-            guard let array = contents.arrays[entry.name] else { throw .missingTensor(path: path, name: entry.name) }
+            guard let array = contents.arrays[name] else { throw .missingTensor(path: path, name: name) }
             guard let tensor = array.tensor else {
-                throw .unsupported(path: path, what: "tensor '\(entry.name)' has dtype \(array.dtype.safetensorsName)", expected: "F32")
+                throw .unsupported(path: path, what: "tensor '\(name)' has dtype \(array.dtype.safetensorsName)", expected: "F32")
             }
             guard tensor.shape == entry.shape else {
-                throw .shapeMismatch(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
+                throw .shapeMismatch(path: path, name: name, expected: entry.shape, found: tensor.shape)
             }
             if let bad = tensor.firstNonFinite {
-                throw .nonFinite(path: path, name: entry.name, bad, stored: contents.widenedTensors[entry.name])
+                throw .nonFinite(path: path, name: name, bad, stored: contents.widenedTensors[name])
             }
             parameters.storage.replaceSubrange(range, with: tensor.scalars)
         }
-        if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry($0) == nil && !isBuffer($0) }) {
+        if let extra = contents.arrays.keys.sorted().first(where: { parameters.layout.entry(named: $0) == nil && !isBuffer($0) }) {
             throw .unexpectedTensor(path: path, name: extra)
         }
         var config = TrainingConfig.study
@@ -107,10 +107,6 @@ enum TransformerLensImport {
 
     static func isBuffer(_ name: String) -> Bool { name.hasSuffix(".attn.mask") || name.hasSuffix(".attn.IGNORE") }
 
-    static func isLayerNormParameter(_ name: String) -> Bool {
-        name.hasPrefix("ln_final.") || name.contains(".ln1.") || name.contains(".ln2.")
-    }
-
     /// What an inferred config took for granted, each said once with the flag that overrides it.
     static func assumptions(_ model: ModelConfig, contents: SafetensorsFile, options: CheckpointOptions) -> [String] {
         var notes = [String]()
@@ -118,7 +114,7 @@ enum TransformerLensImport {
             notes.append("ASSUMED act_fn relu: the weights cannot show the activation function; if the model uses GELU, "
                          + "pass \(CheckpointOptions.actFnFlag) gelu (or --config FILE.json)")
         }
-        if contents.arrays["ln_final.w"] == nil && options.normalization == nil {
+        if contents.arrays[WeightName.lnFinalW.name] == nil && options.normalization == nil {
             notes.append("ASSUMED no normalisation: the file has no LayerNorm weights, which is also how an LNPre model is saved; "
                          + "if it is LNPre, pass \(CheckpointOptions.normalizationFlag) LNPre (or --config FILE.json)")
         }
@@ -128,7 +124,8 @@ enum TransformerLensImport {
     /// The config the tensors' shapes imply, with `options`' answers to what they cannot show:
     /// the activation function (else relu) and LNPre versus none (else none).
     static func inferredConfig(_ contents: SafetensorsFile, path: String, options: CheckpointOptions) throws(CheckpointError) -> ModelConfig {
-        func shape(_ name: String, rank: Int, _ meaning: String) throws(CheckpointError) -> [Int] {
+        func shape(_ weight: WeightName, rank: Int, _ meaning: String) throws(CheckpointError) -> [Int] {
+            let name = weight.name
             guard let array = contents.arrays[name] else {
                 throw .unsupported(path: path, what: "no tensor '\(name)'", expected: "\(meaning) to infer the config from, or --config FILE.json")
             }
@@ -137,13 +134,13 @@ enum TransformerLensImport {
             }
             return array.shape
         }
-        let embed = try shape("embed.W_E", rank: 2, "[d_vocab, d_model]")
-        let positions = try shape("pos_embed.W_pos", rank: 2, "[n_ctx, d_model]")
-        let query = try shape("blocks.0.attn.W_Q", rank: 3, "[n_heads, d_model, d_head]")
+        let embed = try shape(.embed, rank: 2, "[d_vocab, d_model]")
+        let positions = try shape(.posEmbed, rank: 2, "[n_ctx, d_model]")
+        let query = try shape(.block(0, .wQ), rank: 3, "[n_heads, d_model, d_head]")
         var layers = 0
-        while contents.arrays["blocks.\(layers).attn.W_Q"] != nil { layers += 1 }
-        let mlp = contents.arrays["blocks.0.mlp.W_in"] == nil ? nil : try shape("blocks.0.mlp.W_in", rank: 2, "[d_model, d_mlp]")
-        let hasWeights = contents.arrays["ln_final.w"] != nil
+        while contents.arrays[WeightName.block(layers, .wQ).name] != nil { layers += 1 }
+        let mlp = contents.arrays[WeightName.block(0, .wIn).name] == nil ? nil : try shape(.block(0, .wIn), rank: 2, "[d_model, d_mlp]")
+        let hasWeights = contents.arrays[WeightName.lnFinalW.name] != nil
         if hasWeights, let said = options.normalization, said != .LN {
             throw .unsupported(path: path, what: "\(CheckpointOptions.normalizationFlag) \(said.rawValue) was given, but the file has LayerNorm weights",
                                expected: "\(CheckpointOptions.normalizationFlag) LN, or none")

@@ -42,10 +42,10 @@ final class CheckpointAnalysisTests: XCTestCase {
         // W_K maps position j to direction j + 1, so q_i · k_j = c² when j = i − 1.
         let shift = Tensor(shape: [d, d], generating: { $0 % d == $0 / d + 1 ? 1 : 0 })
         let c = Float(30).squareRoot() * Float(d).squareRoot().squareRoot()   // c² / √d_head = 30
-        try parameters.set("embed.W_E", Tensor.zeros([5, d]))
-        try parameters.set("pos_embed.W_pos", identity)
-        try parameters.set("blocks.0.attn.W_Q", (identity * c).reshaped([1, d, d]))
-        try parameters.set("blocks.0.attn.W_K", (shift * c).reshaped([1, d, d]))
+        try parameters.set(.embed, Tensor.zeros([5, d]))
+        try parameters.set(.posEmbed, identity)
+        try parameters.set(.block(0, .wQ), (identity * c).reshaped([1, d, d]))
+        try parameters.set(.block(0, .wK), (shift * c).reshaped([1, d, d]))
         built.model = Model(parameters: parameters)
 
         let summary = try CheckpointAnalysis(checkpoint: built, path: "hand-built", settings: smallSettings)
@@ -73,7 +73,7 @@ final class CheckpointAnalysisTests: XCTestCase {
             // Non-zero biases, so the "bias" component is exercised.
             var parameters = built.model.parameters
             var rng = RandomGenerator(seed: 4)
-            for entry in parameters.layout.entries where entry.name.contains(".b") || entry.name.hasSuffix("b_U") {
+            for entry in parameters.layout.entries where entry.name.name.contains(".b") || entry.name == .unembedBias {
                 try parameters.set(entry.name, rng.normalTensor(shape: entry.shape, std: 0.3))
             }
             built.model = Model(parameters: parameters)

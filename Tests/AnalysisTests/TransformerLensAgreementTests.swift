@@ -36,13 +36,16 @@ final class TransformerLensAgreementTests: XCTestCase {
             let model = checkpoint.config.model
             let run = checkpoint.model.run(try batch(name, model: model), cache: .all)
             try assertClose(run.logits, folder(name) + "/logits.npy")
-            var streams = ["blocks.0.hook_resid_pre"]
+            // TransformerLens's own hook names, as its cache was saved, read into hook points.
+            var hooks = ["blocks.0.hook_resid_pre"]
             for l in 0..<model.nLayers {
-                try assertClose(try XCTUnwrap(run.cache["blocks.\(l).attn.hook_pattern"]), folder(name) + "/blocks.\(l).attn.hook_pattern.npy")
-                if model.hasMLP { streams.append("blocks.\(l).hook_resid_mid") }
-                streams.append("blocks.\(l).hook_resid_post")
+                hooks.append("blocks.\(l).attn.hook_pattern")
+                if model.hasMLP { hooks.append("blocks.\(l).hook_resid_mid") }
+                hooks.append("blocks.\(l).hook_resid_post")
             }
-            for stream in streams { try assertClose(try XCTUnwrap(run.cache[stream]), folder(name) + "/\(stream).npy") }
+            for hook in hooks {
+                try assertClose(try XCTUnwrap(run.cache[try XCTUnwrap(HookName(parsing: hook))]), folder(name) + "/\(hook).npy")
+            }
         }
     }
 

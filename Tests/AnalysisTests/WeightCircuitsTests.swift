@@ -1,6 +1,7 @@
 import XCTest
 import Analysis
 import Tensor
+import Transformer
 
 final class WeightCircuitsTests: XCTestCase {
     func testSingularValuesFromFactorsMatchTheFullProduct() throws {
@@ -40,23 +41,23 @@ final class WeightCircuitsTests: XCTestCase {
     /// A hand-built one-layer, one-head model whose QK circuit is known.
     func testQKCircuitOfHandBuiltHead() throws {
         let (v, d) = (3, 2)
-        var weights: [String: Tensor] = [
-            "embed.W_E": Tensor(shape: [v, d], scalars: [1, 0, 0, 1, 1, 1]),
-            "blocks.0.attn.W_Q": Tensor(shape: [1, d, d], scalars: [1, 0, 0, 1]),
-            "blocks.0.attn.W_K": Tensor(shape: [1, d, d], scalars: [2, 0, 0, 0]),
-            "blocks.0.attn.W_V": Tensor(shape: [1, d, d], scalars: [1, 0, 0, 1]),
-            "blocks.0.attn.W_O": Tensor(shape: [1, d, d], scalars: [0, 1, 1, 0]),
-            "unembed.W_U": Tensor(shape: [d, v], scalars: [1, 0, 0, 0, 1, 0]),
+        var weights: [WeightName: Tensor] = [
+            .embed: Tensor(shape: [v, d], scalars: [1, 0, 0, 1, 1, 1]),
+            .block(0, .wQ): Tensor(shape: [1, d, d], scalars: [1, 0, 0, 1]),
+            .block(0, .wK): Tensor(shape: [1, d, d], scalars: [2, 0, 0, 0]),
+            .block(0, .wV): Tensor(shape: [1, d, d], scalars: [1, 0, 0, 1]),
+            .block(0, .wO): Tensor(shape: [1, d, d], scalars: [0, 1, 1, 0]),
+            .unembed: Tensor(shape: [d, v], scalars: [1, 0, 0, 0, 1, 0]),
         ]
-        let circuits = WeightCircuits(weights: weights, nLayers: 1, nHeads: 1, dHead: d, layerNorm: false)
+        let circuits = WeightCircuits(weights: CheckpointWeights(weights, path: "hand-built.safetensors"), nLayers: 1, nHeads: 1, dHead: d, layerNorm: false)
         // E W_Q W_Kᵀ Eᵀ = E diag(2, 0) Eᵀ: entry (i, j) = 2 E[i,0] E[j,0].
         XCTAssertEqual(try circuits.qkTokens(layer: 0, head: 0).scalars, [2, 0, 2, 0, 0, 0, 2, 0, 2])
         // E W_V W_O swaps the two coordinates; W_U reads them as tokens 0 and 1.
         XCTAssertEqual(try circuits.ovTokens(layer: 0, head: 0).matrix.scalars, [0, 1, 0, 1, 0, 0, 1, 1, 0])
-        weights["embed.W_E"] = nil
-        let broken = WeightCircuits(weights: weights, nLayers: 1, nHeads: 1, dHead: d, layerNorm: false)
+        weights[.embed] = nil
+        let broken = WeightCircuits(weights: CheckpointWeights(weights, path: "hand-built.safetensors"), nLayers: 1, nHeads: 1, dHead: d, layerNorm: false)
         XCTAssertThrowsError(try broken.qkTokens(layer: 0, head: 0)) { error in
-            XCTAssertEqual((error as? AnalysisError)?.description, "checkpoint has no tensor 'embed.W_E'")
+            XCTAssertEqual((error as? AnalysisError)?.description, "hand-built.safetensors: no tensor 'embed.W_E', which this analysis needs")
         }
     }
 }

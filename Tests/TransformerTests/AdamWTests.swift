@@ -21,7 +21,7 @@ final class AdamWTests: XCTestCase {
             let denominator = (v.squareRoot() / (1 - pow(0.95, Double(t))).squareRoot()) + 1e-8
             pr -= 0.01 / (1 - pow(0.9, Double(t))) * m / denominator
         }
-        let wE = layout.entry("embed.W_E")!.offset, wPos = layout.entry("pos_embed.W_pos")!.offset
+        let wE = layout.entry(.embed)!.offset, wPos = layout.entry(.posEmbed)!.offset
         XCTAssertEqual(Double(p[wE]), pr, accuracy: 1e-6)
         XCTAssertEqual(p[wPos], 0.5, "frozen W_pos is not touched, not even decayed")
         XCTAssertEqual(optimizer.step, 2)

@@ -28,25 +28,25 @@ final class ForwardTests: XCTestCase {
         let b = batch(config, size: 2, seed: 2)
         let plain = model.run(b, cache: .all)
         let cache = plain.cache
-        XCTAssertEqual(cache["blocks.0.attn.hook_q"]?.shape, [2, 6, 2, 4])
-        XCTAssertEqual(cache["blocks.1.attn.hook_pattern"]?.shape, [2, 2, 6, 6])
-        XCTAssertEqual(cache["blocks.1.attn.hook_result"]?.shape, [2, 6, 2, 8])
-        XCTAssertEqual(cache["blocks.0.mlp.hook_post"]?.shape, [2, 6, 12])
-        XCTAssertEqual(cache["ln_final.hook_scale"]?.shape, [2, 6, 1])
-        XCTAssertEqual(cache["hook_embed"]?.shape, [2, 6, 8])
+        XCTAssertEqual(cache[.attention(0, .q)]?.shape, [2, 6, 2, 4])
+        XCTAssertEqual(cache[.pattern(1)]?.shape, [2, 2, 6, 6])
+        XCTAssertEqual(cache[.attention(1, .result)]?.shape, [2, 6, 2, 8])
+        XCTAssertEqual(cache[.mlp(0, .post)]?.shape, [2, 6, 12])
+        XCTAssertEqual(cache[.finalScale]?.shape, [2, 6, 1])
+        XCTAssertEqual(cache[.embed]?.shape, [2, 6, 8])
         // pattern rows sum to one, future masked
-        let pattern = cache["blocks.0.attn.hook_pattern"]!
+        let pattern = cache[.pattern(0)]!
         for row in 0..<(2 * 2 * 6) {
             let r = Array(pattern.scalars[row * 6..<(row + 1) * 6])
             XCTAssertEqual(r.reduce(0, +), 1, accuracy: 1e-5)
             XCTAssertEqual(r[(row % 6 + 1)...].reduce(0, +), 0)
         }
         // resid_post of the last layer is resid_mid + mlp_out
-        let mid = cache["blocks.1.hook_resid_mid"]!, out = cache["blocks.1.hook_mlp_out"]!, post = cache["blocks.1.hook_resid_post"]!
+        let mid = cache[.residMid(1)]!, out = cache[.mlpOut(1)]!, post = cache[.residPost(1)]!
         for i in 0..<post.count { XCTAssertEqual(post.scalars[i], mid.scalars[i] + out.scalars[i], accuracy: 1e-5) }
         // Σ_h result + b_O = attn_out
-        let result = cache["blocks.0.attn.hook_result"]!, attnOut = cache["blocks.0.hook_attn_out"]!
-        let bO = model.parameters["blocks.0.attn.b_O"]!
+        let result = cache[.attention(0, .result)]!, attnOut = cache[.attnOut(0)]!
+        let bO = model.parameters[.block(0, .bO)]!
         for row in 0..<12 { for j in 0..<8 {
             let sum = result.scalars[(row * 2) * 8 + j] + result.scalars[(row * 2 + 1) * 8 + j] + bO.scalars[j]
             XCTAssertEqual(sum, attnOut.scalars[row * 8 + j], accuracy: 1e-5)
@@ -55,17 +55,17 @@ final class ForwardTests: XCTestCase {
         // Zeroing the MLP output of layer 0 changes the logits; zeroing head 0's result equals
         // removing its contribution from attn_out.
         let ablated = model.run(b, cache: .none) { name, t in
-            if name == "blocks.0.hook_mlp_out" { t = Tensor(shape: t.shape) }
+            if name == .mlpOut(0) { t = Tensor(shape: t.shape) }
         }
         XCTAssertGreaterThan(zip(ablated.logits.scalars, plain.logits.scalars).map { abs($0 - $1) }.max()!, 1e-3)
-        let headless = model.run(b, cache: .names(["blocks.0.hook_attn_out"])) { name, t in
-            if name == "blocks.0.attn.hook_result" { for r in 0..<12 { for j in 0..<8 { t.scalars[(r * 2) * 8 + j] = 0 } } }
+        let headless = model.run(b, cache: .hooks([.attnOut(0)])) { name, t in
+            if name == .attention(0, .result) { for r in 0..<12 { for j in 0..<8 { t.scalars[(r * 2) * 8 + j] = 0 } } }
         }
         let expected = (0..<96).map { (i: Int) -> Float in
             let headZero: Int = (i / 8) * 16 + i % 8
             return attnOut.scalars[i] - result.scalars[headZero]
         }
-        for i in 0..<96 { XCTAssertEqual(headless.cache["blocks.0.hook_attn_out"]!.scalars[i], expected[i], accuracy: 1e-5) }
+        for i in 0..<96 { XCTAssertEqual(headless.cache[.attnOut(0)]!.scalars[i], expected[i], accuracy: 1e-5) }
     }
 
     /// Per-position loss: zero where masked, and the mean of the rest is the loss.
@@ -100,20 +100,20 @@ final class ForwardTests: XCTestCase {
         let rows = 4 * 7
         let batch = TokenBatch(batch: 4, length: 7, tokens: Array(large.tokens.prefix(rows)),
                                targets: Array(large.targets.prefix(rows)), lossMask: Array(large.lossMask.prefix(rows)))
-        let streams = Set((0..<3).map { HookName.residPost($0).name })
-        let clean = model.run(large, cache: .names(streams))
+        let streams = Set((0..<3).map { HookName.residPost($0) })
+        let clean = model.run(large, cache: .hooks(streams))
         let runner = ForwardRunner(model: model, capacity: 4, length: 7)
         let whole = runner.run(batch, cache: .none)
         for layer in 1...3 {
-            let entering = clean.cache[HookName.residPost(layer - 1).name]!
+            let entering = clean.cache[.residPost(layer - 1)]!
             let residual = Tensor(shape: [4, 7, 16], scalars: Array(entering.scalars.prefix(rows * 16)))
             let resumed = runner.run(batch, resuming: (layer, residual), cache: .none)
             XCTAssertEqual(resumed.logits.scalars.map(\.bitPattern), whole.logits.scalars.map(\.bitPattern), "layer \(layer)")
             XCTAssertEqual(resumed.loss.bitPattern, whole.loss.bitPattern, "layer \(layer)")
         }
         // A hook in the resumed layers still runs: zeroing the last MLP's output changes the logits.
-        let hooked = runner.run(batch, resuming: (2, Tensor(shape: [4, 7, 16], scalars: Array(clean.cache[HookName.residPost(1).name]!.scalars.prefix(rows * 16)))),
-                                cache: .none, hooking: [HookName.mlpOut(2).name]) { _, activation in
+        let hooked = runner.run(batch, resuming: (2, Tensor(shape: [4, 7, 16], scalars: Array(clean.cache[.residPost(1)]!.scalars.prefix(rows * 16)))),
+                                cache: .none, hooking: [.mlpOut(2)]) { _, activation in
             activation = Tensor(shape: activation.shape, repeating: 0)
         }
         XCTAssertNotEqual(hooked.logits, whole.logits)
@@ -125,7 +125,7 @@ final class ForwardTests: XCTestCase {
         let large = batch(config, size: 5, seed: 6), small = batch(config, size: 2, seed: 7)
         let runner = ForwardRunner(model: model, capacity: 5, length: config.nCtx)
         let zeroed = runner.run(large, cache: .none) { name, t in
-            if name == "blocks.0.hook_mlp_out" { t = Tensor(shape: t.shape) }
+            if name == .mlpOut(0) { t = Tensor(shape: t.shape) }
         }
         XCTAssertNotEqual(zeroed.logits, model.run(large, cache: .none).logits, "the hook had an effect")
         let reused = runner.run(small, cache: .all)

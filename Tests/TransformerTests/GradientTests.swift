@@ -18,7 +18,7 @@ final class GradientTests: XCTestCase {
             }
             // b_K cannot change the loss (it adds q·b_K to every score of a query row, which the
             // softmax ignores): its gradient must be zero.
-            if entry.name.hasSuffix("attn.b_K") {
+            if case .block(_, .bK) = entry.name {
                 let worst = gradient[entry.offset..<entry.offset + entry.count].map { abs($0) }.max() ?? 0
                 XCTAssertLessThan(worst, 1e-6, "\(entry.name)", file: file, line: line)
                 continue

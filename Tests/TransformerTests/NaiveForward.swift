@@ -7,7 +7,9 @@ import Transformer
 func naiveLogits(_ model: Model, tokens: [Int32], batch: Int, length: Int) -> [Double] {
     let c = model.config
     let (d, h, e, v) = (c.dModel, c.nHeads, c.dHead, c.dVocab)
-    func p(_ name: String) -> [Double] { model.parameters[name]!.scalars.map(Double.init) }
+    // By the state dict's text names, as TransformerLens reads them, independently of `WeightName`'s cases.
+    let named = Dictionary(uniqueKeysWithValues: model.parameters.tensors.map { ($0.key.name, $0.value) })
+    func p(_ name: String) -> [Double] { named[name]!.scalars.map(Double.init) }
     func layerNorm(_ x: [Double], _ prefix: String) -> [Double] {
         guard c.hasLayerNorm else { return x }
         let w = p(prefix + ".w"), b = p(prefix + ".b")
@@ -77,7 +79,7 @@ func randomizedModel(_ config: ModelConfig, seed: UInt64) -> Model {
     var model = Model(config: config, seed: seed)
     var generator = RandomGenerator(seed: seed, stream: 99)
     for entry in model.parameters.layout.entries where entry.trainable {
-        let last = entry.name.split(separator: ".").last!
+        let last = entry.name.name.split(separator: ".").last!
         if last.hasPrefix("b") || last == "b" || last == "w" {
             for i in entry.offset..<entry.offset + entry.count {
                 model.parameters.storage[i] += generator.nextNormal(mean: 0, std: 0.3)

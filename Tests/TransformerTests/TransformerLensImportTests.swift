@@ -21,7 +21,7 @@ final class TransformerLensImportTests: XCTestCase {
     /// no metadata.
     private func stateDict(_ model: ModelConfig, editing edit: (inout [String: NDArray]) -> Void = { _ in }) throws -> String {
         var arrays = [String: NDArray]()
-        for (name, tensor) in Model(config: model, seed: 3).parameters.tensors { arrays[name] = .float32(tensor) }
+        for (name, tensor) in Model(config: model, seed: 3).parameters.tensors { arrays[name.name] = .float32(tensor) }
         for l in 0..<model.nLayers { arrays["blocks.\(l).attn.IGNORE"] = .float32(Tensor(shape: [], scalars: [-1e5])) }
         edit(&arrays)
         let path = scratch + "/model-\(UUID().uuidString).safetensors"
@@ -54,7 +54,7 @@ final class TransformerLensImportTests: XCTestCase {
     func testMetadataConfigServesWithoutConfigFile() throws {
         let json = String(data: try Data(contentsOf: URL(fileURLWithPath: try configFile())), encoding: .utf8)!
         var arrays = [String: NDArray]()
-        for (name, tensor) in Model(config: config, seed: 3).parameters.tensors { arrays[name] = .float32(tensor) }
+        for (name, tensor) in Model(config: config, seed: 3).parameters.tensors { arrays[name.name] = .float32(tensor) }
         let path = scratch + "/with-metadata.safetensors"
         try SafetensorsFile(arrays: arrays, metadata: ["config": json]).write(to: path)
         XCTAssertEqual(try Checkpoint.load(path).config.model, config)
@@ -83,8 +83,8 @@ final class TransformerLensImportTests: XCTestCase {
     func testLNPreFillsUnitWeights() throws {
         let path = try stateDict(config) { arrays in for key in arrays.keys where key.contains("ln") { arrays[key] = nil } }
         let checkpoint = try Checkpoint.load(path, options: CheckpointOptions(configFile: try configFile(["normalization_type": "LNPre"])))
-        XCTAssertEqual(checkpoint.model.parameters.tensors["ln_final.w"]?.scalars, [Float](repeating: 1, count: 16))
-        XCTAssertEqual(checkpoint.model.parameters.tensors["blocks.1.ln2.b"]?.scalars, [Float](repeating: 0, count: 16))
+        XCTAssertEqual(checkpoint.model.parameters[.lnFinalW]?.scalars, [Float](repeating: 1, count: 16))
+        XCTAssertEqual(checkpoint.model.parameters[.block(1, .ln2B)]?.scalars, [Float](repeating: 0, count: 16))
     }
 
     func testUnsupportedArchitectureNamesFileKeyAndWhatRuns() throws {
