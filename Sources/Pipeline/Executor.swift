@@ -48,9 +48,9 @@ public struct StageResult: Sendable {
 /// Ctrl-C, so every executor behaves the same.
 public protocol Executor: AnyObject {
     /// Whether the executor chains jobs itself (Slurm's `afterok`). Then the builder hands it
-    /// every stage the plan says will run, all at once and dependencies first, instead of each
-    /// stage once its dependencies have succeeded; a job checks its stage against the lock when
-    /// it starts and reports `upToDate` if its inputs came back identical.
+    /// every stage the out-of-date scan says will run, all at once and dependencies first,
+    /// instead of each stage once its dependencies have succeeded; a job checks its stage
+    /// against the lock when it starts and reports `upToDate` if its inputs came back identical.
     var chainsDependencies: Bool { get }
     /// Whether another job may start now (`make -j`).
     func canRunMore() -> Bool
