@@ -46,7 +46,7 @@ extension PipelineCommands {
             throw PipelineError(.missingRunner, at: stage.kindLocation, "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build")
         }
         let lock = try LockFile.read(project.lockPath, pipeline: project.name)
-        let files = StageFiles(project: project, artifacts: pipeline.artifacts, hasher: FileHasher(project: project, artifacts: pipeline.artifacts))
+        let files = StageFiles(project: project, artifacts: pipeline.artifacts)
         let log = try StageLog(path: files.logPath(stage))
         // The controller submits a stage downstream of one that runs; if that one rewrote
         // identical bytes, this stage is up to date now (early cut-off).
@@ -123,7 +123,7 @@ extension PipelineCommands {
         let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
                                           pipeline: project.name, wait: true, command: "run-stage")
         var lock = try LockFile.read(project.lockPath, pipeline: project.name)
-        let files = StageFiles(project: project, artifacts: pipeline.artifacts, hasher: FileHasher(project: project, artifacts: pipeline.artifacts))
+        let files = StageFiles(project: project, artifacts: pipeline.artifacts)
         lock.record(stage, runner: runner, inputs: try files.hashInputs(stage), outputs: outputs, duration: duration)
         try lock.write(to: project.lockPath)
         withExtendedLifetime(processLock) {}

@@ -70,11 +70,12 @@ public final class Scheduler {
     /// `LocalExecutor` with `make -j`'s count.
     let executor: (any Executor)?
     let console: Console
-    /// The hash cache, lent to the builder and the stage files; saved after the scan and the build.
-    let hasher: FileHasher
     /// The lock file as this make found it: the scan reads it, and the builder records into a copy.
     let lock: LockFile
+    /// The stages' logs and outputs, and the hash cache, lent to the builder.
     let files: StageFiles
+    /// The hash cache: saved after the scan and after the build.
+    var hasher: FileHasher { files.hasher }
 
     public init(project: Project, pipeline: Pipeline, registry: StageRegistry, executor: (any Executor)? = nil,
                 console: Console = Console()) throws(PipelineError) {
@@ -83,11 +84,10 @@ public final class Scheduler {
         self.registry = registry
         self.executor = executor
         self.console = console
-        self.hasher = FileHasher(project: project, artifacts: pipeline.artifacts)
+        files = StageFiles(project: project, artifacts: pipeline.artifacts)
         PhaseTimer.shared.mark("hash cache load")
         self.lock = try LockFile.read(project.lockPath, pipeline: project.name)
         PhaseTimer.shared.mark("lock load")
-        files = StageFiles(project: project, artifacts: pipeline.artifacts, hasher: hasher)
     }
 
     // MARK: The out-of-date scan (dry run, status)

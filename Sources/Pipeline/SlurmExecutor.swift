@@ -23,9 +23,10 @@ public struct SlurmOptions: Sendable {
 /// Runs a `make`'s stages on Slurm, behind the same `Executor` interface as a local run: the
 /// `Builder` checks, records and reports, this submits and polls, and answers each task that
 /// ended with a `StageResult`. It is built from values (the project, the expanded pipeline, the
-/// make's overrides) and holds nothing of the builder's. Each stage it is given
-/// becomes a task of an sbatch job (a job array for a matrix stage) that runs
-/// `rederive run-stage` on the shared filesystem, chained with `--dependency=afterok`. This
+/// make's overrides) and holds nothing of the builder's.
+///
+/// Each stage it is given becomes a task of an sbatch job (a job array for a matrix stage) that
+/// runs `rederive run-stage` on the shared filesystem, chained with `--dependency=afterok`. This
 /// process stays the controller: it holds the pipeline's process lock and polls
 /// `scontrol show job` (never sacct).
 ///

@@ -13,6 +13,13 @@ struct StageFiles {
     let artifacts: String
     let hasher: FileHasher
 
+    /// With the pipeline's hash cache, loaded now.
+    init(project: Project, artifacts: String) {
+        self.project = project
+        self.artifacts = artifacts
+        hasher = FileHasher(project: project, artifacts: artifacts)
+    }
+
     /// The stage's own log, whichever executor runs it.
     func logPath(_ stage: Stage) -> String { project.logPath(ofStage: stage.name, artifacts: artifacts) }
 
