@@ -14,7 +14,8 @@ import Foundation
 /// where they run.
 ///
 /// The builder owns the plan, the lock being written, the table of running stages and the
-/// result; it reads the pipeline and the registry, and holds nothing of its caller's.
+/// result. It reads the pipeline and the registry, and hashes through the `StageFiles` it is
+/// lent; it holds no reference to the scheduler that made it.
 final class Builder {
     private struct Running {
         var runner: any StageRunner
