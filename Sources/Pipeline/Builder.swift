@@ -1,17 +1,24 @@
 import Foundation
 
-/// Runs a make's plan through an executor, the same for every executor: takes stages whose
-/// dependencies are done, checks each against the lock when its turn comes (so a dependency
-/// rebuilt to identical bytes leaves it alone: early cut-off), hands the out-of-date ones to the
-/// executor, and moves their outputs into place and records them as they end. Ctrl-C stops
-/// launching and aborts what runs; the lock keeps what finished.
+/// Drives a make, the same for every executor (ninja's Builder). It asks the `BuildPlan` for a
+/// ready stage, checks it against the lock when its turn comes (so a dependency rebuilt to
+/// identical bytes leaves it alone: early cut-off), prepares its log and temporary outputs
+/// (`StageFiles`) and hands an out-of-date one to the `Executor` as a `StageJob`. The executor
+/// answers with a `StageResult` for each job that ended, which the builder applies: it moves the
+/// outputs into place, records the lock (`LockWriter`), reports a failure, and tells the plan,
+/// which makes dependents ready. Ctrl-C stops launching and aborts what runs; the lock keeps
+/// what finished.
 ///
-/// An executor that chains jobs itself (Slurm) gets every stage the plan says will run at once,
-/// dependencies first; its jobs make the early cut-off check where they run.
+/// An executor that chains jobs itself (Slurm) gets every stage the out-of-date scan says will
+/// run at once, dependencies first (`BuildPlan.scanned`); its jobs make the early cut-off check
+/// where they run.
+///
+/// The builder owns the plan, the lock being written, the table of running stages and the
+/// result. It reads the pipeline and the registry, and hashes through the `StageFiles` it is
+/// lent; it holds no reference to the scheduler that made it.
 final class Builder {
-    private enum State { case pending, running, succeeded, failed, blocked }
-
     private struct Running {
+        var runner: any StageRunner
         var started: Double
         /// Input hashes when the stage was checked (empty for chained jobs: hashed when they end).
         var inputs: [String: String]
@@ -21,50 +28,37 @@ final class Builder {
         var progressFile: String { logPath + ".progress" }
     }
 
-    private let scheduler: Scheduler
+    private let pipeline: Pipeline
+    private let registry: StageRegistry
+    private let files: StageFiles
     private let executor: any Executor
-    private let options: MakeOptions
-    private let forced: Set<Int>
-    private let lockWriter: LockWriter
-    private let dependents: [[Int]]
-    private let total: Int
+    private let console: Console
+    private let terminationGrace: Double
     private let threadsPerStage: Int
-    /// For chaining executors: the plan's reasons to run, by stage (empty when up to date).
-    private var planned = [Int: [OutOfDateReason]]()
-    private var state: [State]
-    private var remaining: [Int]
-    private var ready = PipelineExpander.Heap()
+    private var plan: BuildPlan
+    private var lockWriter: LockWriter
+    private let status: LiveStatus
     private var running = [Int: Running]()
-    private let progress = LockedState([Int: (Double?, String?)]())
     private var interruptedAt: Double?
     private var killed = false
-    private var doneCount = 0
     private var result = MakeResult()
 
-    /// The CPUs stage `i` asks for (`resources: {cpus: N}`), 1 when it does not say.
-    private func cpus(of i: Int) -> Int { pipeline.stages[i].resources.cpus ?? 1 }
+    private var project: Project { files.project }
 
-    private var pipeline: Pipeline { scheduler.pipeline }
-    private var console: Console { scheduler.console }
-    private var project: Project { scheduler.project }
-
-    init(_ scheduler: Scheduler, executor: any Executor, options: MakeOptions, selected: [Int], forced: Set<Int>) throws(PipelineError) {
-        self.scheduler = scheduler
+    /// `lock` is the lock file as the make found it; the builder records into its own copy and
+    /// writes it to `project.lockPath`.
+    init(pipeline: Pipeline, registry: StageRegistry, files: StageFiles, lock: LockFile, plan: BuildPlan,
+         executor: any Executor, options: MakeOptions, console: Console) {
+        self.pipeline = pipeline
+        self.registry = registry
+        self.files = files
         self.executor = executor
-        self.options = options
-        self.forced = forced
-        lockWriter = LockWriter(scheduler, console: scheduler.console)
-        dependents = scheduler.pipeline.dependents()
-        total = selected.count
+        self.console = console
+        self.plan = plan
+        terminationGrace = options.terminationGrace
         threadsPerStage = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, options.jobs))
-        state = [State](repeating: .blocked, count: scheduler.pipeline.stages.count)
-        remaining = scheduler.pipeline.stages.map { $0.dependencies.count }
-        for i in selected { state[i] = .pending }
-        for i in selected where remaining[i] == 0 { ready.push(i) }
-        if executor.chainsDependencies {
-            let plan = try scheduler.plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false)
-            for (i, reasons) in plan { planned[i] = reasons }
-        }
+        lockWriter = LockWriter(lock, path: files.project.lockPath, console: console)
+        status = LiveStatus(console: console)
     }
 
     /// Runs until every selected stage is done, failed or blocked, or the run was interrupted.
@@ -75,21 +69,31 @@ final class Builder {
         while true {
             handleInterrupt()
             if abandonStuckStages() { break }
-            while interruptedAt == nil, let i = ready.first, executor.canStart(cpus: cpus(of: i)) {
-                _ = ready.pop()
+            while interruptedAt == nil, let i = plan.nextReady, executor.canStart(cpus: cpus(of: i)) {
+                _ = plan.takeReady()
                 launch(i)
             }
-            if running.isEmpty && (ready.items.isEmpty || interruptedAt != nil) { break }
-            drawLive()
-            for (i, outcome) in try executor.wait(timeout: 0.1) { finish(i, outcome) }
-            lockWriter.persistSoon()
+            if running.isEmpty && (plan.nextReady == nil || interruptedAt != nil) { break }
+            drawStatus()
+            for ended in try executor.wait(timeout: 0.1) { apply(ended) }
+            if lockWriter.persistSoon() { files.hasher.save() }
         }
         console.endLive()
         PhaseTimer.shared.mark("check/run stages")
-        try lockWriter.finish()
-        for i in state.indices where state[i] == .pending { result.blocked.append(pipeline.stages[i].name) }
+        try lockWriter.finish(declared: pipeline)
+        files.hasher.save()
+        for i in plan.pending { result.blocked.append(pipeline.stages[i].name) }
         return result
     }
+
+    private func drawStatus() {
+        var rows = [Int: LiveStatus.Row]()
+        for (i, r) in running { rows[i] = LiveStatus.Row(name: pipeline.stages[i].name, started: r.started, progressFile: r.progressFile) }
+        status.draw(done: plan.doneCount, total: plan.total, interrupted: interruptedAt != nil, running: rows)
+    }
+
+    /// The CPUs stage `i` asks for (`resources: {cpus: N}`), 1 when it does not say.
+    private func cpus(of i: Int) -> Int { pipeline.stages[i].resources.cpus ?? 1 }
 
     /// Ctrl-C: stop launching, SIGTERM the running stages, SIGKILL them after the grace period.
     private func handleInterrupt() {
@@ -99,7 +103,7 @@ final class Builder {
             console.error("interrupted: stopping \(running.count) running stage(s); finished stages are kept")
             executor.abort(force: false)
         }
-        if let at = interruptedAt, !killed, AtomicFileIO.monotonicSeconds() - at > options.terminationGrace {
+        if let at = interruptedAt, !killed, AtomicFileIO.monotonicSeconds() - at > terminationGrace {
             executor.abort(force: true)
             killed = true
         }
@@ -108,9 +112,9 @@ final class Builder {
     /// An in-process runner that ignores cancellation cannot be killed: stop waiting for it (its
     /// temporaries are removed, its lock entry untouched) so the process can exit.
     private func abandonStuckStages() -> Bool {
-        guard let at = interruptedAt, AtomicFileIO.monotonicSeconds() - at > options.terminationGrace + 3 else { return false }
+        guard let at = interruptedAt, AtomicFileIO.monotonicSeconds() - at > terminationGrace + 3 else { return false }
         for (i, r) in running {
-            for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
+            files.discard(r.outputs)
             result.blocked.append(pipeline.stages[i].name)
             console.line("abandoned \(pipeline.stages[i].name) (it did not stop)")
         }
@@ -118,150 +122,122 @@ final class Builder {
         return true
     }
 
-    private func release(_ i: Int) {
-        for j in dependents[i] {
-            remaining[j] -= 1
-            if remaining[j] == 0 && state[j] == .pending { ready.push(j) }
-        }
-    }
-
-    private func drawLive() {
-        guard console.isInteractive else { return }
-        let now = AtomicFileIO.monotonicSeconds()
-        let snapshot = progress.withLock { $0 }
-        var lines = ["[\(doneCount)/\(total)] \(running.count) running" + (interruptedAt != nil ? " - interrupted, stopping..." : "")]
-        for (i, r) in running.sorted(by: { $0.key < $1.key }) {
-            var text = "  \u{25B8} \(pipeline.stages[i].name)  \(String(format: "%.1fs", now - r.started))"
-            if let (fraction, message) = snapshot[i] ?? Scheduler.readProgressFile(r.progressFile) {
-                if let fraction { text += String(format: "  %3.0f%%", fraction * 100) }
-                if let message { text += "  " + message }
-            }
-            lines.append(text)
-        }
-        console.live(lines)
-    }
-
-    /// A stage that could not start, did not finish, or never ran.
-    private func fail(_ i: Int, _ message: String, logs: [String]) {
-        state[i] = .failed
-        doneCount += 1
-        if interruptedAt != nil {
-            result.blocked.append(pipeline.stages[i].name)
-            console.line("stopped \(pipeline.stages[i].name)")
-        } else {
-            recordFailure(pipeline.stages[i].name, message, logs: logs, into: &result, project: project, console: console)
-        }
-    }
-
-    private func upToDate(_ i: Int) {
-        state[i] = .succeeded
-        doneCount += 1
-        result.upToDate.append(pipeline.stages[i].name)
-    }
+    // MARK: Launching
 
     /// A ready stage: skipped when up to date, otherwise started.
     private func launch(_ i: Int) {
         let stage = pipeline.stages[i]
-        guard let runner = scheduler.registry.runner(for: stage.kind) else { return fail(i, "no runner for kind '\(stage.kind)'", logs: []) }
-        if executor.chainsDependencies {
-            return launchChained(i, runner: runner)
+        guard let runner = registry.runner(for: stage.kind) else { return fail(i, "no runner for kind '\(stage.kind)'", logs: []) }
+        if let scanned = plan.scanned {
+            return handOver(i, runner: runner, reasons: scanned[i] ?? [])
         }
         let check: Fingerprint
         do {
-            check = try Fingerprint.check(stage, lock: scheduler.lock, runner: runner, hasher: scheduler.hasher, allReasons: false)
+            check = try Fingerprint.check(stage, lock: lockWriter.lock, runner: runner, hasher: files.hasher, allReasons: false)
         } catch {
             return fail(i, error.description, logs: [])
         }
-        if check.isUpToDate && !forced.contains(i) {
-            upToDate(i)
-            return release(i)
-        }
+        if check.isUpToDate && !plan.forced.contains(i) { return upToDate(i) }
         if let missing = stage.inputs.first(where: { check.inputs[$0.path] == nil }) {
             return fail(i, "input \(missing.path) does not exist (declared at \(missing.location))", logs: [])
         }
         let reasons = check.reasons.isEmpty ? [OutOfDateReason.forced] : check.reasons
-        do { try launchHere(i, runner: runner, inputs: check.inputs, reasons: reasons) } catch {
+        do { try start(i, runner: runner, inputs: check.inputs, reasons: reasons) } catch {
             fail(i, error.description, logs: [])
         }
     }
 
     /// Starts a stage on this machine: its log, this make's temporary outputs, its context.
-    private func launchHere(_ i: Int, runner: any StageRunner, inputs: [String: String], reasons: [OutOfDateReason]) throws(PipelineError) {
+    private func start(_ i: Int, runner: any StageRunner, inputs: [String: String], reasons: [OutOfDateReason]) throws(PipelineError) {
         let stage = pipeline.stages[i]
-        try scheduler.refuseForeignOutputFolders(stage)
-        let log = try StageLog(path: scheduler.logPath(stage))
-        let slots = try scheduler.prepareOutputs(stage)
+        try files.refuseForeignOutputFolders(stage, built: lockWriter.lock.stages[stage.name])
+        let log = try StageLog(path: files.logPath(stage))
+        let slots = try files.prepare(stage)
         log.write("# rederive: stage \(stage.name) (\(stage.kind)) because \(reasons.map(\.description).joined(separator: "; "))\n")
-        let r = Running(started: AtomicFileIO.monotonicSeconds(), inputs: inputs, log: log, logPath: log.path, outputs: slots)
+        let r = Running(runner: runner, started: AtomicFileIO.monotonicSeconds(), inputs: inputs, log: log, logPath: log.path, outputs: slots)
         AtomicFileIO.remove(r.progressFile)
-        let progress = self.progress
         let context = StageContext(stage: stage, projectRoot: project.root,
                                    inputs: stage.inputs.map { ($0.name, project.absolute($0.path)) },
-                                   outputs: slots, log: log,
-                                   progress: { fraction, message in progress.withLock { $0[i] = (fraction, message) } },
+                                   outputs: slots, log: log, progress: status.reporter(for: i),
                                    cancellation: Cancellation(), threads: threadsPerStage, progressFile: r.progressFile)
         running[i] = r
-        state[i] = .running
+        plan.started(i)
         if !console.isInteractive { console.line("run    \(stage.name)") }
         executor.start(StageJob(index: i, runner: runner, context: context, cpus: cpus(of: i)))
     }
 
-    /// Hands a stage the plan says will run to an executor that chains jobs itself, and makes
-    /// its dependents ready at once (the executor orders them after it).
-    private func launchChained(_ i: Int, runner: any StageRunner) {
-        guard let reasons = planned[i], !reasons.isEmpty else {
-            upToDate(i)
-            return release(i)
-        }
-        running[i] = Running(started: AtomicFileIO.monotonicSeconds(), inputs: [:], log: nil,
-                             logPath: scheduler.logPath(pipeline.stages[i]), outputs: [])
-        state[i] = .running
+    /// Hands a stage the scan says will run to an executor that chains jobs itself; the plan
+    /// makes its dependents ready at once (the executor orders them after it).
+    private func handOver(_ i: Int, runner: any StageRunner, reasons: [OutOfDateReason]) {
+        guard !reasons.isEmpty else { return upToDate(i) }
+        running[i] = Running(runner: runner, started: AtomicFileIO.monotonicSeconds(), inputs: [:], log: nil,
+                             logPath: files.logPath(pipeline.stages[i]), outputs: [])
+        plan.started(i)
         executor.start(StageJob(index: i, runner: runner, context: nil))
-        release(i)
     }
 
+    // MARK: Applying results
+
     /// A job ended: move its outputs into place and record it, or discard them.
-    private func finish(_ i: Int, _ outcome: StageJobOutcome) {
+    private func apply(_ ended: StageResult) {
+        let i = ended.index
         guard let r = running.removeValue(forKey: i) else { return }
         AtomicFileIO.remove(r.progressFile)
-        progress.withLock { _ = $0.removeValue(forKey: i) }
+        status.forget(i)
         let stage = pipeline.stages[i]
         let logs = r.log != nil || AtomicFileIO.exists(r.logPath) ? [r.logPath] : []
         var duration = AtomicFileIO.monotonicSeconds() - r.started
         do throws(PipelineError) {
             let outputs: [String: String], inputs: [String: String]
-            switch outcome {
+            switch ended.outcome {
             case .succeeded:
-                (outputs, inputs) = (try scheduler.commitOutputs(stage, slots: r.outputs), r.inputs)
+                (outputs, inputs) = (try files.commit(stage, slots: r.outputs, built: lockWriter.lock.stages[stage.name]), r.inputs)
             case .succeededInPlace(let seconds):
-                (outputs, inputs, duration) = (try scheduler.hashOutputsInPlace(stage), try scheduler.hashInputs(stage), seconds)
+                (outputs, inputs, duration) = (try files.hashOutputsInPlace(stage), try files.hashInputs(stage), seconds)
             case .upToDate:
                 console.line("up to date \(stage.name)  (its inputs did not change)")
                 return upToDate(i)
             case .failed(let message, let more):
                 r.log?.write("# rederive: stage failed: \(message)\n")
-                for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
+                files.discard(r.outputs)
                 return fail(i, message, logs: logs + more)
             case .blocked:
-                state[i] = .blocked
-                doneCount += 1
+                plan.blocked(i)
                 return result.blocked.append(stage.name)
             }
-            scheduler.record(stage, inputs: inputs, outputs: outputs, duration: duration)
+            lockWriter.record(stage, runner: r.runner, inputs: inputs, outputs: outputs, duration: duration)
         } catch {
-            for slot in r.outputs { AtomicFileIO.remove(slot.temporaryPath) }
+            files.discard(r.outputs)
             r.log?.write("# rederive: stage failed: \(error.description)\n")
             return fail(i, error.description, logs: logs)
         }
-        lockWriter.changed()
-        state[i] = .succeeded
-        doneCount += 1
+        plan.succeeded(i)
         result.ran.append(stage.name)
         console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
         for warning in StageLog.warnings(in: r.logPath) {
             result.warnings.append(warning)
             console.error(warning)
         }
-        if !executor.chainsDependencies { release(i) }
+    }
+
+    private func upToDate(_ i: Int) {
+        plan.succeeded(i)
+        result.upToDate.append(pipeline.stages[i].name)
+    }
+
+    /// A stage that could not start, did not finish, or never ran. A failure (not a stop) is
+    /// reported with its message, the last lines of its log (the cause is usually there: a bad
+    /// config, a full disk) and the log's path, and as one line on the console.
+    private func fail(_ i: Int, _ message: String, logs: [String]) {
+        plan.failed(i)
+        let name = pipeline.stages[i].name
+        if interruptedAt != nil {
+            result.blocked.append(name)
+            console.line("stopped \(name)")
+            return
+        }
+        let tail = logs.first.map { StageLog.tail(of: $0).map { "\n  | " + $0 }.joined() } ?? ""
+        result.failed.append((name, message + tail, logs.first))
+        console.line("FAILED \(name): \(message)" + logs.map { "\n       log: \(project.relativeDisplay($0))" }.joined())
     }
 }

@@ -56,8 +56,7 @@ struct Cleaner {
         if wholePipeline {
             let slurm = logFolder + "/slurm"
             plan.remove += AtomicFile.entries(of: slurm).filter { $0.hasSuffix(".out") && !$0.hasPrefix(".") }.sorted().map { slurm + "/" + $0 }
-            let state = project.stateFolder(artifacts: pipeline.artifacts)
-            let caches = [state + "/\(project.name).hashes", NoOpSnapshot.path(project), PipelineCache.path(project)]
+            let caches = [project.hashCachePath(artifacts: pipeline.artifacts), NoOpSnapshot.path(project), PipelineCache.path(project)]
             plan.remove += caches.filter(AtomicFileIO.exists)
         }
         return plan

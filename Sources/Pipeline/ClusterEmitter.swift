@@ -32,7 +32,7 @@ extension PipelineCommands {
         scheduler.hasher.save()
         let toRun = plan.filter { !$0.reasons.isEmpty }.map(\.stage)
         let upToDate = plan.count - toRun.count
-        let executor = SlurmExecutor(scheduler, options: slurm, make: options)
+        let executor = SlurmExecutor(project: project, pipeline: pipeline, options: slurm, make: options, console: console)
         let scripts = executor.scripts(for: toRun, recordsLock: true)
         let out = folder.hasPrefix("/") ? folder : cwd + "/" + folder
         try AtomicFileIO.makeFolders(out)

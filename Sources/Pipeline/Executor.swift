@@ -12,41 +12,55 @@ public struct StageJob: Sendable {
     public var cpus = 1
 }
 
-/// How a job ended.
-public enum StageJobOutcome: Sendable {
-    /// Its outputs are at the job's temporary paths; the builder moves them into place.
-    case succeeded
-    /// Its outputs are in place already (a cluster job renames its own), after `seconds` of running.
-    case succeededInPlace(seconds: Double)
-    /// When its turn came the stage was up to date after all (its inputs came back identical),
-    /// so it did not run: early cut-off, decided where the job ran.
-    case upToDate
-    /// It failed: why, and logs beyond the stage's own (e.g. Slurm's output file).
-    case failed(String, logs: [String])
-    /// It never ran because a job it depends on failed (executors that chain jobs themselves).
-    case blocked
+/// What an executor reports for one job that ended, and all it reports: the builder applies
+/// it to the plan, the stage's outputs and the lock. An executor never touches those itself.
+public struct StageResult: Sendable {
+    /// How a job ended.
+    public enum Outcome: Sendable {
+        /// Its outputs are at the job's temporary paths; the builder moves them into place.
+        case succeeded
+        /// Its outputs are in place already (a cluster job renames its own), after `seconds` of running.
+        case succeededInPlace(seconds: Double)
+        /// When its turn came the stage was up to date after all (its inputs came back identical),
+        /// so it did not run: early cut-off, decided where the job ran.
+        case upToDate
+        /// It failed: why, and logs beyond the stage's own (e.g. Slurm's output file).
+        case failed(String, logs: [String])
+        /// It never ran because a job it depends on failed (executors that chain jobs themselves).
+        case blocked
+    }
+
+    /// The stage's index in `Pipeline.stages`, as in its `StageJob`.
+    public var index: Int
+    public var outcome: Outcome
+
+    public init(index: Int, outcome: Outcome) {
+        self.index = index
+        self.outcome = outcome
+    }
 }
 
-/// Where stages run. The `Builder` decides what runs and in which order and asks the executor
-/// for work, as ninja's builder asks its command runner: can it run more, start this, wait for
-/// what ended, abort everything. The builder alone checks stages against the lock, moves
-/// outputs into place, records the lock (`LockWriter`), reports failures and handles Ctrl-C, so
-/// every executor behaves the same.
+/// Where stages run: ninja's command runner. The `Builder` decides what runs and in which order
+/// and asks the executor for work: can it run more, start this `StageJob`, wait for what ended,
+/// abort everything. The executor only runs jobs and answers with a `StageResult` for each that
+/// ended; it holds no plan, lock or builder. The builder alone checks stages against the lock,
+/// moves outputs into place, records the lock (`LockWriter`), reports failures and handles
+/// Ctrl-C, so every executor behaves the same.
 public protocol Executor: AnyObject {
     /// Whether the executor chains jobs itself (Slurm's `afterok`). Then the builder hands it
-    /// every stage the plan says will run, all at once and dependencies first, instead of each
-    /// stage once its dependencies have succeeded; a job checks its stage against the lock when
-    /// it starts and reports `upToDate` if its inputs came back identical.
+    /// every stage the out-of-date scan says will run, all at once and dependencies first,
+    /// instead of each stage once its dependencies have succeeded; a job checks its stage
+    /// against the lock when it starts and reports `upToDate` if its inputs came back identical.
     var chainsDependencies: Bool { get }
     /// Whether another job may start now (`make -j`).
     func canRunMore() -> Bool
     /// Whether a job needing `cpus` CPUs may start now.
     func canStart(cpus: Int) -> Bool
-    /// Starts `job` and returns at once; its outcome comes back from `wait`.
+    /// Starts `job` and returns at once; its result comes back from `wait`.
     func start(_ job: StageJob)
-    /// Waits up to `timeout` seconds for jobs to end; returns those that did (possibly none).
-    /// Throws when the executor cannot run anything at all (e.g. no `sbatch`).
-    func wait(timeout: Double) throws(PipelineError) -> [(index: Int, outcome: StageJobOutcome)]
+    /// Waits up to `timeout` seconds for jobs to end; returns the results of those that did
+    /// (possibly none). Throws when the executor cannot run anything at all (e.g. no `sbatch`).
+    func wait(timeout: Double) throws(PipelineError) -> [StageResult]
     /// Asks every running job to stop: SIGTERM to its processes (or `scancel`), SIGKILL when `force`.
     func abort(force: Bool)
 }
@@ -73,27 +87,29 @@ public final class LocalExecutor: Executor {
     public func canStart(cpus: Int) -> Bool { cpusInUse + min(max(1, cpus), jobs) <= jobs }
 
     public func start(_ job: StageJob) {
-        guard let context = job.context else { return events.push(job.index, .failed("no context to run the stage in", logs: [])) }
+        guard let context = job.context else {
+            return events.push(StageResult(index: job.index, outcome: .failed("no context to run the stage in", logs: [])))
+        }
         running[job.index] = (context.cancellation, min(max(1, job.cpus), jobs))
         let events = self.events
         let thread = Thread {
-            let outcome: StageJobOutcome
+            let outcome: StageResult.Outcome
             do {
                 try job.runner.run(context)
                 outcome = context.cancellation.isCancelled ? .failed("interrupted", logs: []) : .succeeded
             } catch {
                 outcome = .failed(context.cancellation.isCancelled ? "interrupted" : String(describing: error), logs: [])
             }
-            events.push(job.index, outcome)
+            events.push(StageResult(index: job.index, outcome: outcome))
         }
         thread.stackSize = 8 << 20
         thread.start()
     }
 
-    public func wait(timeout: Double) -> [(index: Int, outcome: StageJobOutcome)] {
+    public func wait(timeout: Double) -> [StageResult] {
         let ended = events.wait(timeout: timeout)
-        for (index, _) in ended { running.removeValue(forKey: index) }
-        return ended.map { (index: $0.0, outcome: $0.1) }
+        for result in ended { running.removeValue(forKey: result.index) }
+        return ended
     }
 
     public func abort(force: Bool) {
@@ -101,20 +117,20 @@ public final class LocalExecutor: Executor {
     }
 }
 
-/// Finished jobs, handed from executor threads to the builder's loop.
+/// Results of finished jobs, handed from executor threads to the builder's loop.
 final class EventQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var events = [(Int, StageJobOutcome)]()
+    private var events = [StageResult]()
 
-    func push(_ index: Int, _ outcome: StageJobOutcome) {
+    func push(_ result: StageResult) {
         condition.lock()
-        events.append((index, outcome))
+        events.append(result)
         condition.signal()
         condition.unlock()
     }
 
     /// Waits up to `timeout` seconds for at least one event, then takes all of them.
-    func wait(timeout: Double) -> [(Int, StageJobOutcome)] {
+    func wait(timeout: Double) -> [StageResult] {
         condition.lock()
         defer { condition.unlock() }
         if events.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: timeout)) }

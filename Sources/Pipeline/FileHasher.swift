@@ -64,6 +64,13 @@ public final class FileHasher {
         if let cachePath, let bytes = try? AtomicFileIO.readIfExists(cachePath) { load(bytes) }
     }
 
+    /// The hasher of a project's pipeline, with its cache in the pipeline's state folder, reading
+    /// inputs where the project redirects them.
+    convenience init(project: Project, artifacts: String) {
+        self.init(root: project.root, cachePath: project.hashCachePath(artifacts: artifacts))
+        redirects = project.inputRedirects
+    }
+
     static let racyWindowNs: Int64 = 1_000_000_000
     /// Paths one folder may stand for, links followed: a backstop for link structures that are
     /// no loop but still multiply (a link to a folder of links to folders...).

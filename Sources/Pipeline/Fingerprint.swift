@@ -30,7 +30,7 @@ public enum OutOfDateReason: Sendable, Equatable, CustomStringConvertible {
     /// stage's inputs; early cut-off decides after it has run.
     case upstreamWillRun(String)
     /// Only in plans: make will refuse to run the stage, because this output folder holds files
-    /// Rederive did not make (`Scheduler.refuseForeignOutputFolders`).
+    /// Rederive did not make (`StageFiles.refuseForeignOutputFolders`).
     case refusedOutputFolder(String)
 
     public var description: String {

@@ -56,9 +56,9 @@ public enum PipelineCommands {
         let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
         // Before and after: the stages of a make killed just now may still be dying (their
         // watchdog kills them), so their temporaries are stale only by the end of this one.
-        if !options.dryRun { scheduler.removeStaleTemporaries() }
+        if !options.dryRun { scheduler.files.removeStaleTemporaries(of: pipeline) }
         let result = try scheduler.make(options)
-        if !options.dryRun { scheduler.removeStaleTemporaries() }
+        if !options.dryRun { scheduler.files.removeStaleTemporaries(of: pipeline) }
         if !options.dryRun && !options.force && targets.isEmpty && pipeline.artifacts == "artifacts" && result.ran.isEmpty
             && result.failed.isEmpty && result.blocked.isEmpty && !result.interrupted && !scheduler.hasher.sawRecentChange,
            let lockIdentity = FileIdentity.of(project.lockPath) {
@@ -152,8 +152,7 @@ public enum PipelineCommands {
         defer { withExtendedLifetime(processLock) {} }
         let selected = targets.isEmpty ? Array(pipeline.stages.indices) : try pipeline.selection(for: targets)
         let lock = try LockFile.read(project.lockPath, pipeline: project.name)
-        let cleaner = Cleaner(project: project, pipeline: pipeline, lock: lock,
-                              hasher: FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes"))
+        let cleaner = Cleaner(project: project, pipeline: pipeline, lock: lock, hasher: FileHasher(project: project, artifacts: pipeline.artifacts))
         let plan = cleaner.plan(stages: selected, includeCommitted: includeCommitted, wholePipeline: targets.isEmpty)
         var summary = CleanSummary(plan: plan, lock: lock, display: project.relativeDisplay)
         for (path, reason) in plan.kept { console.line("kept \(project.relativeDisplay(path)): \(reason)") }

@@ -27,6 +27,8 @@ public struct Project: Sendable {
 
     /// Engine state (hash cache, flock) under the artifacts folder, git-ignored.
     public func stateFolder(artifacts: String) -> String { absolute(artifacts) + "/.rederive" }
+    /// The hash cache (`FileHasher`) of this pipeline's files.
+    public func hashCachePath(artifacts: String) -> String { stateFolder(artifacts: artifacts) + "/" + name + ".hashes" }
     public func logFolder(artifacts: String) -> String { absolute(artifacts) + "/logs/" + name }
     /// A stage's log file: its name made safe as a file name (`StageName.logFileName`).
     public func logPath(ofStage stage: String, artifacts: String) -> String {

@@ -45,21 +45,21 @@ extension PipelineCommands {
         guard let runner = registry.runner(for: stage.kind) else {
             throw PipelineError(.missingRunner, at: stage.kindLocation, "stage '\(stage.name)' has kind '\(stage.kind)', which has no runner registered in this build")
         }
-        let scheduler = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        let log = try StageLog(path: scheduler.logPath(stage))
+        let lock = try LockFile.read(project.lockPath, pipeline: project.name)
+        let files = StageFiles(project: project, artifacts: pipeline.artifacts)
+        let log = try StageLog(path: files.logPath(stage))
         // The controller submits a stage downstream of one that runs; if that one rewrote
         // identical bytes, this stage is up to date now (early cut-off).
         if !options.force {
-            let check = try Fingerprint.check(stage, lock: scheduler.lock, runner: runner,
-                                              hasher: scheduler.hasher, allReasons: false)
+            let check = try Fingerprint.check(stage, lock: lock, runner: runner, hasher: files.hasher, allReasons: false)
             if check.isUpToDate {
                 log.write(RunStageOptions.upToDateMarker + ": its inputs, params, code and outputs match the lock\n")
                 console.line("up to date \(stage.name)")
                 return 0
             }
         }
-        try scheduler.refuseForeignOutputFolders(stage)
-        let slots = try scheduler.prepareOutputs(stage)
+        try files.refuseForeignOutputFolders(stage, built: lock.stages[stage.name])
+        let slots = try files.prepare(stage)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
         let job = environment["SLURM_JOB_ID"].map { " as Slurm job \(environment["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? $0)" } ?? ""
@@ -70,17 +70,17 @@ extension PipelineCommands {
         AtomicFileIO.remove(log.path + ".progress")
         var outputs = [String: String]()
         if failure == nil {
-            do { outputs = try scheduler.commitOutputs(stage, slots: slots) } catch { failure = error.description }
+            do { outputs = try files.commit(stage, slots: slots, built: lock.stages[stage.name]) } catch { failure = error.description }
         }
         if let failure {
-            for slot in slots { AtomicFileIO.remove(slot.temporaryPath) }
+            files.discard(slots)
             log.write("# rederive: stage failed: \(failure)\n")
             console.error("error: stage \(stage.name) failed: \(failure)\n  log: \(log.path)")
             return 1
         }
         let duration = AtomicFileIO.monotonicSeconds() - started
         if options.recordInLock {
-            try record(stage, in: project, pipeline: pipeline, registry: registry, outputs: outputs, duration: duration, console: console)
+            try record(stage, runner: runner, in: project, pipeline: pipeline, outputs: outputs, duration: duration)
         }
         console.line(String(format: "ok     %@  (%.1fs)", stage.name, duration))
         return 0
@@ -116,14 +116,16 @@ extension PipelineCommands {
         return failure
     }
 
-    /// `--record`: the stage in the lock file, under the pipeline's process lock.
-    private static func record(_ stage: Stage, in project: Project, pipeline: Pipeline, registry: StageRegistry,
-                               outputs: [String: String], duration: Double, console: Console) throws(PipelineError) {
+    /// `--record`: the stage in the lock file, read again under the pipeline's process lock (other
+    /// jobs may have recorded theirs meanwhile), with its inputs hashed now.
+    private static func record(_ stage: Stage, runner: any StageRunner, in project: Project, pipeline: Pipeline,
+                               outputs: [String: String], duration: Double) throws(PipelineError) {
         let processLock = try ProcessLock(path: project.stateFolder(artifacts: pipeline.artifacts) + "/\(project.name).pid",
                                           pipeline: project.name, wait: true, command: "run-stage")
-        let fresh = try Scheduler(project: project, pipeline: pipeline, registry: registry, console: console)
-        fresh.record(stage, inputs: try fresh.hashInputs(stage), outputs: outputs, duration: duration)
-        try fresh.lock.write(to: project.lockPath)
+        var lock = try LockFile.read(project.lockPath, pipeline: project.name)
+        let files = StageFiles(project: project, artifacts: pipeline.artifacts)
+        lock.record(stage, runner: runner, inputs: try files.hashInputs(stage), outputs: outputs, duration: duration)
+        try lock.write(to: project.lockPath)
         withExtendedLifetime(processLock) {}
     }
 

@@ -46,10 +46,15 @@ public struct MakeResult: Sendable {
     public var exitCode: Int32 { interrupted ? 130 : (failed.isEmpty ? 0 : 1) }
 }
 
-/// A make of one pipeline, shaped like ninja's: the plan (`plan`, for `--dry-run` and `status`)
-/// says what is out of date and why; the `Builder` runs the selected stages, dependencies first,
-/// through an `Executor` (`LocalExecutor` here, `SlurmExecutor` on a cluster), which it asks for
-/// work; lock writing, failure reports and Ctrl-C are the builder's, the same for both.
+/// A make of one pipeline, shaped like ninja's; this is where its parts are made and wired, and
+/// none of them keeps a reference back here.
+///
+/// The scheduler reads the lock file and the hash cache once. Its out-of-date scan (`plan`, for
+/// `--dry-run`, `status` and `--emit`) says what would run and why. `make` builds a `BuildPlan`
+/// (the selected stages and which are ready: ninja's Plan), an `Executor` (`LocalExecutor`
+/// here, `SlurmExecutor` on a cluster: ninja's command runner) and a `Builder` that drives them,
+/// handing jobs to the executor and applying the `StageResult`s it returns to the plan, the
+/// stage's outputs (`StageFiles`) and its own copy of the lock (`LockWriter`).
 ///
 /// Each stage is checked only when every stage it depends on has finished, so its inputs are
 /// hashed as they are now: a stage that reran but wrote identical bytes leaves its dependents up
@@ -65,8 +70,12 @@ public final class Scheduler {
     /// `LocalExecutor` with `make -j`'s count.
     let executor: (any Executor)?
     let console: Console
-    let hasher: FileHasher
-    var lock: LockFile
+    /// The lock file as this make found it: the scan reads it, and the builder records into a copy.
+    let lock: LockFile
+    /// The stages' logs and outputs, and the hash cache, lent to the builder.
+    let files: StageFiles
+    /// The hash cache: saved after the scan and after the build.
+    var hasher: FileHasher { files.hasher }
 
     public init(project: Project, pipeline: Pipeline, registry: StageRegistry, executor: (any Executor)? = nil,
                 console: Console = Console()) throws(PipelineError) {
@@ -75,15 +84,13 @@ public final class Scheduler {
         self.registry = registry
         self.executor = executor
         self.console = console
-        let state = project.stateFolder(artifacts: pipeline.artifacts)
-        self.hasher = FileHasher(root: project.root, cachePath: state + "/\(project.name).hashes")
-        hasher.redirects = project.inputRedirects
+        files = StageFiles(project: project, artifacts: pipeline.artifacts)
         PhaseTimer.shared.mark("hash cache load")
         self.lock = try LockFile.read(project.lockPath, pipeline: project.name)
         PhaseTimer.shared.mark("lock load")
     }
 
-    // MARK: Planning (dry run, status)
+    // MARK: The out-of-date scan (dry run, status)
 
     /// Every selected stage with its reasons to run (empty when up to date), in order. A stage
     /// downstream of one that will run is listed with `upstreamWillRun`.
@@ -110,7 +117,9 @@ public final class Scheduler {
             if !reasons.isEmpty {
                 willRun.insert(i)
                 // Said now, so that a dry run or status does not promise a run make will refuse.
-                if let (output, _) = foreignOutputFolder(of: stage) { reasons.append(.refusedOutputFolder(output.path)) }
+                if let (output, _) = files.foreignOutputFolder(of: stage, built: lock.stages[stage.name]) {
+                    reasons.append(.refusedOutputFolder(output.path))
+                }
             }
             result.append((i, reasons))
         }
@@ -150,158 +159,17 @@ public final class Scheduler {
             return result
         }
         let forced = options.force ? try pipeline.forced(by: options.targets, upstream: options.forceUpstream) : []
-        let executor = self.executor ?? options.slurm.map { SlurmExecutor(self, options: $0, make: options) } ?? LocalExecutor(jobs: options.jobs)
-        return try Builder(self, executor: executor, options: options, selected: selected, forced: forced).run()
-    }
-
-    /// Records a stage that succeeded in the lock (in memory): the one place every executor does it.
-    func record(_ stage: Stage, inputs: [String: String], outputs: [String: String], duration: Double) {
-        guard let runner = registry.runner(for: stage.kind) else { return }
-        var entry = LockEntry(kind: stage.kind.description, codeVersion: runner.codeVersion(for: stage),
-                              params: stage.params, inputs: inputs, outputs: outputs, durationSeconds: duration)
-        let sources = runner.codeSources(for: stage)
-        if !sources.isEmpty { lock.sources[entry.codeVersion] = sources }
-        // The same build rebuilt (e.g. a fresh clone regenerating its intermediates) keeps the
-        // recorded duration, so the lock file stays byte-identical.
-        if let previous = lock.stages[stage.name], previous.sameBuild(as: entry) {
-            entry.durationSeconds = previous.durationSeconds
+        let executor = self.executor
+            ?? options.slurm.map { SlurmExecutor(project: project, pipeline: pipeline, options: $0, make: options, console: console) }
+            ?? LocalExecutor(jobs: options.jobs)
+        // An executor that chains jobs itself is handed every stage the scan says will run.
+        var scanned: [Int: [OutOfDateReason]]?
+        if executor.chainsDependencies {
+            let scan = try plan(targets: options.targets, force: options.force, forceUpstream: options.forceUpstream, allReasons: false)
+            scanned = Dictionary(scan.map { ($0.stage, $0.reasons) }, uniquingKeysWith: { first, _ in first })
         }
-        lock.stages[stage.name] = entry
-    }
-
-    /// Drops lock entries of stages no longer declared (expansions of declared stages are kept:
-    /// an override may have narrowed a sweep for one run). Returns whether any was dropped.
-    func dropUndeclaredLockEntries() -> Bool {
-        let declaredBases = Set(pipeline.stages.map(\.baseName))
-        var dropped = false
-        for name in lock.stages.keys where !declaredBases.contains(String(name.split(separator: "@", maxSplits: 1)[0])) {
-            lock.stages.removeValue(forKey: name)
-            dropped = true
-        }
-        return dropped
-    }
-
-    /// The last line of a stage's progress file: `0.42 message` or `42% message`.
-    static func readProgressFile(_ path: String) -> (Double?, String?)? {
-        guard let bytes = try? AtomicFileIO.readIfExists(path), !bytes.isEmpty else { return nil }
-        guard let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").last else { return nil }
-        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-        guard let first = parts.first else { return nil }
-        let message = parts.count > 1 ? parts[1] : nil
-        if first.hasSuffix("%"), let percent = Double(first.dropLast()) { return (percent / 100, message) }
-        if let fraction = Double(first) { return (fraction, message) }
-        return (nil, String(line))
-    }
-
-    /// A killed make leaves the temporary outputs of the stages it was running, and its stages'
-    /// own temporaries of dead processes beside them (`.NAME.tmp-PID`). Each make's temporaries
-    /// carry its process id (`OutputTemporaries`), so those of makes no longer running are
-    /// stale, whether or not their stage runs again; a live make's are left alone. A make killed
-    /// while writing the lock file or its state leaves `.p.lock.tmp-PID` beside the pipeline and
-    /// temporaries in the state folders: those are swept too.
-    func removeStaleTemporaries() {
-        // The state folders: the project's (caches, snapshot) and the pipeline's own `artifacts:`.
-        let stateFolders = Set(["artifacts", pipeline.artifacts].map { project.stateFolder(artifacts: $0) })
-        for swept in [folder(of: project.lockPath)] + stateFolders.sorted() { AtomicFileIO.removeStaleTemporaries(in: swept) }
-        var folders = [String: Set<String>]()
-        for stage in pipeline.stages {
-            for output in stage.outputs {
-                let final = project.absolute(output.path)
-                guard let slash = final.lastIndex(of: "/") else { continue }
-                folders[String(final[..<slash]), default: []].insert(String(final[final.index(after: slash)...]))
-            }
-        }
-        for (folder, outputs) in folders.sorted(by: { $0.key < $1.key }) { OutputTemporaries.removeStale(in: folder, outputs: outputs) }
-    }
-
-    /// Whether the lock records that this pipeline built `output` of `stage`: then what is there
-    /// is the pipeline's, marked or not (a build from before folder markers left it unmarked).
-    func recordedBuild(of output: StageOutput, in stage: Stage) -> Bool {
-        lock.stages[stage.name]?.outputs[output.path] != nil
-    }
-
-    /// Refuses, before a stage runs, to replace a folder at one of its outputs that holds files
-    /// Rederive did not make, unless the lock records that this pipeline built it: a first
-    /// `make` of `outputs: [data/]` must not delete the user's `data/raw.csv`.
-    func refuseForeignOutputFolders(_ stage: Stage) throws(PipelineError) {
-        guard let (output, problem) = foreignOutputFolder(of: stage) else { return }
-        throw PipelineError(.invalidPath, at: output.location, "output \(output.path)/ of stage '\(stage.name)' \(problem)",
-                            hint: "move them away or give the stage another output folder, then run make again; nothing was changed")
-    }
-
-    /// The first output of `stage` that `refuseForeignOutputFolders` refuses, and why.
-    func foreignOutputFolder(of stage: Stage) -> (StageOutput, String)? {
-        for output in stage.outputs where !recordedBuild(of: output, in: stage) {
-            let final = project.absolute(output.path)
-            guard output.isDirectory || AtomicFileIO.isDirectory(final) else { continue }
-            switch OwnedFolder.state(of: final) {
-            case .absent, .empty, .ours: continue
-            case .file: return (output, "is a file, which its first build would replace with a folder")
-            case .notOurs(let sample):
-                return (output, "already holds files Rederive did not make (" + sample.joined(separator: ", ")
-                        + (sample.count == 3 ? ", ..." : "") + "), which its first build would replace")
-            }
-        }
-        return nil
-    }
-
-    /// This make's temporary paths next to each output (same folder, so the final rename is
-    /// atomic), removed first should an earlier run of this stage have left them; folder
-    /// outputs get an empty temporary folder.
-    func prepareOutputs(_ stage: Stage) throws(PipelineError) -> [StageOutputSlot] {
-        var slots = [StageOutputSlot]()
-        for output in stage.outputs {
-            let final = project.absolute(output.path)
-            let parent = folder(of: final)
-            let temporary = OutputTemporaries.temporaryPath(for: final)
-            try AtomicFileIO.makeFolders(parent)
-            AtomicFileIO.remove(temporary)
-            if output.isDirectory { try AtomicFileIO.makeFolders(temporary) }
-            slots.append(StageOutputSlot(name: output.name, path: final, temporaryPath: temporary, isDirectory: output.isDirectory))
-        }
-        return slots
-    }
-
-    /// The stage's own log, whichever executor runs it.
-    func logPath(_ stage: Stage) -> String { project.logPath(ofStage: stage.name, artifacts: pipeline.artifacts) }
-
-    /// The hashes of outputs a job put in place itself (a cluster job's `run-stage`).
-    func hashOutputsInPlace(_ stage: Stage) throws(PipelineError) -> [String: String] {
-        var outputs = [String: String]()
-        for output in stage.outputs {
-            hasher.forget(output.path)
-            guard let sha = try hasher.hash(output.path) else {
-                throw PipelineError(.io, at: output.location, "the job completed but \(output.path) does not exist",
-                                    hint: "is the project folder shared with the compute nodes at the same path?")
-            }
-            outputs[output.path] = sha
-        }
-        return outputs
-    }
-
-    /// The hashes of the stage's inputs as they are now (missing ones left out).
-    func hashInputs(_ stage: Stage) throws(PipelineError) -> [String: String] {
-        var inputs = [String: String]()
-        for input in stage.inputs { if let sha = try hasher.hash(input.path) { inputs[input.path] = sha } }
-        return inputs
-    }
-
-    /// Renames each temporary output into place and hashes it.
-    func commitOutputs(_ stage: Stage, slots: [StageOutputSlot]) throws(PipelineError) -> [String: String] {
-        for (slot, output) in zip(slots, stage.outputs) where !AtomicFileIO.exists(slot.temporaryPath) {
-            throw PipelineError(.io, at: output.location, "stage finished but did not write output \(output.path)",
-                                hint: "a stage writes each output at its temporary path ($OUT_... for cmd stages); the engine moves it into place")
-        }
-        var hashes = [String: String]()
-        for (slot, output) in zip(slots, stage.outputs) {
-            if slot.isDirectory || AtomicFileIO.isDirectory(slot.path) {
-                try AtomicFileIO.commitFolder(slot.temporaryPath, to: slot.path, replacingUnmarked: recordedBuild(of: output, in: stage))
-            } else if rename(slot.temporaryPath, slot.path) != 0 {
-                throw PipelineError(.io, at: nil, "cannot move \(slot.temporaryPath) to \(slot.path): \(String(cString: strerror(errno)))")
-            }
-            hasher.forget(output.path)
-            hashes[output.path] = try hasher.hash(output.path) ?? ""
-        }
-        return hashes
+        let buildPlan = BuildPlan(pipeline, selected: selected, forced: forced, scanned: scanned)
+        return try Builder(pipeline: pipeline, registry: registry, files: files, lock: lock, plan: buildPlan,
+                           executor: executor, options: options, console: console).run()
     }
 }

@@ -21,9 +21,12 @@ public struct SlurmOptions: Sendable {
 }
 
 /// Runs a `make`'s stages on Slurm, behind the same `Executor` interface as a local run: the
-/// `Builder` checks, records and reports, this submits and polls. Each stage it is given
-/// becomes a task of an sbatch job (a job array for a matrix stage) that runs
-/// `rederive run-stage` on the shared filesystem, chained with `--dependency=afterok`. This
+/// `Builder` checks, records and reports, this submits and polls, and answers each task that
+/// ended with a `StageResult`. It is built from values (the project, the expanded pipeline, the
+/// make's overrides) and holds nothing of the builder's.
+///
+/// Each stage it is given becomes a task of an sbatch job (a job array for a matrix stage) that
+/// runs `rederive run-stage` on the shared filesystem, chained with `--dependency=afterok`. This
 /// process stays the controller: it holds the pipeline's process lock and polls
 /// `scontrol show job` (never sacct).
 ///
@@ -46,13 +49,13 @@ public final class SlurmExecutor: Executor {
     private var jobIds = [String?]()
     private var jobOfStage = [Int: Int]()
     private var state = [Int: TaskState]()
-    private var ended = [(index: Int, outcome: StageJobOutcome)]()
+    private var ended = [StageResult]()
     private var lastPoll = -Double.infinity
 
-    public init(_ scheduler: Scheduler, options: SlurmOptions, make: MakeOptions) {
-        project = scheduler.project
-        pipeline = scheduler.pipeline
-        console = scheduler.console
+    public init(project: Project, pipeline: Pipeline, options: SlurmOptions, make: MakeOptions, console: Console) {
+        self.project = project
+        self.pipeline = pipeline
+        self.console = console
         self.options = options
         overrides = make.overrides.map(\.text)
         force = make.force
@@ -67,7 +70,7 @@ public final class SlurmExecutor: Executor {
         state[job.index] = .waiting
     }
 
-    public func wait(timeout: Double) throws(PipelineError) -> [(index: Int, outcome: StageJobOutcome)] {
+    public func wait(timeout: Double) throws(PipelineError) -> [StageResult] {
         if !unsubmitted.isEmpty { try submitUnsubmitted() }
         if ended.isEmpty {
             let due = lastPoll + options.pollInterval - AtomicFileIO.monotonicSeconds()
@@ -225,9 +228,9 @@ public final class SlurmExecutor: Executor {
         }
     }
 
-    private func end(_ i: Int, _ outcome: StageJobOutcome) {
+    private func end(_ i: Int, _ outcome: StageResult.Outcome) {
         state[i] = .ended
-        ended.append((i, outcome))
+        ended.append(StageResult(index: i, outcome: outcome))
     }
 
     /// The stage's own log, which `run-stage` writes.
