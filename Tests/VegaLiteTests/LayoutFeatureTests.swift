@@ -58,6 +58,9 @@ final class LayoutFeatureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(below.legend).rect.minY, try XCTUnwrap(below.x.label).bounds.maxY)
         let above = try XCTUnwrap(layout("legend_orient_top").panels.first)
         XCTAssertLessThanOrEqual(try XCTUnwrap(above.legend).rect.maxY, above.plot.minY)
+        // Vega starts top and bottom legends at the view's left edge.
+        XCTAssertEqual(try XCTUnwrap(below.legend).rect.minX, below.plot.minX)
+        XCTAssertEqual(try XCTUnwrap(above.legend).rect.minX, above.plot.minX)
         XCTAssertTrue(above.y.tickLabels.allSatisfy { $0.bounds.minX >= above.plot.maxX })
         // The top-right corner of the cars scatter is empty: the legend goes there, off the data.
         let corner = try XCTUnwrap(layout("legend_orient_corner").panels.first)

@@ -42,6 +42,29 @@ final class OutputTests: XCTestCase {
         XCTAssertTrue(b == bottom, "\(b) vs \(bottom)")
     }
 
+    /// A filled square at the domain's top-right corner is drawn whole, past the view's edges, as
+    /// Vega-Lite draws marks; with `"clip": true` nothing of it shows outside the view.
+    func testMarksAreClippedOnlyWhenTheyAskToBe() throws {
+        func outside(clip: Bool) throws -> (UInt8, UInt8, UInt8) {
+            let spec = """
+                {"data": {"values": [{"a": 0, "b": 0}, {"a": 10, "b": 10}]}, "width": 100, "height": 100,
+                 "mark": {"type": "square", "size": 400, "color": "#ff0000", "clip": \(clip)},
+                 "encoding": {"x": {"field": "a", "type": "quantitative"}, "y": {"field": "b", "type": "quantitative"}}}
+                """
+            let figure = try VegaLiteSpec.parse(spec).figure()
+            let plot = try XCTUnwrap(try Renderer.layout(figure).panels.first).plot
+            let raster = try Renderer.raster(figure)
+            // 4 points right of and above the corner: inside the 20-point square, outside the view.
+            let x = Int((plot.maxX + 4) * figure.dpi / 72), y = Int((plot.minY - 4) * figure.dpi / 72)
+            let i = (y * raster.width + x) * 4
+            return (raster.rgba[i], raster.rgba[i + 1], raster.rgba[i + 2])
+        }
+        let whole = try outside(clip: false), clipped = try outside(clip: true)
+        // Red at the square mark's default opacity (0.7) over white; white where it is cut.
+        XCTAssertTrue(whole == (255, 76, 76), "\(whole)")
+        XCTAssertTrue(clipped == (255, 255, 255), "\(clipped)")
+    }
+
     /// Where a spec names its colours (here the viridis scheme), each cell takes the colour
     /// vl-convert drew, within 2/255 per channel (Vega interpolates; Plot's table has 256 steps).
     func testNamedSchemeColoursMatchTheReference() throws {
