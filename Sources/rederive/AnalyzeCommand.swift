@@ -34,9 +34,9 @@ struct Analyze: ParsableCommand {
         let progress = output.progress
         try reportingErrors {
             let summary = try RunAnalysis.run(source, into: out, settings: settings, force: force) { progress.message($0) }
-            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, out))
+            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/%@", summary.step, summary.loss, out, AnalysisFolder.summaryFile))
             output.emit(JSONOutput(["step": .int(summary.step), "eval_loss": JSONOutput.number(summary.loss),
-                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(out + "/summary.json")]))
+                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(out + "/" + AnalysisFolder.summaryFile)]))
         }
     }
 }

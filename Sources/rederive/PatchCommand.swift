@@ -73,11 +73,11 @@ struct PatchCommand: ParsableCommand {
         try reportingErrors {
             let summary = try PatchingRun.run(self.source, into: out, settings: settings, force: force) { progress.message($0) }
             if let note = summary.note { FileHandle.standardError.write(Data("warning: \(note)\n".utf8)) }
-            progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/summary.json",
-                                    summary.cleanMetric, summary.corruptedMetric, out))
+            progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/%@",
+                                    summary.cleanMetric, summary.corruptedMetric, out, AnalysisFolder.summaryFile))
             output.emit(JSONOutput(["clean_metric": JSONOutput.number(summary.cleanMetric),
                                     "corrupted_metric": JSONOutput.number(summary.corruptedMetric),
-                                    "summary": .string(out + "/summary.json")]))
+                                    "summary": .string(out + "/" + AnalysisFolder.summaryFile)]))
         }
     }
 }
