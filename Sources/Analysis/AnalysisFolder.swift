@@ -103,8 +103,8 @@ public struct AnalysisFolder: Sendable {
         }
     }
 
-    /// `.npy`: every array of an analysis or patching folder is a NumPy file.
-    static let arraySuffix = ".npy"
+    /// Every array of an analysis or patching folder is a NumPy file.
+    static let arraySuffix = NumpyFile.suffix
     public static let summaryFile = "summary.json"
     public static let trainingFile = "training.json"
     public static let trainingLogFile = "training_log.csv"

@@ -76,7 +76,8 @@ public struct WeightCircuits: Sendable {
     /// How much an OV circuit in the token basis (`ovTokens`, `[d_vocab, d_vocab]`) copies: the
     /// share of content tokens whose own logit ranks first among content tokens, and its chance
     /// level. Content tokens are `1..<d_vocab`: token 0 is BOS, never attended as content (see
-    /// the tasks' `fillRandomSequences`). The one definition the figures and the report print.
+    /// the tasks' `fillRandomSequences`). The one definition the figures and the report print:
+    /// the analysis stores it for every head in `summary.json` (`AnalysisSummary.Head.copying`).
     public static func copyingShare(ovTokens ov: Tensor) -> CopyingShare {
         let n = ov.shape[0]
         guard n > 1 else { return CopyingShare(share: .nan, chance: .nan) }

@@ -34,8 +34,7 @@ extension Recipe {
     public static let positionalCode = Recipe(name: "positional_code", title: "The positional code") { runs throws(RecipeError) in
         let groups = runs.studyRunsByRecipe
         guard let first = groups.first?.runs.first else { throw .missingRuns(recipe: "positional_code", need: "an analysed run") }
-        let n = first.config.nCtx
-        let positions = (1..<n).map(Double.init)
+        let n = groups.flatMap(\.runs).map(\.config.nCtx).max() ?? first.config.nCtx
         let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
         var marks = [Mark]()
         var fitsByRecipe = [(recipe: TrainingRecipe, fits: [Double])]()
@@ -48,7 +47,9 @@ extension Recipe {
                 guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
                 fits.append(head.bosFit.a)
                 let label = groups.count > 1 ? "\(recipe.label), seed \(run.config.seed)" : "seed \(run.config.seed)"
-                marks.append(.scatter(x: positions, y: (1..<n).map { Double(pattern[$0, 0]) }, color: palette[colorIndex],
+                // Each run's own positions: runs of another n_ctx are drawn, not read past their end.
+                let own = 1..<run.config.nCtx
+                marks.append(.scatter(x: own.map(Double.init), y: own.map { Double(pattern[$0, 0]) }, color: palette[colorIndex],
                                       size: 7, label: label))
                 colorIndex += 1
             }

@@ -46,6 +46,9 @@ struct ReportPage {
 
     var summary: AnalysisSummary { run.summary }
 
+    /// The offset of the k-back score shown beside previous-token (`KBackScore.offset`).
+    var kBack: Int { KBackScore.offset(task: run.analysis.config.task, nCtx: model.nCtx) }
+
     /// Panels one per head, wrapped to at most `columns` per row; layer by layer.
     func headGrid(columns: Int = 4, _ panel: (Int, Int) throws(RecipeError) -> Panel) throws(RecipeError) -> [[Panel]] {
         var grid = [[Panel]]()

@@ -21,7 +21,7 @@ extension ReportRecipes {
         let page = try ReportPage(runs, for: "report_head_scores"), model = page.model
         var panels = [Panel]()
         var lines = [String]()
-        for score in ReportData.headScores(page.summary, kBack: KBackScore.offset(task: page.run.analysis.config.task, nCtx: model.nCtx)) {
+        for score in ReportData.headScores(page.summary, kBack: page.kBack) {
             let label = "\(score.role) (\(score.key))"
             panels.append(Panel(title: label, xLabel: "head", yLabel: "layer",
                                 marks: [.heatmap(Matrix(rows: model.nLayers, columns: model.nHeads, values: score.values),
@@ -34,11 +34,10 @@ extension ReportRecipes {
         }
         panels[panels.count - 1].colorbar = Colorbar(label: "mean attention")
         let width = max(Double(model.nHeads) * 0.45 + 1.2, 2.4)
-        let kBack = KBackScore.offset(task: page.run.analysis.config.task, nCtx: model.nCtx)
         return RecipeOutput(
             figure: Figure(size: .inches(min(4 * width + 0.8, 16), max(1.4 + 0.45 * Double(model.nLayers), 2.4) + 0.6), dpi: 100, grid: [panels]),
             caption: lines.joined(separator: "; ") + ".", explanation:
-            "Each head's mean attention, over queries i, on one key: the previous token, the current token, BOS, and the token \(kBack) back. One heatmap per score, layers down and heads across.")
+            "Each head's mean attention, over queries i, on one key: the previous token, the current token, BOS, and the token \(page.kBack) back. One heatmap per score, layers down and heads across.")
     }
 
     static let positionalQK = Recipe(name: "report_qk_positions", title: "QK circuits (positional)") { runs throws(RecipeError) in
