@@ -130,12 +130,19 @@ public struct AnalysisFolder: Sendable {
     /// another shape than the analysis writes for this model, or holds NaN or infinity where
     /// it should not: a figure never draws it as a blank panel.
     public func array(_ array: Array) throws(AnalysisFolderError) -> Tensor {
-        let name = array.fileName, file = path + "/" + name
-        let expected = array.shape(model)
+        try Self.readArray(path + "/" + array.fileName, shape: array.shape(model), mayHoldNaN: array.mayHoldNaN, of: "analysis", command: "analyze")
+    }
+
+    /// The float array `file` of an analysis or patching folder (`what`, written by `rederive
+    /// command`), refused when it is missing, not of `shape` (nil: any extent) or non-finite
+    /// where NaN is no value, with its name and the shape expected.
+    public static func readArray(_ file: String, shape expected: [Int?], mayHoldNaN: Bool, of what: String,
+                                 command: String) throws(AnalysisFolderError) -> Tensor {
+        let name = (file as NSString).lastPathComponent
         let wanted = "[" + expected.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + "]"
         guard FileManager.default.fileExists(atPath: file) else {
             throw AnalysisFolderError(path: file, reason: "array '\(name)' of shape \(wanted) is missing: an older version of Rederive "
-                                      + "wrote this analysis, or it was cut short; run `rederive analyze` again")
+                                      + "wrote this \(what), or it was cut short; run `rederive \(command)` again")
         }
         let tensor: Tensor
         do { tensor = try NumpyFile.readTensor(file) } catch {
@@ -143,11 +150,11 @@ public struct AnalysisFolder: Sendable {
         }
         if tensor.shape.count != expected.count || zip(tensor.shape, expected).contains(where: { $1 != nil && $0 != $1 }) {
             throw AnalysisFolderError(path: file, reason: "array '\(name)' has shape \(tensor.shape), but this run's model gives \(wanted); "
-                                      + "the analysis does not belong to this run or is damaged, run `rederive analyze` again")
+                                      + "the \(what) does not belong to this run or is damaged, run `rederive \(command)` again")
         }
-        if !array.mayHoldNaN, let bad = tensor.firstNonFinite {
+        if !mayHoldNaN, let bad = tensor.firstNonFinite {
             throw AnalysisFolderError(path: file, reason: "array '\(name)' holds \(bad.value) at index \(bad.index); "
-                                      + "a figure cannot draw it, check the run (did training diverge?) and run `rederive analyze` again")
+                                      + "a figure cannot draw it, check the run (did training diverge?) and run `rederive \(command)` again")
         }
         return tensor
     }

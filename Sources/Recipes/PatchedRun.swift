@@ -31,23 +31,14 @@ public struct PatchedRun: Sendable {
     /// TransformerLens's shape for this model; refused with the file and the reason if it is
     /// missing, of another shape or not finite.
     public func array(_ sweep: PatchingSweep) throws(RecipeError) -> Tensor {
-        let name = PatchingFolder.Array.sweep(sweep, normalized: summary.normalized).fileName, path = folder + "/" + name
         guard summary.sweeps.contains(sweep.rawValue) else {
             throw .badInput(path: folder, reason: "has no \(sweep.rawValue) sweep; run `rederive patch` without --sweeps")
         }
-        let tensor: Tensor
-        do { tensor = try NumpyFile.readTensor(path) } catch {
-            throw .badInput(path: path, reason: "\(error)".hasPrefix(path + ": ") ? String("\(error)".dropFirst(path.count + 2)) : "\(error)")
+        let file = folder + "/" + PatchingFolder.Array.sweep(sweep, normalized: summary.normalized).fileName
+        let shape = sweep.shape(layers: config.nLayers, length: summary.positions, heads: config.nHeads)
+        do { return try AnalysisFolder.readArray(file, shape: shape, mayHoldNaN: false, of: "patching", command: "patch") } catch {
+            throw RecipeError(error)
         }
-        let expected = sweep.shape(layers: config.nLayers, length: summary.positions, heads: config.nHeads)
-        guard tensor.shape == expected else {
-            throw .badInput(path: path, reason: "array '\(name)' has shape \(tensor.shape), but this model's \(sweep.rawValue) sweep gives \(expected); "
-                            + "the patching is damaged, run `rederive patch` again")
-        }
-        if let bad = tensor.firstNonFinite {
-            throw .badInput(path: path, reason: "array '\(name)' holds \(bad.value) at index \(bad.index); a figure cannot draw it, run `rederive patch` again")
-        }
-        return tensor
     }
 
     /// The answer position and the corrupted position, each one shared by every sequence, as
@@ -68,8 +59,8 @@ public struct PatchedRun: Sendable {
         return (p, c)
     }
 
-    private func tokens(_ array: PatchingFolder.Array, advice: String) throws(RecipeError) -> [Int64] {
-        let path = folder + "/" + array.fileName
+    private func tokens(_ file: PatchingFolder.Array, advice: String) throws(RecipeError) -> [Int64] {
+        let path = folder + "/" + file.fileName
         let array: NDArray
         do { array = try NumpyFile.read(path) } catch { throw .badInput(path: path, reason: "\(error); \(advice)") }
         guard case .int64(let shape, let values) = array, shape == [summary.sequences, summary.positions] else {
