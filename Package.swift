@@ -60,7 +60,7 @@ let package = Package(
         // Vega-Lite specs and their data -> Figure values (a pure translation); Yams reads JSON and YAML specs.
         .target(name: "VegaLite", dependencies: ["AtomicFiles", "Plot", "Reproducible", "SafeYAML", .product(name: "Yams", package: "Yams")],
                 exclude: ["LICENSE"]),
-        .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot"]),
+        .target(name: "Report", dependencies: ["AtomicFiles", "Tensor", "Transformer", "Analysis", "Plot", "Recipes"]),
         .target(name: "Pipeline", dependencies: [
             "AtomicFiles", "JSONQuoting", "SafeYAML", "Spelling",
             .product(name: "Yams", package: "Yams"),

@@ -8,6 +8,13 @@ public struct AnalysisSummary: Codable, Sendable, Equatable {
         public var bosFit: BOSAttentionFit
         public var qkTokenSingularValues: [Float]
         public var ovTokenSingularValues: [Float]
+        /// How much the head's OV circuit copies (`WeightCircuits.copyingShare`, BOS excluded).
+        public var copying: CopyingShare
+        /// Mean attention on the token k back, k from the task (`KBackScore.offset`); nil when
+        /// the context is too short for it.
+        public var kBack: KBackScore?
+        /// The key the head mostly attends to, if one takes at least 40% (`HeadRole`).
+        public var role: HeadRole?
     }
 
     public struct PCA: Codable, Sendable, Equatable {
@@ -44,6 +51,8 @@ public struct AnalysisSummary: Codable, Sendable, Equatable {
     public var probes: [ResidualStreamReport]
     public var pca: [PCA]
     public var composition: [CompositionEntry]
+    /// The strongest composition score of each kind (`CompositionEntry.maxima`).
+    public var compositionMaxima: [CompositionEntry]
     /// Components of `dla.npy`, in row order.
     public var dlaComponents: [String]
     public var mlp: [MLPLayer]

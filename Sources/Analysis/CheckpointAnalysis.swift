@@ -4,28 +4,9 @@ import Tensor
 import Transformer
 
 /// Everything the study's figures need from one checkpoint, computed on a fixed evaluation
-/// batch and written as `.npy` arrays plus `summary.json`:
-///
-///     tokens.npy                                [seqs, n_ctx] int64, the evaluation batch
-///     loss_by_position.npy                      [n_ctx] mean loss at each position (NaN where
-///                                               no sequence has a target)
-///     attention.L{l}.pattern.npy                [heads, n_ctx, n_ctx] mean pattern
-///     pca.{stream}.projection.npy               [seqs, n_ctx, 3] coordinates on PC1..PC3
-///     pca.{stream}.components.npy               [k, d_model]
-///     pca.{stream}.position_mean.projection.npy [n_ctx, 3] PCA of the per-position mean
-///     circuits.L{l}H{h}.qk_tokens.npy           [d_vocab, d_vocab]
-///     circuits.L{l}H{h}.qk_positions.npy        [n_ctx, n_ctx] (mean residual per position)
-///     circuits.L{l}H{h}.ov_tokens.npy           [d_vocab, d_vocab]
-///     circuits.L{l}H{h}.ov_mlp0.npy             [d_vocab, d_mlp] (models with an MLP)
-///     dla.npy                                   [components, n_ctx]
-///     mlp{l}.activation_by_position.npy         [n_ctx, d_mlp] mean post-activation
-///     mlp{l}.firing_by_position.npy             [n_ctx, d_mlp] fraction > 0
-///     ablation.attn0_by_position.npy            [n_ctx] loss with layer 0's attention
-///                                               output mean-ablated at one position
-///     logit_lens.loss.npy                       [stream, n_ctx] loss of each residual stream
-///                                               read through ln_final (the forward's scale)
-///                                               and the unembedding (NaN: no target)
-///     logit_lens.accuracy.npy                   [stream, n_ctx] top-1 accuracy of the same
+/// batch and written as the arrays of `AnalysisFolder` plus `summary.json` (`AnalysisSummary`,
+/// with the metrics derived once for every reader: head scores and roles, the OV copying share,
+/// composition maxima).
 ///
 /// Residual streams are `blocks.0.hook_resid_pre` (the embedding, plus W_pos if learned) and
 /// each layer's `hook_resid_mid` (with an MLP) and `hook_resid_post`.
@@ -118,8 +99,8 @@ public struct CheckpointAnalysis {
         let neuronActivations = config.hasMLP ? Set((0..<config.nLayers).map { HookName.mlp($0, .post) }) : []
         let run = EvaluationForward(runner: runners[0], batch: evalBatch, kept: keptActivations,
                                     averaged: averagedActivations, counted: neuronActivations)
-        try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), "tokens.npy")
-        try output.write(.float32(lossByPosition(run.lossPerPosition)), "loss_by_position.npy")
+        try output.write(.int64(shape: [evalBatch.batch, evalBatch.length], values: evalBatch.tokens.map(Int64.init)), .tokens)
+        try output.write(.float32(lossByPosition(run.lossPerPosition)), .lossByPosition)
 
         let heads = try attentionAndCircuits(means: run.means, output: output)
         let residuals = try streams.map { stream throws(AnalysisError) in try activation(run.activations, stream) }
@@ -128,22 +109,22 @@ public struct CheckpointAnalysis {
         let probes = try PositionProbes.reports(probeJobs, settings: settings.probes, threads: ComputeThreads.count)
         let composition = try circuits.compositionScores()
         let dla = try logitAttribution(cache: run.activations)
-        try output.write(.float32(dla.meanByPosition), "dla.npy")
+        try output.write(.float32(dla.meanByPosition), .dla)
         let lens = try logitLens(residuals, cache: run.activations)
-        try output.write(.float32(lens.loss), "logit_lens.loss.npy")
-        try output.write(.float32(lens.accuracy), "logit_lens.accuracy.npy")
+        try output.write(.float32(lens.loss), .logitLensLoss)
+        try output.write(.float32(lens.accuracy), .logitLensAccuracy)
         let mlp = try neurons(run, output: output)
         let losses = try ablations.losses(of: evalBatch, means: run.means, streams: run.activations, runners: runners)
         let positionLosses = zip(ablations.blocks, losses).compactMap { block, loss -> Float? in
             if case .position = block { return Float(loss) }
             return nil
         }
-        try output.write(.float32(Tensor(shape: [positionLosses.count], scalars: positionLosses)), "ablation.attn0_by_position.npy")
+        try output.write(.float32(Tensor(shape: [positionLosses.count], scalars: positionLosses)), .attentionAblationByPosition)
 
         let summary = AnalysisSummary(
             checkpoint: (checkpointPath as NSString).lastPathComponent, step: checkpoint.step, config: checkpoint.config.json,
             evalSequences: evalBatch.batch, loss: Double(run.loss), uniformLoss: ReproducibleMath.log(Double(config.dVocab - 1)),
-            heads: heads, probes: probes, pca: pcas, composition: composition,
+            heads: heads, probes: probes, pca: pcas, composition: composition, compositionMaxima: CompositionEntry.maxima(composition),
             dlaComponents: dla.components, mlp: mlp,
             ablationBaselineLoss: losses[0],
             ablations: zip(ablations.blocks, losses).compactMap { block, loss in
@@ -151,7 +132,7 @@ public struct CheckpointAnalysis {
                 return nil
             },
             files: output.written.sorted())
-        try output.writeJSON(summary, "summary.json")
+        try output.writeJSON(summary, AnalysisFolder.summaryFile)
         return summary
     }
 
@@ -211,21 +192,25 @@ public struct CheckpointAnalysis {
             let pattern = patterns[l][slice: h]
             let (queries, keys) = try circuits.qkFactors(layer: l, head: h)
             let ovFactors = try circuits.ovTokenFactors(layer: l, head: h)
-            let arrays: [(String, Tensor)] = [
-                ("qk_tokens", queries.matmul(keys, transposeOther: true)),
-                ("qk_positions", try positionalQK(layer: l, head: h)),
-                ("ov_tokens", try circuits.ovTokens(layer: l, head: h).matrix),
-            ] + (config.hasMLP ? [("ov_mlp0", try circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0))] : [])
+            let id = HeadID(layer: l, head: h), ov = try circuits.ovTokens(layer: l, head: h).matrix
+            let arrays: [(AnalysisFolder.Array, Tensor)] = [
+                (.qkTokens(id), queries.matmul(keys, transposeOther: true)),
+                (.qkPositions(id), try positionalQK(layer: l, head: h)),
+                (.ovTokens(id), ov),
+            ] + (config.hasMLP ? [(.ovMLP0(id), try circuits.ovIntoMLP(layer: l, head: h, mlpLayer: 0))] : [])
+            let scores = AttentionScores(meanPattern: pattern)
+            let kBack = KBackScore(meanPattern: pattern, k: KBackScore.offset(task: checkpoint.config.task, nCtx: config.nCtx))
             let head = AnalysisSummary.Head(
-                layer: l, head: h, scores: AttentionScores(meanPattern: pattern),
+                layer: l, head: h, scores: scores,
                 bosFit: try BOSAttentionFit(bosAttention: (0..<config.nCtx).map { pattern[$0, 0] }),
                 qkTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: queries, right: keys).prefix(10)),
-                ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10)))
+                ovTokenSingularValues: Array(try WeightCircuits.singularValuesOfProduct(left: ovFactors.left, right: ovFactors.right).prefix(10)),
+                copying: WeightCircuits.copyingShare(ovTokens: ov), kBack: kBack, role: HeadRole(scores: scores, kBack: kBack))
             return (arrays: arrays, head: head)
         }
-        for (l, pattern) in patterns.enumerated() { try output.write(.float32(pattern), "attention.L\(l).pattern.npy") }
-        for (arrays, head) in perHead {
-            for (name, array) in arrays { try output.write(.float32(array), "circuits.L\(head.layer)H\(head.head).\(name).npy") }
+        for (l, pattern) in patterns.enumerated() { try output.write(.float32(pattern), .pattern(layer: l)) }
+        for (arrays, _) in perHead {
+            for (name, array) in arrays { try output.write(.float32(array), name) }
         }
         return perHead.map(\.head)
     }
@@ -258,9 +243,9 @@ public struct CheckpointAnalysis {
                     meanPCA: meanPCA, meanProjection: meanPCA.project(means, count: 3))
         }
         return try zip(streams, fits).map { stream, fit throws(AnalysisError) in
-            try output.write(.float32(fit.pca.components), "pca.\(stream).components.npy")
-            try output.write(.float32(fit.projection), "pca.\(stream).projection.npy")
-            try output.write(.float32(fit.meanProjection), "pca.\(stream).position_mean.projection.npy")
+            try output.write(.float32(fit.pca.components), .pcaComponents(stream))
+            try output.write(.float32(fit.projection), .pcaProjection(stream))
+            try output.write(.float32(fit.meanProjection), .pcaPositionMeanProjection(stream))
             return AnalysisSummary.PCA(stream: stream.name, explainedVarianceRatio: fit.pca.explainedVarianceRatio,
                                        positionMeanExplainedVarianceRatio: fit.meanPCA.explainedVarianceRatio)
         }
@@ -313,9 +298,9 @@ public struct CheckpointAnalysis {
         guard config.hasMLP else { return [] }
         return try (0..<config.nLayers).map { l throws(AnalysisError) in
             let name = HookName.mlp(l, .post)   // [batch, pos, d_mlp]
-            try output.write(.float32(activation(run.means, name)), "mlp\(l).activation_by_position.npy")
+            try output.write(.float32(activation(run.means, name)), .mlpActivation(layer: l))
             guard let firing = run.firing[name] else { throw .badInput("the forward has no activation '\(name)'") }
-            try output.write(.float32(firing.fraction), "mlp\(l).firing_by_position.npy")
+            try output.write(.float32(firing.fraction), .mlpFiring(layer: l))
             let perNeuron = firing.fraction.meanOverFirstAxis()
             return AnalysisSummary.MLPLayer(layer: l, firingRate: firing.overall,
                                             deadNeurons: perNeuron.scalars.filter { $0 == 0 }.count)

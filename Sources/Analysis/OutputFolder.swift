@@ -3,7 +3,8 @@ import AtomicFiles
 import Tensor
 
 /// A folder of analysis outputs: each file is written atomically, and the names are kept for
-/// the summary's `files` list.
+/// the summary's `files` list. Arrays are named by `AnalysisFolder.Array` and
+/// `PatchingFolder.Array`, the one place their file names are spelt.
 final class OutputFolder {
     let path: String
     private(set) var written: [String] = []
@@ -13,7 +14,11 @@ final class OutputFolder {
         do { try AtomicFile.makeFolders(path) } catch { throw .cannotWrite(path: path, reason: "\(error)") }
     }
 
-    func write(_ array: NDArray, _ name: String) throws(AnalysisError) {
+    func write(_ array: NDArray, _ name: AnalysisFolder.Array) throws(AnalysisError) { try write(array, name.fileName) }
+
+    func write(_ array: NDArray, _ name: PatchingFolder.Array) throws(AnalysisError) { try write(array, name.fileName) }
+
+    private func write(_ array: NDArray, _ name: String) throws(AnalysisError) {
         do { try NumpyFile.write(array, to: path + "/" + name) } catch {
             throw .cannotWrite(path: path + "/" + name, reason: "\(error)")
         }

@@ -96,17 +96,17 @@ public enum PatchingRun {
         let output = try OutputFolder(folder)
         if case .task = source {
             let arrays = inputs.arrays
-            try output.write(arrays.clean, "clean.npy")
-            try output.write(arrays.corrupted, "corrupted.npy")
-            try output.write(arrays.answers, "answers.npy")
+            try output.write(arrays.clean, .clean)
+            try output.write(arrays.corrupted, .corrupted)
+            try output.write(arrays.answers, .answers)
         }
         for (sweep, raw) in results.sweeps {
-            try output.write(.float32(raw), "\(sweep.rawValue).npy")
-            if let normalized = results.normalized(raw) { try output.write(.float32(normalized), "\(sweep.rawValue)_normalized.npy") }
+            try output.write(.float32(raw), .sweep(sweep, normalized: false))
+            if let normalized = results.normalized(raw) { try output.write(.float32(normalized), .sweep(sweep, normalized: true)) }
         }
         let summary = PatchingSummary(results, inputs: inputs, model: (model as NSString).lastPathComponent, config: config,
-                                      files: output.written.sorted() + ["summary.json"])
-        try output.writeJSON(summary, "summary.json")
+                                      files: output.written.sorted() + [AnalysisFolder.summaryFile])
+        try output.writeJSON(summary, AnalysisFolder.summaryFile)
         return summary
     }
 }

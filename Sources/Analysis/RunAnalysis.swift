@@ -59,9 +59,9 @@ public enum RunAnalysis {
             do { rows.append(try each.metrics()) } catch { throw located(error, each) }
         }
         let output = try OutputFolder(folder)
-        try output.writeJSON(rows, "training.json")
+        try output.writeJSON(rows, AnalysisFolder.trainingFile)
         // The loss curve travels with the analysis, so figures need only analysis folders.
-        try output.copy(run.logPath, as: "training_log.csv")
+        try output.copy(run.logPath, as: AnalysisFolder.trainingLogFile)
         return summary
     }
 

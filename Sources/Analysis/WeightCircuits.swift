@@ -71,17 +71,18 @@ public struct WeightCircuits: Sendable {
     /// How much an OV circuit in the token basis (`ovTokens`, `[d_vocab, d_vocab]`) copies: the
     /// share of content tokens whose own logit ranks first among content tokens, and its chance
     /// level. Content tokens are `1..<d_vocab`: token 0 is BOS, never attended as content (see
-    /// the tasks' `fillRandomSequences`). The one definition the figures and the report print.
-    public static func copyingShare(ovTokens ov: Tensor) -> (share: Double, chance: Double) {
+    /// the tasks' `fillRandomSequences`). The one definition the figures and the report print:
+    /// the analysis stores it for every head in `summary.json` (`AnalysisSummary.Head.copying`).
+    public static func copyingShare(ovTokens ov: Tensor) -> CopyingShare {
         let n = ov.shape[0]
-        guard n > 1 else { return (.nan, .nan) }
+        guard n > 1 else { return CopyingShare(share: .nan, chance: .nan) }
         var wins = 0
         for i in 1..<n {
             var best = 1
             for j in 1..<n where ov[i, j] > ov[i, best] { best = j }
             if best == i { wins += 1 }
         }
-        return (Double(wins) / Double(n - 1), 1 / Double(n - 1))
+        return CopyingShare(share: Double(wins) / Double(n - 1), chance: 1 / Double(n - 1))
     }
 
     /// The OV circuit in the token basis as two thin factors, `E W_V` and `(W_O W_U)ᵀ` (both
@@ -168,9 +169,24 @@ public struct WeightCircuits: Sendable {
     }
 }
 
+/// How much a head's OV circuit copies (`WeightCircuits.copyingShare`): the share of content
+/// tokens it promotes above every other content token, and that share by chance.
+public struct CopyingShare: Codable, Sendable, Equatable {
+    public var share: Double
+    public var chance: Double
+}
+
 /// One composition score between two heads.
 public struct CompositionEntry: Sendable, Equatable, Codable {
     public var kind: CompositionScore.Kind
     public var earlierLayer: Int, earlierHead: Int, laterLayer: Int, laterHead: Int
     public var score: Double
+}
+
+extension CompositionEntry {
+    /// The strongest entry of each kind (Q, K, V, in that order; the first on a tie), or none
+    /// for a model of one layer: what figures and the report quote of the composition scores.
+    public static func maxima(_ entries: [CompositionEntry]) -> [CompositionEntry] {
+        CompositionScore.Kind.allCases.compactMap { kind in entries.filter { $0.kind == kind }.max { $0.score < $1.score } }
+    }
 }

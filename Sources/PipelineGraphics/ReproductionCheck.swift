@@ -359,7 +359,7 @@ public struct ReproductionCheck {
         let base = project.absolute(pipeline.artifacts)
         guard let files = FileManager.default.enumerator(atPath: base) else { return [] }
         var comparisons = [Comparison]()
-        for case let file as String in files where file.hasSuffix(".npy") {
+        for case let file as String in files where file.hasSuffix(NumpyFile.suffix) {
             let newPath = newRoot + "/" + pipeline.artifacts + "/" + file
             guard FileManager.default.fileExists(atPath: newPath) else { continue }
             let path = pipeline.artifacts + "/" + file

@@ -13,14 +13,16 @@ public struct PatchedRun: Sendable {
 
     public init(folder: String) throws(RecipeError) {
         self.folder = folder
-        summary = try AnalyzedRun.readSummary(PatchingSummary.self, in: folder, of: "patching", command: "patch")
-        config = try RunConfig(json: summary.config, source: folder + "/summary.json")
+        do { summary = try AnalysisFolder.readSummary(PatchingSummary.self, in: folder, of: "patching", command: "patch") } catch {
+            throw RecipeError(error)
+        }
+        config = try RunConfig(json: summary.config, source: folder + "/" + AnalysisFolder.summaryFile)
     }
 
     /// Whether `folder` holds patching rather than an analysis: its summary has the patching
     /// metrics (both commands write `summary.json`).
     static func isPatching(_ folder: String) -> Bool {
-        guard let bytes = try? AtomicFile.read(folder + "/summary.json"),
+        guard let bytes = try? AtomicFile.read(folder + "/" + AnalysisFolder.summaryFile),
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return false }
         return object["cleanMetric"] != nil && object["sweeps"] != nil
     }
@@ -29,23 +31,14 @@ public struct PatchedRun: Sendable {
     /// TransformerLens's shape for this model; refused with the file and the reason if it is
     /// missing, of another shape or not finite.
     public func array(_ sweep: PatchingSweep) throws(RecipeError) -> Tensor {
-        let name = sweep.rawValue + (summary.normalized ? "_normalized" : "") + ".npy", path = folder + "/" + name
         guard summary.sweeps.contains(sweep.rawValue) else {
             throw .badInput(path: folder, reason: "has no \(sweep.rawValue) sweep; run `rederive patch` without --sweeps")
         }
-        let tensor: Tensor
-        do { tensor = try NumpyFile.readTensor(path) } catch {
-            throw .badInput(path: path, reason: "\(error)".hasPrefix(path + ": ") ? String("\(error)".dropFirst(path.count + 2)) : "\(error)")
+        let file = folder + "/" + PatchingFolder.Array.sweep(sweep, normalized: summary.normalized).fileName
+        let shape = sweep.shape(layers: config.nLayers, length: summary.positions, heads: config.nHeads)
+        do { return try AnalysisFolder.readArray(file, shape: shape, mayHoldNaN: false, of: "patching", command: "patch") } catch {
+            throw RecipeError(error)
         }
-        let expected = sweep.shape(layers: config.nLayers, length: summary.positions, heads: config.nHeads)
-        guard tensor.shape == expected else {
-            throw .badInput(path: path, reason: "array '\(name)' has shape \(tensor.shape), but this model's \(sweep.rawValue) sweep gives \(expected); "
-                            + "the patching is damaged, run `rederive patch` again")
-        }
-        if let bad = tensor.firstNonFinite {
-            throw .badInput(path: path, reason: "array '\(name)' holds \(bad.value) at index \(bad.index); a figure cannot draw it, run `rederive patch` again")
-        }
-        return tensor
     }
 
     /// The answer position and the corrupted position, each one shared by every sequence, as
@@ -53,21 +46,21 @@ public struct PatchedRun: Sendable {
     public func positions(for recipe: String) throws(RecipeError) -> (answer: Int, corrupted: Int) {
         let advice = "patch with the task's own batch (no --clean, --corrupted, --answers)"
         guard summary.answerPositions.count == 1, let p = summary.answerPositions.first else {
-            throw .badInput(path: folder + "/summary.json", reason: "figure '\(recipe)' needs one answer position shared by every sequence, "
+            throw .badInput(path: folder + "/" + AnalysisFolder.summaryFile, reason: "figure '\(recipe)' needs one answer position shared by every sequence, "
                             + "found \(summary.answerPositions); \(advice)")
         }
-        let clean = try tokens("clean.npy", advice: advice), corrupted = try tokens("corrupted.npy", advice: advice)
+        let clean = try tokens(.clean, advice: advice), corrupted = try tokens(.corrupted, advice: advice)
         let n = summary.positions
         let changed = Set(zip(clean, corrupted).enumerated().filter { $0.element.0 != $0.element.1 }.map { $0.offset % n })
         guard clean.count == corrupted.count, changed.count == 1, let c = changed.first else {
-            throw .badInput(path: folder + "/corrupted.npy", reason: "figure '\(recipe)' needs the clean and corrupted batches to differ at one "
+            throw .badInput(path: folder + "/" + PatchingFolder.Array.corrupted.fileName, reason: "figure '\(recipe)' needs the clean and corrupted batches to differ at one "
                             + "position, found \(changed.count); \(advice)")
         }
         return (p, c)
     }
 
-    private func tokens(_ name: String, advice: String) throws(RecipeError) -> [Int64] {
-        let path = folder + "/" + name
+    private func tokens(_ file: PatchingFolder.Array, advice: String) throws(RecipeError) -> [Int64] {
+        let path = folder + "/" + file.fileName
         let array: NDArray
         do { array = try NumpyFile.read(path) } catch { throw .badInput(path: path, reason: "\(error); \(advice)") }
         guard case .int64(let shape, let values) = array, shape == [summary.sequences, summary.positions] else {

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Plot
 
@@ -8,7 +9,7 @@ extension Recipe {
         let c = run.config
         var grid = [[Panel]]()
         for layer in 0..<c.nLayers {
-            let patterns = try run.array("attention.L\(layer).pattern.npy")   // [heads, q, k]
+            let patterns = try run.array(.pattern(layer: layer))   // [heads, q, k]
             grid.append((0..<c.nHeads).map { head in
                 Panel(title: c.nHeads == 1 ? "Layer \(layer)" : "Layer \(layer), head \(head)",
                       xLabel: "key position", yLabel: "query position",
@@ -21,8 +22,8 @@ extension Recipe {
         let scores = run.summary.heads
         let l0 = scores.first { $0.layer == 0 }, l1 = scores.first { $0.layer == 1 }
         var caption = "Mean attention over \(run.summary.evalSequences) random sequences (seed \(c.seed))."
-        if let l0 { caption += " Layer 0 sends \(RecipeSupport.percent(l0.scores.bos)) of its attention to BOS on average" }
-        if let l1 { caption += "; layer 1 sends \(RecipeSupport.percent(l1.scores.previousToken)) to the previous token and \(RecipeSupport.percent(l1.scores.currentToken)) to the current one" }
+        if let l0 { caption += " Layer 0 sends \(MetricText.percent(l0.scores.bos)) of its attention to BOS on average" }
+        if let l1 { caption += "; layer 1 sends \(MetricText.percent(l1.scores.previousToken)) to the previous token and \(MetricText.percent(l1.scores.currentToken)) to the current one" }
         caption += "."
         let width = Double(grid.map(\.count).max() ?? 1) * 3.6
         return RecipeOutput(figure: Figure(size: .inches(max(width, 6.4), 3.4 * Double(grid.count)), grid: grid), caption: caption)
@@ -33,8 +34,7 @@ extension Recipe {
     public static let positionalCode = Recipe(name: "positional_code", title: "The positional code") { runs throws(RecipeError) in
         let groups = runs.studyRunsByRecipe
         guard let first = groups.first?.runs.first else { throw .missingRuns(recipe: "positional_code", need: "an analysed run") }
-        let n = first.config.nCtx
-        let positions = (1..<n).map(Double.init)
+        let n = groups.flatMap(\.runs).map(\.config.nCtx).max() ?? first.config.nCtx
         let fine = stride(from: 1.0, through: Double(n - 1), by: 0.25).map { $0 }
         var marks = [Mark]()
         var fitsByRecipe = [(recipe: TrainingRecipe, fits: [Double])]()
@@ -43,11 +43,13 @@ extension Recipe {
         for (recipe, recipeRuns) in groups {
             var fits = [Double]()
             for run in recipeRuns {
-                let pattern = try run.array("attention.L0.pattern.npy")[slice: 0]
+                let pattern = try run.array(.pattern(layer: 0))[slice: 0]
                 guard let head = run.summary.heads.first(where: { $0.layer == 0 && $0.head == 0 }) else { continue }
                 fits.append(head.bosFit.a)
                 let label = groups.count > 1 ? "\(recipe.label), seed \(run.config.seed)" : "seed \(run.config.seed)"
-                marks.append(.scatter(x: positions, y: (1..<n).map { Double(pattern[$0, 0]) }, color: palette[colorIndex],
+                // Each run's own positions: runs of another n_ctx are drawn, not read past their end.
+                let own = 1..<run.config.nCtx
+                marks.append(.scatter(x: own.map(Double.init), y: own.map { Double(pattern[$0, 0]) }, color: palette[colorIndex],
                                       size: 7, label: label))
                 colorIndex += 1
             }

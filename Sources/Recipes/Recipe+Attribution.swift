@@ -7,7 +7,7 @@ extension Recipe {
     /// Direct logit attribution to the correct token, by position.
     public static let logitAttribution = Recipe(name: "logit_attribution", title: "Direct logit attribution") { runs throws(RecipeError) in
         let run = try runs.mainRun(for: "logit_attribution")
-        let dla = try run.array("dla.npy")   // [components, n_ctx]
+        let dla = try run.array(.dla)   // [components, n_ctx]
         let names = run.summary.dlaComponents
         let n = dla.shape[1]
         let positions = (1..<n).map(Double.init)
@@ -30,7 +30,7 @@ extension Recipe {
     public static let mlpNeurons = Recipe(name: "mlp_neurons", title: "MLP 0 neurons by position") { runs throws(RecipeError) in
         let run = try runs.mainRun(for: "mlp_neurons")
         guard run.config.dMLP != nil else { throw .missingRuns(recipe: "mlp_neurons", need: "a model with MLPs") }
-        let activation = try run.array("mlp0.activation_by_position.npy")   // [n_ctx, d_mlp]
+        let activation = try run.array(.mlpActivation(layer: 0))   // [n_ctx, d_mlp]
         let (n, neurons) = (activation.shape[0], activation.shape[1])
         // Live neurons first, sorted by the position of their peak mean activation.
         let peak = (0..<neurons).map { neuron in (0..<n).max { activation[$0, neuron] < activation[$1, neuron] }! }
@@ -61,7 +61,7 @@ extension Recipe {
                                  .hline(summary.ablationBaselineLoss, color: .gray(0.3), label: "intact (\(RecipeSupport.format(summary.ablationBaselineLoss, digits: 4)))"),
                                  .hline(summary.uniformLoss, color: .gray(0.6), dash: .dotted, label: "uniform guess")],
                          yScale: .log, xTicks: .at(losses.indices.map(Double.init), labels: names), legend: .hidden)
-        let byPosition = try run.array("ablation.attn0_by_position.npy")
+        let byPosition = try run.array(.attentionAblationByPosition)
         let positions = (0..<byPosition.count).map(Double.init)
         let sweep = Panel(title: "Layer 0 attention ablated at one position", xLabel: "ablated position", yLabel: "loss",
                           marks: [.line(x: positions, y: byPosition.scalars.map(Double.init), marker: .circle),

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Plot
 import Tensor
@@ -14,9 +15,9 @@ extension Recipe {
         var shares = [String]()
         for (hook, title) in streams {
             let stream = hook.name
-            let projection = try run.array("pca.\(stream).projection.npy")   // [seqs, n_ctx, 3]
+            let projection = try run.array(.pcaProjection(hook))   // [seqs, n_ctx, 3]
             guard let pca = run.summary.pca.first(where: { $0.stream == stream }), pca.explainedVarianceRatio.count >= 2 else {
-                throw .badInput(path: run.folder + "/summary.json", reason: "no PCA of \(stream)")
+                throw .badInput(path: run.folder + "/" + AnalysisFolder.summaryFile, reason: "no PCA of \(stream)")
             }
             // At most 128 sequences: enough to show the structure, few enough to stay legible.
             let (sequences, n) = (min(projection.shape[0], 128), projection.shape[1])

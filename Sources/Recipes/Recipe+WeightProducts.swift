@@ -9,8 +9,8 @@ extension Recipe {
         let run = try runs.mainRun(for: "weight_products")
         let c = run.config
         let lastLayer = c.nLayers - 1
-        let qk = try run.array("circuits.L0H0.qk_tokens.npy")
-        let ov = try run.array("circuits.L\(lastLayer)H0.ov_tokens.npy")
+        let qk = try run.array(.qkTokens(HeadID(layer: 0, head: 0)))
+        let ov = try run.array(.ovTokens(HeadID(layer: lastLayer, head: 0)))
         var panels = [
             Panel(title: "QK, layer 0: E W<sub>Q</sub> W<sub>K</sub><sup>T</sup> E<sup>T</sup>", xLabel: "key token", yLabel: "query token",
                   marks: [.heatmap(RecipeSupport.matrix(qk), scale: .diverging)], colorbar: Colorbar(label: "score")),
@@ -38,12 +38,19 @@ extension Recipe {
                                                  rowLabels: earlier, columnLabels: columns)],
                                 colorbar: Colorbar(label: "‖W<sub>A</sub>W<sub>B</sub>‖ / ‖W<sub>A</sub>‖‖W<sub>B</sub>‖")))
         }
-        let copying = WeightCircuits.copyingShare(ovTokens: ov)
-        let v = entries.first { $0.kind == .v }, k = entries.first { $0.kind == .k }, q = entries.first { $0.kind == .q }
-        var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(RecipeSupport.percent(copying.share)) of tokens " +
-            "(chance \(RecipeSupport.percent(copying.chance)))."
-        if let q, let k, let v {
-            caption += " Composition scores of layer 0 into layer 1, ‖W_A W_B‖ / (‖W_A‖ ‖W_B‖): Q \(RecipeSupport.format(q.score)), K \(RecipeSupport.format(k.score)), V \(RecipeSupport.format(v.score))."
+        guard let copying = run.summary.heads.first(where: { $0.layer == lastLayer && $0.head == 0 })?.copying else {
+            throw .badInput(path: run.folder + "/" + AnalysisFolder.summaryFile, reason: "no head L\(lastLayer)H0; run `rederive analyze` again")
+        }
+        var caption = "In the token basis, layer \(lastLayer)'s OV circuit ranks the attended token's own logit first for \(MetricText.percent(copying.share)) of tokens " +
+            "(chance \(MetricText.percent(copying.chance)))."
+        let maxima = run.summary.compositionMaxima, ratio = "‖W_A W_B‖ / (‖W_A‖ ‖W_B‖)"
+        if entries.count == maxima.count, !maxima.isEmpty {
+            // One pair of heads: its three scores.
+            caption += " Composition scores of layer 0 into layer 1, \(ratio): " + maxima.map { "\($0.kind.rawValue.uppercased()) \(MetricText.score($0.score))" }.joined(separator: ", ") + "."
+        } else if !maxima.isEmpty {
+            caption += " Strongest composition scores, \(ratio): " + maxima.map {
+                "\($0.kind.rawValue.uppercased()) \(MetricText.score($0.score)) (\(HeadID(layer: $0.earlierLayer, head: $0.earlierHead)) into \(HeadID(layer: $0.laterLayer, head: $0.laterHead)))"
+            }.joined(separator: ", ") + "."
         }
         return RecipeOutput(figure: Figure(size: .inches(panels.count == 2 ? 10 : 14, 4.4), grid: [panels]), caption: caption)
     }

@@ -49,6 +49,14 @@ public struct Recipe: Sendable {
 public struct RecipeOutput: Sendable {
     public var figure: Figure
     public var caption: String
+    /// How to read the figure, for pages that say so before it (the report); empty for slides.
+    public var explanation: String
+
+    public init(figure: Figure, caption: String, explanation: String = "") {
+        self.figure = figure
+        self.caption = caption
+        self.explanation = explanation
+    }
 }
 
 /// The analysed runs a recipe draws from, grouped by design.

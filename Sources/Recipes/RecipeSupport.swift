@@ -1,10 +1,11 @@
+import Analysis
 import Foundation
 import Plot
 import Tensor
 import Transformer
 
-/// Small shared pieces of the recipes.
-enum RecipeSupport {
+/// Small shared pieces of the recipes (the study's figures and the report's sections).
+public enum RecipeSupport {
     /// The size of a one-panel figure in the gallery; wider figures set their own.
     static let singleSize = FigureSize.inches(6.4, 4.2)
 
@@ -33,24 +34,24 @@ enum RecipeSupport {
     }
 
     /// A matrix for a heatmap from a 2-D tensor.
-    static func matrix(_ tensor: Tensor) -> Matrix {
+    public static func matrix(_ tensor: Tensor) -> Matrix {
         Matrix(rows: tensor.shape[0], columns: tensor.shape[1], values: tensor.scalars)
     }
 
     /// Ticks at whole positions (every 5 or 10), so no position reads "2.5".
-    static func positionTicks(_ n: Int, from start: Int = 0) -> TickSpec {
+    public static func positionTicks(_ n: Int, from start: Int = 0) -> TickSpec {
         let step = n > 30 ? 10 : 5
         let values = stride(from: (start + step - 1) / step * step, to: n, by: step).map(Double.init)
         return .at(values, labels: values.map { String(Int($0)) })
     }
 
-    static func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
+    static func format(_ value: Double, digits: Int = 2) -> String { MetricText.score(value, digits: digits) }
 
     /// A loss: fixed-point down to 0.001, scientific below (so 2e-7 does not read "0.000").
     static func loss(_ value: Double) -> String {
         abs(value) >= 1e-3 || value == 0 ? String(format: "%.4f", value) : String(format: "%.1e", value)
     }
 
-    /// Percent with one decimal.
-    static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", 100 * fraction) }
+    /// Percent with one decimal, as the summary's derived metrics are printed everywhere.
+    static func percent(_ fraction: Double) -> String { MetricText.percent(fraction) }
 }

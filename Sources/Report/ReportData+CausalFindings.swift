@@ -66,9 +66,9 @@ extension ReportData {
 
     /// The earliest residual stream whose logit-lens accuracy reaches 90% of the final stream's.
     func logitLensFinding() throws(AnalysisError) -> Finding? {
-        let accuracy = try array("logit_lens.accuracy.npy")
+        let accuracy = try array(.logitLensAccuracy)
         let streams = HookName.residualStreams(model).map(\.name)
-        let means = streams.indices.map { Self.finiteMean(accuracy, row: $0) }
+        let means = streams.indices.map { ReportPage.finiteMean(accuracy, row: $0) }
         guard let final = means.last, final.isFinite, final > 0,
               let first = means.firstIndex(where: { $0 >= 0.9 * final }) else { return nil }
         let before = first > 0 ? " (\(streams[first - 1]): \(ReportNumber.percent(means[first - 1])))" : ""

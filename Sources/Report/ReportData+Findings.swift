@@ -11,15 +11,15 @@ extension ReportData {
         findings.append(Finding(
             "The model's mean loss on the evaluation batch is \(ReportNumber.significant(summary.loss)) nats, against \(ReportNumber.significant(uniform)) for uniform guessing over \(model.dVocab - 1) tokens.",
             salience: 0.5 * (1 - summary.loss / uniform)))
-        findings += try headRoles()
+        findings += headRoles()
         findings += probeFindings()
         findings += ablationFindings()
         findings += try attributionFindings()
         findings += try causalFindings()
-        if let best = summary.composition.max(by: { $0.score < $1.score }) {
+        if let best = summary.compositionMaxima.max(by: { $0.score < $1.score }) {
             let mean = summary.composition.map(\.score).reduce(0, +) / Double(summary.composition.count)
             findings.append(Finding(
-                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(ReportNumber.significant(best.score)); mean over all pairs and kinds \(ReportNumber.significant(mean))).",
+                "\(Self.headName(best.laterLayer, best.laterHead)) reads \(Self.headName(best.earlierLayer, best.earlierHead)) most strongly, by \(best.kind.rawValue.uppercased())-composition (score \(MetricText.score(best.score)); mean over all pairs and kinds \(MetricText.score(mean))).",
                 salience: best.score))
         }
         for head in summary.heads where head.layer == 0 && head.scores.bos >= 0.3 && head.bosFit.a.isFinite {
@@ -38,7 +38,7 @@ extension ReportData {
             findings.append(Finding("The per-position mean of \(pca.stream) is nearly two-dimensional: PC1 and PC2 explain \(ReportNumber.percent(share)) of its variance across positions.",
                                     salience: 0.5 * share))
         }
-        if let training, let first = training.first, let last = training.last, training.count > 1 {
+        if let training = try training(), let first = training.first, let last = training.last, training.count > 1 {
             // A factor, not the last checkpoint's loss: that is the model's loss again, on other sequences.
             findings.append(Finding("Over training the loss fell by a factor of \(ReportNumber.significant(first.loss / last.loss)) between step \(first.step) (\(ReportNumber.significant(first.loss))) and step \(last.step) (each checkpoint scored on \(AnalysisSettings.overTraining.evalSequences) sequences).",
                                     salience: 0.5 * (1 - last.loss / max(first.loss, 1e-9))))
@@ -55,44 +55,31 @@ extension ReportData {
         public var values: [Double]
     }
 
-    /// Previous-token, current-token, BOS and k-back scores of every head.
-    public func headScores() throws(AnalysisError) -> [HeadScore] {
-        let patterns = try patterns()
-        let kinds: [(role: String, key: String, k: Int?)] = [
-            ("previous-token", "i−1", 1), ("current-token", "i", 0), ("BOS", "BOS", nil), ("\(kBack)-back", "i−\(kBack)", kBack),
+    /// Previous-token, current-token, BOS and k-back scores of every head, as the analysis
+    /// stored them (layer-major), in the order of `HeadRole.Kind`.
+    public static func headScores(_ summary: AnalysisSummary, kBack: Int) -> [HeadScore] {
+        let kinds: [(role: String, key: String, score: (AnalysisSummary.Head) -> Double)] = [
+            ("previous-token", "i−1", { $0.scores.previousToken }), ("current-token", "i", { $0.scores.currentToken }),
+            ("BOS", "BOS", { $0.scores.bos }), ("\(kBack)-back", "i−\(kBack)", { $0.kBack?.score ?? .nan }),
         ]
-        return kinds.map { kind in
-            var values = [Double]()
-            for l in 0..<model.nLayers {
-                for h in 0..<model.nHeads {
-                    values.append(kind.k.map { Self.offsetScore(patterns[l][slice: h], k: $0) } ?? summary.heads[l * model.nHeads + h].scores.bos)
-                }
-            }
-            return HeadScore(role: kind.role, key: kind.key, values: values)
-        }
+        return kinds.map { kind in HeadScore(role: kind.role, key: kind.key, values: summary.heads.map(kind.score)) }
     }
 
-    /// The strongest role of each head, when it takes at least 40% of the attention.
-    func headRoles() throws(AnalysisError) -> [Finding] {
-        let scores = try headScores()
-        // Each head's strongest role, grouped: one finding per role that some head plays.
-        let heads = model.nLayers * model.nHeads
-        var members = [[Int]](repeating: [], count: scores.count)
-        for index in 0..<heads {
-            guard let best = scores.indices.max(by: { scores[$0].values[index] < scores[$1].values[index] }),
-                  scores[best].values[index] >= 0.4 else { continue }
-            members[best].append(index)
-        }
+    /// One finding per role that some head plays (`HeadRole`, as the analysis assigned it).
+    func headRoles() -> [Finding] {
+        let scores = Self.headScores(summary, kBack: kBack)
+        let heads = summary.heads.count
+        let members = HeadRole.Kind.allCases.map { kind in summary.heads.indices.filter { summary.heads[$0].role?.kind == kind } }
         var findings = [Finding]()
         for (kind, group) in zip(scores, members) where !group.isEmpty {
             let sorted = group.sorted { kind.values[$0] > kind.values[$1] }
             let names = sorted.map { Self.headName($0 / model.nHeads, $0 % model.nHeads) }
-            let shares = sorted.map { ReportNumber.percent(kind.values[$0]) }
+            let shares = sorted.map { MetricText.percent(kind.values[$0]) }
             var sentence = sorted.count == 1
                 ? "\(names[0]) is a \(kind.role) head: \(shares[0]) of its attention on \(kind.key)"
                 : "\(Self.list(names)) are \(kind.role) heads: \(Self.list(shares)) of their attention on \(kind.key)"
             if let other = (0..<heads).filter({ !group.contains($0) }).max(by: { kind.values[$0] < kind.values[$1] }) {
-                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(ReportNumber.percent(kind.values[other])))"
+                sentence += " (next highest: \(Self.headName(other / model.nHeads, other % model.nHeads)), \(MetricText.percent(kind.values[other])))"
             }
             findings.append(Finding(sentence + ".", salience: kind.values[sorted[0]]))
         }
@@ -125,7 +112,7 @@ extension ReportData {
     }
 
     func attributionFindings() throws(AnalysisError) -> [Finding] {
-        let dla = try array("dla.npy")   // [components, n_ctx]
+        let dla = try array(.dla)   // [components, n_ctx]
         let n = dla.shape[1]
         let means = summary.dlaComponents.indices.map { c in (1..<n).map { Double(dla[c, $0]) }.reduce(0, +) / Double(max(n - 1, 1)) }
         let candidates = summary.dlaComponents.indices.filter { summary.dlaComponents[$0] != "bias" }

@@ -2,7 +2,10 @@ import Foundation
 
 /// The report's one number format: three significant figures, trailing zeros kept (10.0, 2.30,
 /// 0.00436), so that every number on the page carries the same precision and none reads as more
-/// exact than another. Percentages are whole percents, and say so with their sign.
+/// exact than another. Percentages are whole percents, and say so with their sign. The metrics
+/// the analysis derives into `summary.json` (head scores and roles, the OV copying share,
+/// composition maxima) are the exception: they read as the figures and slides print them
+/// (`MetricText`), so that one head's number is the same everywhere.
 public enum ReportNumber {
     /// `x` to `figures` significant figures; outside 1e-4 ..< 1e6 in scientific notation.
     public static func significant(_ x: Double, _ figures: Int = 3) -> String {

@@ -5,6 +5,9 @@ import AtomicFiles
 /// spaces and a newline to a multiple of 64 bytes), so the bytes match NumPy's.
 public enum NumpyFile {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+    /// The files' name extension, the one spelling of it (analysis folders name their arrays
+    /// through `AnalysisFolder`).
+    public static let suffix = ".npy"
 
     /// The bytes of an `.npy` file holding `array`.
     public static func encode(_ array: NDArray) -> [UInt8] {

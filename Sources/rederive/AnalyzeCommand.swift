@@ -48,9 +48,9 @@ struct Analyze: ParsableCommand {
         let progress = output.progress
         try reportingErrors {
             let summary = try RunAnalysis.run(job.source, into: job.out, settings: settings, force: job.force) { progress.message($0) }
-            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/summary.json", summary.step, summary.loss, job.out))
+            progress.message(String(format: "analysed step %d: eval loss %.4f -> %@/%@", summary.step, summary.loss, job.out, AnalysisFolder.summaryFile))
             output.emit(JSONOutput(["step": .int(summary.step), "eval_loss": JSONOutput.number(summary.loss),
-                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(job.out + "/summary.json")]))
+                                    "uniform_loss": JSONOutput.number(summary.uniformLoss), "summary": .string(job.out + "/" + AnalysisFolder.summaryFile)]))
         }
     }
 }

@@ -82,9 +82,9 @@ struct BenchPatch: ParsableCommand {
         if let m = c.dMLP { fields["d_mlp"] = m } else { fields["attn_only"] = true }
         try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/config.json"))
         let arrays = inputs.arrays
-        try NumpyFile.write(arrays.clean, to: folder + "/clean.npy")
-        try NumpyFile.write(arrays.corrupted, to: folder + "/corrupted.npy")
-        try NumpyFile.write(arrays.answers, to: folder + "/answers.npy")
+        try NumpyFile.write(arrays.clean, to: folder + "/" + PatchingFolder.Array.clean.fileName)
+        try NumpyFile.write(arrays.corrupted, to: folder + "/" + PatchingFolder.Array.corrupted.fileName)
+        try NumpyFile.write(arrays.answers, to: folder + "/" + PatchingFolder.Array.answers.fileName)
     }
 
     /// Runs the Python side and reads its seconds per sweep.

@@ -89,11 +89,11 @@ struct PatchCommand: ParsableCommand {
         try reportingErrors {
             let summary = try PatchingRun.run(job.source, into: job.out, settings: settings, force: job.force) { progress.message($0) }
             if let note = summary.note { FileHandle.standardError.write(Data("warning: \(note)\n".utf8)) }
-            progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/summary.json",
-                                    summary.cleanMetric, summary.corruptedMetric, job.out))
+            progress.message(String(format: "clean metric %.4f, corrupted %.4f -> %@/%@",
+                                    summary.cleanMetric, summary.corruptedMetric, job.out, AnalysisFolder.summaryFile))
             output.emit(JSONOutput(["clean_metric": JSONOutput.number(summary.cleanMetric),
                                     "corrupted_metric": JSONOutput.number(summary.corruptedMetric),
-                                    "summary": .string(job.out + "/summary.json")]))
+                                    "summary": .string(job.out + "/" + AnalysisFolder.summaryFile)]))
         }
     }
 }

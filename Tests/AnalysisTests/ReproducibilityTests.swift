@@ -19,8 +19,9 @@ final class ReproducibilityTests: XCTestCase {
     static let goldenSteps = 300
     static let goldenCheckpointSHA256 = "b5202aeb5556203dd8d5f0339d4aeb58d9bf696c672f7fe0ac944715161f1cf8"
     // The summary moved on 2026-12-07: the ridge probe accumulates in double, and the analysis
-    // writes the logit lens.
-    static let goldenSummarySHA256 = "fd6dcc7e4b7d06cdce84c7da585400be999a7b6cae1831978f813ab7a62b5640"
+    // writes the logit lens; then it gained the derived metrics (each head's copying share,
+    // k-back score and role, the composition maxima), every earlier field byte-identical.
+    static let goldenSummarySHA256 = "8efc737ff132d8d87ede542dba085afdc99735c987c7894a5b1cbfa2d3f5b78e"
 
     var savedPath = KernelPath.current
     var savedThreads = ComputeThreads.count
