@@ -105,42 +105,33 @@ final class DataLoader {
     func records(_ json: JSON, path: String) throws(VegaLiteError) -> DataTable {
         guard let items = json.array else { throw .data(path: path, "data values must be an array of records") }
         var columns: [String] = []
-        var seen = Set<String>()
-        var rows: [[String: DataValue]] = []
-        rows.reserveCapacity(items.count)
-        for item in items {
-            var row: [String: DataValue] = [:]
-            if let pairs = item.object {
-                for (k, v) in pairs {
-                    row[k] = DataValue(v)
-                    if seen.insert(k).inserted { columns.append(k) }
+        var values: [String: [DataValue?]] = [:]
+        for (r, item) in items.enumerated() {
+            let pairs = item.object ?? [(key: "data", value: item)]
+            for (k, v) in pairs {
+                if values[k] == nil {
+                    columns.append(k)
+                    values[k] = [DataValue?](repeating: nil, count: items.count)
                 }
-            } else {
-                row["data"] = DataValue(item)
-                if seen.insert("data").inserted { columns.append("data") }
+                values[k]?[r] = DataValue(v)
             }
-            rows.append(row)
         }
-        return DataTable(columns: columns, rows: rows)
+        return DataTable(columns: columns, count: items.count, values: values)
     }
 
     /// `format.parse`: "number", "boolean", "date" (or "date:'fmt'", read as a date), null.
     func applyParse(_ parse: Node, to table: inout DataTable) throws(VegaLiteError) {
         guard parse.value.object != nil else { return }   // "auto" and null: leave values as read
         for (field, how) in parse.members {
-            guard let kind = how.value.string else { continue }
-            for r in table.rows.indices {
-                guard let v = table.rows[r][field] else { continue }
-                if kind == "number" {
-                    table.rows[r][field] = v.isNull ? .null : v.number.map(DataValue.number) ?? .number(.nan)
-                } else if kind == "boolean" {
-                    table.rows[r][field] = v.isNull ? .null : .bool(v.text == "true" || v.number.map { $0 != 0 } == true)
-                } else if kind.hasPrefix("date") || kind.hasPrefix("utc") {
-                    table.rows[r][field] = DateParser.value(v).map(DataValue.date) ?? .null
-                } else if kind == "string" {
-                    table.rows[r][field] = v.isNull ? .null : .string(v.text)
-                }
-            }
+            guard let kind = how.value.string, let column = table[field] else { continue }
+            table.set(field, column.map { value in
+                guard let v = value else { return nil }
+                if kind == "number" { return v.isNull ? .null : v.number.map(DataValue.number) ?? .number(.nan) }
+                if kind == "boolean" { return v.isNull ? .null : .bool(v.text == "true" || v.number.map { $0 != 0 } == true) }
+                if kind.hasPrefix("date") || kind.hasPrefix("utc") { return DateParser.value(v).map(DataValue.date) ?? .null }
+                if kind == "string" { return v.isNull ? .null : .string(v.text) }
+                return v
+            })
         }
     }
 }

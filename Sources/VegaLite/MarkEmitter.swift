@@ -8,7 +8,7 @@ import Reproducible
 struct MarkEmitter {
     let unit: PreparedUnit
     let enc: PanelEncodings
-    let rows: [[String: DataValue]]
+    let rows: [DataTable.Row]
     // Per-unit facts looked up once, not per row.
     let fixedColor: Color?
     let colorColumn: String?
@@ -47,7 +47,7 @@ struct MarkEmitter {
         return p
     }
 
-    init(unit: PreparedUnit, enc: PanelEncodings, rows: [[String: DataValue]]) {
+    init(unit: PreparedUnit, enc: PanelEncodings, rows: [DataTable.Row]) {
         self.unit = unit
         self.enc = enc
         self.rows = rows
@@ -99,26 +99,26 @@ struct MarkEmitter {
 
     func constant(_ channel: String) -> JSON? { unit.channels[channel]?.value }
 
-    func color(_ row: [String: DataValue]) -> Color {
+    func color(_ row: DataTable.Row) -> Color {
         if let fixedColor { return fixedColor }
         if let colorColumn, let enc = enc.color { return enc.color(row[colorColumn]) ?? Color.gray(0.6) }
         return baseColor
     }
 
-    func opacity(_ row: [String: DataValue]) -> Double {
+    func opacity(_ row: DataTable.Row) -> Double {
         if let c = constantOpacity { return c }
         if let o = enc.opacity, let c = opacityColumn, let v = o.value(row[c]) { return v }
         return defaultOpacity
     }
 
     /// Symbol area in square pixels.
-    func sizeArea(_ row: [String: DataValue]) -> Double {
+    func sizeArea(_ row: DataTable.Row) -> Double {
         if let c = constantSize { return c }
         if let s = enc.size, let c = sizeColumn, let v = s.value(row[c]) { return v }
         return mark.size ?? 30
     }
 
-    func shape(_ row: [String: DataValue]) -> MarkerShape {
+    func shape(_ row: DataTable.Row) -> MarkerShape {
         if let s = enc.shape, let c = shapeColumn, let i = s.index(row[c]) {
             return PropertyEncoding.shapes[i % PropertyEncoding.shapes.count]
         }
@@ -139,7 +139,7 @@ struct MarkEmitter {
 
     /// Centre of a row on x or y: band centre, point, or continuous position; a constant
     /// `value` is a pixel; an absent channel is the view's middle.
-    func centre(_ channel: String, _ row: [String: DataValue]) -> Double? {
+    func centre(_ channel: String, _ row: DataTable.Row) -> Double? {
         let isX = channel == "x"
         let scale = isX ? x : y
         let info = isX ? xInfo : yInfo
@@ -156,7 +156,7 @@ struct MarkEmitter {
     }
 
     /// The [start, end] extent of a row on a channel for bars and rects.
-    func span(_ channel: String, _ row: [String: DataValue], thickness: Double) -> (Double, Double)? {
+    func span(_ channel: String, _ row: DataTable.Row, thickness: Double) -> (Double, Double)? {
         let scale = channel == "x" ? x : y
         let full = channel == "x" ? enc.width : enc.height
         guard let def = unit.channels[channel], def.hasField || def.datum != nil || def.value != nil else { return (0, full) }
@@ -249,10 +249,10 @@ struct MarkEmitter {
 
     /// Rows split into series by the non-positional fields (colour, detail, dash…), in
     /// first-seen order, each sorted along the dimension.
-    func series() -> [[[String: DataValue]]] {
+    func series() -> [[DataTable.Row]] {
         let keys = ["color", "fill", "stroke", "detail", "strokeDash", "opacity", "size", "shape"].compactMap { unit.channels[$0] }.filter(\.hasField)
         var index: [[DataValue]: Int] = [:]
-        var groups: [[[String: DataValue]]] = []
+        var groups: [[DataTable.Row]] = []
         for row in rows {
             let key = keys.map { row[$0.column] ?? .null }
             if let g = index[key] { groups[g].append(row) } else { index[key] = groups.count; groups.append([row]) }
@@ -273,7 +273,7 @@ struct MarkEmitter {
         }
     }
 
-    func dash(_ row: [String: DataValue]) -> Dash {
+    func dash(_ row: DataTable.Row) -> Dash {
         if let d = enc.dash, let def = unit.channels["strokeDash"], def.hasField, let i = d.index(row[def.column]) {
             return PropertyEncoding.dashes[i % PropertyEncoding.dashes.count]
         }
@@ -318,7 +318,7 @@ struct MarkEmitter {
         return marks
     }
 
-    func areaSpan(_ row: [String: DataValue]) -> (Double, Double)? {
+    func areaSpan(_ row: DataTable.Row) -> (Double, Double)? {
         guard let y else { return nil }
         if let st = unit.stack, st.channel == "y" {
             guard let a = row["@stack0"]?.number, let b = row["@stack1"]?.number else { return nil }
