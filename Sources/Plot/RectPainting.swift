@@ -33,21 +33,23 @@ extension CairoPainter {
         var boxes: [(i: Int, x0: Int, x1: Int, y0: Int, y1: Int)] = []
         boxes.reserveCapacity(n)
         var claimed = [Bool](repeating: false, count: w * (outer.y1 - outer.y0))
-        for i in 0..<n {
-            let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
-            guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
-            let x0 = max(Int((min(l, r) * s).rounded()), outer.x0), x1 = min(Int((max(l, r) * s).rounded()), outer.x1)
-            let y0 = max(Int((min(t, b) * s).rounded()), outer.y0), y1 = min(Int((max(t, b) * s).rounded()), outer.y1)
-            guard x0 < x1, y0 < y1 else { continue }
-            for y in y0..<y1 {
-                let row = (y - outer.y0) * w - outer.x0
-                for x in x0..<x1 {
-                    if claimed[row + x] { return nil }
-                    claimed[row + x] = true
+        let disjoint = claimed.withUnsafeMutableBufferPointer { taken -> Bool in
+            for i in 0..<n {
+                let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
+                guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
+                let x0 = max(Int((min(l, r) * s).rounded()), outer.x0), x1 = min(Int((max(l, r) * s).rounded()), outer.x1)
+                let y0 = max(Int((min(t, b) * s).rounded()), outer.y0), y1 = min(Int((max(t, b) * s).rounded()), outer.y1)
+                guard x0 < x1, y0 < y1 else { continue }
+                for y in y0..<y1 {
+                    let span = UnsafeMutableBufferPointer(rebasing: taken[((y - outer.y0) * w + x0 - outer.x0)...].prefix(x1 - x0))
+                    if span.contains(true) { return false }
+                    span.update(repeating: true)
                 }
+                boxes.append((i, x0, x1, y0, y1))
             }
-            boxes.append((i, x0, x1, y0, y1))
+            return true
         }
+        guard disjoint else { return nil }
         cairo_surface_flush(surface)
         guard let data = cairo_image_surface_get_data(surface) else { return nil }
         let stride = Int(cairo_image_surface_get_stride(surface))
@@ -57,7 +59,7 @@ extension CairoPainter {
             let value = Self.cairoPixel(m.fills[box.i])
             for y in box.y0..<box.y1 {
                 let row = UnsafeMutableRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
-                for x in box.x0..<box.x1 { row[x] = value }
+                UnsafeMutableBufferPointer(start: row + box.x0, count: box.x1 - box.x0).update(repeating: value)
             }
         }
         cairo_surface_mark_dirty_rectangle(surface, Int32(outer.x0), Int32(outer.y0), Int32(w), Int32(outer.y1 - outer.y0))

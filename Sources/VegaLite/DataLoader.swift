@@ -8,7 +8,8 @@ final class DataLoader {
     let baseFolder: String
     /// Files read, as the spec names them (relative to its folder), in first-read order.
     private(set) var files: [String] = []
-    private var cache: [String: DataTable] = [:]
+    /// Tables read, by file and then by format (compared as JSON values, not printed).
+    private var cache: [String: [(format: JSON?, table: DataTable)]] = [:]
 
     init(baseFolder: String) {
         self.baseFolder = baseFolder
@@ -48,9 +49,8 @@ final class DataLoader {
             throw .unsupported(path: path, "data URLs must be local files relative to the spec ('\(url)')")
         }
         let full = url.hasPrefix("/") ? url : baseFolder + "/" + url
-        let key = full + "\u{0}" + (format.map { "\($0.value)" } ?? "")
         if !files.contains(url) { files.append(url) }
-        if let cached = cache[key] { return cached }
+        if let cached = cache[full]?.first(where: { $0.format == format?.value }) { return cached.table }
         // Through the package's one reader (Foundation's FileManager.contents leaked its buffer
         // under the fuzzer's LeakSanitizer).
         guard let data = try? AtomicFile.read(full) else {
@@ -67,7 +67,7 @@ final class DataLoader {
             if !e.message.contains(url) { e.message = "\(url): \(e.message)" }
             throw e
         }
-        cache[key] = table
+        cache[full, default: []].append((format?.value, table))
         return table
     }
 

@@ -19,6 +19,8 @@ struct MarkEmitter {
     let shapeColumn: String?
     let xInfo: Position
     let yInfo: Position
+    /// The x, y, x2 and y2 definitions, looked up once rather than per row.
+    let positionDefs: (x: ChannelDef?, y: ChannelDef?, x2: ChannelDef?, y2: ChannelDef?)
     // Per-row defaults, looked up once (each was a dictionary lookup per row).
     let constantOpacity: Double?
     let defaultOpacity: Double
@@ -65,6 +67,7 @@ struct MarkEmitter {
         opacityColumn = enc.opacity == nil ? nil : column("opacity")
         sizeColumn = enc.size == nil ? nil : column("size")
         shapeColumn = enc.shape == nil ? nil : column("shape")
+        positionDefs = (unit.channels["x"], unit.channels["y"], unit.channels["x2"], unit.channels["y2"])
         xInfo = Self.position("x", unit, full: enc.width)
         yInfo = Self.position("y", unit, full: enc.height)
         constantOpacity = unit.channels["opacity"]?.value?.number
@@ -159,7 +162,7 @@ struct MarkEmitter {
     func span(_ channel: String, _ row: DataTable.Row, thickness: Double) -> (Double, Double)? {
         let scale = channel == "x" ? x : y
         let full = channel == "x" ? enc.width : enc.height
-        guard let def = unit.channels[channel], def.hasField || def.datum != nil || def.value != nil else { return (0, full) }
+        guard let def = channel == "x" ? positionDefs.x : positionDefs.y, def.hasField || def.datum != nil || def.value != nil else { return (0, full) }
         if def.value != nil, let c = centre(channel, row) { return (c - thickness / 2, c + thickness / 2) }
         guard let scale else { return nil }
         if let st = unit.stack, st.channel == channel {
@@ -171,7 +174,7 @@ struct MarkEmitter {
             if let size = explicitThickness(channel) { let c = p + scale.bandwidth / 2; return (c - size / 2, c + size / 2) }
             return (p, p + scale.bandwidth)
         }
-        if let second = unit.channels[channel + "2"], let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
+        if let second = channel == "x" ? positionDefs.x2 : positionDefs.y2, let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
         if let c2 = def.column2, let e = row[c2], let p2 = scale.position(e) {
             if mark.kind == .rect && def.isBinned { return (p + 0.5, p2 + 0.5) }   // as vl-convert draws binned rects
             // Vega-Lite leaves binSpacing (1 px) between binned bars, at the bin's lower pixel edge.
