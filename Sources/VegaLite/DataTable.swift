@@ -29,12 +29,12 @@ public struct DataTable: Equatable, Sendable {
 
     /// One row, read by column name as a row dictionary would be, without building one.
     struct Row {
-        let table: DataTable
+        fileprivate let store: [String: [DataValue?]]
         let index: Int
-        subscript(column: String) -> DataValue? { table.value(column, index) }
+        subscript(column: String) -> DataValue? { store[column]?[index] }
     }
 
-    func row(_ index: Int) -> Row { Row(table: self, index: index) }
+    func row(_ index: Int) -> Row { Row(store: store, index: index) }
 
     /// Replaces or adds a stored column (not listed in `columns`; see `addColumn`).
     mutating func set(_ column: String, _ values: [DataValue?]) {
