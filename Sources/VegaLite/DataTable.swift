@@ -29,12 +29,33 @@ public struct DataTable: Equatable, Sendable {
 
     /// One row, read by column name as a row dictionary would be, without building one.
     struct Row {
-        fileprivate let store: [String: [DataValue?]]
+        fileprivate let columns: Columns
         let index: Int
-        subscript(column: String) -> DataValue? { store[column]?[index] }
+        subscript(column: String) -> DataValue? { columns.find(column)?[index] }
     }
 
-    func row(_ index: Int) -> Row { Row(store: store, index: index) }
+    /// The stored columns as parallel arrays, shared by every `Row` of a table: a mark reads a
+    /// few columns per row, and comparing short names (inline strings) beats hashing them.
+    final class Columns {
+        let names: [String]
+        let values: [[DataValue?]]
+
+        init(_ store: [String: [DataValue?]]) {
+            names = store.keys.sorted()
+            values = names.map { store[$0] ?? [] }
+        }
+
+        func find(_ name: String) -> [DataValue?]? {
+            for k in names.indices where names[k] == name { return values[k] }
+            return nil
+        }
+    }
+
+    /// Every row, in order.
+    var allRows: [Row] {
+        let columns = Columns(store)
+        return (0..<count).map { Row(columns: columns, index: $0) }
+    }
 
     /// Replaces or adds a stored column (not listed in `columns`; see `addColumn`).
     mutating func set(_ column: String, _ values: [DataValue?]) {

@@ -6,7 +6,7 @@ enum PanelBuilder {
     static func panel(_ units: [PreparedUnit], _ enc: PanelEncodings, filter: [(String, DataValue)]?, title: String?) throws(VegaLiteError) -> Panel {
         var marks: [Mark] = []
         for unit in units {
-            let all = (0..<unit.table.count).map(unit.table.row)
+            let all = unit.table.allRows
             let rows = filter.map { f in all.filter { row in f.allSatisfy { (row[$0.0] ?? .null) == $0.1 } } } ?? all
             marks += try MarkEmitter(unit: unit, enc: enc, rows: rows).emit()
         }
