@@ -10,6 +10,7 @@ public struct DataTable: Equatable, Sendable {
     public private(set) var count: Int
     private var store: [String: [DataValue?]]
 
+    /// `values`: every stored column, each of `count` values.
     public init(columns: [String], count: Int, values: [String: [DataValue?]]) {
         self.columns = columns
         self.count = count
@@ -23,9 +24,6 @@ public struct DataTable: Equatable, Sendable {
 
     /// A column's values (nil: no such column).
     public subscript(column: String) -> [DataValue?]? { store[column] }
-
-    /// One value, as a row dictionary would give it.
-    func value(_ column: String, _ row: Int) -> DataValue? { store[column]?[row] }
 
     /// One row, read by column name as a row dictionary would be, without building one.
     struct Row {

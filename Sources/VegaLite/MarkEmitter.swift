@@ -204,6 +204,8 @@ struct MarkEmitter {
 
     func symbols() -> [Mark] {
         var xs: [Double] = [], ys: [Double] = [], ds: [Double] = [], cs: [Color] = [], shapes: [MarkerShape] = []
+        xs.reserveCapacity(rows.count); ys.reserveCapacity(rows.count); ds.reserveCapacity(rows.count)
+        cs.reserveCapacity(rows.count); shapes.reserveCapacity(rows.count)
         for row in rows {
             guard let cx = centre("x", row), let cy = centre("y", row) else { continue }
             let shape = self.shape(row)
@@ -218,6 +220,8 @@ struct MarkEmitter {
 
     func rects() throws(VegaLiteError) -> [Mark] {
         var x0: [Double] = [], x1: [Double] = [], y0: [Double] = [], y1: [Double] = [], fills: [Color] = []
+        x0.reserveCapacity(rows.count); x1.reserveCapacity(rows.count); y0.reserveCapacity(rows.count)
+        y1.reserveCapacity(rows.count); fills.reserveCapacity(rows.count)
         for row in rows {
             guard let (a, b) = span("x", row, thickness: 5), let (c, d) = span("y", row, thickness: 5) else { continue }
             x0.append(min(a, b)); x1.append(max(a, b))
