@@ -25,9 +25,10 @@ extension CairoPainter {
         let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
         let clip = (x0: p.plot.minX * s, x1: p.plot.maxX * s, y0: p.plot.minY * s, y1: p.plot.maxY * s)
         guard clip.x0.isFinite, clip.x1.isFinite, clip.y0.isFinite, clip.y1.isFinite else { return nil }
-        let outer = (x0: max(0, Int(clip.x0.rounded(.down))), x1: min(width, Int(clip.x1.rounded(.up))),
-                     y0: max(0, Int(clip.y0.rounded(.down))), y1: min(height, Int(clip.y1.rounded(.up))))
-        let inner = (x0: Int(clip.x0.rounded(.up)), x1: Int(clip.x1.rounded(.down)), y0: Int(clip.y0.rounded(.up)), y1: Int(clip.y1.rounded(.down)))
+        func pixel(_ v: Double, _ rule: FloatingPointRoundingRule) -> Int { Int(max(-1, min(Double(width + height + 1), v.rounded(rule)))) }
+        let outer = (x0: max(0, pixel(clip.x0, .down)), x1: min(width, pixel(clip.x1, .up)),
+                     y0: max(0, pixel(clip.y0, .down)), y1: min(height, pixel(clip.y1, .up)))
+        let inner = (x0: pixel(clip.x0, .up), x1: pixel(clip.x1, .down), y0: pixel(clip.y0, .up), y1: pixel(clip.y1, .down))
         let w = outer.x1 - outer.x0
         guard w > 0, outer.y1 > outer.y0 else { return nil }
         // Device boxes, clamped to the clip's pixels; any pixel claimed twice means overlap.
@@ -39,8 +40,10 @@ extension CairoPainter {
             for i in 0..<n {
                 let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
                 guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
-                let x0 = max(Int((min(l, r) * s).rounded()), outer.x0), x1 = min(Int((max(l, r) * s).rounded()), outer.x1)
-                let y0 = max(Int((min(t, b) * s).rounded()), outer.y0), y1 = min(Int((max(t, b) * s).rounded()), outer.y1)
+                // Clamped as doubles first: a rectangle far outside the plot must not overflow Int.
+                func device(_ v: Double, _ lo: Int, _ hi: Int) -> Int { Int(max(Double(lo), min(Double(hi), (v * s).rounded()))) }
+                let x0 = device(min(l, r), outer.x0, outer.x1), x1 = device(max(l, r), outer.x0, outer.x1)
+                let y0 = device(min(t, b), outer.y0, outer.y1), y1 = device(max(t, b), outer.y0, outer.y1)
                 guard x0 < x1, y0 < y1 else { continue }
                 for y in y0..<y1 {
                     let span = base + (y - outer.y0) * w + x0 - outer.x0

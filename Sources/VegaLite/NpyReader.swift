@@ -100,7 +100,8 @@ enum NpyReader {
             if indexed.insert(names[k]).inserted {
                 values[names[k]] = (0..<count).map { .number(Double(($0 / block) % max(size, 1))) }
             }
-            inner *= size
+            // With no elements nothing is indexed (and a zero beside huge sizes must not overflow).
+            if count > 0 { inner *= size }
         }
         return DataTable(columns: names + [valueName], count: count, values: values)
     }

@@ -56,6 +56,15 @@ final class RectPaintingTests: XCTestCase {
                        try Renderer.raster(figure(split(translucent, size: 10), columns: 10, rows: 10, dpi: 100, margin: 0)).rgba)
     }
 
+    /// A rectangle reaching far outside the plot is clipped, not an overflow.
+    func testFarRectangleIsClipped() throws {
+        var cells = grid(columns: 10, rows: 10)
+        cells.x1[0] = 1e300
+        cells.y0[99] = -1e300
+        XCTAssertEqual(try Renderer.raster(figure([.rects(cells)], columns: 10, rows: 10, dpi: 100, margin: 0)).rgba,
+                       try Renderer.raster(figure(split(cells, size: 10), columns: 10, rows: 10, dpi: 100, margin: 0)).rgba)
+    }
+
     /// In a PDF a full grid is one image with /Interpolate false; a broken grid stays fills.
     func testPDFGridIsOneImage() throws {
         let cells = grid(columns: 30, rows: 20)
