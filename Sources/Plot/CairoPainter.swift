@@ -213,24 +213,9 @@ struct CairoPainter {
             if target == .raster {
                 x0 = snapEdge(x0); x1 = snapEdge(x1); y0 = snapEdge(y0); y1 = snapEdge(y1)
             }
-            let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(cols), Int32(rows))!
-            let stride = Int(cairo_image_surface_get_stride(image))
-            cairo_surface_flush(image)
-            let data = cairo_image_surface_get_data(image)!
-            for r in 0..<rows {
-                let row = UnsafeMutableRawPointer(data + r * stride).assumingMemoryBound(to: UInt32.self)
-                for c in 0..<cols { row[c] = premultipliedARGB(colors[r * cols + c]) }
+            _ = paintImage(width: cols, height: rows, at: (x0, y0), scale: ((x1 - x0) / Double(cols), (y1 - y0) / Double(rows))) { pixels in
+                for k in pixels.indices { pixels[k] = premultipliedARGB(colors[k]) }
             }
-            cairo_surface_mark_dirty(image)
-            cairo_save(cr)
-            cairo_translate(cr, x0, y0)
-            cairo_scale(cr, (x1 - x0) / Double(cols), (y1 - y0) / Double(rows))
-            cairo_set_source_surface(cr, image, 0, 0)
-            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
-            cairo_rectangle(cr, 0, 0, Double(cols), Double(rows))
-            cairo_fill(cr)
-            cairo_restore(cr)
-            cairo_surface_destroy(image)
         }
     }
 

@@ -67,7 +67,8 @@ extension CairoPainter {
     func drawRects(_ m: RectsMark, in p: PanelLayout) {
         var current: Color? = nil
         let n = min(m.x0.count, m.x1.count, m.y0.count, m.y1.count, m.fills.count)
-        for i in 0..<n {
+        let toFill = paintRectPixels(m, count: n, in: p) ?? (paintRectGrid(m, count: n, in: p) ? [] : Array(0..<n))
+        for i in toFill {
             let l = p.px(m.x0[i]), r = p.px(m.x1[i]), t = p.py(m.y1[i]), b = p.py(m.y0[i])
             guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
             let c = m.fills[i]

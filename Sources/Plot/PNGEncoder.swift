@@ -1,15 +1,16 @@
 import CPNG
 import Foundation
 
-/// PNG encoding through libpng, with the resolution (pHYs) and text entries recorded.
+/// PNG encoding: rows compressed by our own deflate encoder (CPNG's `rederive_deflate_rows`),
+/// chunks written by libpng, with the resolution (pHYs) and text entries recorded.
+///
+/// The encoder tries two copies at each byte, the row above and the pixel before, and codes the
+/// rest with dynamic Huffman blocks. Plots are flat colour, so that finds what zlib's search
+/// finds: on a 1212 × 1100 heatmap 59 kB in 2.2 ms where zlib (level 3, no filter, as before)
+/// gave 85 kB in 6.3 ms; on the 512 × 400 scatter of 10,000 antialiased dots 128 kB in 2.2 ms
+/// against zlib's 96 kB in 3.7 ms (vl-convert writes 266 and 110 kB). Its bytes depend on the
+/// pixels alone, not on the zlib version (only its adler32 checksum is used).
 enum PNGEncoder {
-    /// zlib level 3, default strategy, no row filter. Measured on the reference figure
-    /// (1200 × 900): level 6 with the Sub filter took 12 ms more and gave 204 kB; level 3 without
-    /// filtering gives 182 kB (matplotlib: 210 kB) in about 2 ms, since plots are mostly flat
-    /// colour that filters only make noisier.
-    static let compressionLevel: Int32 = 3
-    static let compressionStrategy: Int32 = 0
-
     /// Encodes opaque Cairo ARGB32 pixels.
     static func encode(pixels: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, dpi: Double,
                        software: String, source: String?) throws -> [UInt8] {
@@ -20,14 +21,14 @@ enum PNGEncoder {
             if let source {
                 return source.withCString { src in
                     rederive_png_encode_bgrx(pixels, Int32(width), Int32(height), Int32(stride), pixelsPerMetre,
-                                             sw, src, compressionLevel, compressionStrategy, rederive_png_filter_none(), &buffer)
+                                             sw, src, &buffer)
                 }
             }
             return rederive_png_encode_bgrx(pixels, Int32(width), Int32(height), Int32(stride), pixelsPerMetre,
-                                            sw, nil, compressionLevel, compressionStrategy, rederive_png_filter_none(), &buffer)
+                                            sw, nil, &buffer)
         }
         guard status == 0, let data = buffer.data else {
-            throw PlotError.png(status == 1 ? "libpng could not start (out of memory?)" : "libpng failed while encoding a \(width) x \(height) image")
+            throw PlotError.png(status == 1 ? "out of memory (or libpng could not start)" : "libpng failed while encoding a \(width) x \(height) image")
         }
         return Array(UnsafeBufferPointer(start: data, count: buffer.size))
     }

@@ -12,27 +12,28 @@ enum Aggregator {
         var index: [[DataValue]: Int] = [:]
         var keys: [[DataValue]] = []
         var members: [[Int]] = []
-        for (r, row) in table.rows.enumerated() {
+        let rows = table.rows
+        for (r, row) in rows.enumerated() {
             let key = groupBy.map { row[$0] ?? .null }
             if let g = index[key] { members[g].append(r) }
             else { index[key] = keys.count; keys.append(key); members.append([r]) }
         }
-        var rows: [[String: DataValue]] = []
-        rows.reserveCapacity(keys.count)
+        var grouped: [[String: DataValue]] = []
+        grouped.reserveCapacity(keys.count)
         for (g, key) in keys.enumerated() {
             var row: [String: DataValue] = [:]
             for (k, name) in groupBy.enumerated() { row[name] = key[k] }
             for m in measures {
                 let values: [Double] = m.field.map { f in members[g].compactMap { r -> Double? in
-                    let v = table.rows[r][f] ?? .null
+                    let v = rows[r][f] ?? .null
                     guard !v.isNull, let n = v.number, n.isFinite else { return nil }
                     return n
                 } } ?? []
                 row[m.output] = .number(compute(m.op, values: values, count: members[g].count))
             }
-            rows.append(row)
+            grouped.append(row)
         }
-        return DataTable(columns: groupBy + measures.map(\.output), rows: rows)
+        return DataTable(columns: groupBy + measures.map(\.output), rows: grouped)
     }
 
     static func compute(_ op: String, values: [Double], count: Int) -> Double {

@@ -62,9 +62,11 @@ struct ColorEncoding {
         var lo = Double.infinity, hi = -Double.infinity
         for unit in units {
             guard let d = unit.colorChannel else { continue }
-            for row in unit.table.rows {
-                if let v = row[d.column], !v.isNull, let n = v.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) }
-                if let c2 = d.column2, let v = row[c2]?.number, v.isFinite, d.isBinned { hi = max(hi, v) }
+            for value in unit.table[d.column] ?? [] {
+                if let v = value, !v.isNull, let n = v.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) }
+            }
+            if let c2 = d.column2, d.isBinned {
+                for value in unit.table[c2] ?? [] { if let v = value?.number, v.isFinite { hi = max(hi, v) } }
             }
         }
         if let domain = scaleNode?["domain"]?.value.array?.compactMap(\.number), domain.count == 2 { (lo, hi) = (domain[0], domain[1]) }
@@ -134,7 +136,7 @@ struct PropertyEncoding {
         var lo = Double.infinity, hi = -Double.infinity
         for unit in units {
             guard let d = unit.channels[channel] else { continue }
-            for row in unit.table.rows { if let n = row[d.column]?.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) } }
+            for value in unit.table[d.column] ?? [] { if let n = value?.number, n.isFinite { lo = min(lo, n); hi = max(hi, n) } }
         }
         if lo > hi { (lo, hi) = (0, 1) }
         if channel == "size" && def.scale?["zero"]?.value.bool != false { lo = min(lo, 0); hi = max(hi, 0) }   // Vega-Lite: size scales include zero

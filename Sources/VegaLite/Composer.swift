@@ -107,7 +107,7 @@ final class Composer {
     }
 
     func requireRows(_ units: [PreparedUnit], path: String) throws(VegaLiteError) {
-        if units.allSatisfy({ $0.table.rows.isEmpty }) {
+        if units.allSatisfy({ $0.table.count == 0 }) {
             throw .data(.emptyData, path: path.isEmpty ? "/" : path, "the data are empty after loading, filtering and dropping invalid values: nothing to draw")
         }
     }

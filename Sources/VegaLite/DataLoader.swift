@@ -8,7 +8,8 @@ final class DataLoader {
     let baseFolder: String
     /// Files read, as the spec names them (relative to its folder), in first-read order.
     private(set) var files: [String] = []
-    private var cache: [String: DataTable] = [:]
+    /// Tables read, by file and then by format (compared as JSON values, not printed).
+    private var cache: [String: [(format: JSON?, table: DataTable)]] = [:]
 
     init(baseFolder: String) {
         self.baseFolder = baseFolder
@@ -48,9 +49,8 @@ final class DataLoader {
             throw .unsupported(path: path, "data URLs must be local files relative to the spec ('\(url)')")
         }
         let full = url.hasPrefix("/") ? url : baseFolder + "/" + url
-        let key = full + "\u{0}" + (format.map { "\($0.value)" } ?? "")
         if !files.contains(url) { files.append(url) }
-        if let cached = cache[key] { return cached }
+        if let cached = cache[full]?.first(where: { $0.format == format?.value }) { return cached.table }
         // Through the package's one reader (Foundation's FileManager.contents leaked its buffer
         // under the fuzzer's LeakSanitizer).
         guard let data = try? AtomicFile.read(full) else {
@@ -67,7 +67,7 @@ final class DataLoader {
             if !e.message.contains(url) { e.message = "\(url): \(e.message)" }
             throw e
         }
-        cache[key] = table
+        cache[full, default: []].append((format?.value, table))
         return table
     }
 
@@ -105,42 +105,33 @@ final class DataLoader {
     func records(_ json: JSON, path: String) throws(VegaLiteError) -> DataTable {
         guard let items = json.array else { throw .data(path: path, "data values must be an array of records") }
         var columns: [String] = []
-        var seen = Set<String>()
-        var rows: [[String: DataValue]] = []
-        rows.reserveCapacity(items.count)
-        for item in items {
-            var row: [String: DataValue] = [:]
-            if let pairs = item.object {
-                for (k, v) in pairs {
-                    row[k] = DataValue(v)
-                    if seen.insert(k).inserted { columns.append(k) }
+        var values: [String: [DataValue?]] = [:]
+        for (r, item) in items.enumerated() {
+            let pairs = item.object ?? [(key: "data", value: item)]
+            for (k, v) in pairs {
+                if values[k] == nil {
+                    columns.append(k)
+                    values[k] = [DataValue?](repeating: nil, count: items.count)
                 }
-            } else {
-                row["data"] = DataValue(item)
-                if seen.insert("data").inserted { columns.append("data") }
+                values[k]?[r] = DataValue(v)
             }
-            rows.append(row)
         }
-        return DataTable(columns: columns, rows: rows)
+        return DataTable(columns: columns, count: items.count, values: values)
     }
 
     /// `format.parse`: "number", "boolean", "date" (or "date:'fmt'", read as a date), null.
     func applyParse(_ parse: Node, to table: inout DataTable) throws(VegaLiteError) {
         guard parse.value.object != nil else { return }   // "auto" and null: leave values as read
         for (field, how) in parse.members {
-            guard let kind = how.value.string else { continue }
-            for r in table.rows.indices {
-                guard let v = table.rows[r][field] else { continue }
-                if kind == "number" {
-                    table.rows[r][field] = v.isNull ? .null : v.number.map(DataValue.number) ?? .number(.nan)
-                } else if kind == "boolean" {
-                    table.rows[r][field] = v.isNull ? .null : .bool(v.text == "true" || v.number.map { $0 != 0 } == true)
-                } else if kind.hasPrefix("date") || kind.hasPrefix("utc") {
-                    table.rows[r][field] = DateParser.value(v).map(DataValue.date) ?? .null
-                } else if kind == "string" {
-                    table.rows[r][field] = v.isNull ? .null : .string(v.text)
-                }
-            }
+            guard let kind = how.value.string, let column = table[field] else { continue }
+            table.set(field, column.map { value in
+                guard let v = value else { return nil }
+                if kind == "number" { return v.isNull ? .null : v.number.map(DataValue.number) ?? .number(.nan) }
+                if kind == "boolean" { return v.isNull ? .null : .bool(v.text == "true" || v.number.map { $0 != 0 } == true) }
+                if kind.hasPrefix("date") || kind.hasPrefix("utc") { return DateParser.value(v).map(DataValue.date) ?? .null }
+                if kind == "string" { return v.isNull ? .null : .string(v.text) }
+                return v
+            })
         }
     }
 }

@@ -8,8 +8,8 @@ enum DiscreteDomain {
         var values: [DataValue] = []
         for unit in units {
             guard let def = unit.channels[channel], def.hasField || def.datum != nil else { continue }
-            for row in unit.table.rows {
-                let v = row[def.column] ?? .null
+            for value in unit.table[def.column] ?? [] {
+                let v = value ?? .null
                 if v.isNull { continue }
                 if seen.insert(v).inserted { values.append(v) }
             }
@@ -31,10 +31,11 @@ enum DiscreteDomain {
                 throw .spec(path: sort.displayPath, "sort by '\(s)' names no encoded channel")
             }
             var groups: [DataValue: [Double]] = [:], counts: [DataValue: Int] = [:]
-            for row in unit.source.rows {
-                let key = PreparedUnit.typed(row[source] ?? .null, mine)
+            let measured = od.field.flatMap { unit.source[$0] }
+            for (r, value) in (unit.source[source] ?? []).enumerated() {
+                let key = PreparedUnit.typed(value ?? .null, mine)
                 counts[key, default: 0] += 1
-                if let f = od.field, let n = row[f]?.number, n.isFinite { groups[key, default: []].append(n) }
+                if let n = measured?[r]?.number, n.isFinite { groups[key, default: []].append(n) }
             }
             let op = od.aggregate ?? "sum"
             return stableSort(values.map { ($0, Aggregator.compute(op, values: groups[$0] ?? [], count: counts[$0] ?? 0)) }, descending: descending)
@@ -55,10 +56,11 @@ enum DiscreteDomain {
             var groups: [DataValue: [Double]] = [:], counts: [DataValue: Int] = [:]
             for unit in units {
                 guard let def = unit.channels[channel], let source = def.field else { continue }
-                for row in unit.source.rows {
-                    let key = PreparedUnit.typed(row[source] ?? .null, def)
+                let measured = field.flatMap { unit.source[$0] }
+                for (r, value) in (unit.source[source] ?? []).enumerated() {
+                    let key = PreparedUnit.typed(value ?? .null, def)
                     counts[key, default: 0] += 1
-                    if let field, let n = row[field]?.number, n.isFinite { groups[key, default: []].append(n) }
+                    if let n = measured?[r]?.number, n.isFinite { groups[key, default: []].append(n) }
                 }
             }
             let keyed = values.map { ($0, Aggregator.compute(op, values: groups[$0] ?? [], count: counts[$0] ?? 0)) }

@@ -8,7 +8,7 @@ import Reproducible
 struct MarkEmitter {
     let unit: PreparedUnit
     let enc: PanelEncodings
-    let rows: [[String: DataValue]]
+    let rows: [DataTable.Row]
     // Per-unit facts looked up once, not per row.
     let fixedColor: Color?
     let colorColumn: String?
@@ -19,6 +19,8 @@ struct MarkEmitter {
     let shapeColumn: String?
     let xInfo: Position
     let yInfo: Position
+    /// The x, y, x2 and y2 definitions, looked up once rather than per row.
+    let positionDefs: (x: ChannelDef?, y: ChannelDef?, x2: ChannelDef?, y2: ChannelDef?)
     // Per-row defaults, looked up once (each was a dictionary lookup per row).
     let constantOpacity: Double?
     let defaultOpacity: Double
@@ -47,7 +49,7 @@ struct MarkEmitter {
         return p
     }
 
-    init(unit: PreparedUnit, enc: PanelEncodings, rows: [[String: DataValue]]) {
+    init(unit: PreparedUnit, enc: PanelEncodings, rows: [DataTable.Row]) {
         self.unit = unit
         self.enc = enc
         self.rows = rows
@@ -65,6 +67,7 @@ struct MarkEmitter {
         opacityColumn = enc.opacity == nil ? nil : column("opacity")
         sizeColumn = enc.size == nil ? nil : column("size")
         shapeColumn = enc.shape == nil ? nil : column("shape")
+        positionDefs = (unit.channels["x"], unit.channels["y"], unit.channels["x2"], unit.channels["y2"])
         xInfo = Self.position("x", unit, full: enc.width)
         yInfo = Self.position("y", unit, full: enc.height)
         constantOpacity = unit.channels["opacity"]?.value?.number
@@ -99,26 +102,26 @@ struct MarkEmitter {
 
     func constant(_ channel: String) -> JSON? { unit.channels[channel]?.value }
 
-    func color(_ row: [String: DataValue]) -> Color {
+    func color(_ row: DataTable.Row) -> Color {
         if let fixedColor { return fixedColor }
         if let colorColumn, let enc = enc.color { return enc.color(row[colorColumn]) ?? Color.gray(0.6) }
         return baseColor
     }
 
-    func opacity(_ row: [String: DataValue]) -> Double {
+    func opacity(_ row: DataTable.Row) -> Double {
         if let c = constantOpacity { return c }
         if let o = enc.opacity, let c = opacityColumn, let v = o.value(row[c]) { return v }
         return defaultOpacity
     }
 
     /// Symbol area in square pixels.
-    func sizeArea(_ row: [String: DataValue]) -> Double {
+    func sizeArea(_ row: DataTable.Row) -> Double {
         if let c = constantSize { return c }
         if let s = enc.size, let c = sizeColumn, let v = s.value(row[c]) { return v }
         return mark.size ?? 30
     }
 
-    func shape(_ row: [String: DataValue]) -> MarkerShape {
+    func shape(_ row: DataTable.Row) -> MarkerShape {
         if let s = enc.shape, let c = shapeColumn, let i = s.index(row[c]) {
             return PropertyEncoding.shapes[i % PropertyEncoding.shapes.count]
         }
@@ -139,7 +142,7 @@ struct MarkEmitter {
 
     /// Centre of a row on x or y: band centre, point, or continuous position; a constant
     /// `value` is a pixel; an absent channel is the view's middle.
-    func centre(_ channel: String, _ row: [String: DataValue]) -> Double? {
+    func centre(_ channel: String, _ row: DataTable.Row) -> Double? {
         let isX = channel == "x"
         let scale = isX ? x : y
         let info = isX ? xInfo : yInfo
@@ -156,10 +159,10 @@ struct MarkEmitter {
     }
 
     /// The [start, end] extent of a row on a channel for bars and rects.
-    func span(_ channel: String, _ row: [String: DataValue], thickness: Double) -> (Double, Double)? {
+    func span(_ channel: String, _ row: DataTable.Row, thickness: Double) -> (Double, Double)? {
         let scale = channel == "x" ? x : y
         let full = channel == "x" ? enc.width : enc.height
-        guard let def = unit.channels[channel], def.hasField || def.datum != nil || def.value != nil else { return (0, full) }
+        guard let def = channel == "x" ? positionDefs.x : positionDefs.y, def.hasField || def.datum != nil || def.value != nil else { return (0, full) }
         if def.value != nil, let c = centre(channel, row) { return (c - thickness / 2, c + thickness / 2) }
         guard let scale else { return nil }
         if let st = unit.stack, st.channel == channel {
@@ -171,7 +174,7 @@ struct MarkEmitter {
             if let size = explicitThickness(channel) { let c = p + scale.bandwidth / 2; return (c - size / 2, c + size / 2) }
             return (p, p + scale.bandwidth)
         }
-        if let second = unit.channels[channel + "2"], let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
+        if let second = channel == "x" ? positionDefs.x2 : positionDefs.y2, let v2 = row[second.column], let p2 = scale.position(v2) { return (p, p2) }
         if let c2 = def.column2, let e = row[c2], let p2 = scale.position(e) {
             if mark.kind == .rect && def.isBinned { return (p + 0.5, p2 + 0.5) }   // as vl-convert draws binned rects
             // Vega-Lite leaves binSpacing (1 px) between binned bars, at the bin's lower pixel edge.
@@ -201,6 +204,8 @@ struct MarkEmitter {
 
     func symbols() -> [Mark] {
         var xs: [Double] = [], ys: [Double] = [], ds: [Double] = [], cs: [Color] = [], shapes: [MarkerShape] = []
+        xs.reserveCapacity(rows.count); ys.reserveCapacity(rows.count); ds.reserveCapacity(rows.count)
+        cs.reserveCapacity(rows.count); shapes.reserveCapacity(rows.count)
         for row in rows {
             guard let cx = centre("x", row), let cy = centre("y", row) else { continue }
             let shape = self.shape(row)
@@ -215,6 +220,8 @@ struct MarkEmitter {
 
     func rects() throws(VegaLiteError) -> [Mark] {
         var x0: [Double] = [], x1: [Double] = [], y0: [Double] = [], y1: [Double] = [], fills: [Color] = []
+        x0.reserveCapacity(rows.count); x1.reserveCapacity(rows.count); y0.reserveCapacity(rows.count)
+        y1.reserveCapacity(rows.count); fills.reserveCapacity(rows.count)
         for row in rows {
             guard let (a, b) = span("x", row, thickness: 5), let (c, d) = span("y", row, thickness: 5) else { continue }
             x0.append(min(a, b)); x1.append(max(a, b))
@@ -249,10 +256,10 @@ struct MarkEmitter {
 
     /// Rows split into series by the non-positional fields (colour, detail, dash…), in
     /// first-seen order, each sorted along the dimension.
-    func series() -> [[[String: DataValue]]] {
+    func series() -> [[DataTable.Row]] {
         let keys = ["color", "fill", "stroke", "detail", "strokeDash", "opacity", "size", "shape"].compactMap { unit.channels[$0] }.filter(\.hasField)
         var index: [[DataValue]: Int] = [:]
-        var groups: [[[String: DataValue]]] = []
+        var groups: [[DataTable.Row]] = []
         for row in rows {
             let key = keys.map { row[$0.column] ?? .null }
             if let g = index[key] { groups[g].append(row) } else { index[key] = groups.count; groups.append([row]) }
@@ -273,7 +280,7 @@ struct MarkEmitter {
         }
     }
 
-    func dash(_ row: [String: DataValue]) -> Dash {
+    func dash(_ row: DataTable.Row) -> Dash {
         if let d = enc.dash, let def = unit.channels["strokeDash"], def.hasField, let i = d.index(row[def.column]) {
             return PropertyEncoding.dashes[i % PropertyEncoding.dashes.count]
         }
@@ -318,7 +325,7 @@ struct MarkEmitter {
         return marks
     }
 
-    func areaSpan(_ row: [String: DataValue]) -> (Double, Double)? {
+    func areaSpan(_ row: DataTable.Row) -> (Double, Double)? {
         guard let y else { return nil }
         if let st = unit.stack, st.channel == "y" {
             guard let a = row["@stack0"]?.number, let b = row["@stack1"]?.number else { return nil }

@@ -84,21 +84,26 @@ enum NpyReader {
     /// The table of an array: 1-D gives one column `valueName`; N-D gives `indexNames` + value.
     static func table(_ array: Array, valueName: String, indexNames: [String]?) -> DataTable {
         let dims = array.shape.count
+        let count = array.values.count
         if dims <= 1 {
-            return DataTable(columns: [valueName], rows: array.values.map { [valueName: .number($0)] })
+            return DataTable(columns: [valueName], count: count, values: [valueName: array.values.map(DataValue.number)])
         }
         let names = (0..<dims).map { k in indexNames.flatMap { k < $0.count ? $0[k] : nil } ?? "i\(k)" }
-        var rows: [[String: DataValue]] = []
-        rows.reserveCapacity(array.values.count)
-        var index = [Int](repeating: 0, count: dims)
-        for v in array.values {
-            var row: [String: DataValue] = [valueName: .number(v)]
-            for k in 0..<dims { row[names[k]] = .number(Double(index[k])) }
-            rows.append(row)
-            var k = dims - 1
-            while k >= 0 { index[k] += 1; if index[k] < array.shape[k] { break }; index[k] = 0; k -= 1 }
+        // C order: index k runs in blocks of `inner` (the product of the later dimensions).
+        // Where names repeat, the index columns win over the value and later ones over earlier
+        // ones, as when a row object was filled in that order.
+        var values: [String: [DataValue?]] = [valueName: array.values.map(DataValue.number)]
+        var indexed = Set<String>()
+        var inner = 1
+        for k in (0..<dims).reversed() {
+            let size = array.shape[k], block = inner
+            if indexed.insert(names[k]).inserted {
+                values[names[k]] = (0..<count).map { .number(Double(($0 / block) % max(size, 1))) }
+            }
+            // With no elements nothing is indexed (and a zero beside huge sizes must not overflow).
+            if count > 0 { inner *= size }
         }
-        return DataTable(columns: names + [valueName], rows: rows)
+        return DataTable(columns: names + [valueName], count: count, values: values)
     }
 }
 

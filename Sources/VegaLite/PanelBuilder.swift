@@ -6,7 +6,8 @@ enum PanelBuilder {
     static func panel(_ units: [PreparedUnit], _ enc: PanelEncodings, filter: [(String, DataValue)]?, title: String?) throws(VegaLiteError) -> Panel {
         var marks: [Mark] = []
         for unit in units {
-            let rows = filter.map { f in unit.table.rows.filter { row in f.allSatisfy { (row[$0.0] ?? .null) == $0.1 } } } ?? unit.table.rows
+            let all = unit.table.allRows
+            let rows = filter.map { f in all.filter { row in f.allSatisfy { (row[$0.0] ?? .null) == $0.1 } } } ?? all
             marks += try MarkEmitter(unit: unit, enc: enc, rows: rows).emit()
         }
         let p = enc.positions

@@ -87,8 +87,12 @@ extension PreparedUnit {
             }
             // Non-aggregated quantitative fields are checked as they are read (readColumns).
             guard def.type == .quantitative && def.aggregate != nil && def.aggregate != "count" else { continue }
-            for (r, row) in table.rows.enumerated() { try Self.checkNumber(row[field] ?? .null, field: field, row: r, def: def) }
+            try Self.checkNumbers(table[field] ?? [], field: field, def: def)
         }
+    }
+
+    static func checkNumbers(_ values: [DataValue?], field: String, def: ChannelDef) throws(VegaLiteError) {
+        for (r, v) in values.enumerated() { try checkNumber(v ?? .null, field: field, row: r, def: def) }
     }
 
     static func checkNumber(_ v: DataValue, field: String, row r: Int, def: ChannelDef) throws(VegaLiteError) {
@@ -105,17 +109,15 @@ extension PreparedUnit {
             def.column = col
             if def.aggregate != nil { channels[name] = def; continue }
             guard let field = def.field else {
-                if let datum = def.datum {
-                    let v = DataValue(datum)
-                    for r in table.rows.indices { table.rows[r][col] = v }
-                }
+                if let datum = def.datum { table.set(col, [DataValue?](repeating: DataValue(datum), count: table.count)) }
                 channels[name] = def
                 continue
             }
+            let values = table[field] ?? [DataValue?](repeating: nil, count: table.count)
             if let bin = def.bin {
                 let end = Self.endColumn(name)
                 let maxbins: Double = ["row", "column", "facet", "shape"].contains(name) ? 6 : 10
-                for (r, row) in table.rows.enumerated() { try Self.checkNumber(row[field] ?? .null, field: field, row: r, def: def) }
+                try Self.checkNumbers(values, field: field, def: def)
                 let numeric = Self.numeric(table, field)
                 let bins = Transforms.binColumn(&table, field: numeric, options: bin, start: col, end: end, maxbins: maxbins)
                 def.binStep = bins.step
@@ -124,17 +126,17 @@ extension PreparedUnit {
                 channels[name] = def
                 continue
             }
-            for r in table.rows.indices {
-                let v = table.rows[r][field] ?? .null
+            var typed = [DataValue?](repeating: nil, count: table.count)
+            for (r, value) in values.enumerated() {
+                let v = value ?? .null
                 let t = Self.typed(v, def)
                 if def.type == .quantitative, case .null = t, !v.isNull { try Self.checkNumber(v, field: field, row: r, def: def) }
-                table.rows[r][col] = t
+                typed[r] = t
             }
+            table.set(col, typed)
             if let unit = def.timeUnit {
                 let end = Self.endColumn(name)
-                for r in table.rows.indices {
-                    if case .date(let d) = table.rows[r][col] ?? .null { table.rows[r][end] = .date(unit.next(d)) }
-                }
+                table.set(end, typed.map { v in if case .date(let d) = v ?? .null { return .date(unit.next(d)) } else { return nil } })
                 def.column2 = end
             }
             channels[name] = def
@@ -180,13 +182,15 @@ extension PreparedUnit {
         let checked = ["x", "y", "color", "fill", "stroke", "size", "opacity"].compactMap { channels[$0] }
             .filter { $0.isContinuous && $0.hasField }.map(\.column)
         guard !checked.isEmpty else { return }
-        table.rows = table.rows.filter { row in
-            checked.allSatisfy { column in
-                let v = row[column] ?? .null
-                if v.isNull { return false }
-                if case .number(let n) = v { return n.isFinite }
-                return true
-            }
-        }
+        var keep: [Int] = []
+        keep.reserveCapacity(table.count)
+        let columns = checked.map { table[$0] ?? [DataValue?](repeating: nil, count: table.count) }
+        for r in 0..<table.count where columns.allSatisfy({ column in
+            let v = column[r] ?? .null
+            if v.isNull { return false }
+            if case .number(let n) = v { return n.isFinite }
+            return true
+        }) { keep.append(r) }
+        table.keep(keep)
     }
 }

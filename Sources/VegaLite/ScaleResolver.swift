@@ -127,7 +127,7 @@ struct PositionScales {
         var binned = false, barLike = false, hasRange = false
         for unit in units {
             if let st = unit.stack, st.channel == channel {
-                for row in unit.table.rows { add(row["@stack0"]); add(row["@stack1"]) }
+                for column in ["@stack0", "@stack1"] { for v in unit.table[column] ?? [] { add(v) } }
                 barLike = barLike || unit.mark.kind == .bar || unit.mark.kind == .area
                 continue
             }
@@ -135,11 +135,11 @@ struct PositionScales {
             binned = binned || def.isBinned
             let second = unit.channels[channel + "2"]
             hasRange = hasRange || second != nil
-            for row in unit.table.rows {
-                add(row[def.column])
-                if let c2 = def.column2, def.isBinned || unit.mark.kind == .bar || unit.mark.kind == .rect { add(row[c2]) }
-                if let s = second { add(row[s.column]) }
-            }
+            // Only the extent counts, so each column is read on its own.
+            var columns = [def.column]
+            if let c2 = def.column2, def.isBinned || unit.mark.kind == .bar || unit.mark.kind == .rect { columns.append(c2) }
+            if let s = second { columns.append(s.column) }
+            for column in columns { for v in unit.table[column] ?? [] { add(v) } }
             if unit.mark.kind == .bar || unit.mark.kind == .area { barLike = true }
         }
         if lo > hi { lo = 0; hi = 0 }

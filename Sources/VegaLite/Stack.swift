@@ -22,7 +22,9 @@ extension PreparedUnit {
         // Group rows (first-seen order), then order each group by the stack-by fields.
         var index: [[DataValue]: Int] = [:]
         var groups: [[Int]] = []
-        for (r, row) in table.rows.enumerated() {
+        var rows = table.rows
+        defer { table.rows = rows }
+        for (r, row) in rows.enumerated() {
             let key = groupColumns.map { row[$0] ?? .null }
             if let g = index[key] { groups[g].append(r) } else { index[key] = groups.count; groups.append([r]) }
         }
@@ -31,13 +33,13 @@ extension PreparedUnit {
         for members in groups {
             let ordered = members.enumerated().sorted { a, b in
                 for c in sortColumns {
-                    let x = table.rows[a.element][c] ?? .null, y = table.rows[b.element][c] ?? .null
+                    let x = rows[a.element][c] ?? .null, y = rows[b.element][c] ?? .null
                     if x == y { continue }
                     return descending ? DataValue.ascending(y, x) : DataValue.ascending(x, y)
                 }
                 return a.offset < b.offset
             }.map(\.element)
-            let values = ordered.map { table.rows[$0][valueColumn]?.number ?? 0 }
+            let values = ordered.map { rows[$0][valueColumn]?.number ?? 0 }
             let total = values.reduce(0) { $0 + abs($1.isFinite ? $1 : 0) }
             var positive = 0.0, negative = 0.0
             var spans: [(Double, Double)] = []
@@ -49,17 +51,17 @@ extension PreparedUnit {
             if offset == "normalize", total > 0 { spans = spans.map { ($0.0 / total, $0.1 / total) } }
             if offset == "center" { centred.append((ordered, positive)) }
             for (k, r) in ordered.enumerated() {
-                table.rows[r]["@stack0"] = .number(spans[k].0)
-                table.rows[r]["@stack1"] = .number(spans[k].1)
+                rows[r]["@stack0"] = .number(spans[k].0)
+                rows[r]["@stack1"] = .number(spans[k].1)
             }
         }
         // Vega's center offset: each stack starts at (max total - its total) / 2.
         let most = centred.map(\.total).max() ?? 0
-        for (rows, total) in centred {
+        for (members, total) in centred {
             let shift = (most - total) / 2
-            for r in rows {
-                table.rows[r]["@stack0"] = .number((table.rows[r]["@stack0"]?.number ?? 0) + shift)
-                table.rows[r]["@stack1"] = .number((table.rows[r]["@stack1"]?.number ?? 0) + shift)
+            for r in members {
+                rows[r]["@stack0"] = .number((rows[r]["@stack0"]?.number ?? 0) + shift)
+                rows[r]["@stack1"] = .number((rows[r]["@stack1"]?.number ?? 0) + shift)
             }
         }
         stack = (channel, offset)

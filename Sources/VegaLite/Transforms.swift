@@ -9,11 +9,12 @@ enum Transforms {
             let keys = t.value.keys
             if let filter = t["filter"] {
                 let predicate = try Predicate.parse(filter)
-                table.rows = table.rows.filter { predicate.test($0) }
+                let rows = table.rows
+                table.keep(rows.indices.filter { predicate.test(rows[$0]) })
             } else if let calc = t["calculate"] {
                 let expr = try Expression.parse(try calc.string(), path: calc.displayPath)
                 guard let name = t["as"]?.value.string else { throw .spec(path: t.displayPath, "calculate needs 'as'") }
-                for r in table.rows.indices { table.rows[r][name] = expr.evaluate(table.rows[r]) }
+                table.set(name, table.rows.map { expr.evaluate($0) })
                 table.addColumn(name)
             } else if let fold = t["fold"] {
                 let fields = fold.elements.compactMap(\.value.string)
@@ -57,9 +58,8 @@ enum Transforms {
                 guard let field = t["field"]?.value.string, let name = t["as"]?.value.string else {
                     throw .spec(path: t.displayPath, "timeUnit needs 'field' and 'as'")
                 }
-                for r in table.rows.indices {
-                    table.rows[r][name] = DateParser.value(table.rows[r][field] ?? .null).map { .date(unit.floor($0)) } ?? .null
-                }
+                let values = table[field] ?? [DataValue?](repeating: nil, count: table.count)
+                table.set(name, values.map { DateParser.value($0 ?? .null).map { .date(unit.floor($0)) } ?? .null })
                 table.addColumn(name)
             } else {
                 throw .unsupported(path: t.displayPath + "/" + (keys.first ?? ""), "transform '\(keys.first ?? "")' is not supported (supported: \(supported.joined(separator: ", ")))")
@@ -79,23 +79,28 @@ enum Transforms {
     static func binColumn(_ table: inout DataTable, field: String, options: BinOptions, start: String, end: String,
                           maxbins: Double) -> (start: Double, stop: Double, step: Double) {
         var lo = Double.infinity, hi = -Double.infinity
-        for row in table.rows { if let v = row[field]?.number, v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
+        let values = table[field] ?? [DataValue?](repeating: nil, count: table.count)
+        for value in values { if let v = value?.number, v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
         if lo > hi { lo = 0; hi = 0 }
         let b = options.bins(min: lo, max: hi, defaultMaxbins: maxbins)
         // Vega's bin transform recomputes its stop as start + ceil((stop - start) / step) * step,
         // which floating point can push one step past the domain's stop (vega-transforms Bin.js);
         // a value at the stop then gets a bin of its own, as vl-convert draws it.
         let stop = b.start + ((b.stop - b.start) / b.step).rounded(.up) * b.step
-        for r in table.rows.indices {
-            if let v = table.rows[r][field], !v.isNull, let n = v.number, n.isFinite {
+        var starts: [DataValue?] = [], ends: [DataValue?] = []
+        starts.reserveCapacity(values.count); ends.reserveCapacity(values.count)
+        for value in values {
+            if let v = value, !v.isNull, let n = v.number, n.isFinite {
                 let s = BinOptions.binStart(n, start: b.start, stop: stop, step: b.step)
-                table.rows[r][start] = .number(s)
-                table.rows[r][end] = .number(b.start + b.step * (1 + (s - b.start) / b.step))
+                starts.append(.number(s))
+                ends.append(.number(b.start + b.step * (1 + (s - b.start) / b.step)))
             } else {
-                table.rows[r][start] = .null
-                table.rows[r][end] = .null
+                starts.append(.null)
+                ends.append(.null)
             }
         }
+        table.set(start, starts)
+        table.set(end, ends)
         table.addColumn(start); table.addColumn(end)
         return b
     }
