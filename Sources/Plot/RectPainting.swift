@@ -13,7 +13,8 @@ extension CairoPainter {
     /// the picture is the same to the bit. Rectangles that reach the clip's partly covered edge
     /// pixels are left to the caller to fill, since only a fill blends there. Returns the indices
     /// the caller must still fill, or nil (nothing written) when a fill is translucent, two
-    /// rectangles share a pixel (order decides there), or the target is not a plain image.
+    /// rectangles share a pixel (order decides there), an unclipped one reaches past the plot,
+    /// or the target is not a plain image.
     func paintRectPixels(_ m: RectsMark, count n: Int, in p: PanelLayout) -> [Int]? {
         guard target == .raster, n >= Self.rectImageMinimum, m.fills.prefix(n).allSatisfy({ $0.alpha >= 1 }),
               let surface = cairo_get_target(cr), cairo_surface_get_type(surface) == CAIRO_SURFACE_TYPE_IMAGE,
@@ -42,6 +43,9 @@ extension CairoPainter {
                 guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
                 // Clamped as doubles first: a rectangle far outside the plot must not overflow Int.
                 func device(_ v: Double, _ lo: Int, _ hi: Int) -> Int { Int(max(Double(lo), min(Double(hi), (v * s).rounded()))) }
+                // Unclipped marks (Vega-Lite's) past the plot are drawn whole: fills do that.
+                if !p.panel.clipsMarks, (min(l, r) * s).rounded() < Double(outer.x0) || (max(l, r) * s).rounded() > Double(outer.x1)
+                    || (min(t, b) * s).rounded() < Double(outer.y0) || (max(t, b) * s).rounded() > Double(outer.y1) { return false }
                 let x0 = device(min(l, r), outer.x0, outer.x1), x1 = device(max(l, r), outer.x0, outer.x1)
                 let y0 = device(min(t, b), outer.y0, outer.y1), y1 = device(max(t, b), outer.y0, outer.y1)
                 guard x0 < x1, y0 < y1 else { continue }

@@ -65,6 +65,17 @@ final class RectPaintingTests: XCTestCase {
                        try Renderer.raster(figure(split(cells, size: 10), columns: 10, rows: 10, dpi: 100, margin: 0)).rgba)
     }
 
+    /// Unclipped (Vega-Lite's marks), cells past the plot are drawn whole, as fills draw them.
+    func testUnclippedCellsPastThePlotAreDrawnWhole() throws {
+        func raster(_ marks: [Mark]) throws -> Raster {
+            var panel = Panel(marks: marks, xLimits: 0...8, yLimits: 0...10, xTicks: .hidden, yTicks: .hidden, legend: .hidden)
+            panel.clipsMarks = false
+            return try Renderer.raster(Figure(panel, size: .inches(4, 3), dpi: 100))
+        }
+        let cells = grid(columns: 10, rows: 10)
+        XCTAssertEqual(try raster([.rects(cells)]).rgba, try raster(split(cells, size: 10)).rgba)
+    }
+
     /// In a PDF a full grid is one image with /Interpolate false; a broken grid stays fills.
     func testPDFGridIsOneImage() throws {
         let cells = grid(columns: 30, rows: 20)
