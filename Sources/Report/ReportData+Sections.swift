@@ -49,6 +49,17 @@ struct ReportPage {
     /// The offset of the k-back score shown beside previous-token (`KBackScore.offset`).
     var kBack: Int { KBackScore.offset(task: run.analysis.config.task, nCtx: model.nCtx) }
 
+    /// Each head's circuit matrix `array(head)` as a diverging heatmap, a panel per head.
+    func circuitGrid(_ array: (HeadID) -> AnalysisFolder.Array, x: String, y: String, positions: Bool = false,
+                     colorbar: String) throws(RecipeError) -> [[Panel]] {
+        try headGrid { l, h throws(RecipeError) in
+            Panel(title: ReportData.headName(l, h), xLabel: x, yLabel: y,
+                  marks: [.heatmap(RecipeSupport.matrix(try run.array(array(HeadID(layer: l, head: h)))), scale: .diverging)],
+                  xTicks: positions ? positionTicks : .automatic, yTicks: positions ? positionTicks : .automatic,
+                  colorbar: Colorbar(label: colorbar))
+        }
+    }
+
     /// Panels one per head, wrapped to at most `columns` per row; layer by layer.
     func headGrid(columns: Int = 4, _ panel: (Int, Int) throws(RecipeError) -> Panel) throws(RecipeError) -> [[Panel]] {
         var grid = [[Panel]]()

@@ -42,33 +42,21 @@ extension ReportRecipes {
 
     static let positionalQK = Recipe(name: "report_qk_positions", title: "QK circuits (positional)") { runs throws(RecipeError) in
         let page = try ReportPage(runs, for: "report_qk_positions")
-        let grid = try page.headGrid { l, h throws(RecipeError) in
-            Panel(title: ReportData.headName(l, h), xLabel: "key position", yLabel: "query position",
-                  marks: [.heatmap(RecipeSupport.matrix(try page.run.array(.qkPositions(HeadID(layer: l, head: h)))), scale: .diverging)],
-                  xTicks: page.positionTicks, yTicks: page.positionTicks, colorbar: Colorbar(label: "score"))
-        }
+        let grid = try page.circuitGrid(AnalysisFolder.Array.qkPositions, x: "key position", y: "query position", positions: true, colorbar: "score")
         return RecipeOutput(figure: page.gridFigure(grid, panelWidth: 3.3), caption: "", explanation:
             "The attention score each head gives between the mean residual stream (after LayerNorm) at a query position and at a key position, before the causal mask: the positional part of its QK circuit.")
     }
 
     static let tokenQK = Recipe(name: "report_qk_tokens", title: "QK circuits (tokens)") { runs throws(RecipeError) in
         let page = try ReportPage(runs, for: "report_qk_tokens")
-        let grid = try page.headGrid { l, h throws(RecipeError) in
-            Panel(title: ReportData.headName(l, h), xLabel: "key token", yLabel: "query token",
-                  marks: [.heatmap(RecipeSupport.matrix(try page.run.array(.qkTokens(HeadID(layer: l, head: h)))), scale: .diverging)],
-                  colorbar: Colorbar(label: "score"))
-        }
+        let grid = try page.circuitGrid(AnalysisFolder.Array.qkTokens, x: "key token", y: "query token", colorbar: "score")
         return RecipeOutput(figure: page.gridFigure(grid, panelWidth: 3.3), caption: "", explanation:
             "The token part of each head's QK circuit, W_E W_Q W_Kᵀ W_Eᵀ: how much a query token wants to attend to a key token, whatever their positions.")
     }
 
     static let ov = Recipe(name: "report_ov", title: "OV circuits") { runs throws(RecipeError) in
         let page = try ReportPage(runs, for: "report_ov")
-        let grid = try page.headGrid { l, h throws(RecipeError) in
-            Panel(title: ReportData.headName(l, h), xLabel: "output token", yLabel: "input token",
-                  marks: [.heatmap(RecipeSupport.matrix(try page.run.array(.ovTokens(HeadID(layer: l, head: h)))), scale: .diverging)],
-                  colorbar: Colorbar(label: "logit"))
-        }
+        let grid = try page.circuitGrid(AnalysisFolder.Array.ovTokens, x: "output token", y: "input token", colorbar: "logit")
         let lines = page.summary.heads.map { head in
             "\(ReportData.headName(head.layer, head.head)) copies (its OV ranks a token's own logit above every other token's, BOS aside) for "
                 + "\(MetricText.percent(head.copying.share)) of tokens (chance \(MetricText.percent(head.copying.chance)))"
