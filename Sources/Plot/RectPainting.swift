@@ -13,8 +13,7 @@ extension CairoPainter {
     /// the picture is the same to the bit. Rectangles that reach the clip's partly covered edge
     /// pixels are left to the caller to fill, since only a fill blends there. Returns the indices
     /// the caller must still fill, or nil (nothing written) when a fill is translucent, two
-    /// rectangles share a pixel (order decides there), an unclipped one reaches past the plot,
-    /// or the target is not a plain image.
+    /// rectangles share a pixel (order decides there), or the target is not a plain image.
     func paintRectPixels(_ m: RectsMark, count n: Int, in p: PanelLayout) -> [Int]? {
         guard target == .raster, n >= Self.rectImageMinimum, m.fills.prefix(n).allSatisfy({ $0.alpha >= 1 }),
               let surface = cairo_get_target(cr), cairo_surface_get_type(surface) == CAIRO_SURFACE_TYPE_IMAGE,
@@ -24,7 +23,9 @@ extension CairoPainter {
         cairo_get_matrix(cr, &matrix)
         guard matrix.xx == s, matrix.yy == s, matrix.xy == 0, matrix.yx == 0, matrix.x0 == 0, matrix.y0 == 0 else { return nil }
         let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
-        let clip = (x0: p.plot.minX * s, x1: p.plot.maxX * s, y0: p.plot.minY * s, y1: p.plot.maxY * s)
+        // Unclipped marks (Vega-Lite's) are cut only by the image's own edges, on whole pixels.
+        let clip = p.panel.clipsMarks ? (x0: p.plot.minX * s, x1: p.plot.maxX * s, y0: p.plot.minY * s, y1: p.plot.maxY * s)
+                                      : (x0: 0, x1: Double(width), y0: 0, y1: Double(height))
         guard clip.x0.isFinite, clip.x1.isFinite, clip.y0.isFinite, clip.y1.isFinite else { return nil }
         func pixel(_ v: Double, _ rule: FloatingPointRoundingRule) -> Int { Int(max(-1, min(Double(width + height + 1), v.rounded(rule)))) }
         let outer = (x0: max(0, pixel(clip.x0, .down)), x1: min(width, pixel(clip.x1, .up)),
@@ -43,9 +44,6 @@ extension CairoPainter {
                 guard l.isFinite, r.isFinite, t.isFinite, b.isFinite else { continue }
                 // Clamped as doubles first: a rectangle far outside the plot must not overflow Int.
                 func device(_ v: Double, _ lo: Int, _ hi: Int) -> Int { Int(max(Double(lo), min(Double(hi), (v * s).rounded()))) }
-                // Unclipped marks (Vega-Lite's) past the plot are drawn whole: fills do that.
-                if !p.panel.clipsMarks, (min(l, r) * s).rounded() < Double(outer.x0) || (max(l, r) * s).rounded() > Double(outer.x1)
-                    || (min(t, b) * s).rounded() < Double(outer.y0) || (max(t, b) * s).rounded() > Double(outer.y1) { return false }
                 let x0 = device(min(l, r), outer.x0, outer.x1), x1 = device(max(l, r), outer.x0, outer.x1)
                 let y0 = device(min(t, b), outer.y0, outer.y1), y1 = device(max(t, b), outer.y0, outer.y1)
                 guard x0 < x1, y0 < y1 else { continue }
