@@ -4,6 +4,8 @@ struct LegendContent {
     var columns: Int
     var rowHeight: Double
     var columnWidth: Double
+    /// Vega's legends: each column as wide as its own widest entry; nil: all `columnWidth`.
+    var columnWidths: [Double]?
     var size: Size
     let style: Style
 
@@ -48,10 +50,19 @@ struct LegendContent {
         let rows = (cells.map(\.row).max() ?? 0) + 1
         // In several columns headings take a row of their own, flush left, and do not widen the columns.
         let ownRows = self.columns > 1
-        let entries = items.filter { !ownRows || !Self.isHeading($0.swatch) }, headings = items.filter { ownRows && Self.isHeading($0.swatch) }
-        columnWidth = (Self.swatchEm + Self.gapEm) * em + (entries.map(\.extent.width).max() ?? 0)
-        let width = max(2 * Self.padEm * em + Double(self.columns) * columnWidth + Double(self.columns - 1) * Self.columnGapEm * em,
-                        2 * Self.padEm * em + (headings.map(\.extent.width).max() ?? 0))
+        let entries = items.indices.filter { !ownRows || !Self.isHeading(items[$0].swatch) }
+        let headings = items.indices.filter { !entries.contains($0) }.map { items[$0].extent.width }
+        let swatchAndGap = (Self.swatchEm + Self.gapEm) * em
+        columnWidth = swatchAndGap + (entries.map { items[$0].extent.width }.max() ?? 0)
+        var columnsWidth = Double(self.columns) * columnWidth
+        if panel.legendAlignment == .start {
+            let cells = self.cells
+            let widths = (0..<self.columns).map { c in swatchAndGap + (entries.filter { cells[$0].column == c }.map { items[$0].extent.width }.max() ?? 0) }
+            columnWidths = widths
+            columnsWidth = widths.reduce(0, +)
+        }
+        let width = max(2 * Self.padEm * em + columnsWidth + Double(self.columns - 1) * Self.columnGapEm * em,
+                        2 * Self.padEm * em + (headings.max() ?? 0))
         size = Size(width: width, height: 2 * Self.padEm * em + Double(rows) * rowHeight + Double(rows - 1) * Self.rowGapEm * em)
     }
 
@@ -89,6 +100,14 @@ struct LegendContent {
                                              columns: min(fit, content.items.count)) {
             content = wide
         }
+        // Columns of their own widths: as many as fit, narrower entries letting more in.
+        guard panel.legendAlignment == .start else { return content }
+        for columns in stride(from: content.items.count, to: content.columns, by: -1) {
+            if let row = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer, columns: columns),
+               row.size.width <= width {
+                return row
+            }
+        }
         return content
     }
 
@@ -100,7 +119,8 @@ struct LegendContent {
         for (i, item) in items.enumerated() {
             let (row, column) = cells[i]
             let top = rect.minY + pad + Double(row) * (rowHeight + rowGap)
-            let left = rect.minX + pad + Double(column) * (columnWidth + columnGap)
+            let left = rect.minX + pad + (columnWidths.map { $0[..<column].reduce(0, +) + Double(column) * columnGap }
+                                          ?? Double(column) * (columnWidth + columnGap))
             let swatch = Rect(x: left, y: top, width: swatchWidth, height: rowHeight)
             let flush = columns > 1 && Self.isHeading(item.swatch)
             let text = PlacedText(item.label, style: textStyle, color: style.foreground, x: flush ? left : swatch.maxX + gap,

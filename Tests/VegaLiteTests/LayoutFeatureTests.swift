@@ -61,6 +61,12 @@ final class LayoutFeatureTests: XCTestCase {
         // Vega starts top and bottom legends at the view's left edge.
         XCTAssertEqual(try XCTUnwrap(below.legend).rect.minX, below.plot.minX)
         XCTAssertEqual(try XCTUnwrap(above.legend).rect.minX, above.plot.minX)
+        // Vega's columns are each as wide as their own entries: the five weathers fit in one row
+        // under the plot (even columns, as wide as "drizzle", needed two).
+        let entries = try XCTUnwrap(below.legend).entries.filter { !$0.text.markup.contains("<b>") }
+        XCTAssertEqual(entries.count, 5)
+        XCTAssertEqual(Set(entries.map(\.swatchRect.minY)).count, 1, "one row")
+        XCTAssertLessThanOrEqual(try XCTUnwrap(below.legend).rect.width, below.plot.width)
         XCTAssertTrue(above.y.tickLabels.allSatisfy { $0.bounds.minX >= above.plot.maxX })
         // The top-right corner of the cars scatter is empty: the legend goes there, off the data.
         let corner = try XCTUnwrap(layout("legend_orient_corner").panels.first)
