@@ -9,23 +9,31 @@
 // libpng reports errors with longjmp, which Swift cannot catch, so the whole encode lives here
 // behind setjmp and returns a status code instead.
 
-/// A growable byte buffer that libpng writes into; the caller frees `data` with free().
+/// A growable byte buffer, for the compressed rows and for the file libpng writes; the caller
+/// frees `data` with free().
 typedef struct {
     unsigned char *data;
     size_t size;
     size_t capacity;
-} rederive_png_buffer;
+    int failed;
+} rederive_bytes;
+
+/// Room for `length` more bytes (capacity doubles from 64 KiB); 0 on success, 1 (and `failed`
+/// set) if out of memory.
+static int rederive_bytes_reserve(rederive_bytes *b, size_t length) {
+    if (b->size + length <= b->capacity) return 0;
+    size_t capacity = b->capacity ? b->capacity : 65536;
+    while (capacity < b->size + length) capacity *= 2;
+    unsigned char *grown = (unsigned char *)realloc(b->data, capacity);
+    if (!grown) { b->failed = 1; return 1; }
+    b->data = grown;
+    b->capacity = capacity;
+    return 0;
+}
 
 static void rederive_png_write_data(png_structp png, png_bytep bytes, png_size_t length) {
-    rederive_png_buffer *buffer = (rederive_png_buffer *)png_get_io_ptr(png);
-    if (buffer->size + length > buffer->capacity) {
-        size_t capacity = buffer->capacity ? buffer->capacity : 65536;
-        while (capacity < buffer->size + length) capacity *= 2;
-        unsigned char *grown = (unsigned char *)realloc(buffer->data, capacity);
-        if (!grown) png_error(png, "out of memory");
-        buffer->data = grown;
-        buffer->capacity = capacity;
-    }
+    rederive_bytes *buffer = (rederive_bytes *)png_get_io_ptr(png);
+    if (rederive_bytes_reserve(buffer, length)) png_error(png, "out of memory");
     memcpy(buffer->data + buffer->size, bytes, length);
     buffer->size += length;
 }
@@ -40,21 +48,8 @@ static void rederive_png_flush(png_structp png) { (void)png; }
 // distance one pixel) at each position, greedily, and writes dynamic-Huffman blocks (RFC 1951)
 // for the rest. Deterministic: the bytes depend on the pixels alone, not on any library version.
 
-typedef struct {
-    unsigned char *data;
-    size_t size;
-    size_t capacity;
-    int failed;
-} rederive_bytes;
-
 static void rederive_bytes_put(rederive_bytes *b, unsigned char byte) {
-    if (b->size == b->capacity) {
-        size_t capacity = b->capacity ? b->capacity * 2 : 65536;
-        unsigned char *grown = (unsigned char *)realloc(b->data, capacity);
-        if (!grown) { b->failed = 1; return; }
-        b->data = grown;
-        b->capacity = capacity;
-    }
+    if (b->failed || rederive_bytes_reserve(b, 1)) return;
     b->data[b->size++] = byte;
 }
 
@@ -275,7 +270,7 @@ static int rederive_deflate_rows(const unsigned char *raw, size_t size, size_t r
 static inline int rederive_png_encode_bgrx(const unsigned char *pixels, int width, int height,
                                            int stride, unsigned int pixels_per_metre,
                                            const char *software, const char *source,
-                                           rederive_png_buffer *out) {
+                                           rederive_bytes *out) {
     size_t rowbytes = 1 + (size_t)width * 3;
     unsigned char *raw = (unsigned char *)malloc(rowbytes * (size_t)height + 1);
     if (!raw) return 1;

@@ -4,7 +4,10 @@ struct LegendContent {
     var columns: Int
     var rowHeight: Double
     var columnWidth: Double
-    /// Vega's legends: each column as wide as its own widest entry; nil: all `columnWidth`.
+    /// Whether each column is as wide as its own widest entry (Vega's legends), not all as the
+    /// widest of all.
+    let widthsOfTheirOwn: Bool
+    /// With `widthsOfTheirOwn`, each column's width; nil: all `columnWidth`.
     var columnWidths: [Double]?
     var size: Size
     let style: Style
@@ -44,18 +47,36 @@ struct LegendContent {
         }
         guard !items.isEmpty else { return nil }
         self.items = items
+        self.columns = 1
+        widthsOfTheirOwn = panel.legendAlignment == .start
+        rowHeight = 0; columnWidth = 0; size = Size(width: 0, height: 0); cells = []
+        arrange(columns: columns)
+    }
+
+    /// The measured entries laid out again in `columns` columns (no text is measured again).
+    func arranged(columns: Int) -> LegendContent {
+        var copy = self
+        copy.arrange(columns: columns)
+        return copy
+    }
+
+    /// Lays the entries out in `columns` columns.
+    private mutating func arrange(columns: Int) {
+        let em = style.legendSize
         self.columns = max(1, min(columns, items.count))
         rowHeight = max(items.map(\.extent.height).max() ?? em, em)
         cells = Self.cells(items.map { Self.isHeading($0.swatch) }, columns: self.columns)
         let rows = (cells.map(\.row).max() ?? 0) + 1
         // In several columns headings take a row of their own, flush left, and do not widen the columns.
         let ownRows = self.columns > 1
-        let entries = items.indices.filter { !ownRows || !Self.isHeading(items[$0].swatch) }
-        let headings = items.indices.filter { !entries.contains($0) }.map { items[$0].extent.width }
+        let isEntry = items.map { !ownRows || !Self.isHeading($0.swatch) }
+        let entries = items.indices.filter { isEntry[$0] }
+        let headings = items.indices.filter { !isEntry[$0] }.map { items[$0].extent.width }
         let swatchAndGap = (Self.swatchEm + Self.gapEm) * em
         columnWidth = swatchAndGap + (entries.map { items[$0].extent.width }.max() ?? 0)
         var columnsWidth = Double(self.columns) * columnWidth
-        if panel.legendAlignment == .start {
+        columnWidths = nil
+        if widthsOfTheirOwn {
             let cells = self.cells
             let widths = (0..<self.columns).map { c in swatchAndGap + (entries.filter { cells[$0].column == c }.map { items[$0].extent.width }.max() ?? 0) }
             columnWidths = widths
@@ -96,17 +117,12 @@ struct LegendContent {
     static func below(panel: Panel, markColors: [Color], style: Style, measurer: TextMeasuring, width: Double) -> LegendContent? {
         guard var content = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer) else { return nil }
         let fit = Int((width - 2 * content.pad + content.columnGap) / (content.columnWidth + content.columnGap))
-        if fit > 1, let wide = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer,
-                                             columns: min(fit, content.items.count)) {
-            content = wide
-        }
+        if fit > 1 { content = content.arranged(columns: min(fit, content.items.count)) }
         // Columns of their own widths: as many as fit, narrower entries letting more in.
-        guard panel.legendAlignment == .start else { return content }
+        guard content.widthsOfTheirOwn else { return content }
         for columns in stride(from: content.items.count, to: content.columns, by: -1) {
-            if let row = LegendContent(panel: panel, markColors: markColors, style: style, measurer: measurer, columns: columns),
-               row.size.width <= width {
-                return row
-            }
+            let row = content.arranged(columns: columns)
+            if row.size.width <= width { return row }
         }
         return content
     }

@@ -14,7 +14,7 @@ enum PNGEncoder {
     /// Encodes opaque Cairo ARGB32 pixels.
     static func encode(pixels: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, dpi: Double,
                        software: String, source: String?) throws -> [UInt8] {
-        var buffer = rederive_png_buffer(data: nil, size: 0, capacity: 0)
+        var buffer = rederive_bytes(data: nil, size: 0, capacity: 0, failed: 0)
         defer { free(buffer.data) }
         let pixelsPerMetre = UInt32((dpi / 0.0254).rounded())
         let status: Int32 = software.withCString { sw in
