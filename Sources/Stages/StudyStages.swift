@@ -107,20 +107,22 @@ public enum StudyStages {
             guard let recipe = context.stage.kind.argument else {
                 throw StageFailure(message: "stage \(context.stage.name): 'figure' needs a recipe name, e.g. kind: figure loss_curves")
             }
-            let png = try outputWithExtension(context, ".png")
-            let prefix = String(png.temporaryPath.dropLast(4))
-            for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-                throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .caption.txt, .data.json); \(slot.path) does not")
-            }
-            return spell(FigureJob(recipe: recipe, analyses: context.inputs.map(\.path), out: prefix,
-                                   files: declaredFiles(context, prefix: prefix)))
+            let (prefix, files) = try figureFiles(context, listing: FigureFile.recipe)
+            return spell(FigureJob(recipe: recipe, analyses: context.inputs.map(\.path), out: prefix, files: files))
         }
     }
 
-    /// The figure files a stage's outputs declare at `prefix` (its temporary one): all the writer
-    /// writes, so nothing undeclared is left among the stage's temporaries.
-    static func declaredFiles(_ context: StageContext, prefix: String) -> [FigureFile] {
-        context.outputs.compactMap { FigureFile(rawValue: String($0.temporaryPath.dropFirst(prefix.count + 1))) }
+    /// A figure stage's outputs: the prefix they share (the PNG's, temporary) and the figure
+    /// files they declare there, all the writer writes, so nothing undeclared is left among the
+    /// stage's temporaries. `kinds` are the files the stage can write, named when a prefix differs.
+    static func figureFiles(_ context: StageContext, listing kinds: [FigureFile]) throws -> (prefix: String, files: [FigureFile]) {
+        let png = try outputWithExtension(context, FigureFile.png.suffix)
+        let prefix = String(png.temporaryPath.dropLast(FigureFile.png.suffix.count))
+        for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
+            let shared = String(png.path.dropLast(FigureFile.png.suffix.count)) + FigureFile.png.suffix
+            throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(([shared] + kinds.dropFirst().map(\.suffix)).joined(separator: ", "))); \(slot.path) does not")
+        }
+        return (prefix, context.outputs.compactMap { FigureFile(rawValue: String($0.temporaryPath.dropFirst(prefix.count + 1))) })
     }
 
     /// A figure's recipe must be one the build knows (each has its code version).

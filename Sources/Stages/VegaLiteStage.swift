@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Plot
 import VegaLite
 
 /// `kind: vega-lite`: a figure drawn from a Vega-Lite spec (a `SpecFigureJob`) by a child `rederive figure SPEC`,
@@ -26,12 +27,8 @@ enum VegaLiteStage {
             if let missing = undeclaredData(spec: spec, inputs: context.inputs.map(\.path), root: context.projectRoot) {
                 throw StageFailure(message: "stage \(context.stage.name): \(missing)")
             }
-            let png = try StudyStages.outputWithExtension(context, ".png")
-            let prefix = String(png.temporaryPath.dropLast(4))
-            for slot in context.outputs where !slot.temporaryPath.hasPrefix(prefix) {
-                throw StageFailure(message: "stage \(context.stage.name): outputs must share one prefix (\(png.path.dropLast(4)).png, .pdf, .svg, .caption.txt, .data.json); \(slot.path) does not")
-            }
-            return spell(SpecFigureJob(spec: spec, out: prefix, files: StudyStages.declaredFiles(context, prefix: prefix)))
+            let (prefix, files) = try StudyStages.figureFiles(context, listing: FigureFile.allCases)
+            return spell(SpecFigureJob(spec: spec, out: prefix, files: files))
         }
     }
 

@@ -211,12 +211,17 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    func testDivergenceStopsWithTypedErrorAndKeepsLastGoodCheckpoint() throws {
+    /// A learning rate that makes the loss non-finite within a few steps, checkpointing every step.
+    var diverging: TrainingConfig {
         var diverging = config
         diverging.lr = 1e30
         diverging.warmupSteps = 0
         diverging.checkpointEvery = 1
         diverging.gradClip = 1e30
+        return diverging
+    }
+
+    func testDivergenceStopsWithTypedErrorAndKeepsLastGoodCheckpoint() throws {
         try assertDivergenceKeepsGoodCheckpoints(diverging)
     }
 
@@ -224,11 +229,6 @@ final class TrainerTests: XCTestCase {
     /// checkpoint and the diverged state go to the post-mortem folder, which the message names,
     /// with advice that fits make (issue #27).
     func testDivergenceInAPipelineKeepsItsPostMortemOutsideTheRunFolder() throws {
-        var diverging = config
-        diverging.lr = 1e30
-        diverging.warmupSteps = 0
-        diverging.checkpointEvery = 1
-        diverging.gradClip = 1e30
         let (folder, keep) = (temporaryFolder(), temporaryFolder() + ".post-mortem")
         defer { try? FileManager.default.removeItem(atPath: keep) }
         let trainer = Trainer(config: diverging, folder: folder, threads: 1, progress: Progress(style: .silent))
